@@ -1,0 +1,48 @@
+/*
+ * log.h: diagnostics on stderr, never stdout.
+ *
+ * One verbosity level for the whole process, set once by the command line.
+ * The core reports warnings and progress through these calls; the sink can
+ * be replaced (GitHub Actions turns warnings into annotations, tests
+ * capture them).
+ */
+#ifndef VENVCACHE_LOG_H
+#define VENVCACHE_LOG_H
+
+#include <stdarg.h>
+
+enum vc_level {
+	VC_LOG_QUIET = -1, /* errors only */
+	VC_LOG_ERROR = 0,
+	VC_LOG_WARN = 0,    /* shown unless quiet */
+	VC_LOG_INFO = 0,    /* shown unless quiet */
+	VC_LOG_VERBOSE = 1, /* -v */
+	VC_LOG_DEBUG = 2,   /* -vv */
+};
+
+enum vc_msgkind {
+	VC_MSG_ERROR,
+	VC_MSG_WARN,
+	VC_MSG_NOTE, /* informational, one line */
+	VC_MSG_STEP, /* a step of long work, shown at -v or in CI */
+	VC_MSG_DEBUG,
+};
+
+typedef void (*vc_log_sink)(enum vc_msgkind, const char *msg, void *arg);
+
+void vc_log_set_level(int level);
+int vc_log_level(void);
+/* Shows step messages at the normal level too (CI logs: a line a step). */
+void vc_log_set_steps(int on);
+/* Replaces the sink; NULL restores the default (stderr, "venvcache: ..."). */
+void vc_log_set_sink(vc_log_sink, void *arg);
+/* The prefix after "venvcache: ", e.g. the command's name; may be NULL. */
+void vc_log_set_context(const char *);
+
+void vc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vc_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vc_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * mirror.h: the package index settings as pip sees them, and credentials.
+ *
+ * A mirror URL may carry "user:token@". That part reaches pip only through
+ * its environment; it is never printed (shown as ***), never written into
+ * an archive, a manifest, the stats or a summary. Every function returns
+ * a string the caller frees.
+ */
+#ifndef VENVCACHE_MIRROR_H
+#define VENVCACHE_MIRROR_H
+
+#include "venvcache/config.h"
+#include "venvcache/util.h"
+
+/* Hides the userinfo of a URL: "https://u:t@h/x" gives "https://" "***@h/x". */
+char *vc_url_redact(const char *url);
+/* "https://user:tok@host/x" -> "https://host/x". */
+char *vc_url_strip_auth(const char *url);
+/* Appends what must be masked in logs: the userinfo and its password. */
+void vc_url_secrets(const char *url, struct vc_strv *out);
+/* Every secret of every mirror setting (for ::add-mask:: and redaction). */
+void vc_mirror_secrets(const struct vc_config *, struct vc_strv *out);
+/*
+ * Replaces every occurrence of each secret in `text` with "***", and the
+ * userinfo of every URL in it likewise.
+ */
+char *vc_text_redact(const char *text, const struct vc_strv *secrets);
+
+/*
+ * Appends "NAME=value" strings for pip's environment: PIP_INDEX_URL,
+ * PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST, PIP_FIND_LINKS, PIP_NO_INDEX,
+ * PIP_CERT, for the settings that are set. Credentials are kept: this goes
+ * to pip's environment only.
+ */
+void vc_mirror_pip_env(const struct vc_config *, struct vc_strv *env);
+/* Whether any mirror setting is set. */
+int vc_mirror_configured(const struct vc_config *);
+/*
+ * The text of a pip.conf for inside a venv (pip reads $VIRTUAL_ENV/pip.conf)
+ * so that a later `pip install` there uses the same mirror; credentials
+ * are removed and a comment says how pip can get them. NULL when no
+ * mirror setting is set.
+ */
+char *vc_mirror_pip_conf(const struct vc_config *);
+/* A canonical description of the mirror without credentials. */
+char *vc_mirror_identity(const struct vc_config *);
+
+#endif

@@ -1,0 +1,835 @@
+/* config.c: the settings table, the INI and environment readers. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "venvcache/config.h"
+#include "venvcache/mirror.h"
+
+const struct vc_setting vc_settings[] = {
+#define VC_X_ROW(id, sec, name, env, type, def, choices, help) \
+	{VC_S_##id, sec, name, env, type, def, choices, help},
+    VC_SETTINGS(VC_X_ROW)
+#undef VC_X_ROW
+};
+
+/* Marker variables (PEP 508): a ';' before one of these is not a comment. */
+static const char *const marker_vars[] = {
+    "python_version",
+    "python_full_version",
+    "os_name",
+    "sys_platform",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "platform_machine",
+    "platform_python_implementation",
+    "implementation_name",
+    "implementation_version",
+    "extra",
+    "os.name",
+    "sys.platform",
+    "platform.version",
+    "platform.machine",
+    "platform.python_implementation",
+    "python_implementation",
+};
+
+const struct vc_setting *
+vc_setting_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < VC_S__COUNT; i++)
+		if (strcmp(vc_settings[i].section, section) == 0 &&
+		    strcmp(vc_settings[i].name, name) == 0)
+			return &vc_settings[i];
+	return NULL;
+}
+
+static char *
+default_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (xdg != NULL && *xdg == '/')
+		return xasprintf("%s/venvcache", xdg);
+	if (home != NULL && *home != '\0')
+		return xasprintf("%s/.cache/venvcache", home);
+	return xstrdup("/tmp/venvcache-cache");
+}
+
+void
+vc_config_init(struct vc_config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof *cfg);
+	for (i = 0; i < VC_S__COUNT; i++) {
+		if (vc_settings[i].def != NULL)
+			cfg->value[i] = xstrdup(vc_settings[i].def);
+		else
+			cfg->value[i] = default_cache_dir();
+		cfg->origin_kind[i] = VC_ORIGIN_DEFAULT;
+		cfg->origin[i] = xstrdup("default");
+	}
+}
+
+static void
+envdef_release(struct vc_envdef *e)
+{
+	free(e->name);
+	free(e->python);
+	free(e->basedir);
+	vc_strv_release(&e->requirements);
+	vc_strv_release(&e->constraints);
+	vc_strv_release(&e->deps);
+	free(e->deps_lines);
+	free(e->file);
+}
+
+void
+vc_config_release(struct vc_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < VC_S__COUNT; i++) {
+		free(cfg->value[i]);
+		free(cfg->origin[i]);
+	}
+	for (i = 0; i < cfg->nenvs; i++)
+		envdef_release(&cfg->envs[i]);
+	free(cfg->envs);
+	free(cfg->file);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+char *
+vc_config_locate(const char *explicit, struct vc_error *err)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char *path;
+
+	vc_error_clear(err);
+	if (explicit != NULL) {
+		if (access(explicit, R_OK) == -1) {
+			vc_error_sys(err, "cannot read config file '%s'",
+			    explicit);
+			return NULL;
+		}
+		return xstrdup(explicit);
+	}
+	if (access("venvcache.ini", F_OK) == 0)
+		return xstrdup("venvcache.ini");
+	if (xdg != NULL && *xdg == '/')
+		path = xasprintf("%s/venvcache/config.ini", xdg);
+	else if (home != NULL && *home != '\0')
+		path = xasprintf("%s/.config/venvcache/config.ini", home);
+	else
+		return NULL;
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+static int
+is_name_char(int c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '-';
+}
+
+int
+vc_env_name_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '\0' || *s == '.' || *s == '-')
+		return 0;
+	for (; *s != '\0'; s++, n++)
+		if (!is_name_char((unsigned char)*s) && *s != '+')
+			return 0;
+	return n <= 100;
+}
+
+static int
+parse_bool(const char *v)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Index of `v` in "a|b|c", or -1. */
+static int
+choice_index(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+	int i = 0;
+
+	for (;;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncmp(p, v, n) == 0)
+			return i;
+		if (bar == NULL)
+			return -1;
+		p = bar + 1;
+		i++;
+	}
+}
+
+static int
+parse_int(const char *v, long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+url_valid(const char *v)
+{
+	const char *p;
+
+	for (p = v; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+int
+vc_setting_validate(const struct vc_setting *s, const char *v,
+    struct vc_error *err)
+{
+	long long n, lo, hi;
+	uint64_t u;
+	const char *p;
+
+	if (*v == '\0' && (s->def == NULL || *s->def != '\0'))
+		return vc_error_set(err, VC_EFAIL, "empty value");
+	switch (s->type) {
+	case VC_T_STR:
+	case VC_T_PATH:
+	case VC_T_URLS:
+	case VC_T_WORDS:
+		for (p = v; *p != '\0'; p++)
+			if (iscntrl((unsigned char)*p) && *p != '\n' &&
+			    *p != '\t')
+				return vc_error_set(err, VC_EFAIL,
+				    "control character in value");
+		return 0;
+	case VC_T_NAME:
+		if (*v == '\0')
+			return vc_error_set(err, VC_EFAIL, "empty value");
+		for (p = v; *p != '\0'; p++)
+			if (!is_name_char((unsigned char)*p))
+				return vc_error_set(err, VC_EFAIL,
+				    "'%s' may only hold letters, digits, "
+				    "'.', '_' and '-'",
+				    v);
+		if (strlen(v) > 100)
+			return vc_error_set(err, VC_EFAIL, "'%s' is too long",
+			    v);
+		return 0;
+	case VC_T_URL:
+		if (!url_valid(v))
+			return vc_error_set(err, VC_EFAIL,
+			    "a URL cannot contain spaces");
+		return 0;
+	case VC_T_INT:
+		if (parse_int(v, &n) == -1)
+			return vc_error_set(err, VC_EFAIL,
+			    "'%s' is not a number", v);
+		if (s->choices != NULL &&
+		    sscanf(s->choices, "%lld..%lld", &lo, &hi) == 2 &&
+		    (n < lo || n > hi))
+			return vc_error_set(err, VC_EFAIL,
+			    "%lld is out of range %s", n, s->choices);
+		return 0;
+	case VC_T_BOOL:
+		if (parse_bool(v) == -1)
+			return vc_error_set(err, VC_EFAIL,
+			    "'%s' is not yes or no", v);
+		return 0;
+	case VC_T_ENUM:
+		if (choice_index(s->choices, v) == -1)
+			return vc_error_set(err, VC_EFAIL,
+			    "'%s' is not one of %s", v, s->choices);
+		return 0;
+	case VC_T_SIZE:
+		if (vc_parse_size(v, &u) == -1)
+			return vc_error_set(err, VC_EFAIL,
+			    "'%s' is not a size (like 512M or 10G)", v);
+		return 0;
+	case VC_T_TMPFS_SIZE:
+		n = (long long)strlen(v);
+		if (n > 1 && v[n - 1] == '%') {
+			char *t = xstrndup(v, (size_t)n - 1);
+			int bad = parse_int(t, &lo) == -1 || lo < 1 || lo > 100;
+
+			free(t);
+			if (!bad)
+				return 0;
+		} else if (vc_parse_size(v, &u) == 0 && u > 0) {
+			return 0;
+		}
+		return vc_error_set(err, VC_EFAIL,
+		    "'%s' is not a size (like 4G) or a percentage of RAM", v);
+	case VC_T_DURATION:
+		if (vc_parse_duration(v, &u) == -1)
+			return vc_error_set(err, VC_EFAIL,
+			    "'%s' is not a duration (like 90s, 15m, 1h, 7d)",
+			    v);
+		return 0;
+	}
+	return 0;
+}
+
+static int
+is_list(enum vc_type t)
+{
+	return t == VC_T_URLS || t == VC_T_WORDS;
+}
+
+/* An absolute path for a PATH value; relative ones start at `base`. */
+static char *
+absolute_path(const char *v, const char *base)
+{
+	char cwd[PATH_MAX];
+	char *home, *p;
+
+	if (*v == '\0')
+		return xstrdup("");
+	home = vc_path_expand_home(v);
+	if (*home == '/')
+		return home;
+	if (base == NULL)
+		base = getcwd(cwd, sizeof cwd) != NULL ? cwd : ".";
+	p = vc_path_join(base, home);
+	free(home);
+	return p;
+}
+
+static int
+set_value(struct vc_config *cfg, enum vc_setting_id id, const char *value,
+    enum vc_origin_kind kind, const char *origin, const char *base,
+    struct vc_error *err)
+{
+	const struct vc_setting *s = &vc_settings[id];
+	char *v, *stripped;
+	int rc;
+
+	stripped = vc_str_strip(value);
+	if (s->type == VC_T_URL || s->type == VC_T_URLS ||
+	    s->type == VC_T_WORDS) {
+		v = vc_expand_env(stripped);
+		free(stripped);
+	} else {
+		v = stripped;
+	}
+	if (vc_setting_validate(s, v, err) == -1) {
+		free(v);
+		return -1;
+	}
+	if (s->type == VC_T_PATH) {
+		char *abs = absolute_path(v, base);
+
+		free(v);
+		v = abs;
+	}
+	rc = 0;
+	if (is_list(s->type) && cfg->origin_kind[id] == kind &&
+	    kind != VC_ORIGIN_DEFAULT && *cfg->value[id] != '\0' &&
+	    *v != '\0') {
+		char *joined = xasprintf("%s %s", cfg->value[id], v);
+
+		free(v);
+		v = joined;
+	}
+	free(cfg->value[id]);
+	cfg->value[id] = v;
+	free(cfg->origin[id]);
+	cfg->origin[id] = xstrdup(origin);
+	cfg->origin_kind[id] = kind;
+	return rc;
+}
+
+int
+vc_config_set(struct vc_config *cfg, enum vc_setting_id id, const char *value,
+    enum vc_origin_kind kind, const char *origin, struct vc_error *err)
+{
+	if (set_value(cfg, id, value, kind, origin, NULL, err) == -1) {
+		if (kind == VC_ORIGIN_CLI)
+			return vc_error_prefix(err, "--%s",
+			    vc_settings[id].name);
+		return vc_error_prefix(err, "%s", origin);
+	}
+	return 0;
+}
+
+int
+vc_config_load_env(struct vc_config *cfg, struct vc_error *err)
+{
+	size_t i;
+	const char *v;
+
+	for (i = 0; i < VC_S__COUNT; i++) {
+		v = getenv(vc_settings[i].env);
+		if (v == NULL)
+			continue;
+		if (set_value(cfg, (enum vc_setting_id)i, v, VC_ORIGIN_ENV,
+		        vc_settings[i].env, NULL, err) == -1)
+			return vc_error_prefix(err, "%s", vc_settings[i].env);
+	}
+	return 0;
+}
+
+/* --- INI reading --------------------------------------------------- */
+
+struct ini_ctx {
+	struct vc_config *cfg;
+	const char *name; /* file name for messages */
+	char *dir;        /* absolute directory of the file */
+	const char *text; /* whole file */
+	const char *next; /* next line to hand to inih */
+	const char *line; /* current raw line */
+	size_t linelen;
+	unsigned lineno;
+	int continuation;      /* current line starts with whitespace */
+	struct vc_envdef *env; /* current [env NAME] or NULL */
+	char section[128];
+	struct vc_strv seen; /* "section\nname" of keys set */
+	struct vc_error *err;
+	int failed;
+};
+
+static struct vc_envdef *
+add_env(struct vc_config *cfg, const char *name)
+{
+	struct vc_envdef *e;
+
+	cfg->envs =
+	    xgrow(cfg->envs, &cfg->envs_cap, cfg->nenvs + 1, sizeof *cfg->envs);
+	e = &cfg->envs[cfg->nenvs++];
+	memset(e, 0, sizeof *e);
+	e->name = xstrdup(name);
+	return e;
+}
+
+struct vc_envdef *
+vc_config_env(const struct vc_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nenvs; i++)
+		if (strcmp(cfg->envs[i].name, name) == 0)
+			return &cfg->envs[i];
+	return NULL;
+}
+
+struct vc_envdef *
+vc_config_add_env(struct vc_config *cfg, const char *name, struct vc_error *err)
+{
+	struct vc_envdef *e;
+	char cwd[PATH_MAX];
+
+	if (!vc_env_name_valid(name)) {
+		vc_error_set(err, VC_EUSAGE,
+		    "invalid environment name '%s': use letters, digits, "
+		    "'.', '_', '+' and '-'",
+		    name);
+		return NULL;
+	}
+	if (vc_config_env(cfg, name) != NULL) {
+		vc_error_set(err, VC_EUSAGE,
+		    "environment '%s' is already defined", name);
+		return NULL;
+	}
+	e = add_env(cfg, name);
+	e->basedir = xstrdup(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".");
+	return e;
+}
+
+static int ini_fail(struct ini_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+ini_fail(struct ini_ctx *c, const char *fmt, ...)
+{
+	char msg[VC_ERRMSG_MAX];
+	va_list ap;
+
+	if (c->failed)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	vc_error_at(c->err, c->name, c->lineno, "%s", msg);
+	c->failed = 1;
+	return 0;
+}
+
+/* A section header seen by the reader: [venvcache], [mirror], [env NAME]. */
+static void
+section_header(struct ini_ctx *c, const char *p, size_t n)
+{
+	char *name, *inner;
+	const char *close = memchr(p, ']', n);
+
+	if (close == NULL)
+		return; /* inih reports it */
+	inner = xstrndup(p + 1, (size_t)(close - p - 1));
+	name = vc_str_strip(inner);
+	free(inner);
+	c->env = NULL;
+	snprintf(c->section, sizeof c->section, "%s", name);
+	if (strcmp(name, "venvcache") == 0 || strcmp(name, "mirror") == 0)
+		goto out;
+	if (strncmp(name, "env", 3) == 0 && isspace((unsigned char)name[3])) {
+		char *env = vc_str_strip(name + 4);
+
+		if (!vc_env_name_valid(env))
+			ini_fail(c,
+			    "invalid environment name '%s': use letters, "
+			    "digits, '.', '_', '+' and '-'",
+			    env);
+		else if (vc_config_env(c->cfg, env) != NULL)
+			ini_fail(c, "environment '%s' is defined twice", env);
+		else {
+			c->env = add_env(c->cfg, env);
+			c->env->file = xstrdup(c->name);
+			c->env->line = c->lineno;
+			c->env->basedir = xstrdup(c->dir);
+			snprintf(c->section, sizeof c->section, "env");
+		}
+		free(env);
+		goto out;
+	}
+	ini_fail(c,
+	    "unknown section '[%s]' (expected [venvcache], [mirror] or "
+	    "[env NAME])",
+	    name);
+out:
+	free(name);
+}
+
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct ini_ctx *c = stream;
+	const char *nl, *p;
+	size_t n;
+
+	if (c->failed || *c->next == '\0')
+		return NULL;
+	nl = strchr(c->next, '\n');
+	n = nl != NULL ? (size_t)(nl - c->next) + 1 : strlen(c->next);
+	c->line = c->next;
+	c->linelen = n;
+	c->next += n;
+	c->lineno++;
+	if (n + 1 > (size_t)num) {
+		ini_fail(c,
+		    "line longer than %d characters (use a ${VAR} or "
+		    "continuation lines)",
+		    num - 2);
+		return NULL;
+	}
+	memcpy(str, c->line, n);
+	str[n] = '\0';
+	c->continuation = n > 0 && (c->line[0] == ' ' || c->line[0] == '\t');
+	for (p = c->line; p < c->line + n && isspace((unsigned char)*p); p++)
+		;
+	if (!c->continuation && p < c->line + n && *p == '[')
+		section_header(c, p, (size_t)(c->line + n - p));
+	return str;
+}
+
+/*
+ * inih cuts a value at " ;" (an inline comment). In deps, a ';' may start
+ * an environment marker instead: keep it when a marker variable follows.
+ */
+static char *
+deps_value(struct ini_ctx *c, const char *value)
+{
+	const char *raw = c->line, *end = c->line + c->linelen, *semi, *p;
+	char *all, *v;
+	size_t i;
+
+	if (!c->continuation) {
+		raw = memchr(raw, '=', c->linelen);
+		raw = raw != NULL ? raw + 1 : c->line;
+	}
+	for (semi = raw; semi < end; semi++) {
+		if (*semi != ';' || semi == raw ||
+		    !isspace((unsigned char)semi[-1]))
+			continue;
+		for (p = semi + 1; p < end && isspace((unsigned char)*p); p++)
+			;
+		for (i = 0; i < VC_ARRAY_SIZE(marker_vars); i++) {
+			size_t n = strlen(marker_vars[i]);
+
+			if ((size_t)(end - p) >= n &&
+			    strncmp(p, marker_vars[i], n) == 0)
+				goto marker;
+		}
+		if (p < end && (*p == '(' || *p == '"' || *p == '\''))
+			goto marker;
+		break;
+	}
+	return xstrdup(value);
+marker:
+	all = xstrndup(raw, (size_t)(end - raw));
+	v = vc_str_strip(all);
+	free(all);
+	return v;
+}
+
+static int
+env_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	struct vc_envdef *e = c->env;
+	char *v;
+
+	if (strcmp(name, "python") == 0) {
+		free(e->python);
+		e->python = vc_str_strip(value);
+		if (*e->python == '\0')
+			return ini_fail(c, "python: empty value");
+		return 1;
+	}
+	if (strcmp(name, "requirements") == 0) {
+		vc_strv_split_ws(&e->requirements, value);
+		return 1;
+	}
+	if (strcmp(name, "constraints") == 0) {
+		vc_strv_split_ws(&e->constraints, value);
+		return 1;
+	}
+	if (strcmp(name, "deps") == 0) {
+		v = deps_value(c, value);
+		if (*v == '\0') {
+			free(v);
+			return 1;
+		}
+		e->deps_lines = xrealloc(e->deps_lines,
+		    (e->deps.n + 1) * sizeof *e->deps_lines);
+		e->deps_lines[e->deps.n] = c->lineno;
+		vc_strv_take(&e->deps, v);
+		return 1;
+	}
+	return ini_fail(c,
+	    "unknown key '%s' in [env %s] (expected python, requirements, "
+	    "constraints or deps)",
+	    name, e->name);
+}
+
+static int
+on_value(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *c = user;
+	const struct vc_setting *s;
+	char *seen, *origin;
+	int rc;
+
+	(void)section; /* c->section, set by the reader, is authoritative */
+	if (c->failed)
+		return 0;
+	if (c->section[0] == '\0')
+		return ini_fail(c,
+		    "'%s' is outside any section (start with [venvcache])",
+		    name);
+	seen = xasprintf("%s\n%s\n%s", c->section,
+	    c->env != NULL ? c->env->name : "", name);
+	if (!c->continuation && vc_strv_contains(&c->seen, seen)) {
+		free(seen);
+		return ini_fail(c, "'%s' is set twice in [%s]", name,
+		    c->env != NULL ? c->env->name : c->section);
+	}
+	vc_strv_take(&c->seen, seen);
+	if (c->env != NULL)
+		return env_key(c, name, value);
+	s = vc_setting_find(c->section, name);
+	if (s == NULL)
+		return ini_fail(c, "unknown key '%s' in [%s]", name,
+		    c->section);
+	if (c->continuation && !is_list(s->type))
+		return ini_fail(c, "'%s' takes one value", name);
+	origin = xasprintf("%s:%u", c->name, c->lineno);
+	rc = set_value(c->cfg, s->id, value, VC_ORIGIN_FILE, origin, c->dir,
+	    c->err);
+	free(origin);
+	if (rc == -1) {
+		char msg[VC_ERRMSG_MAX];
+
+		snprintf(msg, sizeof msg, "%s", c->err->msg);
+		return ini_fail(c, "%s: %s", name, msg);
+	}
+	return 1;
+}
+
+int
+vc_config_load_string(struct vc_config *cfg, const char *name, const char *text,
+    struct vc_error *err)
+{
+	struct ini_ctx c;
+	char cwd[PATH_MAX];
+	char *dir;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.cfg = cfg;
+	c.name = name;
+	dir = vc_path_dirname(name);
+	if (*dir == '/')
+		c.dir = dir;
+	else {
+		c.dir =
+		    vc_path_join(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".",
+		        dir);
+		free(dir);
+	}
+	c.text = text;
+	c.next = text;
+	c.err = err;
+	vc_strv_init(&c.seen);
+	rc = ini_parse_stream(read_line, &c, on_value, &c);
+	if (!c.failed && rc != 0) {
+		c.lineno = rc > 0 ? (unsigned)rc : c.lineno;
+		ini_fail(&c,
+		    rc > 0 ? "syntax error: expected 'name = value' or "
+		             "'[section]'"
+		           : "cannot parse");
+	}
+	vc_strv_release(&c.seen);
+	free(c.dir);
+	return c.failed ? -1 : 0;
+}
+
+int
+vc_config_load_file(struct vc_config *cfg, const char *path,
+    struct vc_error *err)
+{
+	struct vc_buf b;
+	int rc = -1;
+
+	vc_buf_init(&b);
+	if (vc_read_file(path, 16 << 20, &b, err) == -1)
+		goto out;
+	if (memchr(b.data, '\0', b.len) != NULL) {
+		vc_error_at(err, path, 0, "not a text file");
+		goto out;
+	}
+	if (vc_config_load_string(cfg, path, b.data, err) == -1)
+		goto out;
+	free(cfg->file);
+	cfg->file = xstrdup(path);
+	rc = 0;
+out:
+	vc_buf_release(&b);
+	return rc;
+}
+
+/* --- getters ------------------------------------------------------- */
+
+const char *
+vc_config_str(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	return cfg->value[id];
+}
+
+long long
+vc_config_int(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	long long n = 0;
+
+	(void)parse_int(cfg->value[id], &n);
+	return n;
+}
+
+int
+vc_config_bool(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	return parse_bool(cfg->value[id]) == 1;
+}
+
+uint64_t
+vc_config_size(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	uint64_t n = 0;
+
+	(void)vc_parse_size(cfg->value[id], &n);
+	return n;
+}
+
+uint64_t
+vc_config_duration(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	uint64_t n = 0;
+
+	(void)vc_parse_duration(cfg->value[id], &n);
+	return n;
+}
+
+int
+vc_config_enum(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	int i = choice_index(vc_settings[id].choices, cfg->value[id]);
+
+	return i < 0 ? 0 : i;
+}
+
+void
+vc_config_list(const struct vc_config *cfg, enum vc_setting_id id,
+    struct vc_strv *out)
+{
+	vc_strv_split_ws(out, cfg->value[id]);
+}
+
+char *
+vc_config_display(const struct vc_config *cfg, enum vc_setting_id id)
+{
+	struct vc_strv words;
+	struct vc_buf b;
+	size_t i;
+
+	if (vc_settings[id].type != VC_T_URL &&
+	    vc_settings[id].type != VC_T_URLS)
+		return xstrdup(cfg->value[id]);
+	vc_strv_init(&words);
+	vc_buf_init(&b);
+	vc_strv_split_ws(&words, cfg->value[id]);
+	for (i = 0; i < words.n; i++) {
+		char *r = vc_url_redact(words.v[i]);
+
+		vc_buf_addf(&b, "%s%s", i ? " " : "", r);
+		free(r);
+	}
+	vc_strv_release(&words);
+	return vc_buf_detach(&b);
+}

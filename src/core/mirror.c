@@ -1,0 +1,237 @@
+/* mirror.c: pip's index settings, and keeping credentials out of sight. */
+#include <ctype.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "venvcache/mirror.h"
+
+/*
+ * Finds the userinfo of "scheme://userinfo@host...": sets *start and *len
+ * and returns 1, or returns 0 when there is none.
+ */
+static int
+find_userinfo(const char *url, size_t *start, size_t *len)
+{
+	const char *p = url, *auth, *end, *at = NULL;
+
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (
+	    isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (strncmp(p, "://", 3) != 0)
+		return 0;
+	auth = p + 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return 0;
+	*start = (size_t)(auth - url);
+	*len = (size_t)(at - auth);
+	return 1;
+}
+
+char *
+vc_url_redact(const char *url)
+{
+	size_t start, len;
+
+	if (!find_userinfo(url, &start, &len))
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)start, url, url + start + len);
+}
+
+char *
+vc_url_strip_auth(const char *url)
+{
+	size_t start, len;
+
+	if (!find_userinfo(url, &start, &len))
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)start, url, url + start + len + 1);
+}
+
+void
+vc_url_secrets(const char *url, struct vc_strv *out)
+{
+	size_t start, len;
+	const char *colon;
+
+	if (!find_userinfo(url, &start, &len) || len == 0)
+		return;
+	vc_strv_take(out, xstrndup(url + start, len));
+	colon = memchr(url + start, ':', len);
+	if (colon != NULL && colon + 1 < url + start + len)
+		vc_strv_take(out,
+		    xstrndup(colon + 1,
+		        (size_t)(url + start + len - colon - 1)));
+}
+
+static const enum vc_setting_id url_settings[] = {
+    VC_S_INDEX_URL,
+    VC_S_EXTRA_INDEX_URL,
+    VC_S_FIND_LINKS,
+};
+
+void
+vc_mirror_secrets(const struct vc_config *cfg, struct vc_strv *out)
+{
+	struct vc_strv words;
+	size_t i, j;
+
+	vc_strv_init(&words);
+	for (i = 0; i < VC_ARRAY_SIZE(url_settings); i++)
+		vc_config_list(cfg, url_settings[i], &words);
+	for (j = 0; j < words.n; j++)
+		vc_url_secrets(words.v[j], out);
+	vc_strv_release(&words);
+	vc_strv_sort_uniq(out);
+}
+
+char *
+vc_text_redact(const char *text, const struct vc_strv *secrets)
+{
+	struct vc_buf b;
+	const char *p = text, *word;
+	size_t i, n, best;
+
+	vc_buf_init(&b);
+	while (*p != '\0') {
+		/* A secret of the configuration, longest match first. */
+		best = 0;
+		for (i = 0; secrets != NULL && i < secrets->n; i++) {
+			n = strlen(secrets->v[i]);
+			if (n > best && n >= 3 &&
+			    strncmp(p, secrets->v[i], n) == 0)
+				best = n;
+		}
+		if (best > 0) {
+			vc_buf_adds(&b, "***");
+			p += best;
+			continue;
+		}
+		/* Any URL with userinfo, even one we were not told of. */
+		if (isalpha((unsigned char)*p) &&
+		    (p == text || !isalnum((unsigned char)p[-1]))) {
+			size_t start, len;
+			char *tok;
+
+			word = p + strcspn(p, " \t\r\n'\"<>()[]{},;");
+			tok = xstrndup(p, (size_t)(word - p));
+			if (find_userinfo(tok, &start, &len)) {
+				vc_buf_add(&b, p, start);
+				vc_buf_adds(&b, "***");
+				p += start + len;
+				free(tok);
+				continue;
+			}
+			free(tok);
+		}
+		vc_buf_addc(&b, *p++);
+	}
+	return vc_buf_detach(&b);
+}
+
+void
+vc_mirror_pip_env(const struct vc_config *cfg, struct vc_strv *env)
+{
+	static const struct {
+		enum vc_setting_id id;
+		const char *var;
+	} map[] = {
+	    {VC_S_INDEX_URL, "PIP_INDEX_URL"},
+	    {VC_S_EXTRA_INDEX_URL, "PIP_EXTRA_INDEX_URL"},
+	    {VC_S_TRUSTED_HOST, "PIP_TRUSTED_HOST"},
+	    {VC_S_FIND_LINKS, "PIP_FIND_LINKS"},
+	    {VC_S_CERT, "PIP_CERT"},
+	};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(map); i++) {
+		const char *v = vc_config_str(cfg, map[i].id);
+
+		if (*v != '\0')
+			vc_strv_pushf(env, "%s=%s", map[i].var, v);
+	}
+	if (vc_config_bool(cfg, VC_S_NO_INDEX))
+		vc_strv_push(env, "PIP_NO_INDEX=1");
+}
+
+int
+vc_mirror_configured(const struct vc_config *cfg)
+{
+	return *vc_config_str(cfg, VC_S_INDEX_URL) != '\0' ||
+	    *vc_config_str(cfg, VC_S_EXTRA_INDEX_URL) != '\0' ||
+	    *vc_config_str(cfg, VC_S_TRUSTED_HOST) != '\0' ||
+	    *vc_config_str(cfg, VC_S_FIND_LINKS) != '\0' ||
+	    *vc_config_str(cfg, VC_S_CERT) != '\0' ||
+	    vc_config_bool(cfg, VC_S_NO_INDEX);
+}
+
+/* Appends "name = a b c" with credentials stripped from each word. */
+static int
+conf_line(struct vc_buf *b, const struct vc_config *cfg, enum vc_setting_id id)
+{
+	struct vc_strv words;
+	size_t i;
+	int had_auth = 0;
+
+	vc_strv_init(&words);
+	vc_config_list(cfg, id, &words);
+	if (words.n > 0) {
+		vc_buf_addf(b, "%s =", vc_settings[id].name);
+		for (i = 0; i < words.n; i++) {
+			char *s = vc_url_strip_auth(words.v[i]);
+
+			had_auth |= strcmp(s, words.v[i]) != 0;
+			vc_buf_addf(b, " %s", s);
+			free(s);
+		}
+		vc_buf_addc(b, '\n');
+	}
+	vc_strv_release(&words);
+	return had_auth;
+}
+
+char *
+vc_mirror_pip_conf(const struct vc_config *cfg)
+{
+	struct vc_buf b;
+	int auth = 0;
+
+	if (!vc_mirror_configured(cfg))
+		return NULL;
+	vc_buf_init(&b);
+	vc_buf_adds(&b,
+	    "# Written by venvcache: the mirror this venv was made "
+	    "with.\n[global]\n");
+	auth |= conf_line(&b, cfg, VC_S_INDEX_URL);
+	auth |= conf_line(&b, cfg, VC_S_EXTRA_INDEX_URL);
+	auth |= conf_line(&b, cfg, VC_S_FIND_LINKS);
+	conf_line(&b, cfg, VC_S_TRUSTED_HOST);
+	conf_line(&b, cfg, VC_S_CERT);
+	if (vc_config_bool(cfg, VC_S_NO_INDEX))
+		vc_buf_adds(&b, "no-index = yes\n");
+	if (auth)
+		vc_buf_adds(&b,
+		    "# Credentials were removed. pip finds them in ~/.netrc, "
+		    "in a keyring\n# (--keyring-provider) or in "
+		    "PIP_INDEX_URL / PIP_EXTRA_INDEX_URL.\n");
+	return vc_buf_detach(&b);
+}
+
+char *
+vc_mirror_identity(const struct vc_config *cfg)
+{
+	struct vc_buf b;
+
+	vc_buf_init(&b);
+	(void)conf_line(&b, cfg, VC_S_INDEX_URL);
+	(void)conf_line(&b, cfg, VC_S_EXTRA_INDEX_URL);
+	(void)conf_line(&b, cfg, VC_S_FIND_LINKS);
+	if (vc_config_bool(cfg, VC_S_NO_INDEX))
+		vc_buf_adds(&b, "no-index\n");
+	return vc_buf_detach(&b);
+}

@@ -1,0 +1,237 @@
+/* check_config.c: the settings table, INI reading, precedence, errors. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "venvcache/config.h"
+#include "venvcache/mirror.h"
+
+static int
+load(struct vc_config *cfg, const char *text, struct vc_error *err)
+{
+	vc_config_init(cfg);
+	vc_error_clear(err);
+	return vc_config_load_string(cfg, "/cfg/venvcache.ini", text, err);
+}
+
+START_TEST(test_defaults)
+{
+	struct vc_config cfg;
+
+	vc_config_init(&cfg);
+	ck_assert_str_eq(vc_config_str(&cfg, VC_S_VENV_ROOT),
+	    "/dev/shm/venvcache");
+	ck_assert_int_eq(vc_config_int(&cfg, VC_S_COMPRESSION_LEVEL), 3);
+	ck_assert_uint_eq(vc_config_size(&cfg, VC_S_MAX_SIZE), 10ULL << 30);
+	ck_assert_str_eq(vc_config_str(&cfg, VC_S_KEY_PREFIX), "venv");
+	ck_assert_str_eq(cfg.origin[VC_S_MAX_SIZE], "default");
+	vc_config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_file_values_and_origin)
+{
+	struct vc_config cfg;
+	struct vc_error err;
+
+	ck_assert_int_eq(load(&cfg,
+	                     "; a comment\n"
+	                     "[venvcache]\n"
+	                     "cache-dir = store\n"
+	                     "compression-level = 7 ; inline comment\n"
+	                     "max-size = 5G\n"
+	                     "[mirror]\n"
+	                     "index-url = http://127.0.0.1:1/simple\n"
+	                     "extra-index-url = http://a/simple\n"
+	                     "    http://b/simple\n",
+	                     &err),
+	    0);
+	ck_assert_str_eq(vc_config_str(&cfg, VC_S_CACHE_DIR), "/cfg/store");
+	ck_assert_int_eq(vc_config_int(&cfg, VC_S_COMPRESSION_LEVEL), 7);
+	ck_assert_str_eq(cfg.origin[VC_S_COMPRESSION_LEVEL],
+	    "/cfg/venvcache.ini:4");
+	ck_assert_str_eq(vc_config_str(&cfg, VC_S_EXTRA_INDEX_URL),
+	    "http://a/simple http://b/simple");
+	vc_config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_precedence)
+{
+	struct vc_config cfg;
+	struct vc_error err;
+
+	ck_assert_int_eq(load(&cfg,
+	                     "[venvcache]\ncompression-level = 5\n"
+	                     "key-prefix = file\n",
+	                     &err),
+	    0);
+	setenv("VENVCACHE_COMPRESSION_LEVEL", "9", 1);
+	setenv("VENVCACHE_KEY_PREFIX", "env", 1);
+	ck_assert_int_eq(vc_config_load_env(&cfg, &err), 0);
+	unsetenv("VENVCACHE_COMPRESSION_LEVEL");
+	unsetenv("VENVCACHE_KEY_PREFIX");
+	ck_assert_int_eq(vc_config_int(&cfg, VC_S_COMPRESSION_LEVEL), 9);
+	ck_assert_str_eq(cfg.origin[VC_S_COMPRESSION_LEVEL],
+	    "VENVCACHE_COMPRESSION_LEVEL");
+	ck_assert_int_eq(vc_config_set(&cfg, VC_S_KEY_PREFIX, "cli",
+	                     VC_ORIGIN_CLI, "command line", &err),
+	    0);
+	ck_assert_str_eq(vc_config_str(&cfg, VC_S_KEY_PREFIX), "cli");
+	vc_config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_errors_name_file_and_line)
+{
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *needle;
+	} cases[] = {
+	    {"[venvcache]\nbogus = 1\n", 2, "unknown key 'bogus'"},
+	    {"[venvcache]\ncompression-level = x\n", 2, "not a number"},
+	    {"[venvcache]\ncompression-level = 30\n", 2, "out of range"},
+	    {"[venvcache]\nmount = maybe\n", 2, "auto|yes|no"},
+	    {"[venvcache]\nmax-size = lots\n", 2, "not a size"},
+	    {"[nope]\n", 1, "unknown section"},
+	    {"[venvcache]\n\nthis line has no equals\n", 3, "syntax error"},
+	    {"[env bad/name]\n", 1, "invalid environment name"},
+	    {"[env a]\npython = x\n[env a]\n", 3, "defined twice"},
+	    {"[env a]\ncolour = red\n", 2, "unknown key 'colour'"},
+	    {"[venvcache]\nmax-size = 1G\nmax-size = 2G\n", 3, "set twice"},
+	    {"key = 1\n", 1, "outside any section"},
+	    {"[venvcache]\nkey-prefix = a,b\n", 2, "may only hold"},
+	};
+	struct vc_config cfg;
+	struct vc_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(load(&cfg, cases[i].text, &err), -1);
+		ck_assert_msg(err.line == cases[i].line,
+		    "case %zu: line %u, want %u (%s)", i, err.line,
+		    cases[i].line, err.msg);
+		ck_assert_msg(strstr(err.msg, cases[i].needle) != NULL,
+		    "case %zu: '%s' lacks '%s'", i, err.msg, cases[i].needle);
+		ck_assert_msg(strncmp(err.msg, "/cfg/venvcache.ini:", 19) == 0,
+		    "case %zu: '%s'", i, err.msg);
+		vc_config_release(&cfg);
+	}
+}
+END_TEST
+
+START_TEST(test_env_sections)
+{
+	struct vc_config cfg;
+	struct vc_error err;
+	struct vc_envdef *e;
+
+	ck_assert_int_eq(load(&cfg,
+	                     "[env py311-django42]\n"
+	                     "python = python3.11\n"
+	                     "requirements = requirements/base.txt "
+	                     "requirements/django42.txt\n"
+	                     "deps = pytest==7.4.3                  ; inline "
+	                     "requirement lines, one per line\n"
+	                     "    mock ; python_version < \"3.3\"\n"
+	                     "    attrs\n",
+	                     &err),
+	    0);
+	ck_assert_uint_eq(cfg.nenvs, 1);
+	e = vc_config_env(&cfg, "py311-django42");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(e->python, "python3.11");
+	ck_assert_uint_eq(e->requirements.n, 2);
+	ck_assert_str_eq(e->basedir, "/cfg");
+	ck_assert_uint_eq(e->deps.n, 3);
+	/* A comment after " ;" is dropped; a marker after " ;" is kept. */
+	ck_assert_str_eq(e->deps.v[0], "pytest==7.4.3");
+	ck_assert_str_eq(e->deps.v[1], "mock ; python_version < \"3.3\"");
+	ck_assert_uint_eq(e->deps_lines[1], 5);
+	ck_assert_uint_eq(e->line, 1);
+	vc_config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_long_line)
+{
+	struct vc_config cfg;
+	struct vc_error err;
+	char text[600];
+
+	memset(text, 'a', sizeof text);
+	memcpy(text, "[mirror]\nindex-url = http://", 28);
+	text[sizeof text - 2] = '\n';
+	text[sizeof text - 1] = '\0';
+	ck_assert_int_eq(load(&cfg, text, &err), -1);
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_ptr_nonnull(strstr(err.msg, "longer than"));
+	vc_config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_redaction)
+{
+	struct vc_config cfg;
+	struct vc_error err;
+	struct vc_strv secrets;
+	char *s;
+
+	ck_assert_int_eq(load(&cfg,
+	                     "[mirror]\n"
+	                     "index-url = https://bob:t0ken@pypi.corp/simple\n",
+	                     &err),
+	    0);
+	s = vc_config_display(&cfg, VC_S_INDEX_URL);
+	ck_assert_str_eq(s, "https://***@pypi.corp/simple");
+	free(s);
+	s = vc_mirror_pip_conf(&cfg);
+	ck_assert_ptr_null(strstr(s, "t0ken"));
+	ck_assert_ptr_nonnull(
+	    strstr(s, "index-url = https://pypi.corp/simple"));
+	free(s);
+	vc_strv_init(&secrets);
+	vc_mirror_secrets(&cfg, &secrets);
+	ck_assert(vc_strv_contains(&secrets, "bob:t0ken"));
+	ck_assert(vc_strv_contains(&secrets, "t0ken"));
+	s = vc_text_redact("Looking in indexes: https://bob:t0ken@pypi.corp/"
+	                   "simple and t0ken alone, ftp://x:y@h/",
+	    &secrets);
+	ck_assert_str_eq(s,
+	    "Looking in indexes: https://***@pypi.corp/simple "
+	    "and *** alone, ftp://***@h/");
+	free(s);
+	vc_strv_release(&secrets);
+	vc_config_release(&cfg);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_file_values_and_origin);
+	tcase_add_test(tc, test_precedence);
+	tcase_add_test(tc, test_errors_name_file_and_line);
+	tcase_add_test(tc, test_env_sections);
+	tcase_add_test(tc, test_long_line);
+	tcase_add_test(tc, test_redaction);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

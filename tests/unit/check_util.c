@@ -1,0 +1,163 @@
+/* check_util.c: buffers, string vectors, sizes, durations, ${VAR}. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "venvcache/util.h"
+
+START_TEST(test_buf)
+{
+	struct vc_buf b;
+	char *s;
+
+	vc_buf_init(&b);
+	vc_buf_adds(&b, "abc");
+	vc_buf_addf(&b, "-%d-", 42);
+	vc_buf_addc(&b, 'z');
+	ck_assert_str_eq(b.data, "abc-42-z");
+	ck_assert_uint_eq(b.len, 8);
+	s = vc_buf_detach(&b);
+	ck_assert_str_eq(s, "abc-42-z");
+	ck_assert_ptr_null(b.data);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_strv_sort_uniq)
+{
+	struct vc_strv sv;
+
+	vc_strv_init(&sv);
+	vc_strv_split_ws(&sv, "  b a\tc\n a  b ");
+	ck_assert_uint_eq(sv.n, 5);
+	vc_strv_sort_uniq(&sv);
+	ck_assert_uint_eq(sv.n, 3);
+	ck_assert_str_eq(sv.v[0], "a");
+	ck_assert_str_eq(sv.v[1], "b");
+	ck_assert_str_eq(sv.v[2], "c");
+	ck_assert_ptr_null(sv.v[3]);
+	vc_strv_release(&sv);
+}
+END_TEST
+
+START_TEST(test_sizes)
+{
+	uint64_t n;
+
+	ck_assert_int_eq(vc_parse_size("10G", &n), 0);
+	ck_assert_uint_eq(n, 10ULL << 30);
+	ck_assert_int_eq(vc_parse_size("512M", &n), 0);
+	ck_assert_uint_eq(n, 512ULL << 20);
+	ck_assert_int_eq(vc_parse_size("1.5GiB", &n), 0);
+	ck_assert_uint_eq(n, 3ULL << 29);
+	ck_assert_int_eq(vc_parse_size("100", &n), 0);
+	ck_assert_uint_eq(n, 100);
+	ck_assert_int_eq(vc_parse_size("10X", &n), -1);
+	ck_assert_int_eq(vc_parse_size("-1G", &n), -1);
+	ck_assert_int_eq(vc_parse_size("", &n), -1);
+}
+END_TEST
+
+START_TEST(test_durations)
+{
+	uint64_t n;
+
+	ck_assert_int_eq(vc_parse_duration("1h", &n), 0);
+	ck_assert_uint_eq(n, 3600);
+	ck_assert_int_eq(vc_parse_duration("7d", &n), 0);
+	ck_assert_uint_eq(n, 7 * 86400);
+	ck_assert_int_eq(vc_parse_duration("90", &n), 0);
+	ck_assert_uint_eq(n, 90);
+	ck_assert_int_eq(vc_parse_duration("1 h", &n), -1);
+	ck_assert_int_eq(vc_parse_duration("h", &n), -1);
+}
+END_TEST
+
+START_TEST(test_expand_env)
+{
+	char *s;
+
+	setenv("VC_TEST_TOKEN", "s3cret", 1);
+	unsetenv("VC_TEST_UNSET");
+	s = vc_expand_env("https://u:${VC_TEST_TOKEN}@h/${VC_TEST_UNSET}/$X");
+	ck_assert_str_eq(s, "https://u:s3cret@h/${VC_TEST_UNSET}/$X");
+	free(s);
+	/* pip expands upper-case names only. */
+	s = vc_expand_env("${vc_test_token}");
+	ck_assert_str_eq(s, "${vc_test_token}");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_paths)
+{
+	char *s;
+
+	s = vc_path_join("/a/", "b");
+	ck_assert_str_eq(s, "/a/b");
+	free(s);
+	s = vc_path_join("/a", "/b");
+	ck_assert_str_eq(s, "/b");
+	free(s);
+	s = vc_path_dirname("x.txt");
+	ck_assert_str_eq(s, ".");
+	free(s);
+	s = vc_path_dirname("/etc/x.txt");
+	ck_assert_str_eq(s, "/etc");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_atomic_write_and_rm)
+{
+	char dir[] = "/tmp/vc-util-XXXXXX";
+	struct vc_error err;
+	struct vc_buf b;
+	char *p, *sub;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	sub = vc_path_join(dir, "a/b/c");
+	ck_assert_int_eq(vc_mkdir_p(sub, 0755, &err), 0);
+	p = vc_path_join(sub, "f");
+	ck_assert_int_eq(vc_write_file_atomic(p, "hello", 5, 0644, &err), 0);
+	vc_buf_init(&b);
+	ck_assert_int_eq(vc_read_file(p, 0, &b, &err), 0);
+	ck_assert_str_eq(b.data, "hello");
+	ck_assert_int_eq(vc_read_file(p, 3, &b, &err), -1);
+	ck_assert_int_eq(vc_rm_rf(dir, &err), 0);
+	ck_assert_int_eq(vc_read_file(p, 0, &b, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "No such file"));
+	vc_buf_release(&b);
+	free(p);
+	free(sub);
+}
+END_TEST
+
+static Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_strv_sort_uniq);
+	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_expand_env);
+	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_atomic_write_and_rm);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(util_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
