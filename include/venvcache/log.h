@@ -39,6 +39,16 @@ void vc_log_set_sink(vc_log_sink, void *arg);
 /* The prefix after "venvcache: ", e.g. the command's name; may be NULL. */
 void vc_log_set_context(const char *);
 
+/*
+ * A progress line on a terminal: redrawn at most a few times a second and
+ * cleared by vc_progress_done() or by the next message. Nothing at all
+ * when stderr is not a terminal (CI logs get vc_step lines instead), when
+ * quiet, or when switched off (parallel workers share one terminal).
+ */
+void vc_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vc_progress_done(void);
+void vc_log_set_progress(int on);
+
 void vc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vc_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

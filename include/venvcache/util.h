@@ -104,6 +104,13 @@ int vc_read_file(const char *path, size_t max, struct vc_buf *out,
 int vc_write_file_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct vc_error *);
 
+/*
+ * openat() that never leaves `dirfd` and never follows a symlink on the
+ * way (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS; on kernels without
+ * it, a walk of O_NOFOLLOW components). `path` must be relative.
+ */
+int vc_openat_beneath(int dirfd, const char *path, int flags, mode_t mode);
+
 /* mkdir -p with the given mode for created directories. */
 int vc_mkdir_p(const char *path, mode_t mode, struct vc_error *);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "venvcache/log.h"
 #include "venvcache/util.h"
@@ -11,6 +12,55 @@ static int steps = 0;
 static vc_log_sink sink = NULL;
 static void *sink_arg = NULL;
 static const char *context = NULL;
+static int progress_on = 1;
+static int progress_shown = 0;
+static double progress_last = 0;
+
+void
+vc_log_set_progress(int on)
+{
+	progress_on = on;
+}
+
+static int
+progress_allowed(void)
+{
+	static int tty = -1;
+
+	if (tty == -1)
+		tty = isatty(2);
+	return progress_on && tty && level >= 0 && sink == NULL;
+}
+
+void
+vc_progress(const char *fmt, ...)
+{
+	char msg[160];
+	double now = vc_monotonic();
+	va_list ap;
+
+	if (!progress_allowed() || now - progress_last < 0.2)
+		return;
+	progress_last = now;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* One line, cut to the terminal's usual width, then erase the rest. */
+	fprintf(stderr, "\r%.79s\033[K", msg);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void
+vc_progress_done(void)
+{
+	if (!progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	progress_shown = 0;
+	progress_last = 0;
+}
 
 void
 vc_log_set_level(int l)
@@ -50,6 +100,7 @@ emit(enum vc_msgkind kind, const char *fmt, va_list ap)
 	const char *tag = "";
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	vc_progress_done();
 	if (sink != NULL) {
 		sink(kind, msg, sink_arg);
 		return;

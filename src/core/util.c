@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -439,6 +441,60 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+/* The fallback of vc_openat_beneath: one O_NOFOLLOW component at a time. */
+static int
+openat_walk(int dirfd, const char *path, int flags, mode_t mode)
+{
+	char *copy = xstrdup(path), *comp, *next;
+	int fd = dirfd, nfd;
+
+	for (comp = copy;; comp = next) {
+		next = strchr(comp, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strcmp(comp, "..") == 0 || *comp == '\0') {
+			errno = EXDEV;
+			nfd = -1;
+		} else if (next == NULL || *next == '\0') {
+			nfd = openat(fd, comp, flags | O_NOFOLLOW, mode);
+		} else {
+			nfd = openat(fd, comp,
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd != dirfd)
+			close(fd);
+		fd = nfd;
+		if (fd == -1 || next == NULL || *next == '\0')
+			break;
+	}
+	free(copy);
+	return fd;
+}
+
+int
+vc_openat_beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+	static int no_openat2;
+	struct open_how how;
+	int fd;
+
+	if (*path == '/' || *path == '\0') {
+		errno = EXDEV;
+		return -1;
+	}
+	if (!no_openat2) {
+		memset(&how, 0, sizeof how);
+		how.flags = (uint64_t)(flags | O_CLOEXEC);
+		how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+		if (fd != -1 || errno != ENOSYS)
+			return fd;
+		no_openat2 = 1;
+	}
+	return openat_walk(dirfd, path, flags | O_CLOEXEC, mode);
 }
 
 int

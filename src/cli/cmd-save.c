@@ -1,0 +1,38 @@
+/* cmd-save.c: venvcache save: pack each selected env's venv into the store. */
+#include <stdlib.h>
+
+#include "envs.h"
+
+static int
+save_op(struct cmd_ctx *ctx, struct vc_plan *plan, struct env_result *r)
+{
+	return vc_venv_save(&ctx->cfg, plan, &r->warm, &r->err);
+}
+
+static int
+cmd_save_exec(struct cmd_ctx *ctx)
+{
+	struct cmd_target *t;
+	struct vc_error err;
+	size_t n;
+	int rc;
+
+	vc_error_clear(&err);
+	if (cmd_select(ctx, &t, &n, &err) == -1) {
+		cmd_error(ctx, &err);
+		return cmd_status(&err);
+	}
+	rc = envs_run(ctx, t, n, 1, save_op, 0);
+	free(t);
+	return rc;
+}
+
+const struct cmd_entry cmd_save_entry = {
+    .name = "save",
+    .args = "",
+    .summary = "pack the current venv of each selected env into the store",
+    .description = "The venv is packed as it is, under the key of its "
+                   "env, replacing an entry of the same key.",
+    .flags = CMD_SELECT | CMD_MIRROR,
+    .exec = cmd_save_exec,
+};

@@ -1,0 +1,213 @@
+/* envs.c: one operation over many environments, in parallel processes. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envs.h"
+#include "venvcache/log.h"
+#include "venvcache/stats.h"
+
+int
+envs_jobs(struct cmd_ctx *ctx, const char *opt)
+{
+	const char *v = opt != NULL ? cmd_get(ctx, opt) : NULL;
+	long long n;
+	char *end;
+
+	if (v != NULL) {
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || n < 0 || n > 256)
+			return -1;
+	} else {
+		n = vc_config_int(&ctx->cfg, VC_S_JOBS);
+	}
+	return n == 0 ? vc_ncpus() : (int)n;
+}
+
+static void
+run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
+    struct env_result *r)
+{
+	struct vc_plan plan;
+
+	memset(r, 0, sizeof *r);
+	vc_error_clear(&r->err);
+	if (vc_plan_init(&plan, &ctx->cfg, t->env, t->python, &r->err) == -1) {
+		r->status = cmd_status(&r->err);
+		if (r->status == 0)
+			r->status = 1;
+		snprintf(r->path, sizeof r->path, "%s", plan.path);
+		vc_plan_release(&plan);
+		return;
+	}
+	snprintf(r->key, sizeof r->key, "%s", plan.key.key);
+	snprintf(r->path, sizeof r->path, "%s", plan.path);
+	if (op(ctx, &plan, r) == -1) {
+		r->status = cmd_status(&r->err);
+		if (r->status == 0 || r->status == 2)
+			r->status = 1;
+	}
+	vc_plan_release(&plan);
+}
+
+static void
+report(struct cmd_ctx *ctx, const struct cmd_target *t,
+    const struct env_result *r)
+{
+	char size[32];
+
+	if (r->status != 0) {
+		cmd_error(ctx, &r->err);
+		return;
+	}
+	if (strcmp(ctx->entry->name, "save") == 0) {
+		vc_note("%s: saved %s (%s) in %.2f s", t->env->name, r->key,
+		    vc_format_size(r->warm.size, size, sizeof size),
+		    r->warm.seconds);
+		return;
+	}
+	if (r->warm.how == VC_HOW_PRESENT) {
+		vc_step("%s: present", t->env->name);
+		return;
+	}
+	vc_note("%s: %s in %.2f s (%s%s%.1f s saved)", t->env->name,
+	    vc_warm_how_name(r->warm.how), r->warm.seconds,
+	    vc_format_size(r->warm.size, size, sizeof size),
+	    r->warm.how == VC_HOW_HIT ? ", " : "",
+	    r->warm.how == VC_HOW_HIT ? r->warm.saved : 0.0);
+}
+
+/* Reads exactly `n` bytes; 0 on success. */
+static int
+read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	ssize_t got;
+
+	while (n > 0) {
+		got = read(fd, p, n);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+struct worker {
+	pid_t pid;
+	int fd;
+	size_t idx;
+};
+
+int
+envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
+    env_op op, int print_paths)
+{
+	struct env_result *res = xcalloc(n, sizeof *res);
+	struct worker *w = xcalloc((size_t)jobs, sizeof *w);
+	struct vc_stats total;
+	struct vc_error err;
+	size_t next = 0, done = 0, i, j;
+	int running = 0, status = 0, misses = 0, failures = 0;
+
+	vc_stats_init(&total);
+	if (jobs <= 1 || n == 1) {
+		for (i = 0; i < n; i++) {
+			run_one(ctx, &t[i], op, &res[i]);
+			report(ctx, &t[i], &res[i]);
+		}
+		goto collected;
+	}
+	/* Parallel workers share the terminal: no progress lines. */
+	vc_log_set_progress(0);
+	fflush(stdout);
+	fflush(stderr);
+	while (done < n) {
+		while (running < jobs && next < n) {
+			int fds[2];
+			pid_t pid;
+
+			if (pipe(fds) == -1) {
+				vc_error_sys(&err, "cannot create a pipe");
+				res[next].err = err;
+				res[next].status = 1;
+				report(ctx, &t[next], &res[next]);
+				next++;
+				done++;
+				continue;
+			}
+			pid = fork();
+			if (pid == 0) {
+				struct env_result r;
+
+				close(fds[0]);
+				run_one(ctx, &t[next], op, &r);
+				report(ctx, &t[next], &r);
+				if (write(fds[1], &r, sizeof r) != sizeof r)
+					_exit(1);
+				_exit(0);
+			}
+			close(fds[1]);
+			for (j = 0; j < (size_t)jobs && w[j].pid != 0; j++)
+				;
+			w[j].pid = pid;
+			w[j].fd = fds[0];
+			w[j].idx = next++;
+			running++;
+		}
+		{
+			int wstatus;
+			pid_t pid = wait(&wstatus);
+
+			if (pid == -1)
+				break;
+			for (j = 0; j < (size_t)jobs && w[j].pid != pid; j++)
+				;
+			if (j == (size_t)jobs)
+				continue;
+			i = w[j].idx;
+			if (read_full(w[j].fd, &res[i], sizeof res[i]) == -1) {
+				vc_error_set(&res[i].err, VC_EFAIL,
+				    "env %s: worker died", t[i].env->name);
+				res[i].status = 1;
+				cmd_error(ctx, &res[i].err);
+			}
+			close(w[j].fd);
+			w[j].pid = 0;
+			running--;
+			done++;
+		}
+	}
+collected:
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < VC_C__COUNT; j++)
+			total.c[j] += res[i].warm.delta.c[j];
+		if (res[i].status == 3)
+			misses++;
+		else if (res[i].status != 0)
+			failures++;
+		if (print_paths && res[i].status == 0)
+			printf("%s\n", res[i].path);
+	}
+	fflush(stdout);
+	vc_error_clear(&err);
+	if (vc_stats_add(vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), &total,
+	        &err) == -1)
+		vc_warn("stats: %s", err.msg);
+	if (failures > 0)
+		status = 1;
+	else if (misses > 0)
+		status = 3;
+	if (n > 1 && (failures > 0 || misses > 0))
+		vc_error("%d of %zu environments failed%s", failures + misses,
+		    n, misses > 0 && failures == 0 ? " (no entry)" : "");
+	free(res);
+	free(w);
+	return status;
+}

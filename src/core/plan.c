@@ -1,0 +1,65 @@
+/* plan.c: interpreter, requirements, key and path of an environment. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "venvcache/plan.h"
+#include "venvcache/venv.h"
+
+/* The project setting: "no", "yes" (the current directory) or a path. */
+static char *
+project_path(const struct vc_config *cfg, const struct vc_reqset *reqs)
+{
+	const char *v = vc_config_str(cfg, VC_S_INSTALL_PROJECT);
+	char cwd[PATH_MAX];
+
+	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "0") == 0) {
+		if (reqs->project != NULL)
+			return xstrdup(reqs->project);
+		return NULL;
+	}
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "1") == 0)
+		return xstrdup(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".");
+	if (*v == '/')
+		return xstrdup(v);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup(v);
+	return vc_path_join(cwd, v);
+}
+
+int
+vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
+    const struct vc_envdef *env, const char *python, struct vc_error *err)
+{
+	memset(p, 0, sizeof *p);
+	p->env = env;
+	vc_reqset_init(&p->reqs);
+	vc_strv_init(&p->resolved);
+	vc_key_init(&p->key);
+	p->path = vc_venv_path(cfg, env->name);
+	if (vc_interp_probe(&p->interp, python,
+	        vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
+		return vc_error_prefix(err, "env %s", env->name);
+	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
+		return -1;
+	p->project = project_path(cfg, &p->reqs);
+	if (vc_key_compute(&p->key, cfg, env, &p->interp, &p->reqs,
+	        p->is_resolved ? &p->resolved : NULL, err) == -1)
+		return vc_error_prefix(err, "env %s", env->name);
+	return 0;
+}
+
+void
+vc_plan_release(struct vc_plan *p)
+{
+	vc_interp_release(&p->interp);
+	vc_reqset_release(&p->reqs);
+	vc_strv_release(&p->resolved);
+	vc_key_release(&p->key);
+	free(p->path);
+	free(p->project);
+	memset(p, 0, sizeof *p);
+}

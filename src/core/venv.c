@@ -1,0 +1,941 @@
+/* venv.c: present, restore, or create and save; relocation; the stamp. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "venvcache/archive.h"
+#include "venvcache/log.h"
+#include "venvcache/mirror.h"
+#include "venvcache/proc.h"
+#include "venvcache/store.h"
+#include "venvcache/tmpfs.h"
+#include "venvcache/venv.h"
+
+/* Where venvcache keeps its own things under the venv root. */
+#define ROOT_PRIV ".venvcache"
+/* Files of a venv that are not part of what is cached. */
+static const char *const not_cached[] = {VC_STAMP_NAME, "pip.conf", NULL};
+
+char *
+vc_venv_path(const struct vc_config *cfg, const char *env_name)
+{
+	return vc_path_join(vc_config_str(cfg, VC_S_VENV_ROOT), env_name);
+}
+
+const char *
+vc_warm_how_name(enum vc_warm_how how)
+{
+	switch (how) {
+	case VC_HOW_PRESENT:
+		return "present";
+	case VC_HOW_HIT:
+		return "hit";
+	case VC_HOW_PARTIAL:
+		return "partial";
+	case VC_HOW_CREATED:
+		return "created";
+	}
+	return "?";
+}
+
+/* --- the stamp ----------------------------------------------------- */
+
+/*
+ * The stamp is three lines: "key <key>", "python <real path>",
+ * "project <path or ->". It is written last; it makes a venv ready.
+ */
+static char *
+stamp_text(const struct vc_plan *p)
+{
+	return xasprintf("key %s\npython %s\nproject %s\n", p->key.key,
+	    p->interp.executable, p->project != NULL ? p->project : "-");
+}
+
+/* 1 when the stamp names this key, 0 otherwise; *project_ok as well. */
+static int
+stamp_matches(const struct vc_plan *p, int *project_ok)
+{
+	char buf[4096 + PATH_MAX * 2], *path, *want;
+	ssize_t n;
+	int fd, ok = 0;
+
+	*project_ok = 0;
+	path = vc_path_join(p->path, VC_STAMP_NAME);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	want = stamp_text(p);
+	/* Key and python must match; the project line may differ. */
+	{
+		const char *proj = strstr(want, "\nproject ");
+		size_t head = (size_t)(proj - want) + 1;
+
+		ok = strncmp(buf, want, head) == 0;
+		*project_ok = ok && strcmp(buf, want) == 0;
+	}
+	free(want);
+	return ok;
+}
+
+/* bin/python exists and resolves to the plan's interpreter. */
+static int
+python_ok(const struct vc_plan *p)
+{
+	char *py = vc_path_join(p->path, "bin/python");
+	char real[PATH_MAX];
+	int ok;
+
+	ok = realpath(py, real) != NULL &&
+	    strcmp(real, p->interp.executable) == 0 && access(real, X_OK) == 0;
+	free(py);
+	return ok;
+}
+
+int
+vc_venv_ready(const struct vc_plan *p)
+{
+	int project_ok;
+
+	return stamp_matches(p, &project_ok) && project_ok && python_ok(p);
+}
+
+static int
+write_stamp(const struct vc_plan *p, struct vc_error *err)
+{
+	char *path = vc_path_join(p->path, VC_STAMP_NAME);
+	char *text = stamp_text(p);
+	int rc;
+
+	rc = vc_write_file_atomic(path, text, strlen(text), 0644, err);
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* --- locks and temporary directories under the venv root ----------- */
+
+static int
+lock_file(const char *dir, const char *name, struct vc_error *err)
+{
+	char *path;
+	int fd;
+
+	if (vc_mkdir_p(dir, 0755, err) == -1)
+		return -1;
+	path = xasprintf("%s/%s.lock", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		vc_error_sys(err, "cannot open lock '%s'", path);
+		free(path);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			vc_error_sys(err, "cannot lock '%s'", path);
+			close(fd);
+			free(path);
+			return -1;
+		}
+	}
+	free(path);
+	return fd;
+}
+
+struct tmpdir {
+	char *path;
+	int fd; /* open on the directory, flock'ed while we own it */
+};
+
+/* Removes temporary directories whose owner is gone (their lock is free). */
+static void
+clean_stale(const char *tmproot)
+{
+	struct vc_error err;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(tmproot)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1) {
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			vc_debug("removing '%s/%s' left by a dead process",
+			    tmproot, de->d_name);
+			if (vc_rm_rf_at(dirfd(d), de->d_name, &err) == -1)
+				vc_warn("%s", err.msg);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+static int
+tmpdir_make(const char *root, const char *env, struct tmpdir *t,
+    struct vc_error *err)
+{
+	char *tmproot = xasprintf("%s/%s/tmp", root, ROOT_PRIV);
+
+	t->fd = -1;
+	t->path = NULL;
+	if (vc_mkdir_p(tmproot, 0755, err) == -1)
+		goto fail;
+	clean_stale(tmproot);
+	t->path = xasprintf("%s/%s.XXXXXX", tmproot, env);
+	if (mkdtemp(t->path) == NULL) {
+		vc_error_sys(err, "cannot create a directory in '%s'", tmproot);
+		goto fail;
+	}
+	(void)chmod(t->path, 0755);
+	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->fd == -1 || flock(t->fd, LOCK_EX) == -1) {
+		vc_error_sys(err, "cannot lock '%s'", t->path);
+		goto fail;
+	}
+	free(tmproot);
+	return 0;
+fail:
+	free(tmproot);
+	if (t->path != NULL)
+		rmdir(t->path);
+	free(t->path);
+	t->path = NULL;
+	return -1;
+}
+
+/* Removes the directory (if still there) and drops the lock. */
+static void
+tmpdir_drop(struct tmpdir *t)
+{
+	struct vc_error err;
+
+	if (t->path != NULL && vc_rm_rf(t->path, &err) == -1)
+		vc_warn("%s", err.msg);
+	if (t->fd != -1)
+		close(t->fd);
+	free(t->path);
+	t->path = NULL;
+	t->fd = -1;
+}
+
+/*
+ * Puts the tree at t->path in place at `dest`, atomically: renamed when
+ * `dest` is free, exchanged with the old venv (then removed) when not.
+ */
+static int
+install_tree(struct tmpdir *t, const char *dest, struct vc_error *err)
+{
+	if (renameat2(AT_FDCWD, t->path, AT_FDCWD, dest, RENAME_NOREPLACE) ==
+	    0) {
+		free(t->path);
+		t->path = NULL; /* nothing left to remove */
+		return 0;
+	}
+	if (errno != EEXIST && errno != ENOTEMPTY)
+		return vc_error_sys(err, "cannot rename '%s' to '%s'", t->path,
+		    dest);
+	if (renameat2(AT_FDCWD, t->path, AT_FDCWD, dest, RENAME_EXCHANGE) == -1)
+		return vc_error_sys(err, "cannot replace '%s'", dest);
+	/* t->path now holds the old venv; tmpdir_drop() removes it. */
+	return 0;
+}
+
+/* --- relocation ---------------------------------------------------- */
+
+static int
+path_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+/* A relative path with no "..", no empty and no "." components. */
+static int
+safe_relative(const char *p)
+{
+	const char *c = p;
+
+	if (*p == '/' || *p == '\0')
+		return 0;
+	while (*c != '\0') {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	return 1;
+}
+
+static int
+relocate_one(int dirfd, const char *rel, const char *from, const char *to,
+    struct vc_error *err)
+{
+	size_t flen = strlen(from), tlen = strlen(to);
+	struct vc_buf in, out;
+	struct timespec times[2];
+	char *tmp = NULL;
+	const char *p, *hit;
+	struct stat st;
+	int fd = -1, nfd = -1, rc = -1;
+	ssize_t n;
+
+	vc_buf_init(&in);
+	vc_buf_init(&out);
+	if (!safe_relative(rel))
+		return vc_error_set(err, VC_EHOSTILE,
+		    "refusing to rewrite '%s': not a path inside the venv",
+		    rel);
+	fd = vc_openat_beneath(dirfd, rel, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0; /* removed since, or excluded */
+		vc_error_sys(err, "cannot open '%s' to relocate it", rel);
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		rc = 0;
+		goto out;
+	}
+	for (;;) {
+		vc_buf_grow(&in, 65536);
+		n = read(fd, in.data + in.len, in.cap - in.len - 1);
+		if (n < 0) {
+			vc_error_sys(err, "cannot read '%s'", rel);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		in.len += (size_t)n;
+	}
+	in.data[in.len] = '\0';
+	for (p = in.data; (hit = memmem(p, in.len - (size_t)(p - in.data), from,
+	                       flen)) != NULL;) {
+		vc_buf_add(&out, p, (size_t)(hit - p));
+		if (hit + flen < in.data + in.len && path_char(hit[flen]))
+			vc_buf_add(&out, from, flen); /* /a/env vs /a/env2 */
+		else
+			vc_buf_add(&out, to, tlen);
+		p = hit + flen;
+	}
+	vc_buf_add(&out, p, in.len - (size_t)(p - in.data));
+	/* Write a new file next to it, then rename over: never half done. */
+	tmp = xasprintf("%s.vc-relocate", rel);
+	nfd = vc_openat_beneath(dirfd, tmp,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, st.st_mode & 0777);
+	if (nfd == -1) {
+		vc_error_sys(err, "cannot create '%s'", tmp);
+		goto out;
+	}
+	if (write(nfd, out.data, out.len) != (ssize_t)out.len) {
+		vc_error_sys(err, "cannot write '%s'", tmp);
+		goto out;
+	}
+	if (fchmod(nfd, st.st_mode & 0777) == -1) {
+		vc_error_sys(err, "cannot set the mode of '%s'", tmp);
+		goto out;
+	}
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	(void)futimens(nfd, times);
+	if (renameat(dirfd, tmp, dirfd, rel) == -1) {
+		vc_error_sys(err, "cannot replace '%s'", rel);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1 && tmp != NULL && nfd != -1)
+		(void)unlinkat(dirfd, tmp, 0);
+	if (fd != -1)
+		close(fd);
+	if (nfd != -1)
+		close(nfd);
+	free(tmp);
+	vc_buf_release(&in);
+	vc_buf_release(&out);
+	return rc;
+}
+
+int
+vc_venv_relocate(const char *dir, const char *from, const char *to,
+    const struct vc_strv *files, struct vc_error *err)
+{
+	size_t i;
+	int dfd, rc = 0;
+
+	if (strcmp(from, to) == 0 || files->n == 0)
+		return 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1)
+		return vc_error_sys(err, "cannot open '%s'", dir);
+	for (i = 0; i < files->n && rc == 0; i++)
+		rc = relocate_one(dfd, files->v[i], from, to, err);
+	close(dfd);
+	return rc;
+}
+
+/* --- running python and pip ---------------------------------------- */
+
+struct pip_progress {
+	const char *env;
+	const char *what;
+};
+
+static void
+pip_line(const char *line, void *arg)
+{
+	struct pip_progress *pp = arg;
+
+	while (*line == ' ')
+		line++;
+	if (*line != '\0')
+		vc_progress("%s: %s: %s", pp->env, pp->what, line);
+}
+
+/*
+ * Runs argv with the mirror's pip settings in its environment. On failure
+ * shows the tail of its output (credentials hidden) and fails.
+ */
+static int
+run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, struct vc_error *err)
+{
+	static const char *const unset[] = {"PYTHONHOME", "VIRTUAL_ENV",
+	    "PIP_REQUIRE_VIRTUALENV", "PIP_USER", "PIP_TARGET", "PIP_PREFIX",
+	    NULL};
+	struct pip_progress pp = {p->env->name, what};
+	struct vc_strv env, secrets;
+	struct vc_buf out;
+	struct vc_proc proc;
+	char *shown = NULL;
+	int status, rc = -1;
+
+	vc_strv_init(&env);
+	vc_strv_init(&secrets);
+	vc_buf_init(&out);
+	vc_mirror_pip_env(cfg, &env);
+	vc_strv_push(&env, "PIP_NO_INPUT=1");
+	vc_strv_push(&env, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+	memset(&proc, 0, sizeof proc);
+	proc.argv = argv;
+	proc.env_set = (const char *const *)env.v;
+	proc.env_unset = unset;
+	proc.output = &out;
+	proc.on_line = pip_line;
+	proc.arg = &pp;
+	proc.max_output = 256 * 1024;
+	vc_step("%s: %s", p->env->name, what);
+	status = vc_proc_run(&proc, err);
+	vc_progress_done();
+	if (status == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (status == -1)
+		goto out;
+	vc_mirror_secrets(cfg, &secrets);
+	shown = vc_text_redact(out.data != NULL ? out.data : "", &secrets);
+	{
+		/* The last lines are where pip says what went wrong. */
+		size_t len = strlen(shown), lines = 0;
+		const char *s = shown + len;
+
+		while (s > shown && lines < 25)
+			if (*--s == '\n' && s + 1 < shown + len)
+				lines++;
+		fprintf(stderr, "%s%s", s == shown ? "" : "...\n", s);
+		if (len > 0 && shown[len - 1] != '\n')
+			fputc('\n', stderr);
+	}
+	vc_error_set(err, VC_EFAIL,
+	    "env %s: %s failed with exit status %d (its output is above)",
+	    p->env->name, what, status);
+out:
+	free(shown);
+	vc_buf_release(&out);
+	vc_strv_release(&env);
+	vc_strv_release(&secrets);
+	return rc;
+}
+
+static int
+write_text(const char *path, const char *text, struct vc_error *err)
+{
+	return vc_write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+/* Creates a venv at `dir` with the env's interpreter and installs its set. */
+static int
+create_venv(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *dir, const char *scratch, struct vc_error *err)
+{
+	const char *creator = vc_config_str(cfg, VC_S_CREATOR);
+	char *py = vc_path_join(dir, "bin/python");
+	char *reqfile = NULL, *consfile = NULL, *text = NULL, *cons = NULL;
+	const char *argv[16];
+	int rc = -1, n = 0;
+	char *uv = NULL;
+
+	if (strcmp(creator, "uv") == 0) {
+		if ((uv = vc_proc_which("uv")) == NULL) {
+			vc_error_set(err, VC_EFAIL,
+			    "creator = uv, but 'uv' is not on PATH");
+			goto out;
+		}
+		argv[n++] = uv;
+		argv[n++] = "venv";
+		argv[n++] = "--quiet";
+		argv[n++] = "--seed";
+		argv[n++] = "--python";
+		argv[n++] = p->interp.executable;
+		argv[n++] = dir;
+	} else {
+		argv[n++] = p->interp.executable;
+		argv[n++] = "-m";
+		argv[n++] =
+		    strcmp(creator, "virtualenv") == 0 ? "virtualenv" : "venv";
+		argv[n++] = dir;
+	}
+	argv[n] = NULL;
+	if (run_tool(cfg, p, creator, argv, err) == -1)
+		goto out;
+
+	text = vc_reqset_pip_text(&p->reqs);
+	if (p->is_resolved) {
+		struct vc_buf b;
+		size_t i;
+
+		vc_buf_init(&b);
+		for (i = 0; i < p->reqs.index_options.n; i++)
+			vc_buf_addf(&b, "%s\n", p->reqs.index_options.v[i]);
+		for (i = 0; i < p->reqs.options.n; i++)
+			vc_buf_addf(&b, "%s\n", p->reqs.options.v[i]);
+		for (i = 0; i < p->resolved.n; i++)
+			vc_buf_addf(&b, "%s\n", p->resolved.v[i]);
+		free(text);
+		text = vc_buf_detach(&b);
+	}
+	if (p->reqs.n == 0 && !p->is_resolved) {
+		rc = 0; /* nothing to install */
+		goto out;
+	}
+	reqfile = xasprintf("%s.requirements.txt", scratch);
+	if (write_text(reqfile, text, err) == -1)
+		goto out;
+	cons = vc_reqset_pip_constraints(&p->reqs);
+	n = 0;
+	if (uv != NULL) {
+		argv[n++] = uv;
+		argv[n++] = "pip";
+		argv[n++] = "install";
+		argv[n++] = "--python";
+		argv[n++] = py;
+	} else {
+		argv[n++] = py;
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "install";
+		argv[n++] = "--no-input";
+	}
+	argv[n++] = "-r";
+	argv[n++] = reqfile;
+	if (*cons != '\0') {
+		consfile = xasprintf("%s.constraints.txt", scratch);
+		if (write_text(consfile, cons, err) == -1)
+			goto out;
+		argv[n++] = "-c";
+		argv[n++] = consfile;
+	}
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "pip install", argv, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (reqfile != NULL)
+		unlink(reqfile);
+	if (consfile != NULL)
+		unlink(consfile);
+	free(reqfile);
+	free(consfile);
+	free(text);
+	free(cons);
+	free(py);
+	free(uv);
+	return rc;
+}
+
+/* pip.conf for the mirror, the project under test, then the stamp. */
+static int
+finish(const struct vc_config *cfg, const struct vc_plan *p,
+    struct vc_error *err)
+{
+	char *conf = vc_mirror_pip_conf(cfg), *path;
+	int rc = 0;
+
+	path = vc_path_join(p->path, "pip.conf");
+	if (conf != NULL)
+		rc = write_text(path, conf, err);
+	else
+		(void)unlink(path);
+	free(conf);
+	free(path);
+	if (rc == -1)
+		return -1;
+	if (p->project != NULL) {
+		char *py = vc_path_join(p->path, "bin/python");
+		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
+		    "-e", p->project, NULL};
+
+		rc =
+		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
+		free(py);
+		if (rc == -1)
+			return -1;
+	}
+	return write_stamp(p, err);
+}
+
+/* --- store side ---------------------------------------------------- */
+
+/*
+ * Restores the entry of the plan's key into t->path. 0 on success,
+ * -1 with VC_EMISS when there is no usable entry (a bad one is removed),
+ * -1 otherwise.
+ */
+static int
+restore_entry(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
+    struct vc_error *err)
+{
+	struct vc_extract_opts xo;
+	struct vc_extract_result xr;
+	struct vc_manifest m;
+	struct vc_error e2;
+	int fd = -1, rc = -1;
+	double t0 = vc_monotonic();
+
+	vc_manifest_init(&m);
+	if (vc_store_lookup(st, p->key.key, &m, &fd, err) == -1)
+		goto out;
+	if (vc_store_verify(st, &m, fd, err) == -1) {
+		if (err->code != VC_ECORRUPT)
+			goto out;
+		goto bad;
+	}
+	if (vc_tmpfs_check_space(t->path, m.unpacked_size, m.file_count, err) ==
+	    -1)
+		goto out;
+	memset(&xo, 0, sizeof xo);
+	xo.max_bytes = m.unpacked_size;
+	xo.max_files = m.file_count;
+	xo.frames = m.frames;
+	xo.nframes = m.nframes;
+	vc_step("%s: restoring %s", p->env->name, p->key.key);
+	if (vc_archive_extract(fd, t->path, &xo, &xr, err) == -1) {
+		if (err->code == VC_EHOSTILE || err->code == VC_ECORRUPT)
+			goto bad;
+		goto out;
+	}
+	if (vc_venv_relocate(t->path, m.prefix, p->path, &m.prefix_files,
+	        err) == -1)
+		goto bad;
+	vc_store_touch(st, p->key.key);
+	res->size = m.unpacked_size;
+	res->delta.c[VC_C_bytes_restored] += xr.bytes;
+	res->delta.c[VC_C_restores]++;
+	res->saved = m.create_seconds - (vc_monotonic() - t0);
+	rc = 0;
+	goto out;
+bad:
+	/* Never extracted into place; rebuilt instead. */
+	vc_warn("env %s: removing store entry %s: %s", p->env->name, p->key.key,
+	    err->msg);
+	res->delta.c[VC_C_failed_restores]++;
+	if (fd != -1) {
+		close(fd);
+		fd = -1;
+	}
+	vc_error_clear(&e2);
+	if (vc_store_remove(st, p->key.key, &e2) == -1)
+		vc_warn("%s", e2.msg);
+	/* Start again from an empty directory. */
+	if (vc_rm_rf(t->path, &e2) == -1 || mkdir(t->path, 0755) == -1)
+		vc_error_sys(err, "cannot reset '%s'", t->path);
+	else
+		vc_error_set(err, VC_EMISS, "entry removed");
+out:
+	if (fd != -1)
+		close(fd);
+	vc_manifest_release(&m);
+	return rc;
+}
+
+/* Packs the venv at `dir` (whose files name `prefix`) under the key. */
+static int
+save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
+    const char *dir, const char *prefix, double create_seconds,
+    struct vc_pack_result *pr, struct vc_warm_result *res, struct vc_error *err)
+{
+	struct vc_store_txn txn;
+	struct vc_pack_opts po;
+	struct vc_manifest m;
+	struct vc_gc_result gc;
+	struct vc_error e2;
+	size_t i;
+	int rc = -1;
+
+	memset(&txn, 0, sizeof txn);
+	txn.fd = -1;
+	vc_manifest_init(&m);
+	if (vc_store_begin(st, p->key.key, &txn, err) == -1)
+		goto out;
+	memset(&po, 0, sizeof po);
+	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
+	po.prefix = prefix;
+	po.exclude = not_cached;
+	vc_step("%s: packing %s", p->env->name, p->key.key);
+	if (vc_archive_pack(dir, txn.fd, &po, pr, err) == -1)
+		goto out;
+	m.format = VC_MANIFEST_FORMAT;
+	m.key = xstrdup(p->key.key);
+	m.env = xstrdup(p->env->name);
+	m.python = xstrdup(p->interp.executable);
+	m.python_version = xstrdup(p->interp.version);
+	m.prefix = xstrdup(prefix);
+	m.unpacked_size = pr->unpacked_size;
+	m.file_count = pr->file_count;
+	m.archive_size = pr->archive_size;
+	memcpy(m.checksum, pr->checksum, sizeof m.checksum);
+	m.create_seconds = create_seconds;
+	m.created = (int64_t)vc_now();
+	for (i = 0; i < pr->prefix_files.n; i++)
+		vc_strv_push(&m.prefix_files, pr->prefix_files.v[i]);
+	vc_reqset_canonical(&p->reqs, &m.requirements);
+	if (p->is_resolved)
+		for (i = 0; i < p->resolved.n; i++)
+			vc_strv_push(&m.requirements, p->resolved.v[i]);
+	if (pr->nframes > 0) {
+		m.frames = xmalloc(pr->nframes * sizeof *m.frames);
+		memcpy(m.frames, pr->frames, pr->nframes * sizeof *m.frames);
+		m.nframes = pr->nframes;
+	}
+	if (vc_store_commit(st, &txn, &m, err) == -1)
+		goto out;
+	res->delta.c[VC_C_saves]++;
+	res->delta.c[VC_C_bytes_saved] += pr->archive_size;
+	res->size = pr->unpacked_size;
+	/* Keep the store within max-size after each save. */
+	vc_error_clear(&e2);
+	if (vc_store_gc(st, vc_config_size(cfg, VC_S_MAX_SIZE), 0, 0, &gc,
+	        &e2) == -1)
+		vc_warn("gc: %s", e2.msg);
+	else
+		res->delta.c[VC_C_evictions] += gc.removed;
+	rc = 0;
+out:
+	vc_store_abort(st, &txn);
+	vc_manifest_release(&m);
+	return rc;
+}
+
+/* Creates the venv in t->path, saves it, relocates it for plan->path. */
+static int
+create_and_save(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
+    struct vc_error *err)
+{
+	struct vc_pack_result pr;
+	double t0 = vc_monotonic(), secs;
+	int rc = -1;
+
+	vc_pack_result_init(&pr);
+	if (create_venv(cfg, p, t->path, t->path, err) == -1)
+		goto out;
+	secs = vc_monotonic() - t0;
+	res->delta.c[VC_C_creations]++;
+	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
+	if (save_tree(cfg, p, st, t->path, t->path, secs, &pr, res, err) == -1)
+		goto out;
+	if (vc_venv_relocate(t->path, t->path, p->path, &pr.prefix_files,
+	        err) == -1)
+		goto out;
+	rc = 0;
+out:
+	vc_pack_result_release(&pr);
+	return rc;
+}
+
+static int
+venv_lock(const struct vc_config *cfg, const struct vc_plan *p,
+    struct vc_error *err)
+{
+	char *dir = xasprintf("%s/%s/locks", vc_config_str(cfg, VC_S_VENV_ROOT),
+	    ROOT_PRIV);
+	int fd = lock_file(dir, p->env->name, err);
+
+	free(dir);
+	return fd;
+}
+
+int
+vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
+    struct vc_warm_result *res, struct vc_error *err)
+{
+	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
+	struct vc_store st;
+	struct vc_lock klock;
+	struct tmpdir t = {NULL, -1};
+	double t0 = vc_monotonic();
+	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
+
+	memset(res, 0, sizeof *res);
+	vc_stats_init(&res->delta);
+	klock.fd = -1;
+	if (vc_venv_ready(p))
+		goto present;
+	if (vc_tmpfs_ensure(cfg, err) == -1)
+		goto out;
+	if ((lockfd = venv_lock(cfg, p, err)) == -1)
+		goto out;
+	/* Another warm may have made it while we waited for the lock. */
+	stamp = stamp_matches(p, &project_ok);
+	if (stamp && python_ok(p)) {
+		if (!project_ok && finish(cfg, p, err) == -1)
+			goto out;
+		goto present;
+	}
+	if (stamp) /* our venv, but its interpreter is gone or changed */
+		res->delta.c[VC_C_rebuilds]++;
+	if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
+		goto out;
+	store_open = 1;
+	if (tmpdir_make(root, p->env->name, &t, err) == -1)
+		goto out;
+
+	if (vc_store_lock(&st, p->key.key, VC_LOCK_SHARED, &klock, err) == -1)
+		goto out;
+	rc = restore_entry(cfg, p, &st, &t, res, err);
+	if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
+		/* Build once: take the key exclusively and look again. */
+		vc_store_unlock(&klock);
+		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
+		        err) == -1)
+			goto out;
+		rc = restore_entry(cfg, p, &st, &t, res, err);
+		if (rc == -1 && err->code == VC_EMISS) {
+			res->delta.c[VC_C_misses]++;
+			rc = create_and_save(cfg, p, &st, &t, res, err);
+			res->how = VC_HOW_CREATED;
+		} else {
+			res->how = VC_HOW_HIT;
+		}
+	} else {
+		res->how = VC_HOW_HIT;
+	}
+	vc_store_unlock(&klock);
+	if (rc == -1) {
+		if (err->code == VC_EMISS) {
+			res->delta.c[VC_C_misses]++;
+			vc_error_set(err, VC_EMISS,
+			    "env %s: no entry for key %s in '%s'", p->env->name,
+			    p->key.key, st.dir);
+		}
+		goto out;
+	}
+	if (res->how == VC_HOW_HIT) {
+		res->delta.c[VC_C_hits]++;
+		res->delta.c[VC_C_restore_ms] +=
+		    (uint64_t)((vc_monotonic() - t0) * 1000);
+		if (res->saved > 0)
+			res->delta.c[VC_C_saved_ms] +=
+			    (uint64_t)(res->saved * 1000);
+	}
+	if (install_tree(&t, p->path, err) == -1)
+		goto out;
+	if (finish(cfg, p, err) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+present:
+	res->how = VC_HOW_PRESENT;
+	res->delta.c[VC_C_present]++;
+	rc = 0;
+out:
+	if (t.path != NULL || t.fd != -1)
+		tmpdir_drop(&t);
+	if (klock.fd != -1)
+		vc_store_unlock(&klock);
+	if (store_open)
+		vc_store_close(&st);
+	if (lockfd != -1)
+		close(lockfd);
+	res->seconds = vc_monotonic() - t0;
+	if (rc == -1)
+		res->saved = 0;
+	return rc;
+}
+
+int
+vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_warm_result *res, struct vc_error *err)
+{
+	struct vc_pack_result pr;
+	struct vc_store st;
+	struct vc_lock klock;
+	double t0 = vc_monotonic();
+	int lockfd = -1, rc = -1, store_open = 0;
+
+	memset(res, 0, sizeof *res);
+	vc_stats_init(&res->delta);
+	vc_pack_result_init(&pr);
+	klock.fd = -1;
+	if (access(p->path, F_OK) == -1) {
+		vc_error_sys(err, "env %s: no venv at '%s' to save",
+		    p->env->name, p->path);
+		goto out;
+	}
+	if ((lockfd = venv_lock(cfg, p, err)) == -1)
+		goto out;
+	if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
+		goto out;
+	store_open = 1;
+	if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock, err) ==
+	    -1)
+		goto out;
+	if (save_tree(cfg, p, &st, p->path, p->path, 0, &pr, res, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (klock.fd != -1)
+		vc_store_unlock(&klock);
+	if (store_open)
+		vc_store_close(&st);
+	if (lockfd != -1)
+		close(lockfd);
+	vc_pack_result_release(&pr);
+	res->seconds = vc_monotonic() - t0;
+	return rc;
+}
