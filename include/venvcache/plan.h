@@ -14,21 +14,29 @@
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
 #include "venvcache/req.h"
+#include "venvcache/resolve.h"
 
 struct vc_plan {
 	const struct vc_envdef *env;
 	struct vc_interp interp;
 	struct vc_reqset reqs;
-	struct vc_strv resolved; /* empty unless resolved */
+	struct vc_strv resolved; /* key lines of the resolution, if any */
 	int is_resolved;
+	struct vc_resolution resolution; /* empty unless resolved */
 	struct vc_key key;
 	char *path;    /* <venv-root>/<env> */
 	char *project; /* project to install after, or NULL */
 };
 
-/* Probes the interpreter, reads the requirements and computes the key. */
+#define VC_PLAN_REFRESH 0x1 /* resolve again, whatever the cache holds */
+#define VC_PLAN_RESOLVE 0x2 /* resolve even a pinned set (lock) */
+
+/*
+ * Probes the interpreter, reads the requirements, resolves them when the
+ * resolve setting asks for it, and computes the key.
+ */
 int vc_plan_init(struct vc_plan *, const struct vc_config *,
-    const struct vc_envdef *, const char *python, struct vc_error *);
+    const struct vc_envdef *, const char *python, int flags, struct vc_error *);
 void vc_plan_release(struct vc_plan *);
 
 #endif

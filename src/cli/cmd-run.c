@@ -31,7 +31,8 @@ cmd_run_exec(struct cmd_ctx *ctx)
 		goto out;
 	}
 	planned = 1;
-	if (vc_plan_init(&plan, &ctx->cfg, t[0].env, t[0].python, &err) == -1)
+	if (vc_plan_init(&plan, &ctx->cfg, t[0].env, t[0].python,
+	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &err) == -1)
 		goto fail;
 	if (vc_warm(&ctx->cfg, &plan, VC_WARM, &res, &err) == -1)
 		goto fail;

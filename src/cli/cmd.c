@@ -185,6 +185,8 @@ const struct cmd_common_opt cmd_common_opts[] = {
     {"all", 'a', NULL, O_ALL, CMD_SELECT, "every environment of the config"},
     {"name", 0, "NAME", O_NAME, CMD_SELECT,
         "name of the -r environment (default \"default\")"},
+    {"refresh", 0, NULL, O_REFRESH, CMD_SELECT,
+        "resolve unpinned requirements again, ignoring resolve-ttl"},
     {"index-url", 0, "URL", O_INDEX_URL, CMD_MIRROR,
         "package index (pip's --index-url)"},
     {"extra-index-url", 0, "URL", O_EXTRA_INDEX_URL, CMD_MIRROR,

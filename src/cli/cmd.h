@@ -46,6 +46,7 @@ enum {
 	O_PYTHON,
 	O_ALL,
 	O_NAME,
+	O_REFRESH,
 	O_INDEX_URL,
 	O_EXTRA_INDEX_URL,
 	O_TRUSTED_HOST,
@@ -98,6 +99,7 @@ struct cmd_ctx {
 	const char *sel_name;
 	const char *sel_python;
 	int sel_all;
+	int sel_refresh;
 
 	/* Positional arguments (CMD_ARGS), or the command after "--". */
 	int argc;

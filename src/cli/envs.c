@@ -35,7 +35,8 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 
 	memset(r, 0, sizeof *r);
 	vc_error_clear(&r->err);
-	if (vc_plan_init(&plan, &ctx->cfg, t->env, t->python, &r->err) == -1) {
+	if (vc_plan_init(&plan, &ctx->cfg, t->env, t->python,
+	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &r->err) == -1) {
 		r->status = cmd_status(&r->err);
 		if (r->status == 0)
 			r->status = 1;

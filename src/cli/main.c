@@ -181,6 +181,9 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 		case O_NAME:
 			ctx->sel_name = optarg;
 			break;
+		case O_REFRESH:
+			ctx->sel_refresh = 1;
+			break;
 		case O_INDEX_URL:
 			if (add_setting(p, VC_S_INDEX_URL, optarg) == -1)
 				return 2;

@@ -32,13 +32,15 @@ project_path(const struct vc_config *cfg, const struct vc_reqset *reqs)
 
 int
 vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
-    const struct vc_envdef *env, const char *python, struct vc_error *err)
+    const struct vc_envdef *env, const char *python, int flags,
+    struct vc_error *err)
 {
 	memset(p, 0, sizeof *p);
 	p->env = env;
 	vc_reqset_init(&p->reqs);
 	vc_strv_init(&p->resolved);
 	vc_key_init(&p->key);
+	vc_resolution_init(&p->resolution);
 	p->path = vc_venv_path(cfg, env->name);
 	if (vc_interp_probe(&p->interp, python,
 	        vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
@@ -46,6 +48,15 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
 	p->project = project_path(cfg, &p->reqs);
+	if ((flags & VC_PLAN_RESOLVE && p->reqs.n > 0) ||
+	    vc_resolve_needed(cfg, &p->reqs)) {
+		if (vc_resolve(cfg, &p->interp, &p->reqs,
+		        flags & VC_PLAN_REFRESH ? VC_RESOLVE_REFRESH : 0,
+		        &p->resolution, err) == -1)
+			return vc_error_prefix(err, "env %s", env->name);
+		vc_resolution_key_lines(&p->resolution, &p->resolved);
+		p->is_resolved = 1;
+	}
 	if (vc_key_compute(&p->key, cfg, env, &p->interp, &p->reqs,
 	        p->is_resolved ? &p->resolved : NULL, err) == -1)
 		return vc_error_prefix(err, "env %s", env->name);
@@ -58,6 +69,7 @@ vc_plan_release(struct vc_plan *p)
 	vc_interp_release(&p->interp);
 	vc_reqset_release(&p->reqs);
 	vc_strv_release(&p->resolved);
+	vc_resolution_release(&p->resolution);
 	vc_key_release(&p->key);
 	free(p->path);
 	free(p->project);

@@ -525,7 +525,9 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 
 	text = vc_reqset_pip_text(&p->reqs);
 	if (p->is_resolved) {
+		/* Exactly what the key names: the resolution's pins. */
 		struct vc_buf b;
+		char *pins = vc_resolution_requirements(&p->resolution, 0);
 		size_t i;
 
 		vc_buf_init(&b);
@@ -533,8 +535,8 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 			vc_buf_addf(&b, "%s\n", p->reqs.index_options.v[i]);
 		for (i = 0; i < p->reqs.options.n; i++)
 			vc_buf_addf(&b, "%s\n", p->reqs.options.v[i]);
-		for (i = 0; i < p->resolved.n; i++)
-			vc_buf_addf(&b, "%s\n", p->resolved.v[i]);
+		vc_buf_adds(&b, pins);
+		free(pins);
 		free(text);
 		text = vc_buf_detach(&b);
 	}
