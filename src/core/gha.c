@@ -1,0 +1,647 @@
+/* gha.c: GitHub Actions output files, workflow commands and cache keys. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nettle/sha2.h>
+
+#include "venvcache/gha.h"
+#include "venvcache/key.h"
+
+/* Attempts at a delimiter absent from the value before giving up. */
+#define DELIM_TRIES 16
+
+static void (*random_fill)(unsigned char *, size_t) = NULL;
+
+int
+vc_gha_active(void)
+{
+	const char *v = getenv("GITHUB_ACTIONS");
+
+	return v != NULL && strcmp(v, "true") == 0;
+}
+
+void
+vc_gha_set_random(void (*fill)(unsigned char *, size_t))
+{
+	random_fill = fill;
+}
+
+static void
+fill_random(unsigned char *p, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	if (random_fill != NULL) {
+		random_fill(p, n);
+		return;
+	}
+	while (got < n) {
+		r = getrandom(p + got, n - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		got += (size_t)r;
+	}
+	if (got < n) {
+		/* No entropy source: still unique enough against a value,
+		 * which is all a delimiter needs. */
+		unsigned long x = (unsigned long)getpid() ^
+		    (unsigned long)(vc_monotonic() * 1e9);
+
+		for (; got < n; got++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			p[got] = (unsigned char)(x >> 33);
+		}
+	}
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+name_valid(const char *name)
+{
+	const char *p;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+int
+vc_gha_format_output(struct vc_buf *out, const char *name, const char *value,
+    struct vc_error *err)
+{
+	unsigned char rnd[16];
+	char delim[64];
+	int i;
+
+	if (!name_valid(name))
+		return vc_error_set(err, VC_EFAIL,
+		    "invalid output name '%s': GitHub Actions output names "
+		    "here are letters, digits, '_' and '-'",
+		    name != NULL ? name : "");
+	if (value == NULL)
+		value = "";
+	if (strchr(value, '\n') == NULL && strchr(value, '\r') == NULL) {
+		vc_buf_addf(out, "%s=%s\n", name, value);
+		return 0;
+	}
+	for (i = 0; i < DELIM_TRIES; i++) {
+		fill_random(rnd, sizeof rnd);
+		memcpy(delim, "VENVCACHE_EOF_", 14);
+		hex(rnd, sizeof rnd, delim + 14);
+		if (strstr(value, delim) == NULL)
+			break;
+	}
+	if (i == DELIM_TRIES)
+		return vc_error_set(err, VC_EFAIL,
+		    "cannot find a delimiter for output '%s' that its value "
+		    "does not contain",
+		    name);
+	vc_buf_addf(out, "%s<<%s\n%s\n%s\n", name, delim, value, delim);
+	return 0;
+}
+
+static int
+append_to(const char *var, const char *text, size_t len, struct vc_error *err)
+{
+	const char *path = getenv(var);
+	ssize_t w;
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return vc_error_set(err, VC_EFAIL,
+		    "$%s is not set: is this a GitHub Actions step?", var);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return vc_error_sys(err, "cannot open '%s' ($%s)", path, var);
+	while (len > 0) {
+		w = write(fd, text, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			vc_error_sys(err, "cannot write to '%s' ($%s)", path,
+			    var);
+			close(fd);
+			return -1;
+		}
+		text += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) == -1)
+		return vc_error_sys(err, "cannot write to '%s' ($%s)", path,
+		    var);
+	return 0;
+}
+
+int
+vc_gha_write_outputs(const char *text, size_t len, struct vc_error *err)
+{
+	return append_to("GITHUB_OUTPUT", text, len, err);
+}
+
+int
+vc_gha_output(const char *name, const char *value, struct vc_error *err)
+{
+	struct vc_buf b;
+	int rc;
+
+	vc_buf_init(&b);
+	rc = vc_gha_format_output(&b, name, value, err);
+	if (rc == 0)
+		rc = vc_gha_write_outputs(b.data, b.len, err);
+	vc_buf_release(&b);
+	return rc;
+}
+
+static char *
+escape(const char *s, int property)
+{
+	struct vc_buf b;
+
+	vc_buf_init(&b);
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '%':
+			vc_buf_adds(&b, "%25");
+			break;
+		case '\r':
+			vc_buf_adds(&b, "%0D");
+			break;
+		case '\n':
+			vc_buf_adds(&b, "%0A");
+			break;
+		case ':':
+			vc_buf_adds(&b, property ? "%3A" : ":");
+			break;
+		case ',':
+			vc_buf_adds(&b, property ? "%2C" : ",");
+			break;
+		default:
+			vc_buf_addc(&b, *s);
+			break;
+		}
+	}
+	return vc_buf_detach(&b);
+}
+
+char *
+vc_gha_escape_data(const char *s)
+{
+	return escape(s, 0);
+}
+
+char *
+vc_gha_escape_property(const char *s)
+{
+	return escape(s, 1);
+}
+
+/* Writes one workflow command line in a single fputs, then flushes. */
+static void
+command(FILE *f, const char *name, const char *props, const char *data)
+{
+	char *d = vc_gha_escape_data(data);
+	char *line = xasprintf("::%s%s%s::%s\n", name,
+	    props != NULL && *props != '\0' ? " " : "",
+	    props != NULL ? props : "", d);
+
+	fputs(line, f);
+	fflush(f);
+	free(line);
+	free(d);
+}
+
+void
+vc_gha_mask(FILE *f, const char *secret)
+{
+	const char *p;
+
+	if (secret == NULL)
+		return;
+	for (p = secret; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+	     p++)
+		;
+	if (*p == '\0')
+		return; /* the runner refuses to mask a blank value */
+	command(f, "add-mask", NULL, secret);
+}
+
+void
+vc_gha_group(FILE *f, const char *title)
+{
+	command(f, "group", NULL, title != NULL ? title : "");
+}
+
+void
+vc_gha_endgroup(FILE *f)
+{
+	command(f, "endgroup", NULL, "");
+}
+
+void
+vc_gha_annotate(FILE *f, const char *kind, const char *file, unsigned line,
+    const char *title, const char *msg)
+{
+	struct vc_buf props;
+	char *e;
+
+	vc_buf_init(&props);
+	if (file != NULL && *file != '\0') {
+		e = vc_gha_escape_property(file);
+		vc_buf_addf(&props, "file=%s", e);
+		free(e);
+	}
+	if (line > 0)
+		vc_buf_addf(&props, "%sline=%u", props.len > 0 ? "," : "",
+		    line);
+	if (title != NULL && *title != '\0') {
+		e = vc_gha_escape_property(title);
+		vc_buf_addf(&props, "%stitle=%s", props.len > 0 ? "," : "", e);
+		free(e);
+	}
+	command(f, kind, props.data, msg != NULL ? msg : "");
+	vc_buf_release(&props);
+}
+
+void
+vc_gha_error(FILE *f, const char *file, unsigned line, const char *msg)
+{
+	vc_gha_annotate(f, "error", file, line, NULL, msg);
+}
+
+void
+vc_gha_warning(FILE *f, const char *msg)
+{
+	vc_gha_annotate(f, "warning", NULL, 0, NULL, msg);
+}
+
+/* The longest prefix of `s` (at most `max` bytes) that ends a line, or,
+ * without a newline in it, that does not split a UTF-8 sequence. */
+static size_t
+cut_point(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	for (n = max; n > 0; n--)
+		if (s[n - 1] == '\n')
+			return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+int
+vc_gha_summary_append(const char *path, const char *md, size_t limit,
+    struct vc_error *err)
+{
+	static const char note[] =
+	    "\n> venvcache: the rest of this summary was left out: GitHub "
+	    "drops a step summary larger than 1 MiB.\n";
+	size_t len = strlen(md), room, n;
+	struct vc_buf b;
+	struct stat st;
+	int fd, rc = -1, cut = 0;
+	ssize_t w;
+	size_t off;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return vc_error_sys(err, "cannot open step summary '%s'", path);
+	vc_buf_init(&b);
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			vc_error_sys(err, "cannot lock step summary '%s'",
+			    path);
+			goto out;
+		}
+	}
+	if (fstat(fd, &st) == -1) {
+		vc_error_sys(err, "cannot stat step summary '%s'", path);
+		goto out;
+	}
+	room = (uint64_t)st.st_size >= limit ? 0 : limit - (size_t)st.st_size;
+	if (len <= room) {
+		vc_buf_add(&b, md, len);
+	} else {
+		cut = 1;
+		/* The note, after a line break of its own if need be. */
+		if (room >= sizeof note) {
+			n = cut_point(md, len, room - sizeof note);
+			vc_buf_add(&b, md, n);
+			if (n > 0 && md[n - 1] != '\n')
+				vc_buf_addc(&b, '\n');
+			vc_buf_add(&b, note, sizeof note - 1);
+		}
+	}
+	for (off = 0; off < b.len;) {
+		w = write(fd, b.data + off, b.len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			vc_error_sys(err, "cannot write step summary '%s'",
+			    path);
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	rc = cut;
+out:
+	vc_buf_release(&b);
+	if (close(fd) == -1 && rc >= 0)
+		rc = vc_error_sys(err, "cannot write step summary '%s'", path);
+	return rc;
+}
+
+int
+vc_gha_summary(const char *md, struct vc_error *err)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+
+	if (path == NULL || *path == '\0')
+		return vc_error_set(err, VC_EFAIL,
+		    "$GITHUB_STEP_SUMMARY is not set: is this a GitHub "
+		    "Actions step?");
+	return vc_gha_summary_append(path, md, VC_GHA_SUMMARY_MAX, err);
+}
+
+/* Table cell text: no line breaks, '|' and '\' escaped, HTML kept inert. */
+static void
+add_cell(struct vc_buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '|':
+		case '\\':
+		case '`':
+		case '*':
+		case '_':
+			vc_buf_addc(b, '\\');
+			vc_buf_addc(b, *s);
+			break;
+		case '<':
+			vc_buf_adds(b, "&lt;");
+			break;
+		case '&':
+			vc_buf_adds(b, "&amp;");
+			break;
+		case '\n':
+		case '\r':
+			vc_buf_addc(b, ' ');
+			break;
+		default:
+			vc_buf_addc(b, *s);
+			break;
+		}
+	}
+}
+
+static const char *
+outcome_text(enum vc_gha_outcome o)
+{
+	switch (o) {
+	case VC_GHA_READY:
+		return "ready";
+	case VC_GHA_HIT:
+		return "hit";
+	case VC_GHA_PARTIAL:
+		return "partial hit";
+	case VC_GHA_CREATED:
+		return "miss, created";
+	case VC_GHA_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+char *
+vc_gha_summary_table(const struct vc_gha_row *rows, size_t n)
+{
+	struct vc_buf b;
+	char sz[32];
+	double secs = 0, saved = 0;
+	uint64_t size = 0;
+	unsigned hits = 0;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_adds(&b,
+	    "### venvcache\n\n"
+	    "| env | result | seconds | size | seconds saved |\n"
+	    "| :-- | :-- | --: | --: | --: |\n");
+	for (i = 0; i < n; i++) {
+		const struct vc_gha_row *r = &rows[i];
+
+		vc_buf_adds(&b, "| ");
+		add_cell(&b, r->env);
+		vc_buf_addf(&b, " | %s | %.1f | %s | %.1f |\n",
+		    outcome_text(r->outcome), r->seconds,
+		    vc_format_size(r->size, sz, sizeof sz), r->seconds_saved);
+		secs += r->seconds;
+		saved += r->seconds_saved;
+		size += r->size;
+		if (r->outcome == VC_GHA_READY || r->outcome == VC_GHA_HIT)
+			hits++;
+	}
+	vc_buf_addf(&b,
+	    "| **total: %zu** | %u of %zu ready or hit | %.1f | %s "
+	    "| %.1f |\n",
+	    n, hits, n, secs, vc_format_size(size, sz, sizeof sz), saved);
+	return vc_buf_detach(&b);
+}
+
+void
+vc_gha_cache_version_ex(const char *const *paths, size_t n,
+    const char *compression, int windows_only, char out[65])
+{
+	struct sha256_ctx ctx;
+	unsigned char digest[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	sha256_init(&ctx);
+	for (i = 0; i < n; i++) {
+		sha256_update(&ctx, strlen(paths[i]),
+		    (const uint8_t *)paths[i]);
+		sha256_update(&ctx, 1, (const uint8_t *)"|");
+	}
+	if (compression != NULL) {
+		sha256_update(&ctx, strlen(compression),
+		    (const uint8_t *)compression);
+		sha256_update(&ctx, 1, (const uint8_t *)"|");
+	}
+	if (windows_only)
+		sha256_update(&ctx, 13, (const uint8_t *)"windows-only|");
+	sha256_update(&ctx, 3, (const uint8_t *)"1.0");
+	sha256_digest(&ctx, sizeof digest, digest);
+	hex(digest, sizeof digest, out);
+}
+
+void
+vc_gha_cache_version(const char *const *paths, size_t n, char out[65])
+{
+	vc_gha_cache_version_ex(paths, n, "zstd-without-long", 0, out);
+}
+
+void
+vc_gha_split_input(const char *input, struct vc_strv *out)
+{
+	const char *p = input, *end, *s, *e;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '\n');
+		if (end == NULL)
+			end = p + strlen(p);
+		s = p;
+		e = end;
+		/* JavaScript's trim(): ASCII whitespace is what matters here */
+		while (s < e &&
+		    (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' ||
+		        *s == '\v'))
+			s++;
+		while (e > s &&
+		    (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+		        e[-1] == '\f' || e[-1] == '\v'))
+			e--;
+		if (e > s && *s == '!' && s + 1 < e &&
+		    (s[1] == ' ' || s[1] == '\t')) {
+			const char *q = s + 1;
+
+			while (q < e && (*q == ' ' || *q == '\t'))
+				q++;
+			vc_strv_take(out, xasprintf("!%.*s", (int)(e - q), q));
+		} else if (e > s) {
+			vc_strv_take(out, xstrndup(s, (size_t)(e - s)));
+		}
+		p = *end == '\n' ? end + 1 : end;
+	}
+}
+
+void
+vc_gha_keys_init(struct vc_gha_keys *k)
+{
+	k->key = NULL;
+	vc_strv_init(&k->restore_keys);
+}
+
+void
+vc_gha_keys_release(struct vc_gha_keys *k)
+{
+	free(k->key);
+	k->key = NULL;
+	vc_strv_release(&k->restore_keys);
+}
+
+/* Length of a key without its final "<32 hex>", or all of it. */
+static size_t
+key_stem(const char *key)
+{
+	size_t len = strlen(key), i;
+
+	if (len < 33 || key[len - 33] != '-')
+		return len;
+	for (i = len - 32; i < len; i++)
+		if (!((key[i] >= '0' && key[i] <= '9') ||
+		        (key[i] >= 'a' && key[i] <= 'f')))
+			return len;
+	return len - 32;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sha256 of the sorted lines of `v`, each ended by '\n', as hex. */
+static void
+hash_sorted(struct vc_strv *v, char out[65])
+{
+	struct sha256_ctx ctx;
+	unsigned char digest[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	qsort(v->v, v->n, sizeof *v->v, cmp_str);
+	sha256_init(&ctx);
+	for (i = 0; i < v->n; i++) {
+		sha256_update(&ctx, strlen(v->v[i]), (const uint8_t *)v->v[i]);
+		sha256_update(&ctx, 1, (const uint8_t *)"\n");
+	}
+	sha256_digest(&ctx, sizeof digest, digest);
+	hex(digest, sizeof digest, out);
+}
+
+int
+vc_gha_keys_build(struct vc_gha_keys *k, const char *prefix,
+    const char *const *keys, const struct vc_strv *const *restore_keys,
+    size_t n, struct vc_error *err)
+{
+	struct vc_strv stems, full;
+	char hs[65], hf[65];
+	size_t i;
+	int rc = -1;
+
+	vc_gha_keys_release(k);
+	vc_strv_init(&stems);
+	vc_strv_init(&full);
+	if (n == 0) {
+		vc_error_set(err, VC_EFAIL, "no environment to make a key of");
+		goto out;
+	}
+	if (n == 1) {
+		k->key = xstrdup(keys[0]);
+		for (i = 0; restore_keys != NULL && restore_keys[0] != NULL &&
+		     i < restore_keys[0]->n && i < VC_GHA_MAX_KEYS - 1;
+		     i++)
+			vc_strv_push(&k->restore_keys, restore_keys[0]->v[i]);
+	} else {
+		for (i = 0; i < n; i++) {
+			vc_strv_take(&stems,
+			    xstrndup(keys[i], key_stem(keys[i])));
+			vc_strv_push(&full, keys[i]);
+		}
+		hash_sorted(&stems, hs);
+		hash_sorted(&full, hf);
+		k->key = xasprintf("%s-envs%zu-%.16s-%.32s", prefix, n, hs, hf);
+		vc_strv_take(&k->restore_keys,
+		    xasprintf("%s-envs%zu-%.16s-", prefix, n, hs));
+	}
+	if (vc_key_valid(k->key, err) == -1)
+		goto out;
+	for (i = 0; i < k->restore_keys.n; i++)
+		if (vc_key_valid(k->restore_keys.v[i], err) == -1)
+			goto out;
+	rc = 0;
+out:
+	vc_strv_release(&stems);
+	vc_strv_release(&full);
+	if (rc == -1)
+		vc_gha_keys_release(k);
+	return rc;
+}
