@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "venvcache/config.h"
 #include "venvcache/error.h"
 #include "venvcache/util.h"
 
@@ -87,6 +88,17 @@ void vc_gha_warning(FILE *, const char *msg);
  */
 void vc_gha_annotate(FILE *, const char *kind, const char *file, unsigned line,
     const char *title, const char *msg);
+
+/*
+ * What the command line does under Actions. vc_gha_mask_config masks
+ * every credential of the mirror settings (vc_mirror_secrets), to be
+ * called before anything else is printed. vc_gha_report_error writes an
+ * error as "::error file=F,line=N::venvcache: <command>: <message>" (no
+ * command when NULL); a relative file is made absolute from the current
+ * directory, which the runner then makes relative to the workspace.
+ */
+void vc_gha_mask_config(FILE *, const struct vc_config *);
+void vc_gha_report_error(FILE *, const char *command, const struct vc_error *);
 
 /*
  * Appends Markdown to the summary file `path`, under an flock so that

@@ -12,6 +12,7 @@
 
 #include "venvcache/gha.h"
 #include "venvcache/key.h"
+#include "venvcache/mirror.h"
 
 /* Attempts at a delimiter absent from the value before giving up. */
 #define DELIM_TRIES 16
@@ -298,6 +299,35 @@ void
 vc_gha_warning(FILE *f, const char *msg)
 {
 	vc_gha_annotate(f, "warning", NULL, 0, NULL, msg);
+}
+
+void
+vc_gha_mask_config(FILE *f, const struct vc_config *cfg)
+{
+	struct vc_strv secrets;
+	size_t i;
+
+	vc_strv_init(&secrets);
+	vc_mirror_secrets(cfg, &secrets);
+	for (i = 0; i < secrets.n; i++)
+		vc_gha_mask(f, secrets.v[i]);
+	vc_strv_release(&secrets);
+}
+
+void
+vc_gha_report_error(FILE *f, const char *cmd, const struct vc_error *err)
+{
+	char cwd[4096];
+	char *file = NULL, *msg;
+
+	if (err->file[0] != '\0' && err->file[0] != '/' &&
+	    getcwd(cwd, sizeof cwd) != NULL)
+		file = vc_path_join(cwd, err->file);
+	msg = cmd != NULL ? xasprintf("venvcache: %s: %s", cmd, err->msg)
+	                  : xasprintf("venvcache: %s", err->msg);
+	vc_gha_error(f, file != NULL ? file : err->file, err->line, msg);
+	free(msg);
+	free(file);
 }
 
 /* The longest prefix of `s` (at most `max` bytes) that ends a line, or,

@@ -386,6 +386,65 @@ START_TEST(test_annotations)
 }
 END_TEST
 
+static void
+do_mask_config(FILE *f, void *arg)
+{
+	vc_gha_mask_config(f, arg);
+}
+
+START_TEST(test_mask_config)
+{
+	struct vc_config cfg;
+	struct vc_error err;
+	char *s;
+
+	vc_config_init(&cfg);
+	s = capture(do_mask_config, &cfg);
+	ck_assert_str_eq(s, "");
+	free(s);
+	ck_assert_int_eq(vc_config_set(&cfg, VC_S_INDEX_URL,
+	                     "https://alice:s3cr%t@pypi.corp/simple",
+	                     VC_ORIGIN_CLI, "command line", &err),
+	    0);
+	s = capture(do_mask_config, &cfg);
+	ck_assert_ptr_nonnull(strstr(s, "::add-mask::s3cr%25t\n"));
+	/* Nothing but masks. */
+	ck_assert(vc_str_startswith(s, "::add-mask::"));
+	ck_assert_ptr_null(strstr(s, "\n::error"));
+	free(s);
+	vc_config_release(&cfg);
+}
+END_TEST
+
+static void
+do_report(FILE *f, void *arg)
+{
+	vc_gha_report_error(f, "key", arg);
+}
+
+START_TEST(test_report_error)
+{
+	struct vc_error err;
+	char cwd[4096], *want, *s;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	vc_error_clear(&err);
+	vc_error_at(&err, "reqs/a.txt", 7, "invalid requirement 'x=='");
+	s = capture(do_report, &err);
+	want = xasprintf("::error file=%s/reqs/a.txt,line=7::venvcache: key: "
+	                 "reqs/a.txt:7: invalid requirement 'x=='\n",
+	    cwd);
+	ck_assert_str_eq(s, want);
+	free(want);
+	free(s);
+	vc_error_clear(&err);
+	vc_error_set(&err, VC_EFAIL, "no entry");
+	s = capture(do_report, &err);
+	ck_assert_str_eq(s, "::error::venvcache: key: no entry\n");
+	free(s);
+}
+END_TEST
+
 static char *
 read_all(const char *path)
 {
@@ -634,6 +693,8 @@ gha_suite(void)
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_mask);
 	tcase_add_test(tc, test_annotations);
+	tcase_add_test(tc, test_mask_config);
+	tcase_add_test(tc, test_report_error);
 	tcase_add_test(tc, test_summary_limit);
 	tcase_add_test(tc, test_summary_table);
 	tcase_add_test(tc, test_cache_version_toolkit);
