@@ -628,8 +628,8 @@ finish(const struct vc_config *cfg, const struct vc_plan *p,
  * -1 otherwise.
  */
 static int
-restore_entry(const struct vc_config *cfg, struct vc_plan *p,
-    struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
+restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
+    struct tmpdir *t, const char *dest, struct vc_warm_result *res,
     struct vc_error *err)
 {
 	struct vc_extract_opts xo;
@@ -640,7 +640,7 @@ restore_entry(const struct vc_config *cfg, struct vc_plan *p,
 	double t0 = vc_monotonic();
 
 	vc_manifest_init(&m);
-	if (vc_store_lookup(st, p->key.key, &m, &fd, err) == -1)
+	if (vc_store_lookup(st, key, &m, &fd, err) == -1)
 		goto out;
 	if (vc_store_verify(st, &m, fd, err) == -1) {
 		if (err->code != VC_ECORRUPT)
@@ -655,16 +655,16 @@ restore_entry(const struct vc_config *cfg, struct vc_plan *p,
 	xo.max_files = m.file_count;
 	xo.frames = m.frames;
 	xo.nframes = m.nframes;
-	vc_step("%s: restoring %s", p->env->name, p->key.key);
+	vc_step("%s: restoring %s", p->env->name, key);
 	if (vc_archive_extract(fd, t->path, &xo, &xr, err) == -1) {
 		if (err->code == VC_EHOSTILE || err->code == VC_ECORRUPT)
 			goto bad;
 		goto out;
 	}
-	if (vc_venv_relocate(t->path, m.prefix, p->path, &m.prefix_files,
-	        err) == -1)
+	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files, err) ==
+	    -1)
 		goto bad;
-	vc_store_touch(st, p->key.key);
+	vc_store_touch(st, key);
 	res->size = m.unpacked_size;
 	res->delta.c[VC_C_bytes_restored] += xr.bytes;
 	res->delta.c[VC_C_restores]++;
@@ -673,7 +673,7 @@ restore_entry(const struct vc_config *cfg, struct vc_plan *p,
 	goto out;
 bad:
 	/* Never extracted into place; rebuilt instead. */
-	vc_warn("env %s: removing store entry %s: %s", p->env->name, p->key.key,
+	vc_warn("env %s: removing store entry %s: %s", p->env->name, key,
 	    err->msg);
 	res->delta.c[VC_C_failed_restores]++;
 	if (fd != -1) {
@@ -681,7 +681,7 @@ bad:
 		fd = -1;
 	}
 	vc_error_clear(&e2);
-	if (vc_store_remove(st, p->key.key, &e2) == -1)
+	if (vc_store_remove(st, key, &e2) == -1)
 		vc_warn("%s", e2.msg);
 	/* Start again from an empty directory. */
 	if (vc_rm_rf(t->path, &e2) == -1 || mkdir(t->path, 0755) == -1)
@@ -763,22 +763,16 @@ out:
 	return rc;
 }
 
-/* Creates the venv in t->path, saves it, relocates it for plan->path. */
+/* Packs the venv built in t->path and relocates it for plan->path. */
 static int
-create_and_save(const struct vc_config *cfg, struct vc_plan *p,
-    struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
+save_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
+    struct tmpdir *t, double secs, struct vc_warm_result *res,
     struct vc_error *err)
 {
 	struct vc_pack_result pr;
-	double t0 = vc_monotonic(), secs;
 	int rc = -1;
 
 	vc_pack_result_init(&pr);
-	if (create_venv(cfg, p, t->path, t->path, err) == -1)
-		goto out;
-	secs = vc_monotonic() - t0;
-	res->delta.c[VC_C_creations]++;
-	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
 	if (save_tree(cfg, p, st, t->path, t->path, secs, &pr, res, err) == -1)
 		goto out;
 	if (vc_venv_relocate(t->path, t->path, p->path, &pr.prefix_files,
@@ -787,6 +781,301 @@ create_and_save(const struct vc_config *cfg, struct vc_plan *p,
 	rc = 0;
 out:
 	vc_pack_result_release(&pr);
+	return rc;
+}
+
+/* Creates the venv in t->path, saves it, relocates it for plan->path. */
+static int
+create_and_save(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
+    struct vc_error *err)
+{
+	double t0 = vc_monotonic(), secs;
+
+	if (create_venv(cfg, p, t->path, t->path, err) == -1)
+		return -1;
+	secs = vc_monotonic() - t0;
+	res->delta.c[VC_C_creations]++;
+	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
+	return save_new(cfg, p, st, t, secs, res, err);
+}
+
+/* --- partial hits -------------------------------------------------- */
+
+/* What ensurepip or the creator puts in every venv: never uninstalled. */
+static int
+base_package(const char *name)
+{
+	return strcmp(name, "pip") == 0 || strcmp(name, "setuptools") == 0 ||
+	    strcmp(name, "wheel") == 0 || strcmp(name, "distribute") == 0;
+}
+
+/*
+ * `pip freeze --all` of the venv at `dir`, as "name==version" lines with
+ * PEP 503 names (a direct URL install is "name @ ...": kept as "name@").
+ */
+static int
+freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
+    struct vc_strv *out, struct vc_error *err)
+{
+	char *py = vc_path_join(dir, "bin/python");
+	const char *argv[] = {py, "-m", "pip", "freeze", "--all", NULL};
+	struct vc_proc proc;
+	struct vc_buf b;
+	char *line, *save = NULL;
+	int status, rc = -1;
+
+	vc_buf_init(&b);
+	memset(&proc, 0, sizeof proc);
+	proc.argv = argv;
+	proc.output = &b;
+	status = vc_proc_run(&proc, err);
+	if (status != 0) {
+		if (status != -1)
+			vc_error_set(err, VC_EFAIL,
+			    "env %s: pip freeze failed with exit status %d",
+			    p->env->name, status);
+		goto out;
+	}
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sep = strstr(line, "==");
+		char *name;
+
+		if (sep == NULL && (sep = strstr(line, " @ ")) != NULL) {
+			*sep = '\0';
+			name = vc_name_normalize(line);
+			vc_strv_pushf(out, "%s@", name);
+		} else if (sep != NULL) {
+			*sep = '\0';
+			name = vc_name_normalize(line);
+			vc_strv_pushf(out, "%s==%s", name, sep + 2);
+		} else {
+			continue; /* comments, -e lines */
+		}
+		free(name);
+	}
+	vc_strv_sort_uniq(out);
+	rc = 0;
+out:
+	vc_buf_release(&b);
+	free(py);
+	return rc;
+}
+
+/* The freeze line a resolved item must appear as. */
+static char *
+freeze_line(const struct vc_resolved *it)
+{
+	return it->direct ? xasprintf("%s@", it->name)
+	                  : xasprintf("%s==%s", it->name, it->version);
+}
+
+/* The name part of a freeze line. */
+static char *
+freeze_name(const char *line)
+{
+	return xstrndup(line, strcspn(line, "=@"));
+}
+
+static const struct vc_resolved *
+find_item(const struct vc_resolution *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->items[i].name, name) == 0)
+			return &r->items[i];
+	return NULL;
+}
+
+/*
+ * Brings the venv at t->path to exactly `target`: installs what is
+ * missing or different (no dependencies: the target is complete),
+ * uninstalls what is extra, then checks `pip freeze` against it.
+ */
+static int
+sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
+    struct tmpdir *t, const struct vc_resolution *target, struct vc_error *err)
+{
+	char *py = vc_path_join(t->path, "bin/python");
+	char *reqfile = xasprintf("%s.sync.txt", t->path);
+	struct vc_strv have, extra, again;
+	struct vc_buf pins;
+	const char **argv = NULL;
+	size_t i, n;
+	int rc = -1;
+
+	vc_strv_init(&have);
+	vc_strv_init(&extra);
+	vc_strv_init(&again);
+	vc_buf_init(&pins);
+	if (freeze(cfg, p, t->path, &have, err) == -1)
+		goto out;
+	for (i = 0; i < target->n; i++) {
+		char *line = freeze_line(&target->items[i]);
+
+		if (!vc_strv_contains(&have, line)) {
+			if (target->items[i].direct)
+				vc_buf_addf(&pins, "%s @ %s\n",
+				    target->items[i].name,
+				    target->items[i].url);
+			else
+				vc_buf_addf(&pins, "%s==%s\n",
+				    target->items[i].name,
+				    target->items[i].version);
+		}
+		free(line);
+	}
+	for (i = 0; i < have.n; i++) {
+		char *name = freeze_name(have.v[i]);
+
+		if (find_item(target, name) == NULL && !base_package(name))
+			vc_strv_take(&extra, name);
+		else
+			free(name);
+	}
+	if (pins.len > 0) {
+		const char *a[] = {py, "-m", "pip", "install", "--no-input",
+		    "--no-deps", "-r", reqfile, NULL};
+
+		if (write_text(reqfile, pins.data, err) == -1 ||
+		    run_tool(cfg, p, "pip install (partial)", a, err) == -1)
+			goto out;
+	}
+	if (extra.n > 0) {
+		argv = xcalloc(extra.n + 6, sizeof *argv);
+		n = 0;
+		argv[n++] = py;
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "uninstall";
+		argv[n++] = "--yes";
+		for (i = 0; i < extra.n; i++)
+			argv[n++] = extra.v[i];
+		argv[n] = NULL;
+		if (run_tool(cfg, p, "pip uninstall (partial)", argv, err) ==
+		    -1)
+			goto out;
+	}
+	/* The venv must now be what a fresh creation gives. */
+	if (freeze(cfg, p, t->path, &again, err) == -1)
+		goto out;
+	for (i = 0; i < target->n; i++) {
+		char *line = freeze_line(&target->items[i]);
+		int ok = vc_strv_contains(&again, line);
+
+		if (!ok)
+			vc_error_set(err, VC_EFAIL,
+			    "after syncing, '%s' is not installed", line);
+		free(line);
+		if (!ok)
+			goto out;
+	}
+	for (i = 0; i < again.n; i++) {
+		char *name = freeze_name(again.v[i]);
+		int ok = find_item(target, name) != NULL || base_package(name);
+
+		if (!ok)
+			vc_error_set(err, VC_EFAIL,
+			    "after syncing, '%s' is still installed",
+			    again.v[i]);
+		free(name);
+		if (!ok)
+			goto out;
+	}
+	rc = 0;
+out:
+	(void)unlink(reqfile);
+	free(argv);
+	free(py);
+	free(reqfile);
+	vc_strv_release(&have);
+	vc_strv_release(&extra);
+	vc_strv_release(&again);
+	vc_buf_release(&pins);
+	return rc;
+}
+
+/* How many of `want`'s lines the entry's set holds. */
+static size_t
+common_lines(const struct vc_strv *have, const struct vc_strv *want)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < have->n; i++)
+		n += vc_strv_contains(want, have->v[i]);
+	return n;
+}
+
+/*
+ * Restores the nearest entry of the same env and interpreter (most
+ * requirements in common) into t->path and syncs it to the plan's exact
+ * set. -1 when there is none or it does not work out; the caller then
+ * creates from scratch in a clean t->path.
+ */
+static int
+partial_restore(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
+    struct vc_error *err)
+{
+	struct vc_store_entry *ents = NULL;
+	struct vc_resolution own;
+	const struct vc_resolution *target = &p->resolution;
+	struct vc_strv want;
+	struct vc_lock lk = {-1};
+	size_t i, n = 0, best = (size_t)-1, score, best_score = 0;
+	struct vc_error e2;
+	int rc = -1;
+
+	vc_resolution_init(&own);
+	vc_strv_init(&want);
+	if (p->key.restore_keys.n == 0 ||
+	    vc_store_find_related(st, p->key.restore_keys.v[0], &ents, &n,
+	        err) == -1 ||
+	    n == 0)
+		goto out;
+	if (!p->is_resolved) {
+		/* The exact target needs the whole resolved set. */
+		if (vc_resolve(cfg, &p->interp, &p->reqs, 0, &own, err) == -1)
+			goto out;
+		target = &own;
+	}
+	vc_resolution_key_lines(target, &want);
+	for (i = 0; i < n; i++) {
+		if (strcmp(ents[i].m.key, p->key.key) == 0 ||
+		    strcmp(ents[i].m.python, p->interp.executable) != 0)
+			continue;
+		score = common_lines(&ents[i].m.requirements, &want);
+		if (score > best_score) {
+			best_score = score;
+			best = i;
+		}
+	}
+	if (best == (size_t)-1)
+		goto out;
+	/* Never wait for another key's lock while holding ours. */
+	if (vc_store_lock(st, ents[best].m.key, VC_LOCK_SHARED | VC_LOCK_NOWAIT,
+	        &lk, err) == -1)
+		goto out;
+	vc_step("%s: partial hit: starting from %s (%zu of %zu in common)",
+	    p->env->name, ents[best].m.key, best_score, want.n);
+	rc = restore_entry(p, st, ents[best].m.key, t, t->path, res, err);
+	vc_store_unlock(&lk);
+	if (rc == -1)
+		goto out;
+	rc = sync_venv(cfg, p, t, target, err);
+out:
+	if (rc == -1) {
+		vc_debug("env %s: no partial hit: %s", p->env->name, err->msg);
+		/* Leave an empty directory for a creation from scratch. */
+		vc_error_clear(&e2);
+		if (vc_rm_rf(t->path, &e2) == -1 || mkdir(t->path, 0755) == -1)
+			vc_warn("cannot reset '%s'", t->path);
+	}
+	vc_store_entries_free(ents, n);
+	vc_resolution_release(&own);
+	vc_strv_release(&want);
 	return rc;
 }
 
@@ -839,18 +1128,28 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 
 	if (vc_store_lock(&st, p->key.key, VC_LOCK_SHARED, &klock, err) == -1)
 		goto out;
-	rc = restore_entry(cfg, p, &st, &t, res, err);
+	rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
 	if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
 		/* Build once: take the key exclusively and look again. */
 		vc_store_unlock(&klock);
 		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
 		        err) == -1)
 			goto out;
-		rc = restore_entry(cfg, p, &st, &t, res, err);
+		rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
 		if (rc == -1 && err->code == VC_EMISS) {
-			res->delta.c[VC_C_misses]++;
-			rc = create_and_save(cfg, p, &st, &t, res, err);
+			double tp = vc_monotonic();
+
 			res->how = VC_HOW_CREATED;
+			if (vc_config_bool(cfg, VC_S_PARTIAL) &&
+			    partial_restore(cfg, p, &st, &t, res, err) == 0) {
+				res->how = VC_HOW_PARTIAL;
+				res->delta.c[VC_C_partial_hits]++;
+				rc = save_new(cfg, p, &st, &t,
+				    vc_monotonic() - tp, res, err);
+			} else {
+				res->delta.c[VC_C_misses]++;
+				rc = create_and_save(cfg, p, &st, &t, res, err);
+			}
 		} else {
 			res->how = VC_HOW_HIT;
 		}
