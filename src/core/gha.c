@@ -317,12 +317,14 @@ vc_gha_mask_config(FILE *f, const struct vc_config *cfg)
 void
 vc_gha_report_error(FILE *f, const char *cmd, const struct vc_error *err)
 {
+	const char *rel = err->file;
 	char cwd[4096];
 	char *file = NULL, *msg;
 
-	if (err->file[0] != '\0' && err->file[0] != '/' &&
-	    getcwd(cwd, sizeof cwd) != NULL)
-		file = vc_path_join(cwd, err->file);
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	if (rel[0] != '\0' && rel[0] != '/' && getcwd(cwd, sizeof cwd) != NULL)
+		file = vc_path_join(cwd, rel);
 	msg = cmd != NULL ? xasprintf("venvcache: %s: %s", cmd, err->msg)
 	                  : xasprintf("venvcache: %s", err->msg);
 	vc_gha_error(f, file != NULL ? file : err->file, err->line, msg);
