@@ -13,33 +13,33 @@
 #include "venvcache/error.h"
 
 /* X(id, description) */
-#define VC_COUNTERS(X)                                                         \
-	X(present, "venvs already ready")                                      \
-	X(hits, "cache hits (restored from the store)")                        \
-	X(partial_hits, "partial hits (nearest entry, then pip)")              \
-	X(misses, "cache misses")                                              \
-	X(restores, "restores")                                                \
-	X(creations, "creations (venv + pip)")                                 \
-	X(saves, "entries saved")                                              \
-	X(failed_restores, "restores refused (corrupt or hostile)")            \
-	X(rebuilds, "venvs rebuilt (broken or changed interpreter)")           \
-	X(evictions, "entries evicted by gc")                                  \
-	X(bytes_restored, "bytes restored")                                    \
-	X(bytes_saved, "archive bytes written")                                \
-	X(create_ms, "milliseconds creating")                                  \
-	X(restore_ms, "milliseconds restoring")                                \
+#define VC_COUNTERS(X)                                               \
+	X(present, "venvs already ready")                            \
+	X(hits, "cache hits (restored from the store)")              \
+	X(partial_hits, "partial hits (nearest entry, then pip)")    \
+	X(misses, "cache misses")                                    \
+	X(restores, "restores")                                      \
+	X(creations, "creations (venv + pip)")                       \
+	X(saves, "entries saved")                                    \
+	X(failed_restores, "restores refused (corrupt or hostile)")  \
+	X(rebuilds, "venvs rebuilt (broken or changed interpreter)") \
+	X(evictions, "entries evicted by gc")                        \
+	X(bytes_restored, "bytes restored")                          \
+	X(bytes_saved, "archive bytes written")                      \
+	X(create_ms, "milliseconds creating")                        \
+	X(restore_ms, "milliseconds restoring")                      \
 	X(saved_ms, "milliseconds saved (creation - restore time)")
 
 enum vc_counter {
 #define VC_X_COUNTER(id, desc) VC_C_##id,
 	VC_COUNTERS(VC_X_COUNTER)
 #undef VC_X_COUNTER
-	VC_C__COUNT
+	    VC_C__COUNT
 };
 
 struct vc_stats {
 	uint64_t c[VC_C__COUNT];
-	int64_t zeroed;		/* unix time of the last --zero, or 0 */
+	int64_t zeroed; /* unix time of the last --zero, or 0 */
 };
 
 extern const char *const vc_counter_ids[VC_C__COUNT];
