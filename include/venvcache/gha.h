@@ -51,6 +51,9 @@ int vc_gha_active(void);
  */
 int vc_gha_format_output(struct vc_buf *out, const char *name,
     const char *value, struct vc_error *);
+/* The same, always in the multi-line syntax (for a list of one line). */
+int vc_gha_format_output_lines(struct vc_buf *out, const char *name,
+    const char *value, struct vc_error *);
 
 /*
  * Appends `text` (outputs made with vc_gha_format_output) to the file
@@ -182,5 +185,17 @@ void vc_gha_keys_release(struct vc_gha_keys *);
 int vc_gha_keys_build(struct vc_gha_keys *, const char *key_prefix,
     const char *const *keys, const struct vc_strv *const *restore_keys,
     size_t n, struct vc_error *);
+
+/*
+ * What `key --github-output` appends to $GITHUB_OUTPUT, in one write: key
+ * and restore-keys (vc_gha_keys_build), path (each env's venv, one a
+ * line), cache-dir (made absolute from the current directory) and
+ * cache-version (vc_gha_cache_version of that cache-dir). keys[i],
+ * restore_keys[i] and paths[i] belong to env i. Nothing is written when a
+ * key is invalid.
+ */
+int vc_gha_key_outputs(const char *key_prefix, const char *cache_dir,
+    const char *const *keys, const struct vc_strv *const *restore_keys,
+    const char *const *paths, size_t n, struct vc_error *);
 
 #endif

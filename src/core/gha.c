@@ -92,9 +92,9 @@ name_valid(const char *name)
 	return 1;
 }
 
-int
-vc_gha_format_output(struct vc_buf *out, const char *name, const char *value,
-    struct vc_error *err)
+static int
+format_output(struct vc_buf *out, const char *name, const char *value,
+    int multi, struct vc_error *err)
 {
 	unsigned char rnd[16];
 	char delim[64];
@@ -107,7 +107,8 @@ vc_gha_format_output(struct vc_buf *out, const char *name, const char *value,
 		    name != NULL ? name : "");
 	if (value == NULL)
 		value = "";
-	if (strchr(value, '\n') == NULL && strchr(value, '\r') == NULL) {
+	if (!multi && strchr(value, '\n') == NULL &&
+	    strchr(value, '\r') == NULL) {
 		vc_buf_addf(out, "%s=%s\n", name, value);
 		return 0;
 	}
@@ -125,6 +126,20 @@ vc_gha_format_output(struct vc_buf *out, const char *name, const char *value,
 		    name);
 	vc_buf_addf(out, "%s<<%s\n%s\n%s\n", name, delim, value, delim);
 	return 0;
+}
+
+int
+vc_gha_format_output(struct vc_buf *out, const char *name, const char *value,
+    struct vc_error *err)
+{
+	return format_output(out, name, value, 0, err);
+}
+
+int
+vc_gha_format_output_lines(struct vc_buf *out, const char *name,
+    const char *value, struct vc_error *err)
+{
+	return format_output(out, name, value, 1, err);
 }
 
 static int
@@ -675,5 +690,63 @@ out:
 	vc_strv_release(&full);
 	if (rc == -1)
 		vc_gha_keys_release(k);
+	return rc;
+}
+
+/* Joins the strings with '\n'. Caller frees. */
+static char *
+join_lines(const char *const *v, size_t n)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	for (i = 0; i < n; i++)
+		vc_buf_addf(&b, "%s%s", i > 0 ? "\n" : "", v[i]);
+	return vc_buf_detach(&b);
+}
+
+int
+vc_gha_key_outputs(const char *prefix, const char *cache_dir,
+    const char *const *keys, const struct vc_strv *const *restore_keys,
+    const char *const *paths, size_t n, struct vc_error *err)
+{
+	struct vc_gha_keys k;
+	struct vc_buf b;
+	char cwd[4096], version[65];
+	char *dir = NULL, *rk = NULL, *p = NULL;
+	const char *dirs[1];
+	int rc = -1;
+
+	vc_gha_keys_init(&k);
+	vc_buf_init(&b);
+	if (vc_gha_keys_build(&k, prefix, keys, restore_keys, n, err) == -1)
+		goto out;
+	if (cache_dir[0] == '/')
+		dir = xstrdup(cache_dir);
+	else if (getcwd(cwd, sizeof cwd) != NULL)
+		dir = vc_path_join(cwd, cache_dir);
+	else {
+		vc_error_sys(err, "cannot get the current directory");
+		goto out;
+	}
+	dirs[0] = dir;
+	vc_gha_cache_version(dirs, 1, version);
+	rk =
+	    join_lines((const char *const *)k.restore_keys.v, k.restore_keys.n);
+	p = join_lines(paths, n);
+	if (vc_gha_format_output(&b, "key", k.key, err) == -1 ||
+	    vc_gha_format_output_lines(&b, "restore-keys", rk, err) == -1 ||
+	    vc_gha_format_output(&b, "path", p, err) == -1 ||
+	    vc_gha_format_output(&b, "cache-dir", dir, err) == -1 ||
+	    vc_gha_format_output(&b, "cache-version", version, err) == -1)
+		goto out;
+	rc = vc_gha_write_outputs(b.data, b.len, err);
+out:
+	vc_gha_keys_release(&k);
+	vc_buf_release(&b);
+	free(dir);
+	free(rk);
+	free(p);
 	return rc;
 }

@@ -101,6 +101,11 @@ runner_parse(const char *text, struct pair *out, int max)
 	return n;
 }
 
+#define H1 "0123456789abcdef0123456789abcdef"
+#define H2 "fedcba9876543210fedcba9876543210"
+
+static char *read_all(const char *path);
+
 static char *
 format1(const char *name, const char *value, int *rc)
 {
@@ -165,6 +170,85 @@ START_TEST(test_output_multi_line)
 		ck_assert_str_eq(p[0].value, values[i]);
 		free(s);
 	}
+}
+END_TEST
+
+START_TEST(test_output_lines)
+{
+	struct vc_buf b;
+	struct vc_error err;
+	struct pair p[2];
+
+	vc_buf_init(&b);
+	ck_assert_int_eq(vc_gha_format_output_lines(&b, "restore-keys",
+	                     "venv-a-", &err),
+	    0);
+	ck_assert(vc_str_startswith(b.data, "restore-keys<<"));
+	ck_assert_int_eq(runner_parse(b.data, p, 2), 1);
+	ck_assert_str_eq(p[0].value, "venv-a-");
+	vc_buf_reset(&b);
+	ck_assert_int_eq(vc_gha_format_output_lines(&b, "empty", "", &err), 0);
+	ck_assert_int_eq(runner_parse(b.data, p, 2), 1);
+	ck_assert_str_eq(p[0].name, "empty");
+	ck_assert_str_eq(p[0].value, "");
+	vc_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_key_outputs)
+{
+	char path[] = "/tmp/check_gha_keyXXXXXX", cwd[4096], want[65];
+	const char *keys[] = {"venv-a-cpython311-linux-" H1};
+	const char *paths[] = {"/dev/shm/venvcache/a"};
+	const char *dir[1];
+	struct vc_strv rk;
+	const struct vc_strv *rks[1] = {&rk};
+	struct vc_error err;
+	struct pair p[8];
+	char *text, *abs;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	vc_strv_init(&rk);
+	vc_strv_push(&rk, "venv-a-cpython311-linux-");
+	vc_strv_push(&rk, "venv-a-cpython311-");
+	setenv("GITHUB_OUTPUT", path, 1);
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
+	                     paths, 1, &err),
+	    0);
+	text = read_all(path);
+	ck_assert_int_eq(runner_parse(text, p, 8), 5);
+	ck_assert_str_eq(p[0].name, "key");
+	ck_assert_str_eq(p[0].value, keys[0]);
+	ck_assert_str_eq(p[1].name, "restore-keys");
+	ck_assert_str_eq(p[1].value,
+	    "venv-a-cpython311-linux-\nvenv-a-cpython311-");
+	ck_assert_str_eq(p[2].name, "path");
+	ck_assert_str_eq(p[2].value, "/dev/shm/venvcache/a");
+	abs = xasprintf("%s/rel/store", cwd);
+	ck_assert_str_eq(p[3].name, "cache-dir");
+	ck_assert_str_eq(p[3].value, abs);
+	dir[0] = abs;
+	vc_gha_cache_version(dir, 1, want);
+	ck_assert_str_eq(p[4].name, "cache-version");
+	ck_assert_str_eq(p[4].value, want);
+	free(abs);
+	free(text);
+
+	/* An invalid key: an error, and nothing written. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	keys[0] = "venv-a,b-" H1;
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", keys, rks, paths, 1,
+	                     &err),
+	    -1);
+	text = read_all(path);
+	ck_assert_str_eq(text, "");
+	free(text);
+	unsetenv("GITHUB_OUTPUT");
+	vc_strv_release(&rk);
+	unlink(path);
 }
 END_TEST
 
@@ -453,8 +537,7 @@ read_all(const char *path)
 
 	vc_buf_init(&b);
 	ck_assert_int_eq(vc_read_file(path, 0, &b, &err), 0);
-	if (b.data == NULL)
-		vc_buf_adds(&b, "");
+	vc_buf_add(&b, "", 0); /* terminated even when the file is empty */
 	return vc_buf_detach(&b);
 }
 
@@ -584,9 +667,6 @@ START_TEST(test_split_input)
 }
 END_TEST
 
-#define H1 "0123456789abcdef0123456789abcdef"
-#define H2 "fedcba9876543210fedcba9876543210"
-
 START_TEST(test_keys_one_env)
 {
 	struct vc_gha_keys k;
@@ -686,6 +766,8 @@ gha_suite(void)
 
 	tcase_add_test(tc, test_output_single_line);
 	tcase_add_test(tc, test_output_multi_line);
+	tcase_add_test(tc, test_output_lines);
+	tcase_add_test(tc, test_key_outputs);
 	tcase_add_test(tc, test_output_several);
 	tcase_add_test(tc, test_output_bad_names);
 	tcase_add_test(tc, test_output_delimiter_collision);
