@@ -366,17 +366,6 @@ from_json(json_t *root, const char *name, struct vc_manifest *m,
 	if (!json_is_object(root))
 		return vc_error_set(err, VC_EFAIL, "%s: not a JSON object",
 		    name);
-	json_object_foreach(root, k, v)
-	{
-		for (i = 0; i < VC_ARRAY_SIZE(fields); i++)
-			if (strcmp(k, fields[i]) == 0)
-				break;
-		if (i == VC_ARRAY_SIZE(fields)) {
-			vc_error_set(err, VC_EFAIL, "%s: unknown field '%.64s'",
-			    name, k);
-			goto out;
-		}
-	}
 	/* The format first: a newer one may differ in everything else. */
 	if ((v = need(root, name, "format", err)) == NULL)
 		goto out;
@@ -392,6 +381,17 @@ from_json(json_t *root, const char *name, struct vc_manifest *m,
 		goto out;
 	}
 	m->format = VC_MANIFEST_FORMAT;
+	json_object_foreach(root, k, v)
+	{
+		for (i = 0; i < VC_ARRAY_SIZE(fields); i++)
+			if (strcmp(k, fields[i]) == 0)
+				break;
+		if (i == VC_ARRAY_SIZE(fields)) {
+			vc_error_set(err, VC_EFAIL, "%s: unknown field '%.64s'",
+			    name, k);
+			goto out;
+		}
+	}
 	if (get_str(root, name, "key", &m->key, err) == -1 ||
 	    get_str(root, name, "env", &m->env, err) == -1 ||
 	    get_str(root, name, "python", &m->python, err) == -1 ||
