@@ -73,3 +73,156 @@ err_one_line() {
     [ "$n" -eq 1 ] || fail "expected a one-line error, got $n lines"
     grep -q '^venvcache: ' "$T/err" || fail "error does not start with 'venvcache: '"
 }
+
+# ---------------------------------------------------------------------------
+# The loopback mirror: wheels built by scripts/make-wheels.py (see its
+# docstring for the projects and versions), served by scripts/mirror.py on
+# 127.0.0.1. Usage:
+#   mirror_start [--auth USER:PASS] [--port N]
+#                          copy the fixture into $T/mirror (first start only, so
+#                          a restart keeps what the test published), serve it,
+#                          export MIRROR_URL=http://127.0.0.1:PORT/simple,
+#                          MIRROR_PORT, and MIRROR_AUTH_URL (the URL with
+#                          USER:PASS@ when --auth, else = MIRROR_URL); requests
+#                          are logged to $T/mirror.log; stopped at exit
+#   mirror_stop            stop the server (SIGTERM); the port then refuses
+#   mirror_publish NAME==VERSION [--requires REQ]... [--requires-python SPEC]
+#                          add one release to this test's mirror, reindex
+#   mirror_requests REGEX  print how many logged requests match the extended
+#                          regex; lines are "METHOD PATH STATUS", e.g.
+#                          mirror_requests '^GET /files/vc_alpha-1\.1-[^ ]*\.whl 200$'
+#   mirror_resolve ARGS... print what pip would install for ARGS from the
+#                          mirror ("name==version" per line, names as PEP 503,
+#                          sorted), by pip install --dry-run --report
+#   py_venv_check VENV MODULE...      each module imports in VENV
+#   py_venv_has VENV NAME==VERSION... each distribution is installed in VENV
+#                          at exactly that version (names compared as PEP 503)
+#   py_venv_freeze VENV    print "name==version" of everything in VENV but
+#                          pip, setuptools and wheel, sorted
+# While a mirror runs, http_proxy/https_proxy point at a closed loopback port
+# (no_proxy=127.0.0.1,localhost), so anything that tries to go beyond
+# loopback fails at once instead of reaching the network.
+MIRROR_FIXTURE="$VC_BUILD/fixtures/wheels"
+MIRROR_PID=
+
+# mirror_build: builds the wheel fixture once per build tree (a lock lets
+# parallel cases share it); rebuilt when make-wheels.py or mirror.py change.
+mirror_build() {
+    local stamp
+    stamp=$(cat "$VC_SRC/scripts/make-wheels.py" "$VC_SRC/scripts/mirror.py" | sha256sum | cut -c1-64)
+    mkdir -p "$VC_BUILD/fixtures"
+    (
+        flock 9
+        if [ "$(cat "$MIRROR_FIXTURE/.stamp" 2>/dev/null)" != "$stamp" ]; then
+            rm -rf "$MIRROR_FIXTURE.tmp" "$MIRROR_FIXTURE"
+            python3 "$VC_SRC/scripts/make-wheels.py" "$MIRROR_FIXTURE.tmp" ||
+                fail "make-wheels.py failed"
+            echo "$stamp" >"$MIRROR_FIXTURE.tmp/.stamp"
+            mv "$MIRROR_FIXTURE.tmp" "$MIRROR_FIXTURE"
+        fi
+    ) 9>"$VC_BUILD/fixtures/wheels.lock"
+}
+
+mirror_start() {
+    local auth="" port=0 i
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --auth) auth=$2; shift 2 ;;
+        --port) port=$2; shift 2 ;;
+        *) fail "mirror_start: unknown option '$1'" ;;
+        esac
+    done
+    [ -z "$MIRROR_PID" ] || fail "mirror_start: the mirror is already running"
+    if [ ! -d "$T/mirror" ]; then
+        mirror_build
+        (
+            flock -s 9
+            cp -a "$MIRROR_FIXTURE" "$T/mirror.tmp"
+        ) 9>"$VC_BUILD/fixtures/wheels.lock"
+        mv "$T/mirror.tmp" "$T/mirror"
+    fi
+    rm -f "$T/mirror.port"
+    python3 "$VC_SRC/scripts/mirror.py" serve "$T/mirror" --port "$port" \
+        --port-file "$T/mirror.port" --log "$T/mirror.log" \
+        ${auth:+--auth "$auth"} </dev/null >>"$T/mirror.err" 2>&1 &
+    MIRROR_PID=$!
+    [ "${MIRROR_CLEANUP:-}" ] || { VC_CLEANUP+=("mirror_stop"); MIRROR_CLEANUP=1; }
+    for i in $(seq 100); do
+        [ -s "$T/mirror.port" ] && break
+        kill -0 "$MIRROR_PID" 2>/dev/null ||
+            fail "mirror.py did not start: $(cat "$T/mirror.err")"
+        sleep 0.05
+    done
+    [ -s "$T/mirror.port" ] || fail "mirror.py wrote no port in 5 s"
+    MIRROR_PORT=$(cat "$T/mirror.port")
+    export MIRROR_PORT MIRROR_URL="http://127.0.0.1:$MIRROR_PORT/simple"
+    export MIRROR_AUTH_URL="http://${auth:+$auth@}127.0.0.1:$MIRROR_PORT/simple"
+    export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
+    export HTTP_PROXY=$http_proxy HTTPS_PROXY=$https_proxy
+    export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+}
+
+mirror_stop() {
+    local pid=$MIRROR_PID st=0
+    [ -n "$pid" ] || return 0
+    MIRROR_PID=
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" || st=$?
+    return "$st"
+}
+
+mirror_publish() {
+    [ -d "$T/mirror" ] || fail "mirror_publish: no mirror (mirror_start first)"
+    python3 "$VC_SRC/scripts/make-wheels.py" "$T/mirror" --add "$@" ||
+        fail "mirror_publish $* failed"
+}
+
+mirror_requests() {
+    grep -cE -- "$1" "$T/mirror.log" 2>/dev/null || true
+}
+
+mirror_resolve() {
+    [ -n "${MIRROR_URL:-}" ] || fail "mirror_resolve: no mirror (mirror_start first)"
+    python3 -m pip install --dry-run --ignore-installed --quiet \
+        --root-user-action=ignore --report "$T/mirror-report.json" \
+        --index-url "$MIRROR_AUTH_URL" "$@" >"$T/mirror-resolve.log" 2>&1 ||
+        fail "pip could not resolve $*: $(tail -n 5 "$T/mirror-resolve.log")"
+    python3 - "$T/mirror-report.json" <<'PY'
+import json, re, sys
+report = json.load(open(sys.argv[1]))
+print("\n".join(sorted("%s==%s" % (re.sub(r"[-_.]+", "-", i["metadata"]["name"]).lower(),
+                                   i["metadata"]["version"]) for i in report["install"])))
+PY
+}
+
+py_venv_check() {
+    local venv=$1 m
+    shift
+    for m in "$@"; do
+        "$venv/bin/python" -c "import $m" 2>"$T/py-err" ||
+            fail "$m does not import in $venv: $(tail -n 3 "$T/py-err")"
+    done
+}
+
+py_venv_freeze() {
+    "$1/bin/python" - <<'PY'
+import importlib.metadata as md, re
+names = set()
+for d in md.distributions():
+    n = re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower()
+    if n not in ("pip", "setuptools", "wheel"):
+        names.add("%s==%s" % (n, d.version))
+print("\n".join(sorted(names)))
+PY
+}
+
+py_venv_has() {
+    local venv=$1 want frozen
+    shift
+    frozen=$(py_venv_freeze "$venv") || fail "cannot list the distributions of $venv"
+    for want in "$@"; do
+        want="$(echo "${want%%==*}" | tr 'A-Z' 'a-z' | sed -E 's/[-_.]+/-/g')==${want#*==}"
+        printf '%s\n' "$frozen" | grep -qxF -- "$want" ||
+            fail "$venv lacks $want; it has: $(echo $frozen)"
+    done
+}

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""make-wheels.py: the wheels of the end-to-end tests' loopback mirror.
+
+    make-wheels.py OUTDIR
+        Write the whole fixture: OUTDIR/files/*.whl and the PEP 503 index
+        OUTDIR/simple/ (see mirror.py). The output is byte-for-byte the same
+        on every run (fixed zip timestamps), so a built fixture can be reused.
+
+    make-wheels.py OUTDIR --add NAME==VERSION [--requires REQ]...
+                          [--requires-python SPEC]
+        Publish one more release into an existing mirror and rewrite its
+        index. A project of the fixture keeps its shape (module, console
+        script, dependencies) unless --requires/--requires-python are given;
+        any other name gives a plain one-module project.
+
+The fixture (what tests may rely on):
+    vc-alpha 1.0 1.1 2.0   console script `vc-alpha` prints "vc-alpha VERSION";
+                           Requires-Python >=3.7
+    vc-beta 1.0            requires vc-alpha>=1.0,<2 (so resolves vc-alpha 1.1);
+                           console script `vc-beta` prints
+                           "vc-beta 1.0 (vc-alpha X)"
+    vc-gamma 1.0           extra `fast` pulls vc-delta>=1.0
+    vc-delta 1.0
+    Vc_Zope.Interface 5.0  odd spelling: project vc-zope-interface, files
+                           Vc_Zope.Interface-5.0-*.whl, module vc_zope_interface
+    vc-data 1.0            package data vc_data/greeting.txt (vc_data.greeting()),
+                           a #!python script `vc-data-script` (.data/scripts)
+                           and share/vc-data/README.txt (.data/data)
+    vc-marker 1.0          requires vc-delta; python_version >= "3" and
+                           vc-missing (not on the mirror); python_version < "3"
+    vc-pre 1.0 2.0rc1      a pre-release, chosen only with --pre
+    vc-future 1.0 2.0      2.0 has Requires-Python >=4, so 1.0 is resolved
+Every module has __version__ and main() printing "NAME VERSION".
+
+Python 3 standard library only; no network.
+"""
+
+import argparse
+import base64
+import hashlib
+import os
+import re
+import shutil
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mirror  # noqa: E402
+
+EPOCH = (2020, 1, 1, 0, 0, 0)
+
+# name -> shape of the project; "releases" are what a full build writes.
+PROJECTS = {
+    "vc-alpha": dict(releases=["1.0", "1.1", "2.0"], requires_python=">=3.7",
+                     scripts=["vc-alpha"]),
+    "vc-beta": dict(releases=["1.0"], requires=["vc-alpha>=1.0,<2"],
+                    scripts=["vc-beta"]),
+    "vc-gamma": dict(releases=["1.0"], extras=["fast"],
+                     requires=['vc-delta>=1.0; extra == "fast"']),
+    "vc-delta": dict(releases=["1.0"]),
+    "Vc_Zope.Interface": dict(releases=["5.0"]),
+    "vc-data": dict(releases=["1.0"], data=True),
+    "vc-marker": dict(releases=["1.0"],
+                      requires=['vc-delta; python_version >= "3"',
+                                'vc-missing; python_version < "3"']),
+    "vc-pre": dict(releases=["1.0", "2.0rc1"]),
+    "vc-future": dict(releases=["1.0", "2.0"],
+                      requires_python={"1.0": ">=3", "2.0": ">=4"}),
+}
+
+MODULE = '''"""{name} {version}: a distribution of venvcache's test mirror."""
+__version__ = "{version}"
+
+
+def main():
+    print("{name} {version}")
+'''
+
+BETA_MODULE = '''"""{name} {version}: a distribution of venvcache's test mirror."""
+import vc_alpha
+
+__version__ = "{version}"
+
+
+def main():
+    print("{name} {version} (vc-alpha %s)" % vc_alpha.__version__)
+'''
+
+DATA_MODULE = '''
+import os
+
+
+def greeting():
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "greeting.txt")) as f:
+        return f.read().strip()
+'''
+
+DATA_SCRIPT = '''#!python
+import vc_data
+print(vc_data.greeting())
+'''
+
+
+def record_hash(data):
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def module_name(name):
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def wheel_stem(name, version):
+    """bdist_wheel's escaping: Vc_Zope.Interface stays, vc-alpha -> vc_alpha."""
+    return "%s-%s" % (re.sub(r"[^\w.]+", "_", name), version)
+
+
+def release_files(name, version, shape):
+    """The (archive name, bytes, executable) of one release, dist-info last."""
+    mod = module_name(name)
+    stem = wheel_stem(name, version)
+    template = BETA_MODULE if canonical(name) == "vc-beta" else MODULE
+    init = template.format(name=name, version=version)
+    files = []
+    if shape.get("data"):
+        init += DATA_MODULE
+        files.append(("%s/greeting.txt" % mod,
+                      ("hello from %s %s\n" % (name, version)).encode(), False))
+        files.append(("%s.data/scripts/vc-data-script" % stem,
+                      DATA_SCRIPT.encode(), True))
+        files.append(("%s.data/data/share/vc-data/README.txt" % stem,
+                      b"vc-data: a data file installed under the prefix\n",
+                      False))
+    files.insert(0, ("%s/__init__.py" % mod, init.encode(), False))
+
+    rp = shape.get("requires_python")
+    if isinstance(rp, dict):
+        rp = rp.get(version)
+    meta = ["Metadata-Version: 2.1", "Name: " + name, "Version: " + version,
+            "Summary: %s, a distribution of venvcache's test mirror" % name]
+    if rp:
+        meta.append("Requires-Python: " + rp)
+    meta += ["Provides-Extra: " + e for e in shape.get("extras", [])]
+    meta += ["Requires-Dist: " + r for r in shape.get("requires", [])]
+    info = stem + ".dist-info/"
+    files.append((info + "METADATA", ("\n".join(meta) + "\n\n").encode(), False))
+    files.append((info + "WHEEL", b"Wheel-Version: 1.0\n"
+                  b"Generator: venvcache make-wheels.py\n"
+                  b"Root-Is-Purelib: true\nTag: py3-none-any\n\n", False))
+    scripts = shape.get("scripts", [])
+    if scripts:
+        eps = "[console_scripts]\n" + "".join(
+            "%s = %s:main\n" % (s, mod) for s in scripts)
+        files.append((info + "entry_points.txt", eps.encode(), False))
+    files.append((info + "top_level.txt", (mod + "\n").encode(), False))
+    return files
+
+
+def write_wheel(files_dir, name, version, shape):
+    """Write one wheel into files_dir; returns its file name."""
+    fn = wheel_stem(name, version) + "-py3-none-any.whl"
+    record = wheel_stem(name, version) + ".dist-info/RECORD"
+    tmp = os.path.join(files_dir, fn + ".tmp")
+    lines = []
+    with zipfile.ZipFile(tmp, "w") as z:
+        for arcname, data, executable in release_files(name, version, shape):
+            zi = zipfile.ZipInfo(arcname, EPOCH)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = (0o100755 if executable else 0o100644) << 16
+            z.writestr(zi, data)
+            lines.append("%s,%s,%d\n" % (arcname, record_hash(data), len(data)))
+        lines.append(record + ",,\n")
+        zi = zipfile.ZipInfo(record, EPOCH)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.external_attr = 0o100644 << 16
+        z.writestr(zi, "".join(lines))
+    os.replace(tmp, os.path.join(files_dir, fn))
+    return fn
+
+
+def canonical(name):
+    return mirror.canonical_name(name)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("outdir")
+    p.add_argument("--add", metavar="NAME==VERSION",
+                   help="publish one release into an existing mirror")
+    p.add_argument("--requires", action="append", metavar="REQ",
+                   help="with --add: a Requires-Dist line (repeatable)")
+    p.add_argument("--requires-python", metavar="SPEC",
+                   help="with --add: the Requires-Python of the release")
+    args = p.parse_args()
+    files_dir = os.path.join(args.outdir, "files")
+
+    if args.add is None:
+        if args.requires or args.requires_python:
+            p.error("--requires and --requires-python go with --add")
+        for sub in ("files", "simple"):
+            shutil.rmtree(os.path.join(args.outdir, sub), ignore_errors=True)
+        os.makedirs(files_dir)
+        for name, shape in PROJECTS.items():
+            for version in shape["releases"]:
+                write_wheel(files_dir, name, version, shape)
+    else:
+        m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(\S+)\s*",
+                         args.add)
+        if not m:
+            p.error("--add takes NAME==VERSION, not '%s'" % args.add)
+        name, version = m.groups()
+        shape = {}
+        for known, s in PROJECTS.items():
+            if canonical(known) == canonical(name):
+                name, shape = known, dict(s)
+        if args.requires is not None:
+            shape["requires"] = args.requires
+        if args.requires_python is not None:
+            shape["requires_python"] = args.requires_python
+        if not os.path.isdir(files_dir):
+            sys.exit("make-wheels.py: no mirror at '%s'" % args.outdir)
+        fn = wheel_stem(name, version) + "-py3-none-any.whl"
+        if os.path.exists(os.path.join(files_dir, fn)):
+            sys.exit("make-wheels.py: '%s' is already published" % fn)
+        write_wheel(files_dir, name, version, shape)
+    mirror.write_index(args.outdir)
+
+
+if __name__ == "__main__":
+    main()
