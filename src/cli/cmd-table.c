@@ -3,10 +3,18 @@
 
 #include "cmd.h"
 
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_stats_entry;
+extern const struct cmd_entry cmd_gc_entry;
+extern const struct cmd_entry cmd_verify_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+    &cmd_list_entry,
+    &cmd_stats_entry,
+    &cmd_gc_entry,
+    &cmd_verify_entry,
     &cmd_config_entry,
     &cmd_help_entry,
     NULL,

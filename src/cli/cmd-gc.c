@@ -1,0 +1,132 @@
+/* cmd-gc.c: venvcache gc: evict least recently used entries. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "venvcache/log.h"
+#include "venvcache/stats.h"
+#include "venvcache/store.h"
+
+/* DAYS (a number, fractions allowed) or a duration ("12h", "30m"). */
+static int
+parse_age(const char *s, uint64_t *out)
+{
+	const char *p;
+	char *end;
+	double d;
+
+	for (p = s; isdigit((unsigned char)*p) || *p == '.'; p++)
+		;
+	if (*p != '\0' || p == s)
+		return vc_parse_duration(s, out);
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || d < 0 || d > 1e6)
+		return -1;
+	*out = (uint64_t)(d * 86400);
+	return 0;
+}
+
+struct report_ctx {
+	int dry_run;
+	int64_t now;
+};
+
+static void
+report(const struct vc_store_entry *e, enum vc_gc_what what, void *arg)
+{
+	const struct report_ctx *rc = arg;
+	char size[32];
+	long long days = (rc->now - e->last_used) / 86400;
+
+	vc_format_size(e->size, size, sizeof size);
+	if (what == VC_GC_BUSY) {
+		vc_note("kept '%s': in use", e->m.key);
+		return;
+	}
+	printf("%s %s (%s, last used %lld day%s ago)\n",
+	    rc->dry_run ? "would remove" : "removed", e->m.key, size,
+	    days < 0 ? 0 : days, days == 1 ? "" : "s");
+}
+
+static int
+cmd_gc_exec(struct cmd_ctx *ctx)
+{
+	const char *dir = vc_config_str(&ctx->cfg, VC_S_CACHE_DIR);
+	uint64_t max_size = vc_config_size(&ctx->cfg, VC_S_MAX_SIZE);
+	uint64_t max_age = 0;
+	struct report_ctx rc;
+	struct vc_gc_result res;
+	struct vc_store st;
+	struct vc_error err;
+	struct vc_stats delta;
+	struct stat sb;
+	char b1[32], b2[32];
+	int r;
+
+	if (cmd_get(ctx, "max-size") != NULL &&
+	    vc_parse_size(cmd_get(ctx, "max-size"), &max_size) == -1)
+		return cmd_usage_error(ctx, "--max-size: '%s' is not a size",
+		    cmd_get(ctx, "max-size"));
+	if (cmd_get(ctx, "max-age") != NULL &&
+	    parse_age(cmd_get(ctx, "max-age"), &max_age) == -1)
+		return cmd_usage_error(ctx,
+		    "--max-age: '%s' is not a number of days",
+		    cmd_get(ctx, "max-age"));
+	rc.dry_run = cmd_has(ctx, "dry-run") > 0;
+	rc.now = (int64_t)time(NULL);
+	vc_error_clear(&err);
+	if (stat(dir, &sb) == -1 && errno == ENOENT)
+		return 0; /* no store, nothing to evict */
+	if (vc_store_open(&st, dir, &err) == -1)
+		goto fail;
+	r = vc_store_gc_report(&st, max_size, max_age, rc.dry_run, &res, report,
+	    &rc, &err);
+	vc_store_close(&st);
+	if (r == -1)
+		goto fail;
+	if (!rc.dry_run && res.removed > 0) {
+		vc_stats_init(&delta);
+		delta.c[VC_C_evictions] = res.removed;
+		if (vc_stats_add(dir, &delta, &err) == -1)
+			goto fail;
+	}
+	vc_note("%s %llu entr%s (%s); kept %llu (%s)%s%llu in use",
+	    rc.dry_run ? "would remove" : "removed",
+	    (unsigned long long)res.removed, res.removed == 1 ? "y" : "ies",
+	    vc_format_size(res.freed, b1, sizeof b1),
+	    (unsigned long long)res.kept,
+	    vc_format_size(res.kept_size, b2, sizeof b2), "; ",
+	    (unsigned long long)res.busy);
+	return 0;
+fail:
+	cmd_error(ctx, &err);
+	return cmd_status(&err);
+}
+
+const struct cmd_entry cmd_gc_entry = {
+    .name = "gc",
+    .args = "",
+    .summary = "evict least recently used entries",
+    .description = "Removes entries, least recently used first, until the "
+                   "store holds at most --max-size bytes (default: the "
+                   "max-size setting; 0 for no limit), and every entry "
+                   "unused for more than --max-age days (a number, or a "
+                   "duration such as 12h). An entry in use by a restore "
+                   "or a save is never removed. Prints each entry it "
+                   "removes; with -n, each it would remove.",
+    .flags = 0,
+    .opts =
+        {
+            {"max-size", 0, "SIZE",
+                "target size, e.g. 5G (default: "
+                "setting max-size)"},
+            {"max-age", 0, "DAYS", "also remove entries unused for longer"},
+            {"dry-run", 'n', NULL, "only say what would be removed"},
+        },
+    .exec = cmd_gc_exec,
+};
