@@ -1,0 +1,1443 @@
+/*
+ * archive-extract.c: a hostile pax tar in zstd frames into a directory.
+ *
+ * Two sides joined by a small ring of blocks of tar stream:
+ *  - decoders: with a usable frame index, threads that each read one whole
+ *    frame and decompress it in one call (frames in parallel); without
+ *    one, a single thread that streams the archive through zstd;
+ *  - the writer (the calling thread): parses the tar headers itself and
+ *    writes each member straight from the decoded blocks.
+ * Memory is bounded by the ring, whatever the archive's size.
+ *
+ * Every name is checked before use, every directory is reached without
+ * following a symlink (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or an
+ * O_NOFOLLOW walk, through vc_openat_beneath), every file, directory and
+ * link is created exclusively, and limits are checked before a byte is
+ * written. The open directories along the current path are kept on a stack,
+ * so that consecutive members of one directory cost one openat each.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "venvcache/archive.h"
+
+/* Tar stream per block when streaming. */
+#define CHUNK_SIZE (4u << 20)
+/* Compressed bytes read at once when streaming. */
+#define IN_SIZE (1u << 20)
+/* Frames larger than this make the index unusable (then: streaming). */
+#define MAX_FRAME_USIZE (32u << 20)
+/* Largest pax extended header or GNU long name accepted. */
+#define MAX_EXT_SIZE (64u << 10)
+/* Extended headers in a row before a member. */
+#define MAX_EXT_RUN 8
+/* Directory fds kept open on the stack beyond the root. */
+#define MAX_OPEN_DIRS 48
+/* Window limit of a streamed frame (actions/cache: no long mode). */
+#define MAX_WINDOW_LOG 27
+/* Stream accepted after the end-of-archive block (GNU tar pads to 10 KiB). */
+#define MAX_TRAILING (1u << 20)
+/* Bytes of a member name quoted in a message. */
+#define MSG_NAME_MAX 200
+
+#define TAR_BLOCK 512
+#define NONE UINT64_MAX
+
+/* --- decoders ---------------------------------------------------------- */
+
+struct block {
+	char *out;
+	size_t outcap;
+	size_t len;
+	char *in;
+	size_t incap;
+	uint64_t seq;
+	int ready;
+};
+
+struct source {
+	int fd;
+	int seekable;
+	const struct vc_frame *frames; /* NULL: streaming */
+	size_t nframes;
+	struct block *blk;
+	size_t nblk;
+	pthread_mutex_t mu;
+	pthread_cond_t space; /* a block was released, or stop */
+	pthread_cond_t data;  /* a block is ready, or failure, or the end */
+	uint64_t claimed;     /* frames taken by a decoder */
+	uint64_t released;    /* blocks the writer is done with */
+	uint64_t total;       /* blocks in all, NONE until known */
+	uint64_t fail_seq;    /* the first block that failed, or NONE */
+	enum vc_errcode fail_code;
+	char fail_msg[256];
+	int stop;
+	pthread_t *tids;
+	int nstarted;
+	int holding; /* the writer holds block `released` */
+};
+
+static void
+src_fail(struct source *s, uint64_t seq, enum vc_errcode code, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&s->mu);
+	if (seq < s->fail_seq) {
+		s->fail_seq = seq;
+		s->fail_code = code;
+		va_start(ap, fmt);
+		vsnprintf(s->fail_msg, sizeof s->fail_msg, fmt, ap);
+		va_end(ap);
+	}
+	pthread_cond_broadcast(&s->data);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Waits for the ring slot of block `seq`; 0 when told to stop. */
+static int
+wait_slot(struct source *s, uint64_t seq)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && seq >= s->released + s->nblk)
+		pthread_cond_wait(&s->space, &s->mu);
+	ok = !s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+static void
+publish(struct source *s, struct block *b, uint64_t seq)
+{
+	pthread_mutex_lock(&s->mu);
+	b->seq = seq;
+	b->ready = 1;
+	pthread_cond_broadcast(&s->data);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int
+pread_all(int fd, char *buf, size_t n, uint64_t off, size_t *got)
+{
+	ssize_t r;
+
+	*got = 0;
+	while (*got < n) {
+		r = pread(fd, buf + *got, n - *got, (off_t)(off + *got));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads and decompresses frame `n` of the index into `b`. */
+static int
+decode_frame(struct source *s, ZSTD_DCtx *dc, uint64_t n, struct block *b)
+{
+	const struct vc_frame *f = &s->frames[n];
+	unsigned long long fcs;
+	size_t got, r;
+
+	if (pread_all(s->fd, b->in, (size_t)f->csize, f->offset, &got) == -1) {
+		src_fail(s, n, VC_EFAIL, "cannot read the archive: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (got != f->csize) {
+		src_fail(s, n, VC_ECORRUPT,
+		    "the archive is shorter than its frame index says");
+		return -1;
+	}
+	fcs = ZSTD_getFrameContentSize(b->in, got);
+	r = ZSTD_findFrameCompressedSize(b->in, got);
+	if (fcs != f->usize || ZSTD_isError(r) || r != got) {
+		src_fail(s, n, VC_ECORRUPT,
+		    "zstd frame %llu does not match the frame index",
+		    (unsigned long long)n);
+		return -1;
+	}
+	r = ZSTD_decompressDCtx(dc, b->out, (size_t)f->usize, b->in, got);
+	if (ZSTD_isError(r) || r != f->usize) {
+		src_fail(s, n, VC_ECORRUPT, "cannot decompress the archive: %s",
+		    ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short frame");
+		return -1;
+	}
+	b->len = (size_t)r;
+	return 0;
+}
+
+static void *
+frame_decoder(void *arg)
+{
+	struct source *s = arg;
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	struct block *b;
+	uint64_t n;
+
+	if (dc == NULL) {
+		src_fail(s, 0, VC_EFAIL, "cannot decompress: out of memory");
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		if (s->stop || s->fail_seq != NONE ||
+		    s->claimed >= s->nframes) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		n = s->claimed++;
+		pthread_mutex_unlock(&s->mu);
+		if (!wait_slot(s, n))
+			break;
+		b = &s->blk[n % s->nblk];
+		if (decode_frame(s, dc, n, b) == -1)
+			break;
+		publish(s, b, n);
+	}
+	ZSTD_freeDCtx(dc);
+	return NULL;
+}
+
+/* Reads compressed input when streaming: 0 at the end, -1 on error. */
+static ssize_t
+read_in(struct source *s, char *buf, size_t n, uint64_t off)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = s->seekable ? pread(s->fd, buf, n, (off_t)off)
+		                : read(s->fd, buf, n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && errno == ESPIPE && s->seekable) {
+			s->seekable = 0;
+			continue;
+		}
+		return r;
+	}
+}
+
+static void *
+stream_decoder(void *arg)
+{
+	struct source *s = arg;
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	char *in = xmalloc(IN_SIZE);
+	ZSTD_inBuffer ib = {in, 0, 0};
+	ZSTD_outBuffer ob;
+	struct block *b;
+	uint64_t seq = 0, off = 0;
+	int eof = 0, in_frame = 0;
+	size_t r, before_in, before_out;
+	ssize_t n;
+
+	if (dc == NULL) {
+		src_fail(s, 0, VC_EFAIL, "cannot decompress: out of memory");
+		goto out;
+	}
+	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, MAX_WINDOW_LOG);
+	for (;;) {
+		if (!wait_slot(s, seq))
+			goto out;
+		b = &s->blk[seq % s->nblk];
+		b->len = 0;
+		while (b->len < b->outcap) {
+			if (ib.pos == ib.size && !eof) {
+				n = read_in(s, in, IN_SIZE, off);
+				if (n == -1) {
+					src_fail(s, seq, VC_EFAIL,
+					    "cannot read the archive: %s",
+					    strerror(errno));
+					goto out;
+				}
+				if (n == 0)
+					eof = 1;
+				off += (uint64_t)n;
+				ib.size = (size_t)n;
+				ib.pos = 0;
+				continue;
+			}
+			ob.dst = b->out;
+			ob.size = b->outcap;
+			ob.pos = b->len;
+			before_in = ib.pos;
+			before_out = ob.pos;
+			r = ZSTD_decompressStream(dc, &ob, &ib);
+			if (ZSTD_isError(r)) {
+				src_fail(s, seq, VC_ECORRUPT,
+				    "cannot decompress the archive: %s",
+				    ZSTD_getErrorName(r));
+				goto out;
+			}
+			b->len = ob.pos;
+			if (ib.pos == before_in && ob.pos == before_out) {
+				if (ib.pos < ib.size) {
+					src_fail(s, seq, VC_ECORRUPT,
+					    "cannot decompress the archive");
+					goto out;
+				}
+				if (eof)
+					break; /* nothing more to come */
+				continue;
+			}
+			in_frame = r != 0;
+		}
+		if (b->len > 0)
+			publish(s, b, seq++);
+		if (eof && ib.pos == ib.size && b->len < b->outcap)
+			break;
+	}
+	if (in_frame) {
+		src_fail(s, seq, VC_ECORRUPT,
+		    "the archive is truncated (its last zstd frame is cut)");
+		goto out;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->total = seq;
+	pthread_cond_broadcast(&s->data);
+	pthread_mutex_unlock(&s->mu);
+out:
+	free(in);
+	ZSTD_freeDCtx(dc);
+	return NULL;
+}
+
+/*
+ * An index is used only when it describes the whole file as contiguous
+ * frames of a sane size; otherwise the archive is streamed (a bad index
+ * then costs speed, never safety).
+ */
+static int
+index_usable(const struct vc_frame *f, size_t n, uint64_t fsize, size_t *maxc,
+    size_t *maxu)
+{
+	uint64_t off = 0;
+	size_t i;
+
+	*maxc = *maxu = 0;
+	if (f == NULL || n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (f[i].offset != off || f[i].usize == 0 ||
+		    f[i].usize > MAX_FRAME_USIZE || f[i].csize == 0 ||
+		    f[i].csize > ZSTD_compressBound((size_t)f[i].usize))
+			return 0;
+		off += f[i].csize;
+		if (f[i].csize > *maxc)
+			*maxc = (size_t)f[i].csize;
+		if (f[i].usize > *maxu)
+			*maxu = (size_t)f[i].usize;
+	}
+	return off == fsize;
+}
+
+static int
+src_start(struct source *s, int fd, const struct vc_extract_opts *o,
+    struct vc_error *err)
+{
+	size_t maxc = 0, maxu = 0, i;
+	struct stat st;
+	int nthreads, e;
+
+	memset(s, 0, sizeof *s);
+	s->fd = fd;
+	s->total = NONE;
+	s->fail_seq = NONE;
+	if (pthread_mutex_init(&s->mu, NULL) != 0 ||
+	    pthread_cond_init(&s->space, NULL) != 0 ||
+	    pthread_cond_init(&s->data, NULL) != 0)
+		return vc_error_set(err, VC_EFAIL, "cannot start decoding");
+	s->seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (s->seekable &&
+	    index_usable(o->frames, o->nframes, (uint64_t)st.st_size, &maxc,
+	        &maxu)) {
+		s->frames = o->frames;
+		s->nframes = o->nframes;
+		s->total = o->nframes;
+	}
+	if (s->seekable)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* The writer takes one CPU; the decoders the others. */
+	nthreads = o->threads > 0 ? o->threads : vc_ncpus() - 1;
+	if (nthreads < 1)
+		nthreads = 1;
+	if (s->frames == NULL)
+		nthreads = 1;
+	else if ((size_t)nthreads > s->nframes)
+		nthreads = (int)s->nframes;
+	s->nblk = (size_t)nthreads + 2;
+	s->blk = xcalloc(s->nblk, sizeof *s->blk);
+	for (i = 0; i < s->nblk; i++) {
+		s->blk[i].outcap = s->frames != NULL ? maxu : CHUNK_SIZE;
+		s->blk[i].out = xmalloc(s->blk[i].outcap);
+		if (s->frames != NULL) {
+			s->blk[i].incap = maxc;
+			s->blk[i].in = xmalloc(maxc);
+		}
+	}
+	s->tids = xcalloc((size_t)nthreads, sizeof *s->tids);
+	for (s->nstarted = 0; s->nstarted < nthreads; s->nstarted++) {
+		e = pthread_create(&s->tids[s->nstarted], NULL,
+		    s->frames != NULL ? frame_decoder : stream_decoder, s);
+		if (e != 0) {
+			if (s->nstarted > 0)
+				break;
+			errno = e;
+			return vc_error_sys(err, "cannot start a thread");
+		}
+	}
+	return 0;
+}
+
+static void
+src_stop(struct source *s)
+{
+	size_t i;
+	int t;
+
+	if (s->blk == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->space);
+	pthread_mutex_unlock(&s->mu);
+	for (t = 0; t < s->nstarted; t++)
+		pthread_join(s->tids[t], NULL);
+	for (i = 0; i < s->nblk; i++) {
+		free(s->blk[i].out);
+		free(s->blk[i].in);
+	}
+	free(s->blk);
+	free(s->tids);
+	s->blk = NULL;
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->space);
+	pthread_cond_destroy(&s->data);
+}
+
+/*
+ * Releases the block the writer held and waits for the next one:
+ * 1 with it, 0 at the end of the stream, -1 on failure.
+ */
+static int
+src_next(struct source *s, const char **data, size_t *len, struct vc_error *err)
+{
+	struct block *b;
+	uint64_t n;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->holding) {
+		s->blk[s->released % s->nblk].ready = 0;
+		s->released++;
+		s->holding = 0;
+		pthread_cond_broadcast(&s->space);
+	}
+	n = s->released;
+	for (;;) {
+		b = &s->blk[n % s->nblk];
+		if (n >= s->fail_seq) {
+			vc_error_set(err, s->fail_code, "%s", s->fail_msg);
+			rc = -1;
+			break;
+		}
+		if (b->ready && b->seq == n) {
+			*data = b->out;
+			*len = b->len;
+			s->holding = 1;
+			rc = 1;
+			break;
+		}
+		if (n >= s->total) {
+			rc = 0;
+			break;
+		}
+		pthread_cond_wait(&s->data, &s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* --- the writer --------------------------------------------------------- */
+
+struct level {
+	size_t end; /* length of the path up to this directory */
+	int fd;     /* O_PATH, or -1 until needed */
+};
+
+struct dirfix {
+	char *path;
+	mode_t mode;
+	struct timespec mtime;
+};
+
+/* What extended headers say about the next member. */
+struct ext {
+	int has_path, has_link, has_size, has_mtime, sparse;
+	char *path; /* PATH_MAX + 1 */
+	size_t pathlen;
+	char *link;
+	size_t linklen;
+	uint64_t size;
+	struct timespec mtime;
+};
+
+struct extractor {
+	struct source src;
+	struct vc_error *err;
+	const char *dest;
+	int rootfd;
+	mode_t umask;
+	uint64_t max_bytes, max_files, bytes, files;
+
+	/* The block being read. */
+	const char *cur;
+	size_t pos, len;
+
+	/* The member at hand. */
+	char hdr[TAR_BLOCK];
+	struct ext ext;
+	char *name; /* raw, as in the archive: for messages */
+	size_t namelen;
+	char *link;
+	size_t linklen;
+	char *norm; /* checked and normalised */
+	char *extbuf;
+	char last[MSG_NAME_MAX + 8]; /* the previous member, quoted */
+
+	/* Open directories along the current path: lv[0] is dest. */
+	char *dpath;
+	size_t dlen;
+	struct level *lv;
+	size_t nlv, caplv;
+	int nopen;
+
+	struct dirfix *dirs;
+	size_t ndirs, capdirs;
+};
+
+/* The member's raw name, with control characters escaped, shortened. */
+static const char *
+quoted(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	for (i = 0; i < n && o + 5 < cap; i++) {
+		c = (unsigned char)s[i];
+		if (i >= MSG_NAME_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int member_error(struct extractor *x, enum vc_errcode code,
+    const char *fmt, ...) VC_PRINTF(3, 4);
+
+static int
+member_error(struct extractor *x, enum vc_errcode code, const char *fmt, ...)
+{
+	char q[4 * MSG_NAME_MAX + 8], why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return vc_error_set(x->err, code, "archive member '%s': %s",
+	    quoted(x->name, x->namelen, q, sizeof q), why);
+}
+
+/* A failed system call on the member, errno telling why. */
+static int
+member_errno(struct extractor *x, const char *what)
+{
+	char q[4 * MSG_NAME_MAX + 8];
+	int e = errno;
+
+	switch (e) {
+	case EEXIST:
+		return member_error(x, VC_EHOSTILE, "duplicate name");
+	case ELOOP:
+		return member_error(x, VC_EHOSTILE,
+		    "path goes through a symlink");
+	case EXDEV:
+		return member_error(x, VC_EHOSTILE,
+		    "path leaves the destination");
+	case ENOTDIR:
+		return member_error(x, VC_EHOSTILE,
+		    "path goes through a symlink or a non-directory");
+	case ENOENT:
+		return member_error(x, VC_EHOSTILE,
+		    "its directory is not an earlier member");
+	case ENAMETOOLONG:
+		return member_error(x, VC_EHOSTILE, "name too long");
+	case ENOSPC:
+	case EDQUOT:
+		if (x->max_bytes > 0) {
+			char sz[32];
+
+			errno = e;
+			return vc_error_sys(x->err,
+			    "archive member '%s': cannot %s in '%s' (the "
+			    "tree needs %s)",
+			    quoted(x->name, x->namelen, q, sizeof q), what,
+			    x->dest,
+			    vc_format_size(x->max_bytes, sz, sizeof sz));
+		}
+		/* fall through */
+	default:
+		errno = e;
+		return vc_error_sys(x->err,
+		    "archive member '%s': cannot %s in '%s'",
+		    quoted(x->name, x->namelen, q, sizeof q), what, x->dest);
+	}
+}
+
+static int
+corrupt(struct extractor *x, const char *what)
+{
+	if (x->last[0] == '\0')
+		return vc_error_set(x->err, VC_ECORRUPT,
+		    "the archive is damaged at its start: %s", what);
+	return vc_error_set(x->err, VC_ECORRUPT,
+	    "the archive is damaged after member '%s': %s", x->last, what);
+}
+
+/* Makes sure some stream is at hand: 1, 0 at the end, -1 on failure. */
+static int
+rd_fill(struct extractor *x)
+{
+	int r;
+
+	while (x->pos == x->len) {
+		r = src_next(&x->src, &x->cur, &x->len, x->err);
+		x->pos = 0;
+		if (r <= 0) {
+			x->len = 0;
+			return r;
+		}
+	}
+	return 1;
+}
+
+/* Copies `n` bytes of stream into `dst` (or drops them when NULL). */
+static int
+rd_read(struct extractor *x, char *dst, uint64_t n, int *eof)
+{
+	size_t k;
+	int r;
+
+	*eof = 0;
+	while (n > 0) {
+		if ((r = rd_fill(x)) <= 0) {
+			*eof = r == 0;
+			return -1;
+		}
+		k = x->len - x->pos;
+		if (k > n)
+			k = (size_t)n;
+		if (dst != NULL) {
+			memcpy(dst, x->cur + x->pos, k);
+			dst += k;
+		}
+		x->pos += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static uint64_t
+padding(uint64_t size)
+{
+	return (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
+}
+
+/* Parses an octal (or base-256) field; -1 when it is not a number. */
+static int
+tar_number(const char *f, size_t n, uint64_t *out)
+{
+	const unsigned char *u = (const unsigned char *)f;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (u[0] & 0x80) {
+		/* base-256: negative values are refused */
+		if (u[0] & 0x40)
+			return -1;
+		v = u[0] & 0x3f;
+		for (i = 1; i < n; i++) {
+			if (v >> 55)
+				return -1;
+			v = v << 8 | u[i];
+		}
+		*out = v;
+		return 0;
+	}
+	while (i < n && u[i] == ' ')
+		i++;
+	for (; i < n && u[i] >= '0' && u[i] <= '7'; i++) {
+		if (v >> 60)
+			return -1;
+		v = v << 3 | (uint64_t)(u[i] - '0');
+	}
+	for (; i < n; i++)
+		if (u[i] != ' ' && u[i] != '\0')
+			return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+header_ok(const char *h)
+{
+	const unsigned char *u = (const unsigned char *)h;
+	const signed char *sc = (const signed char *)h;
+	uint64_t want;
+	unsigned long sum = 0;
+	long ssum = 0;
+	size_t i;
+
+	if (tar_number(h + 148, 8, &want) == -1)
+		return 0;
+	for (i = 0; i < TAR_BLOCK; i++) {
+		if (i >= 148 && i < 156) {
+			sum += ' ';
+			ssum += ' ';
+		} else {
+			sum += u[i];
+			ssum += sc[i];
+		}
+	}
+	if (want != sum && (long)want != ssum)
+		return 0;
+	return memcmp(h + 257, "ustar", 5) == 0;
+}
+
+static int
+all_zero(const char *h)
+{
+	size_t i;
+
+	for (i = 0; i < TAR_BLOCK; i++)
+		if (h[i] != '\0')
+			return 0;
+	return 1;
+}
+
+/* Parses "12345" or "-12.5" (a pax time); -1 on error. */
+static int
+pax_time(const char *v, size_t n, struct timespec *ts)
+{
+	int64_t sec = 0;
+	long nsec = 0;
+	size_t i = 0, digits = 0, f;
+	int neg = 0;
+
+	if (i < n && v[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < n && v[i] >= '0' && v[i] <= '9'; i++, digits++) {
+		if (digits >= 18)
+			return -1;
+		sec = sec * 10 + (v[i] - '0');
+	}
+	if (digits == 0)
+		return -1;
+	if (i < n && v[i] == '.') {
+		for (i++, f = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++, f++)
+			if (f < 9)
+				nsec = nsec * 10 + (v[i] - '0');
+		for (; f < 9; f++)
+			nsec *= 10;
+	}
+	if (i != n)
+		return -1;
+	if (neg) {
+		sec = -sec;
+		if (nsec > 0) {
+			sec--;
+			nsec = 1000000000L - nsec;
+		}
+	}
+	ts->tv_sec = (time_t)sec;
+	ts->tv_nsec = nsec;
+	return 0;
+}
+
+/* Keeps a name (possibly too long: then its length says so). */
+static void
+keep_name(char *dst, size_t *dlen, const char *v, size_t n)
+{
+	size_t k = n < PATH_MAX ? n : PATH_MAX;
+
+	memcpy(dst, v, k);
+	dst[k] = '\0';
+	*dlen = n;
+}
+
+/* Parses the records of a pax extended header ("%d %s=%s\n"). */
+static int
+parse_pax(struct extractor *x, const char *d, size_t n)
+{
+	const char *kv, *eq, *val;
+	size_t len, i, klen, vlen;
+	uint64_t v;
+
+	while (n > 0) {
+		for (i = 0, len = 0;
+		     i < n && i < 8 && d[i] >= '0' && d[i] <= '9'; i++)
+			len = len * 10 + (size_t)(d[i] - '0');
+		if (i == 0 || i == n || d[i] != ' ' || len > n || len < i + 4 ||
+		    d[len - 1] != '\n')
+			return corrupt(x, "a bad pax extended header");
+		kv = d + i + 1;
+		eq = memchr(kv, '=', len - i - 2);
+		if (eq == NULL)
+			return corrupt(x, "a bad pax extended header");
+		klen = (size_t)(eq - kv);
+		val = eq + 1;
+		vlen = (size_t)(d + len - 1 - val);
+#define KEY(s) (klen == sizeof(s) - 1 && memcmp(kv, s, klen) == 0)
+		if (KEY("path")) {
+			keep_name(x->ext.path, &x->ext.pathlen, val, vlen);
+			x->ext.has_path = vlen > 0;
+		} else if (KEY("linkpath")) {
+			keep_name(x->ext.link, &x->ext.linklen, val, vlen);
+			x->ext.has_link = vlen > 0;
+		} else if (KEY("size")) {
+			for (i = 0, v = 0; i < vlen; i++) {
+				if (val[i] < '0' || val[i] > '9' || v >> 59)
+					return corrupt(x, "a bad pax size");
+				v = v * 10 + (uint64_t)(val[i] - '0');
+			}
+			x->ext.size = v;
+			x->ext.has_size = vlen > 0;
+		} else if (KEY("mtime")) {
+			if (pax_time(val, vlen, &x->ext.mtime) == -1)
+				return corrupt(x, "a bad pax mtime");
+			x->ext.has_mtime = 1;
+		} else if (klen > 11 && memcmp(kv, "GNU.sparse.", 11) == 0) {
+			x->ext.sparse = 1;
+		}
+#undef KEY
+		d += len;
+		n -= len;
+	}
+	return 0;
+}
+
+/*
+ * Checks a member name and writes its normal form (no "." or empty
+ * components, no trailing slash) into `out`: NULL, or why it is refused.
+ */
+static const char *
+normalize(const char *name, size_t len, char *out)
+{
+	const char *p = name, *end = name + len, *q;
+	size_t o = 0, clen;
+
+	if (len == 0)
+		return "empty name";
+	if (len >= PATH_MAX)
+		return "name longer than PATH_MAX";
+	if (memchr(name, '\0', len) != NULL)
+		return "name holds a NUL byte";
+	if (name[0] == '/')
+		return "absolute name";
+	while (p < end) {
+		q = memchr(p, '/', (size_t)(end - p));
+		if (q == NULL)
+			q = end;
+		clen = (size_t)(q - p);
+		if (clen == 2 && p[0] == '.' && p[1] == '.')
+			return "'..' in name";
+		if (clen > NAME_MAX)
+			return "name component longer than NAME_MAX";
+		if (clen > 0 && !(clen == 1 && p[0] == '.')) {
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, p, clen);
+			o += clen;
+		}
+		p = q + 1;
+	}
+	out[o] = '\0';
+	return o == 0 ? "empty name" : NULL;
+}
+
+static void
+close_level(struct extractor *x, size_t i)
+{
+	if (x->lv[i].fd != -1) {
+		close(x->lv[i].fd);
+		x->lv[i].fd = -1;
+		x->nopen--;
+	}
+}
+
+/*
+ * The directory `dir` (normalised, `n` bytes, "" for dest) open as an
+ * O_PATH fd, reached from the stack of open directories without following
+ * a symlink; -1 with errno on failure. The fd belongs to the stack.
+ */
+static int
+open_dir(struct extractor *x, const char *dir, size_t n)
+{
+	size_t k = 0, i, from;
+	const char *p, *q, *end = dir + n;
+	int fd;
+
+	if (n == 0)
+		return x->rootfd;
+	/* The deepest level that is a prefix of `dir`. */
+	while (k + 1 < x->nlv) {
+		size_t e = x->lv[k + 1].end;
+
+		if (e > n || memcmp(x->dpath, dir, e) != 0 ||
+		    (e < n && dir[e] != '/'))
+			break;
+		k++;
+	}
+	while (x->nlv > k + 1)
+		close_level(x, --x->nlv);
+	/* Push the remaining components, not opened yet. */
+	memcpy(x->dpath, dir, n);
+	x->dpath[n] = '\0';
+	x->dlen = n;
+	p = x->lv[k].end == 0 ? dir : dir + x->lv[k].end + 1;
+	while (p < end) {
+		q = memchr(p, '/', (size_t)(end - p));
+		if (q == NULL)
+			q = end;
+		x->lv = xgrow(x->lv, &x->caplv, x->nlv + 1, sizeof *x->lv);
+		x->lv[x->nlv].end = (size_t)(q - dir);
+		x->lv[x->nlv].fd = -1;
+		x->nlv++;
+		p = q + 1;
+	}
+	if (x->lv[x->nlv - 1].fd != -1)
+		return x->lv[x->nlv - 1].fd;
+	for (i = x->nlv - 1; x->lv[i].fd == -1; i--)
+		;
+	from = i == 0 ? 0 : x->lv[i].end + 1;
+	fd = vc_openat_beneath(x->lv[i].fd, x->dpath + from,
+	    O_PATH | O_DIRECTORY, 0);
+	if (fd == -1)
+		return -1;
+	x->lv[x->nlv - 1].fd = fd;
+	x->nopen++;
+	/* Bound the open fds: shallow levels reopen on demand. */
+	for (i = 1; x->nopen > MAX_OPEN_DIRS && i + 1 < x->nlv; i++)
+		close_level(x, i);
+	return fd;
+}
+
+/* Splits x->norm into its directory (length *dlen) and its last name. */
+static const char *
+split(const struct extractor *x, size_t *dlen)
+{
+	const char *slash = strrchr(x->norm, '/');
+
+	if (slash == NULL) {
+		*dlen = 0;
+		return x->norm;
+	}
+	*dlen = (size_t)(slash - x->norm);
+	return slash + 1;
+}
+
+static int
+write_data(struct extractor *x, int fd, uint64_t size)
+{
+	size_t k;
+	ssize_t w;
+	int r;
+
+	while (size > 0) {
+		if ((r = rd_fill(x)) <= 0) {
+			if (r == 0)
+				member_error(x, VC_ECORRUPT,
+				    "the archive ends inside its data");
+			return -1;
+		}
+		k = x->len - x->pos;
+		if (k > size)
+			k = (size_t)size;
+		w = write(fd, x->cur + x->pos, k);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return member_errno(x, "write");
+		}
+		x->pos += (size_t)w;
+		size -= (uint64_t)w;
+	}
+	return 0;
+}
+
+static int
+skip(struct extractor *x, uint64_t n)
+{
+	int eof;
+
+	if (rd_read(x, NULL, n, &eof) == 0)
+		return 0;
+	if (eof)
+		return member_error(x, VC_ECORRUPT,
+		    "the archive ends inside its data");
+	return -1;
+}
+
+static int
+put_file(struct extractor *x, int dfd, const char *base, mode_t mode,
+    uint64_t size, const struct timespec *mtime)
+{
+	struct timespec ts[2] = {{0, UTIME_OMIT}, *mtime};
+	int fd, rc = -1;
+
+	if (x->max_bytes > 0 &&
+	    (size > x->max_bytes || x->bytes + size > x->max_bytes))
+		return member_error(x, VC_EHOSTILE,
+		    "%llu bytes take the archive past its limit of %llu bytes",
+		    (unsigned long long)size, (unsigned long long)x->max_bytes);
+	fd = openat(dfd, base,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		return member_errno(x, "create the file");
+	x->files++;
+	if (write_data(x, fd, size) == -1)
+		goto out;
+	x->bytes += size;
+	if ((mode & x->umask) != 0 && fchmod(fd, mode) == -1) {
+		member_errno(x, "set the mode");
+		goto out;
+	}
+	if (futimens(fd, ts) == -1) {
+		member_errno(x, "set the mtime");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (close(fd) == -1 && rc == 0)
+		rc = member_errno(x, "write");
+	return rc;
+}
+
+static int
+put_link(struct extractor *x, int dfd, const char *base)
+{
+	char *target = NULL;
+	const char *why, *tbase;
+	struct stat st;
+	size_t tdlen;
+	int tfd, rc = -1;
+
+	target = xmalloc(PATH_MAX + 1);
+	why = normalize(x->link, x->linklen, target);
+	if (why != NULL) {
+		member_error(x, VC_EHOSTILE, "hardlink target: %s", why);
+		goto out;
+	}
+	tbase = strrchr(target, '/');
+	if (tbase == NULL) {
+		tbase = target;
+		tdlen = 0;
+		tfd = dup(x->rootfd);
+	} else {
+		tdlen = (size_t)(tbase - target);
+		target[tdlen] = '\0';
+		tbase++;
+		tfd = vc_openat_beneath(x->rootfd, target, O_PATH | O_DIRECTORY,
+		    0);
+	}
+	if (tfd == -1 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode)) {
+		member_error(x, VC_EHOSTILE,
+		    "hardlink to something other than an earlier file");
+		goto out_fd;
+	}
+	if (linkat(tfd, tbase, dfd, base, 0) == -1) {
+		member_errno(x, "create the hardlink");
+		goto out_fd;
+	}
+	x->files++;
+	rc = 0;
+out_fd:
+	if (tfd != -1)
+		close(tfd);
+out:
+	free(target);
+	return rc;
+}
+
+/* Creates the member described by x->hdr, x->norm and what ext said. */
+static int
+put_member(struct extractor *x, char type, mode_t mode, uint64_t size,
+    const struct timespec *mtime)
+{
+	struct timespec ts[2] = {{0, UTIME_OMIT}, *mtime};
+	const char *base;
+	size_t dlen;
+	int dfd;
+
+	if (x->max_files > 0 && x->files >= x->max_files)
+		return member_error(x, VC_EHOSTILE,
+		    "the archive has more than its limit of %llu members",
+		    (unsigned long long)x->max_files);
+	if (type != '0' && size != 0)
+		return member_error(x, VC_EHOSTILE,
+		    "a directory or link with data");
+	base = split(x, &dlen);
+	if ((dfd = open_dir(x, x->norm, dlen)) == -1)
+		return member_errno(x, "open its directory");
+	switch (type) {
+	case '0':
+		return put_file(x, dfd, base, mode, size, mtime);
+	case '5':
+		/* Writable while extracting; mode and mtime at the end. */
+		if (mkdirat(dfd, base, 0700) == -1)
+			return member_errno(x, "create the directory");
+		x->files++;
+		x->dirs =
+		    xgrow(x->dirs, &x->capdirs, x->ndirs + 1, sizeof *x->dirs);
+		x->dirs[x->ndirs].path = xstrdup(x->norm);
+		x->dirs[x->ndirs].mode = mode;
+		x->dirs[x->ndirs].mtime = *mtime;
+		x->ndirs++;
+		return 0;
+	case '2':
+		if (x->linklen == 0 || x->linklen >= PATH_MAX ||
+		    memchr(x->link, '\0', x->linklen) != NULL)
+			return member_error(x, VC_EHOSTILE,
+			    "bad symlink target");
+		if (symlinkat(x->link, dfd, base) == -1)
+			return member_errno(x, "create the symlink");
+		x->files++;
+		if (utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW) == -1)
+			return member_errno(x, "set the mtime");
+		return 0;
+	default: /* '1' */
+		return put_link(x, dfd, base);
+	}
+}
+
+/* Reads the data of an extended header into x->extbuf. */
+static int
+read_ext(struct extractor *x, uint64_t size)
+{
+	int eof;
+
+	if (size > MAX_EXT_SIZE)
+		return member_error(x, VC_EHOSTILE,
+		    "extended header of %llu bytes", (unsigned long long)size);
+	if (rd_read(x, x->extbuf, size, &eof) == -1 ||
+	    rd_read(x, NULL, padding(size), &eof) == -1)
+		return eof ? corrupt(x, "it ends early") : -1;
+	return 0;
+}
+
+static const char *
+refused_type(char t)
+{
+	switch (t) {
+	case '3':
+		return "character device";
+	case '4':
+		return "block device";
+	case '6':
+		return "FIFO";
+	default:
+		return NULL;
+	}
+}
+
+static int
+extract_members(struct extractor *x)
+{
+	const char *h = x->hdr, *why;
+	char type, q[4 * MSG_NAME_MAX + 8];
+	uint64_t size, v;
+	mode_t mode;
+	struct timespec mtime;
+	int eof, run = 0;
+
+	for (;;) {
+		if (rd_read(x, x->hdr, TAR_BLOCK, &eof) == -1)
+			return eof ? corrupt(x, "it ends early") : -1;
+		if (all_zero(h)) {
+			if (run > 0)
+				return corrupt(x,
+				    "an extended header without "
+				    "a member");
+			return 0; /* the end of the archive */
+		}
+		if (!header_ok(h))
+			return corrupt(x, "a bad tar header");
+		type = h[156];
+		if (tar_number(h + 124, 12, &size) == -1)
+			return corrupt(x, "a bad size");
+		/* The name for messages, as the archive gives it. */
+		if (x->ext.has_path) {
+			memcpy(x->name, x->ext.path, PATH_MAX + 1);
+			x->namelen = x->ext.pathlen;
+		} else {
+			size_t pl = h[345] && h[262] == '\0'
+			    ? strnlen(h + 345, 155)
+			    : 0;
+
+			x->namelen = 0;
+			if (pl > 0) {
+				memcpy(x->name, h + 345, pl);
+				x->name[pl] = '/';
+				x->namelen = pl + 1;
+			}
+			v = strnlen(h, 100);
+			memcpy(x->name + x->namelen, h, (size_t)v);
+			x->namelen += (size_t)v;
+			x->name[x->namelen] = '\0';
+		}
+		if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+			if (++run > MAX_EXT_RUN)
+				return member_error(x, VC_EHOSTILE,
+				    "too many extended headers");
+			if (read_ext(x, size) == -1)
+				return -1;
+			if (type == 'x' && parse_pax(x, x->extbuf, size) == -1)
+				return -1;
+			if (type == 'L' || type == 'K') {
+				v = strnlen(x->extbuf, (size_t)size);
+				if (type == 'L') {
+					keep_name(x->ext.path, &x->ext.pathlen,
+					    x->extbuf, (size_t)v);
+					x->ext.has_path = v > 0;
+				} else {
+					keep_name(x->ext.link, &x->ext.linklen,
+					    x->extbuf, (size_t)v);
+					x->ext.has_link = v > 0;
+				}
+			}
+			continue;
+		}
+		run = 0;
+		if (x->ext.has_size)
+			size = x->ext.size;
+		if (x->ext.has_link) {
+			memcpy(x->link, x->ext.link, PATH_MAX + 1);
+			x->linklen = x->ext.linklen;
+		} else {
+			x->linklen = strnlen(h + 157, 100);
+			memcpy(x->link, h + 157, x->linklen);
+			x->link[x->linklen] = '\0';
+		}
+		if (x->ext.has_mtime) {
+			mtime = x->ext.mtime;
+		} else {
+			if (tar_number(h + 136, 12, &v) == -1 ||
+			    v > (uint64_t)INT64_MAX)
+				return corrupt(x, "a bad mtime");
+			mtime.tv_sec = (time_t)v;
+			mtime.tv_nsec = 0;
+		}
+		if (tar_number(h + 100, 8, &v) == -1)
+			return corrupt(x, "a bad mode");
+		mode = (mode_t)(v & 07777);
+		if (x->ext.sparse)
+			return member_error(x, VC_EHOSTILE, "sparse file");
+		memset(&x->ext, 0, offsetof(struct ext, path));
+		quoted(x->name, x->namelen, q, sizeof q);
+		snprintf(x->last, sizeof x->last, "%s", q);
+
+		if ((why = refused_type(type)) != NULL)
+			return member_error(x, VC_EHOSTILE, "%s", why);
+		if (type == '\0' || type == '7')
+			type = '0';
+		if (type != '0' && type != '1' && type != '2' && type != '5')
+			return member_error(x, VC_EHOSTILE,
+			    "unsupported member type '%s'",
+			    quoted(&type, 1, q, sizeof q));
+		if ((why = normalize(x->name, x->namelen, x->norm)) != NULL)
+			return member_error(x, VC_EHOSTILE, "%s", why);
+		if (mode & (S_ISUID | S_ISGID))
+			return member_error(x, VC_EHOSTILE,
+			    "setuid or setgid bit");
+		if ((mode & S_ISVTX) && type != '5')
+			return member_error(x, VC_EHOSTILE,
+			    "sticky bit on a file");
+		if (put_member(x, type, mode, size, &mtime) == -1)
+			return -1;
+		if (type == '0' && skip(x, padding(size)) == -1)
+			return -1;
+	}
+}
+
+/*
+ * After the end of the archive: the rest of the stream must decode (so that
+ * every frame is checked to its end) and be short.
+ */
+static int
+drain(struct extractor *x)
+{
+	uint64_t rest = 0;
+	int r;
+
+	for (;;) {
+		rest += x->len - x->pos;
+		x->pos = x->len;
+		if (rest > MAX_TRAILING)
+			return corrupt(x, "data after the end of the archive");
+		if ((r = rd_fill(x)) <= 0)
+			return r;
+	}
+}
+
+/* Directories' modes and mtimes, once nothing more is created in them. */
+static int
+finish_dirs(struct extractor *x)
+{
+	struct timespec ts[2];
+	struct dirfix *d;
+	size_t i;
+	int fd;
+
+	for (i = x->ndirs; i-- > 0;) {
+		d = &x->dirs[i];
+		fd = vc_openat_beneath(x->rootfd, d->path,
+		    O_RDONLY | O_DIRECTORY, 0);
+		if (fd == -1)
+			return vc_error_sys(x->err,
+			    "cannot open directory '%s' in '%s'", d->path,
+			    x->dest);
+		ts[0].tv_sec = 0;
+		ts[0].tv_nsec = UTIME_OMIT;
+		ts[1] = d->mtime;
+		if (fchmod(fd, d->mode) == -1 || futimens(fd, ts) == -1) {
+			vc_error_sys(x->err,
+			    "cannot set the mode of '%s' in '%s'", d->path,
+			    x->dest);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static mode_t
+current_umask(void)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	mode_t m;
+	int fd;
+
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			p = strstr(buf, "\nUmask:");
+			if (p != NULL)
+				return (mode_t)strtoul(p + 7, NULL, 8) & 0777;
+		}
+	}
+	/* Older kernels: racy with other threads, but only here. */
+	m = umask(022);
+	umask(m);
+	return m;
+}
+
+int
+vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *opts,
+    struct vc_extract_result *res, struct vc_error *err)
+{
+	struct extractor *x = xcalloc(1, sizeof *x);
+	int rc = -1;
+	size_t i;
+
+	memset(res, 0, sizeof *res);
+	x->err = err;
+	x->dest = dest;
+	x->max_bytes = opts->max_bytes;
+	x->max_files = opts->max_files;
+	x->umask = current_umask();
+	x->ext.path = xmalloc(PATH_MAX + 1);
+	x->ext.link = xmalloc(PATH_MAX + 1);
+	x->name = xmalloc(PATH_MAX + 1);
+	x->link = xmalloc(PATH_MAX + 1);
+	x->norm = xmalloc(PATH_MAX + 1);
+	x->dpath = xmalloc(PATH_MAX + 1);
+	x->extbuf = xmalloc(MAX_EXT_SIZE + 1);
+	x->lv = xgrow(NULL, &x->caplv, 16, sizeof *x->lv);
+	x->rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->rootfd == -1) {
+		vc_error_sys(err, "cannot open '%s'", dest);
+		goto out;
+	}
+	x->lv[0].end = 0;
+	x->lv[0].fd = x->rootfd;
+	x->nlv = 1;
+	if (src_start(&x->src, fd, opts, err) == -1)
+		goto out;
+	if (extract_members(x) == -1 || drain(x) == -1)
+		goto out;
+	/* Nothing more is read: stop the decoders before the last step. */
+	src_stop(&x->src);
+	if (finish_dirs(x) == -1)
+		goto out;
+	rc = 0;
+out:
+	src_stop(&x->src);
+	res->bytes = x->bytes;
+	res->files = x->files;
+	for (i = 1; i < x->nlv; i++)
+		close_level(x, i);
+	if (x->rootfd != -1)
+		close(x->rootfd);
+	for (i = 0; i < x->ndirs; i++)
+		free(x->dirs[i].path);
+	free(x->dirs);
+	free(x->lv);
+	free(x->dpath);
+	free(x->norm);
+	free(x->link);
+	free(x->name);
+	free(x->extbuf);
+	free(x->ext.link);
+	free(x->ext.path);
+	free(x);
+	return rc;
+}
