@@ -86,6 +86,8 @@ err_one_line() {
 #                          USER:PASS@ when --auth, else = MIRROR_URL); requests
 #                          are logged to $T/mirror.log; stopped at exit
 #   mirror_stop            stop the server (SIGTERM); the port then refuses
+#                          (MIRROR_URL stays set: a dead mirror for tests
+#                          that need one); fails if mirror.py did not exit 0
 #   mirror_publish NAME==VERSION [--requires REQ]... [--requires-python SPEC]
 #                          add one release to this test's mirror, reindex
 #   mirror_requests REGEX  print how many logged requests match the extended
@@ -93,12 +95,16 @@ err_one_line() {
 #                          mirror_requests '^GET /files/vc_alpha-1\.1-[^ ]*\.whl 200$'
 #   mirror_resolve ARGS... print what pip would install for ARGS from the
 #                          mirror ("name==version" per line, names as PEP 503,
-#                          sorted), by pip install --dry-run --report
+#                          sorted), by pip install --dry-run --report of the
+#                          host's python3; the JSON stays in $T/mirror-report.json
 #   py_venv_check VENV MODULE...      each module imports in VENV
 #   py_venv_has VENV NAME==VERSION... each distribution is installed in VENV
 #                          at exactly that version (names compared as PEP 503)
 #   py_venv_freeze VENV    print "name==version" of everything in VENV but
 #                          pip, setuptools and wheel, sorted
+# As on PyPI, wheels are served as immutable, so pip's HTTP cache (under the
+# test's $HOME) keeps them: count downloads with pip's cache off or as deltas.
+# A mirror_resolve downloads the wheels it resolves, too (pip 23 does).
 # While a mirror runs, http_proxy/https_proxy point at a closed loopback port
 # (no_proxy=127.0.0.1,localhost), so anything that tries to go beyond
 # loopback fails at once instead of reaching the network.
@@ -178,7 +184,11 @@ mirror_publish() {
 }
 
 mirror_requests() {
-    grep -cE -- "$1" "$T/mirror.log" 2>/dev/null || true
+    if [ -f "$T/mirror.log" ]; then
+        grep -cE -- "$1" "$T/mirror.log" || true
+    else
+        echo 0
+    fi
 }
 
 mirror_resolve() {
