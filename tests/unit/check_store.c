@@ -1013,6 +1013,44 @@ START_TEST(test_gc_skips_locked)
 }
 END_TEST
 
+START_TEST(test_gc_keeps_builders_lock)
+{
+	struct vc_gc_result gc;
+	struct vc_store st;
+	struct vc_lock lk, other;
+	struct vc_error err;
+	struct stat a, b;
+	char *p = xasprintf("%s/locks/%s.lock", sdir, KEY_B);
+
+	vc_error_clear(&err);
+	ck_assert_int_eq(vc_store_open(&st, sdir, &err), 0);
+	put(&st, KEY_A, "aaaa");
+	/* A builder holds a key that has no entry yet (pip is running). */
+	ck_assert_int_eq(vc_store_lock(&st, KEY_B, VC_LOCK_EXCLUSIVE, &lk,
+	                     &err),
+	    0);
+	ck_assert_int_eq(stat(p, &a), 0);
+	/* A lock left by a build that failed long ago. */
+	ck_assert_int_eq(vc_store_lock(&st, KEY_C, VC_LOCK_EXCLUSIVE, &other,
+	                     &err),
+	    0);
+	vc_store_unlock(&other);
+	ck_assert_uint_eq(count_dir("locks"), 2);
+	ck_assert_int_eq(vc_store_gc(&st, 1, 0, 0, &gc, &err), 0);
+	ck_assert_uint_eq(gc.removed, 1);
+	/* The builder's lock file is the one it holds; the stale one went. */
+	ck_assert_int_eq(stat(p, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	ck_assert_uint_eq(count_dir("locks"), 1);
+	ck_assert_int_eq(vc_store_lock(&st, KEY_B,
+	                     VC_LOCK_EXCLUSIVE | VC_LOCK_NOWAIT, &other, &err),
+	    -1);
+	vc_store_unlock(&lk);
+	free(p);
+	vc_store_close(&st);
+}
+END_TEST
+
 START_TEST(test_gc_orphans)
 {
 	struct vc_gc_result gc;
@@ -1274,6 +1312,64 @@ START_TEST(test_verify_busy)
 }
 END_TEST
 
+/* Commits entries of a few keys, replacing them, until killed. */
+static void
+commit_forever(void)
+{
+	static const char *const keys[] = {KEY_A, KEY_B, KEY_C};
+	struct vc_store st;
+	struct vc_error err;
+	char data[4096];
+	unsigned i;
+
+	if (vc_store_open(&st, sdir, &err) == -1)
+		_exit(1);
+	for (i = 0;; i++) {
+		memset(data, 'a' + (int)(i % 26), sizeof data);
+		data[(i * 7919) % (sizeof data - 1) + 1] = '\0';
+		put(&st, keys[i % 3], data);
+	}
+}
+
+START_TEST(test_crash_loop)
+{
+	struct vc_check_result cr;
+	struct vc_store_entry *v;
+	struct vc_store st;
+	struct vc_error err;
+	unsigned round, whole = 0;
+	size_t n, j;
+	pid_t pid;
+
+	vc_error_clear(&err);
+	srand(1234);
+	for (round = 0; round < 40; round++) {
+		pid = fork();
+		ck_assert_int_ne(pid, -1);
+		if (pid == 0)
+			commit_forever();
+		usleep((useconds_t)(rand() % 30000));
+		kill_holder(pid);
+		/* The next open removes the dead writer's temp files; every
+		 * entry left is whole: verify finds nothing bad. */
+		ck_assert_int_eq(vc_store_open(&st, sdir, &err), 0);
+		ck_assert_uint_eq(count_dir("tmp"), 0);
+		ck_assert_int_eq(vc_store_check(&st, 0, &cr, NULL, NULL, &err),
+		    0);
+		ck_assert_msg(cr.bad == 0 && cr.busy == 0,
+		    "round %u: %llu bad entries", round,
+		    (unsigned long long)cr.bad);
+		ck_assert_int_eq(vc_store_list(&st, &v, &n, &err), 0);
+		for (j = 0; j < n; j++)
+			ck_assert_int_eq(verify_key(&st, v[j].m.key, &err), 0);
+		whole += (unsigned)n;
+		vc_store_entries_free(v, n);
+		vc_store_close(&st);
+	}
+	ck_assert_uint_gt(whole, 0);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1297,10 +1393,12 @@ store_suite(void)
 	tcase_add_test(tc, test_lru_order_and_size);
 	tcase_add_test(tc, test_gc_lru);
 	tcase_add_test(tc, test_gc_skips_locked);
+	tcase_add_test(tc, test_gc_keeps_builders_lock);
 	tcase_add_test(tc, test_gc_orphans);
 	tcase_add_test(tc, test_find_related);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_verify_busy);
+	tcase_add_test(tc, test_crash_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }
