@@ -36,21 +36,43 @@ struct report_ctx {
 	int64_t now;
 };
 
+/* "3 days ago", "5 hours ago", "12 minutes ago". */
+static const char *
+age(int64_t secs, char *buf, size_t len)
+{
+	static const struct {
+		int64_t secs;
+		const char *unit;
+	} units[] = {{86400, "day"}, {3600, "hour"}, {60, "minute"}};
+	size_t i;
+	int64_t n;
+
+	for (i = 0; i < VC_ARRAY_SIZE(units); i++) {
+		n = secs / units[i].secs;
+		if (n > 0) {
+			snprintf(buf, len, "%lld %s%s ago", (long long)n,
+			    units[i].unit, n == 1 ? "" : "s");
+			return buf;
+		}
+	}
+	snprintf(buf, len, "just now");
+	return buf;
+}
+
 static void
 report(const struct vc_store_entry *e, enum vc_gc_what what, void *arg)
 {
 	const struct report_ctx *rc = arg;
-	char size[32];
-	long long days = (rc->now - e->last_used) / 86400;
+	char size[32], when[64];
 
-	vc_format_size(e->size, size, sizeof size);
 	if (what == VC_GC_BUSY) {
 		vc_note("kept '%s': in use", e->m.key);
 		return;
 	}
-	printf("%s %s (%s, last used %lld day%s ago)\n",
-	    rc->dry_run ? "would remove" : "removed", e->m.key, size,
-	    days < 0 ? 0 : days, days == 1 ? "" : "s");
+	printf("%s %s (%s, last used %s)\n",
+	    rc->dry_run ? "would remove" : "removed", e->m.key,
+	    vc_format_size(e->size, size, sizeof size),
+	    age(rc->now - e->last_used, when, sizeof when));
 }
 
 static int
@@ -95,13 +117,13 @@ cmd_gc_exec(struct cmd_ctx *ctx)
 		if (vc_stats_add(dir, &delta, &err) == -1)
 			goto fail;
 	}
-	vc_note("%s %llu entr%s (%s); kept %llu (%s)%s%llu in use",
+	vc_note("%s %llu entr%s (%s), %s %llu (%s)%s",
 	    rc.dry_run ? "would remove" : "removed",
 	    (unsigned long long)res.removed, res.removed == 1 ? "y" : "ies",
 	    vc_format_size(res.freed, b1, sizeof b1),
-	    (unsigned long long)res.kept,
-	    vc_format_size(res.kept_size, b2, sizeof b2), "; ",
-	    (unsigned long long)res.busy);
+	    rc.dry_run ? "would keep" : "kept", (unsigned long long)res.kept,
+	    vc_format_size(res.kept_size, b2, sizeof b2),
+	    res.busy > 0 ? ", some of them in use" : "");
 	return 0;
 fail:
 	cmd_error(ctx, &err);

@@ -129,6 +129,7 @@ SA=$(size_of "$KA"); SB=$(size_of "$KB"); SC=$(size_of "$KC")
 expect 0 gc -n --max-size $((SA + SB + SC - 1))
 out_has "would remove $KC ("
 out_has "last used 10 days ago)"
+err_has "would keep 2 ("
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "gc -n: expected one entry"
 err_has "would remove 1 entry"
 [ -f "$S/entries/$KC.json" ] || fail "gc -n removed an entry"
