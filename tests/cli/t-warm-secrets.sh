@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Mirror credentials reach pip, and nothing else: not the output, not the
+# venv's pip.conf, not the archive, the manifest, the stats or the config.
+. "$(dirname "$0")/lib.sh"
+
+mirror_start --auth alice:Sup3rS3cretT0ken
+cat >venvcache.ini <<'INI'
+[mirror]
+index-url = ${VC_T_MIRROR}
+INI
+export VC_T_MIRROR=$MIRROR_AUTH_URL
+printf 'vc-beta==1.0\nvc-alpha==1.1\n' >req.txt
+expect 0 -v warm -r req.txt --name sec
+venv=$VENVCACHE_VENV_ROOT/sec
+py_venv_check "$venv" vc_beta
+# pip in the venv is pointed at the mirror, without the credentials.
+grep -q "index-url = http://127.0.0.1:$MIRROR_PORT/simple" "$venv/pip.conf" || fail "pip.conf: $(cat "$venv/pip.conf")"
+expect 0 config
+out_has "***@127.0.0.1"
+check_clean() {
+    local where
+    for where in "$@"; do
+        if grep -rIl -e Sup3rS3cretT0ken -e alice: "$where" >"$T/leak" 2>/dev/null; then
+            fail "credentials in: $(cat "$T/leak")"
+        fi
+    done
+}
+check_clean "$T/out" "$T/err" "$venv" "$VENVCACHE_CACHE_DIR"
+for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
+    unzstd -c "$a" | grep -a -q Sup3rS3cretT0ken && fail "credentials in $a"
+done
+
+# A pip failure prints pip's output: credentials hidden there too.
+printf 'vc-does-not-exist==1.0\n' >bad.txt
+expect 1 warm -r bad.txt --name sec2
+err_lacks Sup3rS3cretT0ken
+check_clean "$T/err" "$VENVCACHE_CACHE_DIR"
+echo "ok"

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# warm: a miss creates a working venv; present is a no-op; with the mirror
+# stopped and the venv removed it is restored from the store; a different
+# venv root gives a working relocated venv with no old prefix in any text
+# file; a venv whose interpreter link is broken is rebuilt; run and restore.
+. "$(dirname "$0")/lib.sh"
+
+mirror_start
+cat >venvcache.ini <<INI
+[mirror]
+index-url = $MIRROR_URL
+
+[env demo]
+deps = vc-beta==1.0
+    vc-alpha==1.1
+    Vc_Zope.Interface==5.0
+INI
+venv=$VENVCACHE_VENV_ROOT/demo
+
+# A miss: created with venv + pip from the mirror, saved in the store.
+expect 0 warm -e demo
+[ "$(cat "$T/out")" = "$venv" ] || fail "stdout is not the venv path: $(cat "$T/out")"
+err_has "demo: created"
+py_venv_check "$venv" vc_alpha vc_beta vc_zope_interface
+py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-zope-interface==5.0
+[ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "console script: $("$venv/bin/vc-beta" 2>&1)"
+ls "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst >/dev/null || fail "no archive in the store"
+# The store entry is what actions/cache could restore: plain unzstd + tar.
+arch=$(ls "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst)
+unzstd -c "$arch" | tar -t >"$T/members" || fail "GNU tar cannot read the archive"
+grep -qx 'bin/python' "$T/members" || fail "archive lacks bin/python"
+! grep -q '^/\|^\.\./\|\.venvcache-stamp\|^pip\.conf$' "$T/members" || fail "bad member names"
+# Nothing is left in the temporary area.
+[ -z "$(ls -A "$VENVCACHE_VENV_ROOT/.venvcache/tmp")" ] || fail "leftovers in tmp"
+
+# Present: nothing to do, same path, no new creation.
+pip_runs=$(mirror_requests '^GET /simple/')
+expect 0 warm -e demo
+[ "$(cat "$T/out")" = "$venv" ] || fail "present: wrong stdout"
+[ "$(mirror_requests '^GET /simple/')" = "$pip_runs" ] || fail "present warm talked to the mirror"
+
+# With the mirror stopped and the venv removed: restored from the store.
+mirror_stop
+rm -rf "$venv"
+expect 0 warm -e demo
+err_has "demo: hit"
+[ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "restored console script broken"
+py_venv_check "$venv" vc_alpha vc_beta
+"$venv/bin/pip" --version >/dev/null || fail "pip of the restored venv does not run"
+
+# A different venv root: relocated, and no text file keeps an old prefix.
+other=$T/elsewhere/root
+expect 0 --venv-root "$other" warm -e demo
+[ "$(cat "$T/out")" = "$other/demo" ] || fail "relocated path: $(cat "$T/out")"
+[ "$("$other/demo/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "relocated console script broken"
+"$other/demo/bin/pip" --version >/dev/null || fail "relocated pip broken"
+# shellcheck disable=SC1091
+(. "$other/demo/bin/activate" && [ "$VIRTUAL_ENV" = "$other/demo" ]) || fail "activate names the wrong venv"
+stale=$(grep -rIl -e "$venv" -e "$VENVCACHE_VENV_ROOT/.venvcache" "$other/demo" || true)
+[ -z "$stale" ] || fail "old prefix left in: $stale"
+
+# The interpreter link broken: rebuilt (restored), not handed out broken.
+ln -sfn /nonexistent/python3 "$venv/bin/python3"
+expect 0 warm -e demo
+"$venv/bin/python" -c 'import vc_beta' || fail "broken venv was not rebuilt"
+
+# run: the command runs inside the venv and its status is the exit status.
+expect 0 run -e demo -- vc-alpha
+[ "$(cat "$T/out")" = "vc-alpha 1.1" ] || fail "run output: $(cat "$T/out")"
+expect 7 run -e demo -- python -c 'import os, sys; assert os.environ["VIRTUAL_ENV"].endswith("/demo"); sys.exit(7)'
+expect 127 run -e demo -- no-such-command-here
+expect 2 run -e demo
+err_has "after '--'"
+
+# path prints where the venv is, whether or not it exists.
+expect 0 path -e demo
+[ "$(cat "$T/out")" = "$venv" ] || fail "path: $(cat "$T/out")"
+
+# restore: an env without an entry exits 3 and leaves nothing.
+cat >>venvcache.ini <<'INI'
+
+[env other]
+deps = vc-alpha==2.0
+INI
+expect 3 restore -e other
+err_has "no entry"
+[ ! -e "$VENVCACHE_VENV_ROOT/other" ] || fail "restore miss left a venv"
+expect 0 restore -e demo
+
+# save replaces the entry with the venv as it is now.
+expect 0 save -e demo
+err_has "saved"
+echo "ok"
