@@ -4,13 +4,19 @@
  * The format is what actions/cache writes and restores: a POSIX pax tar
  * stream compressed with zstd, as one or more independent zstd frames
  * (window at most 2^27, no long mode) that plain `unzstd` decodes as a
- * whole. Members are relative paths without "./".
+ * whole. Members are relative paths without "./", in sorted order, each
+ * directory before what it holds; ustar headers, with pax extended headers
+ * only for long or non-ASCII names, sizes of 8 GiB and more and sub-second
+ * mtimes; no owners. The tar stream is cut into frames of 4 MiB, each with
+ * its content size and checksum, so that frames decompress in parallel.
  *
  * Extraction treats every archive as hostile, checksum or not: it refuses
  * absolute names, ".." components, writes through symlinks, hardlinks to
  * anything but an earlier regular member, devices, FIFOs and sockets,
- * setuid/setgid bits, duplicate names, names longer than PATH_MAX, and
- * more bytes or members than the limits allow. The error names the member.
+ * setuid/setgid bits (and the sticky bit on files), duplicate names, names
+ * longer than PATH_MAX, a member whose directory is not an earlier member,
+ * and more bytes or members than the limits allow. The error names the
+ * member: "archive member '../x': '..' in name".
  */
 #ifndef VENVCACHE_ARCHIVE_H
 #define VENVCACHE_ARCHIVE_H
@@ -38,7 +44,7 @@ struct vc_pack_opts {
 
 struct vc_pack_result {
 	uint64_t unpacked_size;		/* bytes of regular files */
-	uint64_t file_count;		/* members of every type */
+	uint64_t file_count;		/* members of every type (not the top) */
 	uint64_t archive_size;		/* bytes written */
 	char checksum[33];		/* XXH3-128 of the archive, hex */
 	struct vc_strv prefix_files;	/* text files holding the prefix */
@@ -52,8 +58,13 @@ void vc_pack_result_release(struct vc_pack_result *);
 
 /*
  * Packs the tree at `dir` into `out_fd` (written from its current offset;
- * the caller fsyncs and renames). Regular files, directories and symlinks
- * only; hardlinked files are stored as separate files.
+ * frame offsets count from there; the caller fsyncs and renames). Regular
+ * files, directories and symlinks only: hardlinked files are stored as
+ * separate files; sockets, FIFOs and devices are left out, and so is any
+ * file named cache.tzst (as actions/cache's tar leaves it out). Setuid and
+ * setgid bits, and sticky bits on files, are not recorded. The prefix scan
+ * finds the prefix anywhere in a file; symlink targets are not scanned.
+ * The result is released and refilled; on failure it is left empty.
  */
 int vc_archive_pack(const char *dir, int out_fd, const struct vc_pack_opts *,
     struct vc_pack_result *, struct vc_error *);
@@ -61,9 +72,16 @@ int vc_archive_pack(const char *dir, int out_fd, const struct vc_pack_opts *,
 struct vc_extract_opts {
 	uint64_t max_bytes;	/* refuse more file bytes; 0: no limit */
 	uint64_t max_files;	/* refuse more members; 0: no limit */
-	const struct vc_frame *frames; /* frame index, or NULL */
+	/*
+	 * The frame index, or NULL. Used only when it describes the whole
+	 * file as contiguous frames of at most 32 MiB; otherwise the archive
+	 * is streamed (slower, as safe). A frame that does not match it is
+	 * VC_ECORRUPT.
+	 */
+	const struct vc_frame *frames;
 	size_t nframes;
-	int threads;		/* 0: number of CPUs */
+	/* Decompression threads (with an index); 0: CPUs - 1, at least 1. */
+	int threads;
 };
 
 struct vc_extract_result {
@@ -72,16 +90,24 @@ struct vc_extract_result {
 };
 
 /*
- * Extracts the archive read from `fd` into `dest`, an existing empty
- * directory, preserving modes (without setuid/setgid), mtimes and
- * symlinks. On failure `dest` holds a partial tree the caller removes.
- * Errors: VC_EHOSTILE (a refused member), VC_ECORRUPT (undecodable),
- * VC_ENOSPC (out of space), VC_EFAIL.
+ * Extracts the archive in `fd` (read from offset 0 with pread, which does
+ * not move the file offset; a pipe is read as it comes) into `dest`, an
+ * existing empty directory, preserving modes, mtimes (to the nanosecond;
+ * directories' last) and symlinks (never followed). `dest` itself is left
+ * as it is. On failure `dest` holds a partial tree the caller removes.
+ * Errors: VC_EHOSTILE (a refused member), VC_ECORRUPT (undecodable zstd,
+ * a bad tar header, data shorter or longer than its header says, more than
+ * 1 MiB after the end of the archive), VC_ENOSPC (out of space: the message
+ * says how much the tree needs when max_bytes is set), VC_EFAIL.
  */
 int vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *,
     struct vc_extract_result *, struct vc_error *);
 
-/* XXH3-128 of a file's content from offset 0, in hex, and its size. */
+/*
+ * XXH3-128 of a file's content from offset 0 (pread), as 32 lowercase hex
+ * digits of its canonical form (what `xxhsum -H2` prints), and its size
+ * (`size` may be NULL).
+ */
 int vc_archive_checksum(int fd, char out[33], uint64_t *size,
     struct vc_error *);
 

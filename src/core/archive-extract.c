@@ -38,6 +38,8 @@
 #define IN_SIZE (1u << 20)
 /* Frames larger than this make the index unusable (then: streaming). */
 #define MAX_FRAME_USIZE (32u << 20)
+/* Decoder threads at most (each block may hold 32 MiB). */
+#define MAX_DECODERS 16
 /* Largest pax extended header or GNU long name accepted. */
 #define MAX_EXT_SIZE (64u << 10)
 /* Extended headers in a row before a member. */
@@ -87,6 +89,9 @@ struct source {
 	int nstarted;
 	int holding; /* the writer holds block `released` */
 };
+
+static void src_fail(struct source *s, uint64_t seq, enum vc_errcode code,
+    const char *fmt, ...) VC_PRINTF(4, 5);
 
 static void
 src_fail(struct source *s, uint64_t seq, enum vc_errcode code, const char *fmt,
@@ -382,6 +387,8 @@ src_start(struct source *s, int fd, const struct vc_extract_opts *o,
 		nthreads = 1;
 	if (s->frames == NULL)
 		nthreads = 1;
+	else if (nthreads > MAX_DECODERS)
+		nthreads = MAX_DECODERS;
 	else if ((size_t)nthreads > s->nframes)
 		nthreads = (int)s->nframes;
 	s->nblk = (size_t)nthreads + 2;

@@ -42,6 +42,8 @@
 /* Bytes read at once by vc_archive_checksum. */
 #define HASH_READ_SIZE (4u << 20)
 #define TAR_BLOCK 512
+/* Compression threads at most: each holds two frames' worth of memory. */
+#define MAX_THREADS 32
 /* Sizes and mtimes from 2^33 on do not fit ustar's octal fields. */
 #define USTAR_MAX (1ULL << 33)
 
@@ -321,7 +323,8 @@ start_workers(struct packer *p)
 	size_t i;
 	int e;
 
-	p->nslots = (size_t)p->nthreads * 2 + 1;
+	/* One frame per worker, one being filled, one being written. */
+	p->nslots = (size_t)p->nthreads + 2;
 	p->slots = xcalloc(p->nslots, sizeof *p->slots);
 	for (i = 0; i < p->nslots; i++) {
 		p->slots[i].in = xmalloc(FRAME_SIZE);
@@ -769,6 +772,8 @@ vc_archive_pack(const char *dir, int out_fd, const struct vc_pack_opts *opts,
 	vc_pack_result_release(res);
 	p.level = opts->level < 1 ? 3 : opts->level > 19 ? 19 : opts->level;
 	p.nthreads = opts->threads > 0 ? opts->threads : vc_ncpus();
+	if (p.nthreads > MAX_THREADS)
+		p.nthreads = MAX_THREADS;
 	p.prefix = opts->prefix;
 	p.plen = opts->prefix != NULL ? strlen(opts->prefix) : 0;
 	p.exclude = opts->exclude;
