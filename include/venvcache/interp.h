@@ -1,11 +1,13 @@
 /*
  * interp.h: the identity of a Python interpreter.
  *
- * Found by running the interpreter once; the answer is cached in
- * <cache-dir>/probe/, keyed by the executable's real path, size, mtime and
- * inode, so that later calls start no Python. A wrapper script (pyenv's
- * shims) can name a different interpreter from one call to the next, so
- * it is probed every time; give the interpreter's real path to avoid that.
+ * Found by running the interpreter once (without a shell, with -E -s and a
+ * timeout); the answer is cached in <cache-dir>/probe/<hash of the path>,
+ * checked against the executable's real path, size, mtime (ns) and inode,
+ * so that later calls start no Python. A wrapper script (a file starting
+ * with "#!", such as pyenv's shims) can name a different interpreter from
+ * one call to the next, so it is probed every time, never cached; give the
+ * interpreter's real path (-p /path/to/python3.11) to avoid that.
  *
  * Every string is owned by the struct; vc_interp_release() frees them.
  */
@@ -30,6 +32,7 @@ struct vc_interp {
 	char *base_prefix;	/* sys.base_prefix */
 	char *pip_version;	/* pip importable by it: "23.2.1", or "" */
 	int cached;		/* 1 when read from the probe cache */
+	int wrapper;		/* 1 when `path` is a "#!" script */
 };
 
 /*
@@ -40,5 +43,8 @@ struct vc_interp {
 int vc_interp_probe(struct vc_interp *, const char *python,
     const char *cache_dir, struct vc_error *);
 void vc_interp_release(struct vc_interp *);
+
+/* Interpreters this process has started to probe (for tests). */
+unsigned vc_interp_runs(void);
 
 #endif

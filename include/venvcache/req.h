@@ -9,6 +9,9 @@
  * (extras, specifiers, markers, "name @ url"), URL and path requirements,
  * -e/--editable, per-requirement options (--hash, --config-settings,
  * --global-option) and option lines. An invalid line fails with file:line.
+ * Where pip reads an option but ignores it (options on a line that
+ * includes a file, --pre on a requirement line, ...), venvcache ignores it
+ * too and says so in `ignored`. docs/key.md specifies the canonical form.
  *
  * A set owns everything in it; vc_reqset_release() frees it all.
  */
@@ -31,13 +34,18 @@ struct vc_req {
 	struct vc_strv extras;	/* normalised, sorted, unique */
 	char *specifier;	/* canonical clauses, sorted, ','-joined; "" */
 	char *url;		/* URL or path as written (expanded); or NULL */
+	int bare;		/* a URL written without "name @" */
 	char *marker;		/* canonical marker, or NULL */
 	struct vc_strv hashes;	/* "sha256:<lower hex>", sorted, unique */
-	struct vc_strv options; /* other per-requirement options, sorted */
+	/* Other per-requirement options, "--name=value": --config-settings
+	 * sorted by key (values of one key in order), then --global-option
+	 * and --install-option in order (pip passes them on in order). */
+	struct vc_strv options;
 	int constraint;		/* read from a -c file */
 	char *file;		/* where it was read */
 	unsigned line;
-	char *canonical;	/* the line as the key hashes it */
+	char *canonical;	/* the line as the key hashes it (credentials
+				 * in URLs shown as ***; no "-c ") */
 };
 
 struct vc_reqset {
@@ -52,12 +60,21 @@ struct vc_reqset {
 	struct vc_strv index_options;
 	/* Every file read, in the order read (absolute paths). */
 	struct vc_strv files;
-	/* The project under test ("-e ." or "."): left out of the key and
-	 * installed after create or restore. NULL when absent. */
+	/* The project under test ("-e ." or "."), as "." or ".[extra,...]"
+	 * (relative to the current directory, as pip reads it): left out of
+	 * the key and installed after create or restore. NULL when absent. */
 	char *project;
-	/* Things the user should know ("local path 'x' is keyed by its path,
-	 * not its contents"). */
+	/* Things the user should know ("file:line: local path 'x' is keyed
+	 * by its path, not its contents"). */
 	struct vc_strv notes;
+	/* Options pip reads and then ignores where they were given, as
+	 * "file:line: 'option' ignored: why" (credentials shown as ***). */
+	struct vc_strv ignored;
+	/* pip's format control as the lines read so far left it (canonical
+	 * names or ":all:"), sorted; reflected in `options` as
+	 * "--no-binary=a,b" and "--only-binary=c". */
+	struct vc_strv no_binary;
+	struct vc_strv only_binary;
 };
 
 void vc_reqset_init(struct vc_reqset *);
@@ -72,9 +89,10 @@ int vc_reqset_add_file(struct vc_reqset *, const char *path, int constraint,
 
 /*
  * Reads requirement text (a file's content, or inline deps joined by '\n').
- * `name` and `first_line` are for messages; includes are relative to
- * `basedir`. `lines`, when not NULL, gives the line number of each input
- * line (inline deps spread over a config file).
+ * `name` is for messages; includes are relative to `basedir`. `lines`,
+ * when not NULL, gives the line number of each '\n'-separated line of
+ * `text` (inline deps spread over a config file) and must have one entry
+ * for each; when NULL, lines count from 1.
  */
 int vc_reqset_add_text(struct vc_reqset *, const char *text, const char *name,
     const unsigned *lines, const char *basedir, int constraint,
@@ -91,10 +109,10 @@ void vc_reqset_canonical(const struct vc_reqset *, struct vc_strv *out);
 int vc_reqset_pinned(const struct vc_reqset *);
 
 /*
- * A requirements file for pip install: canonical requirement lines, the
- * constraints as lines of a separate file are not needed (they are given
- * inline with "-c" to a temporary file by the caller), options and index
- * options. The project under test is not in it.
+ * A requirements file for pip install: index options, options, then the
+ * canonical requirement lines with their credentials. The constraints are
+ * not in it (the caller writes vc_reqset_pip_constraints() to a file and
+ * gives it with -c), nor is the project under test.
  */
 char *vc_reqset_pip_text(const struct vc_reqset *);
 /* The constraints as a constraints file for pip ("" when none). */

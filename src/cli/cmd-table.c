@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 
+extern const struct cmd_entry cmd_key_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_stats_entry;
 extern const struct cmd_entry cmd_gc_entry;
@@ -11,6 +12,7 @@ extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+    &cmd_key_entry,
     &cmd_list_entry,
     &cmd_stats_entry,
     &cmd_gc_entry,

@@ -1,0 +1,254 @@
+/*
+ * cmd-key.c: venvcache key: each selected environment's key on stdout, one
+ * a line and nothing else; --explain shows every component on stderr;
+ * --format json describes each env as an object of one array.
+ *
+ * Everything is computed first, into one struct key_env per env; printing
+ * comes after, so an error prints no key at all and another output (such
+ * as GitHub's) is one more function over the same array.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "venvcache/interp.h"
+#include "venvcache/key.h"
+#include "venvcache/mirror.h"
+#include "venvcache/req.h"
+
+/* All that is known about one selected environment. */
+struct key_env {
+	const struct cmd_target *target;
+	struct vc_interp interp;
+	struct vc_reqset reqs;
+	struct vc_key key;
+};
+
+static int
+compute(struct cmd_ctx *ctx, struct key_env *ke, struct vc_error *err)
+{
+	const struct vc_envdef *env = ke->target->env;
+
+	if (vc_interp_probe(&ke->interp, ke->target->python,
+	        vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), err) == -1)
+		return vc_error_prefix(err, "env %s", env->name);
+	if (vc_key_load_requirements(&ke->reqs, env, err) == -1)
+		return -1;
+	if (vc_key_compute(&ke->key, &ctx->cfg, env, &ke->interp, &ke->reqs,
+	        NULL, err) == -1)
+		return vc_error_prefix(err, "env %s", env->name);
+	return 0;
+}
+
+static void
+explain_list(const char *title, const struct vc_strv *v, int redact)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		char *s = redact ? vc_url_redact(v->v[i]) : xstrdup(v->v[i]);
+
+		fprintf(stderr, "  %-13s %s\n", i == 0 ? title : "", s);
+		free(s);
+	}
+}
+
+/* --explain: every component of the key, on stderr. */
+static void
+explain(const struct key_env *ke)
+{
+	const struct vc_interp *in = &ke->interp;
+	const char *p, *nl;
+	struct vc_strv idx;
+	size_t i;
+
+	fprintf(stderr, "env %s\n", ke->target->env->name);
+	fprintf(stderr, "  %-13s %s\n", "key", ke->key.key);
+	explain_list("restore keys", &ke->key.restore_keys, 0);
+	fprintf(stderr, "  %-13s %s -> %s (%s %s, %s)\n", "python",
+	    in->requested, in->executable, in->impl, in->version,
+	    in->cached        ? "probe cached"
+	        : in->wrapper ? "probed: a wrapper script is never cached"
+	                      : "probed");
+	if (*in->pip_version != '\0')
+		fprintf(stderr, "  %-13s %s (informational, not in the key)\n",
+		    "pip", in->pip_version);
+	explain_list("files read", &ke->reqs.files, 0);
+	if (ke->reqs.project != NULL)
+		fprintf(stderr,
+		    "  %-13s %s (not in the key: installed after create or "
+		    "restore)\n",
+		    "project", ke->reqs.project);
+	explain_list("options", &ke->reqs.options, 0);
+	/* Index options are given to pip, never hashed. */
+	vc_strv_init(&idx);
+	for (i = 0; i < ke->reqs.index_options.n; i++) {
+		const char *o = ke->reqs.index_options.v[i];
+		const char *sp = strchr(o, ' ');
+		char *red = sp != NULL ? vc_url_redact(sp + 1) : NULL;
+
+		if (red != NULL)
+			vc_strv_pushf(&idx, "%.*s %s", (int)(sp - o), o, red);
+		else
+			vc_strv_push(&idx, o);
+		free(red);
+	}
+	explain_list("not in key", &idx, 0);
+	vc_strv_release(&idx);
+	explain_list("ignored", &ke->reqs.ignored, 0);
+	explain_list("notes", &ke->reqs.notes, 0);
+	fprintf(stderr, "  hashed document (format %d, XXH3-128 %s):\n",
+	    VC_KEY_FORMAT, ke->key.hash);
+	for (p = ke->key.document; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "    %.*s\n", (int)(nl - p), p);
+	}
+}
+
+static json_t *
+strv_json(const struct vc_strv *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
+}
+
+static json_t *
+env_json(const struct key_env *ke)
+{
+	const struct vc_interp *in = &ke->interp;
+	struct vc_strv reqs, cons, idx;
+	json_t *o;
+	size_t i;
+
+	vc_strv_init(&reqs);
+	vc_strv_init(&cons);
+	vc_strv_init(&idx);
+	for (i = 0; i < ke->reqs.n; i++)
+		vc_strv_push(ke->reqs.reqs[i].constraint ? &cons : &reqs,
+		    ke->reqs.reqs[i].canonical);
+	vc_strv_sort_uniq(&reqs);
+	vc_strv_sort_uniq(&cons);
+	for (i = 0; i < ke->reqs.index_options.n; i++)
+		vc_strv_take(&idx, vc_url_redact(ke->reqs.index_options.v[i]));
+	o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, "
+	              "s:s, s:s, s:s, s:s, s:s, s:b, s:b}, s:o, s:o, s:o, s:o, "
+	              "s:o, s:b, s:o, s:o, s:o, s:i, s:s}",
+	    "env", ke->target->env->name, "key", ke->key.key, "hash",
+	    ke->key.hash, "restore_keys", strv_json(&ke->key.restore_keys),
+	    "python", "requested", in->requested, "path", in->path,
+	    "executable", in->executable, "implementation", in->impl, "version",
+	    in->version, "build", in->build, "soabi", in->soabi, "platform",
+	    in->platform, "libc", in->libc, "base_prefix", in->base_prefix,
+	    "pip", in->pip_version, "probe_cached", in->cached, "wrapper",
+	    in->wrapper, "requirements", strv_json(&reqs), "constraints",
+	    strv_json(&cons), "options", strv_json(&ke->reqs.options),
+	    "index_options", strv_json(&idx), "project",
+	    ke->reqs.project != NULL ? json_string(ke->reqs.project)
+	                             : json_null(),
+	    "pinned", vc_reqset_pinned(&ke->reqs), "files",
+	    strv_json(&ke->reqs.files), "notes", strv_json(&ke->reqs.notes),
+	    "ignored", strv_json(&ke->reqs.ignored), "format", VC_KEY_FORMAT,
+	    "document", ke->key.document);
+	vc_strv_release(&reqs);
+	vc_strv_release(&cons);
+	vc_strv_release(&idx);
+	return o;
+}
+
+static int
+print_json(const struct key_env *envs, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, env_json(&envs[i]));
+	rc = json_dumpf(a, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(a);
+	if (rc == 0)
+		putchar('\n');
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_key_exec(struct cmd_ctx *ctx)
+{
+	struct cmd_target *targets = NULL;
+	struct key_env *envs = NULL;
+	struct vc_error err;
+	const char *format = cmd_get(ctx, "format");
+	size_t n = 0, i;
+	int rc = 1;
+
+	vc_error_clear(&err);
+	if (format == NULL)
+		format = "plain";
+	if (strcmp(format, "plain") != 0 && strcmp(format, "json") != 0)
+		return cmd_usage_error(ctx,
+		    "--format takes plain or json, not '%s'", format);
+	if (cmd_select(ctx, &targets, &n, &err) == -1) {
+		cmd_error(ctx, &err);
+		return cmd_status(&err);
+	}
+	envs = xcalloc(n, sizeof *envs);
+	for (i = 0; i < n; i++) {
+		envs[i].target = &targets[i];
+		vc_reqset_init(&envs[i].reqs);
+		vc_key_init(&envs[i].key);
+	}
+	for (i = 0; i < n; i++) {
+		if (compute(ctx, &envs[i], &err) == -1) {
+			cmd_error(ctx, &err);
+			rc = cmd_status(&err);
+			if (rc == 0)
+				rc = 1;
+			goto out;
+		}
+	}
+	if (cmd_has(ctx, "explain"))
+		for (i = 0; i < n; i++)
+			explain(&envs[i]);
+	if (strcmp(format, "json") == 0) {
+		rc = print_json(envs, n);
+	} else {
+		for (i = 0; i < n; i++)
+			printf("%s\n", envs[i].key.key);
+		rc = 0;
+	}
+out:
+	for (i = 0; i < n; i++) {
+		vc_interp_release(&envs[i].interp);
+		vc_reqset_release(&envs[i].reqs);
+		vc_key_release(&envs[i].key);
+	}
+	free(envs);
+	free(targets);
+	return rc;
+}
+
+const struct cmd_entry cmd_key_entry = {
+    .name = "key",
+    .args = "",
+    .summary = "print each selected environment's cache key",
+    .description =
+        "One key per selected environment, one per line, and nothing else "
+        "on stdout. The key covers the canonical requirement set (after "
+        "-r/-c includes and ${VAR}), the options that change what pip "
+        "installs, the interpreter's identity and the venv creator; index "
+        "options and the project under test (-e .) are left out. "
+        "--explain prints every component and the hashed document on "
+        "stderr; docs/key.md specifies it.",
+    .flags = CMD_SELECT,
+    .opts =
+        {
+            {"explain", 0, NULL, "print every component of the key on stderr"},
+            {"format", 0, "FMT", "plain (default) or json"},
+        },
+    .exec = cmd_key_exec,
+};
