@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "venvcache/gha.h"
 
 static int
 opt_index(const struct cmd_ctx *ctx, const char *name)
@@ -123,7 +124,10 @@ fail:
 void
 cmd_error(const struct cmd_ctx *ctx, const struct vc_error *err)
 {
-	if (ctx->entry != NULL)
+	if (vc_gha_active()) /* an annotation, with file and line if any */
+		vc_gha_report_error(stderr,
+		    ctx->entry != NULL ? ctx->entry->name : NULL, err);
+	else if (ctx->entry != NULL)
 		fprintf(stderr, "venvcache: %s: %s\n", ctx->entry->name,
 		    err->msg);
 	else

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "venvcache/gha.h"
 #include "venvcache/log.h"
 #include "venvcache/version.h"
 
@@ -329,6 +330,8 @@ main(int argc, char **argv)
 	rc = load_settings(&ctx, &p);
 	if (rc != 0)
 		goto out;
+	if (vc_gha_active()) /* mask credentials before any other output */
+		vc_gha_mask_config(stderr, &ctx.cfg);
 	rc = ctx.entry->exec(&ctx);
 out:
 	fflush(stdout);
