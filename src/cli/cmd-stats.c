@@ -61,6 +61,7 @@ print_table(const char *dir, const struct vc_stats *s, const struct usage *u,
 	char when[64], b1[32], b2[32];
 	double ratio = hit_ratio(s);
 	time_t z = (time_t)s->zeroed;
+	uint64_t hits = s->c[VC_C_hits] + s->c[VC_C_partial_hits];
 	struct tm tm;
 	size_t i;
 	int w = 16;
@@ -78,11 +79,8 @@ print_table(const char *dir, const struct vc_stats *s, const struct usage *u,
 		printf("%-*s %s\n", w, "hit ratio", "-");
 	else
 		printf("%-*s %.2f %% (%llu of %llu lookups)\n", w, "hit ratio",
-		    ratio * 100,
-		    (unsigned long long)(s->c[VC_C_hits] +
-		        s->c[VC_C_partial_hits]),
-		    (unsigned long long)(s->c[VC_C_hits] +
-		        s->c[VC_C_partial_hits] + s->c[VC_C_misses]));
+		    ratio * 100, (unsigned long long)hits,
+		    (unsigned long long)(hits + s->c[VC_C_misses]));
 	printf("%-*s %.1f\n", w, "seconds saved",
 	    (double)s->c[VC_C_saved_ms] / 1000);
 	if (u->present)
