@@ -26,12 +26,12 @@
 #include "venvcache/store.h"
 
 #define CACHEDIR_SIGNATURE "Signature: 8a477f597d28d172789f06886806bc55"
-#define CACHEDIR_TAG                                                       \
-	CACHEDIR_SIGNATURE                                                 \
-	    "\n"                                                           \
-	    "# This file is a cache directory tag created by venvcache.\n" \
-	    "# For information about cache directory tags, see:\n"         \
-	    "#\thttps://bford.info/cachedir/\n"
+#define CACHEDIR_TAG                                                   \
+	CACHEDIR_SIGNATURE                                             \
+	"\n"                                                           \
+	"# This file is a cache directory tag created by venvcache.\n" \
+	"# For information about cache directory tags, see:\n"         \
+	"#\thttps://bford.info/cachedir/\n"
 
 /* Keys up to STEM_SHORT characters are file names as they are. */
 #define STEM_SHORT 239
@@ -251,17 +251,27 @@ out:
 static int
 subdir(struct vc_store *st, const char *name, struct vc_error *err)
 {
-	int fd;
+	int fd, tries;
 
-	if (mkdirat(st->dirfd, name, 0755) == -1 && errno != EEXIST)
-		return vc_error_sys(err, "cannot create directory '%s/%s'",
-		    st->dir, name);
-	fd = openat(st->dirfd, name,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		return vc_error_sys(err, "cannot open directory '%s/%s'",
-		    st->dir, name);
-	return fd;
+	for (tries = 0;; tries++) {
+		if (mkdirat(st->dirfd, name, 0755) == -1 && errno != EEXIST)
+			return vc_error_sys(err,
+			    "cannot create directory '%s/%s'", st->dir, name);
+		fd = openat(st->dirfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd != -1)
+			return fd;
+		/* A symlink or a file where our directory should be (a
+		 * restored cache): it holds nothing of ours, replace it. */
+		if (tries > 0 || (errno != ENOTDIR && errno != ELOOP))
+			break;
+		vc_warn("'%s/%s' is not a directory: replacing it", st->dir,
+		    name);
+		if (unlinkat(st->dirfd, name, 0) == -1)
+			break;
+	}
+	return vc_error_sys(err, "cannot open directory '%s/%s'", st->dir,
+	    name);
 }
 
 /* Removes the files of tmp/ whose writer died (their flock is free). */

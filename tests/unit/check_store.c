@@ -473,16 +473,31 @@ START_TEST(test_open_layout)
 	ck_assert_int_eq(vc_store_open(&st, p, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, p));
 	free(p);
-	/* A symlink planted for entries/ is refused, not followed. */
+	/* A symlink planted for entries/ and a file for tmp/ are
+	 * replaced, and nothing is written where the symlink points. */
 	p = vc_path_join(root, "s2");
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 	{
 		char *e = vc_path_join(p, "entries");
+		char *t = vc_path_join(p, "tmp");
+		char *target = vc_path_join(root, "target");
+		struct stat sb;
 
-		ck_assert_int_eq(symlink(root, e), 0);
-		ck_assert_int_eq(vc_store_open(&st, p, &err), -1);
-		ck_assert_ptr_nonnull(strstr(err.msg, "entries"));
+		ck_assert_int_eq(mkdir(target, 0755), 0);
+		ck_assert_int_eq(symlink(target, e), 0);
+		ck_assert_int_eq(vc_write_file_atomic(t, "x", 1, 0644, &err),
+		    0);
+		ck_assert_msg(vc_store_open(&st, p, &err) == 0, "%s", err.msg);
+		put(&st, KEY_A, "data");
+		vc_store_close(&st);
+		ck_assert_int_eq(lstat(e, &sb), 0);
+		ck_assert(S_ISDIR(sb.st_mode));
+		ck_assert_int_eq(lstat(t, &sb), 0);
+		ck_assert(S_ISDIR(sb.st_mode));
+		ck_assert_int_eq(rmdir(target), 0); /* still empty */
 		free(e);
+		free(t);
+		free(target);
 	}
 	free(p);
 }
