@@ -494,6 +494,7 @@ struct level {
 struct dirfix {
 	char *path;
 	mode_t mode;
+	int chmod; /* the mode it was created with is not `mode` */
 	struct timespec mtime;
 };
 
@@ -529,7 +530,9 @@ struct extractor {
 	size_t linklen;
 	char *norm; /* checked and normalised */
 	char *extbuf;
-	char last[MSG_NAME_MAX + 8]; /* the previous member, quoted */
+	char last[MSG_NAME_MAX + 1]; /* the previous member, raw */
+	size_t lastlen;
+	int seen;
 
 	/* Open directories along the current path: lv[0] is dest. */
 	char *dpath;
@@ -635,11 +638,14 @@ member_errno(struct extractor *x, const char *what)
 static int
 corrupt(struct extractor *x, const char *what)
 {
-	if (x->last[0] == '\0')
+	char q[4 * MSG_NAME_MAX + 8];
+
+	if (!x->seen)
 		return vc_error_set(x->err, VC_ECORRUPT,
 		    "the archive is damaged at its start: %s", what);
 	return vc_error_set(x->err, VC_ECORRUPT,
-	    "the archive is damaged after member '%s': %s", x->last, what);
+	    "the archive is damaged after member '%s': %s",
+	    quoted(x->last, x->lastlen, q, sizeof q), what);
 }
 
 /* Makes sure some stream is at hand: 1, 0 at the end, -1 on failure. */
@@ -1134,14 +1140,18 @@ put_member(struct extractor *x, char type, mode_t mode, uint64_t size,
 	case '0':
 		return put_file(x, dfd, base, mode, size, mtime);
 	case '5':
-		/* Writable while extracting; mode and mtime at the end. */
-		if (mkdirat(dfd, base, 0700) == -1)
+		/*
+		 * Writable while extracting; the mtime at the end, and the
+		 * mode then too when the umask or that took something away.
+		 */
+		if (mkdirat(dfd, base, mode | 0700) == -1)
 			return member_errno(x, "create the directory");
 		x->files++;
 		x->dirs =
 		    xgrow(x->dirs, &x->capdirs, x->ndirs + 1, sizeof *x->dirs);
 		x->dirs[x->ndirs].path = xstrdup(x->norm);
 		x->dirs[x->ndirs].mode = mode;
+		x->dirs[x->ndirs].chmod = ((mode | 0700) & ~x->umask) != mode;
 		x->dirs[x->ndirs].mtime = *mtime;
 		x->ndirs++;
 		return 0;
@@ -1284,8 +1294,10 @@ extract_members(struct extractor *x)
 		if (x->ext.sparse)
 			return member_error(x, VC_EHOSTILE, "sparse file");
 		memset(&x->ext, 0, offsetof(struct ext, path));
-		quoted(x->name, x->namelen, q, sizeof q);
-		snprintf(x->last, sizeof x->last, "%s", q);
+		x->seen = 1;
+		x->lastlen =
+		    x->namelen < sizeof x->last ? x->namelen : sizeof x->last;
+		memcpy(x->last, x->name, x->lastlen);
 
 		if ((why = refused_type(type)) != NULL)
 			return member_error(x, VC_EHOSTILE, "%s", why);
@@ -1330,34 +1342,33 @@ drain(struct extractor *x)
 	}
 }
 
-/* Directories' modes and mtimes, once nothing more is created in them. */
+/*
+ * Directories' mtimes (and modes where needed), once nothing more is
+ * created in them: deepest first, each through its parent reached on the
+ * stack of open directories, never following a symlink.
+ */
 static int
 finish_dirs(struct extractor *x)
 {
-	struct timespec ts[2];
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, 0}};
+	const char *base;
 	struct dirfix *d;
-	size_t i;
-	int fd;
+	size_t i, dlen;
+	int pfd;
 
 	for (i = x->ndirs; i-- > 0;) {
 		d = &x->dirs[i];
-		fd = vc_openat_beneath(x->rootfd, d->path,
-		    O_RDONLY | O_DIRECTORY, 0);
-		if (fd == -1)
-			return vc_error_sys(x->err,
-			    "cannot open directory '%s' in '%s'", d->path,
-			    x->dest);
-		ts[0].tv_sec = 0;
-		ts[0].tv_nsec = UTIME_OMIT;
+		base = strrchr(d->path, '/');
+		dlen = base == NULL ? 0 : (size_t)(base - d->path);
+		base = base == NULL ? d->path : base + 1;
+		pfd = open_dir(x, d->path, dlen);
 		ts[1] = d->mtime;
-		if (fchmod(fd, d->mode) == -1 || futimens(fd, ts) == -1) {
-			vc_error_sys(x->err,
-			    "cannot set the mode of '%s' in '%s'", d->path,
-			    x->dest);
-			close(fd);
-			return -1;
-		}
-		close(fd);
+		if (pfd == -1 ||
+		    (d->chmod && fchmodat(pfd, base, d->mode, 0) == -1) ||
+		    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) == -1)
+			return vc_error_sys(x->err,
+			    "cannot set the mode and mtime of '%s' in '%s'",
+			    d->path, x->dest);
 	}
 	return 0;
 }
