@@ -17,6 +17,9 @@ vc_error_clear(struct vc_error *e)
 	e->msg[0] = '\0';
 }
 
+static void vset(struct vc_error *, enum vc_errcode, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vset(struct vc_error *e, enum vc_errcode code, const char *fmt, va_list ap)
 {

@@ -93,6 +93,9 @@ vc_log_set_context(const char *c)
 	context = c;
 }
 
+static void emit(enum vc_msgkind, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 emit(enum vc_msgkind kind, const char *fmt, va_list ap)
 {

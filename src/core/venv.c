@@ -640,8 +640,12 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	double t0 = vc_monotonic();
 
 	vc_manifest_init(&m);
-	if (vc_store_lookup(st, key, &m, &fd, err) == -1)
+	if (vc_store_lookup(st, key, &m, &fd, err) == -1) {
+		/* A manifest without archive, or unreadable: rebuild. */
+		if (err->code == VC_ECORRUPT)
+			goto bad;
 		goto out;
+	}
 	if (vc_store_verify(st, &m, fd, err) == -1) {
 		if (err->code != VC_ECORRUPT)
 			goto out;
