@@ -82,6 +82,12 @@ struct vc_extract_opts {
 	size_t nframes;
 	/* Decompression threads (with an index); 0: CPUs - 1, at least 1. */
 	int threads;
+	/*
+	 * Threads that write file data while the calling thread parses and
+	 * creates every name in archive order; 0: chosen from the CPUs (none
+	 * on 2), -1: none. At most 8.
+	 */
+	int writers;
 };
 
 struct vc_extract_result {

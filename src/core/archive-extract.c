@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@
 #define MAX_FRAME_USIZE (32u << 20)
 /* Decoder threads at most (each block may hold 32 MiB). */
 #define MAX_DECODERS 16
+/* Writer threads at most, and writes queued for them at most. */
+#define MAX_WRITERS 8
+#define WQ_SIZE 256
 /* Largest pax extended header or GNU long name accepted. */
 #define MAX_EXT_SIZE (64u << 10)
 /* Extended headers in a row before a member. */
@@ -66,6 +70,7 @@ struct block {
 	size_t incap;
 	uint64_t seq;
 	int ready;
+	atomic_int refs; /* the parser's, and queued writes' */
 };
 
 struct source {
@@ -79,7 +84,8 @@ struct source {
 	pthread_cond_t space; /* a block was released, or stop */
 	pthread_cond_t data;  /* a block is ready, or failure, or the end */
 	uint64_t claimed;     /* frames taken by a decoder */
-	uint64_t released;    /* blocks the writer is done with */
+	uint64_t consumed;    /* blocks the parser has moved past */
+	uint64_t released;    /* blocks freed, in order: no one uses them */
 	uint64_t total;       /* blocks in all, NONE until known */
 	uint64_t fail_seq;    /* the first block that failed, or NONE */
 	enum vc_errcode fail_code;
@@ -87,7 +93,8 @@ struct source {
 	int stop;
 	pthread_t *tids;
 	int nstarted;
-	int holding; /* the writer holds block `released` */
+	int holding; /* the parser holds block `cur` */
+	uint64_t cur;
 };
 
 static void src_fail(struct source *s, uint64_t seq, enum vc_errcode code,
@@ -442,7 +449,40 @@ src_stop(struct source *s)
 }
 
 /*
- * Releases the block the writer held and waits for the next one:
+ * Frees, in order, the blocks that the parser has moved past and that no
+ * queued write uses any more. Under s->mu.
+ */
+static void
+advance(struct source *s)
+{
+	struct block *b;
+	int freed = 0;
+
+	while (s->released < s->consumed) {
+		b = &s->blk[s->released % s->nblk];
+		if (atomic_load(&b->refs) != 0)
+			break;
+		b->ready = 0;
+		s->released++;
+		freed = 1;
+	}
+	if (freed)
+		pthread_cond_broadcast(&s->space);
+}
+
+/* Drops a reference to block `seq`. */
+static void
+src_unref(struct source *s, uint64_t seq)
+{
+	if (atomic_fetch_sub(&s->blk[seq % s->nblk].refs, 1) == 1) {
+		pthread_mutex_lock(&s->mu);
+		advance(s);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+/*
+ * Drops the block the parser held and waits for the next one:
  * 1 with it, 0 at the end of the stream, -1 on failure.
  */
 static int
@@ -454,12 +494,12 @@ src_next(struct source *s, const char **data, size_t *len, struct vc_error *err)
 
 	pthread_mutex_lock(&s->mu);
 	if (s->holding) {
-		s->blk[s->released % s->nblk].ready = 0;
-		s->released++;
 		s->holding = 0;
-		pthread_cond_broadcast(&s->space);
+		s->consumed = s->cur + 1;
+		atomic_fetch_sub(&s->blk[s->cur % s->nblk].refs, 1);
+		advance(s);
 	}
-	n = s->released;
+	n = s->consumed;
 	for (;;) {
 		b = &s->blk[n % s->nblk];
 		if (n >= s->fail_seq) {
@@ -468,9 +508,11 @@ src_next(struct source *s, const char **data, size_t *len, struct vc_error *err)
 			break;
 		}
 		if (b->ready && b->seq == n) {
+			atomic_store(&b->refs, 1);
 			*data = b->out;
 			*len = b->len;
 			s->holding = 1;
+			s->cur = n;
 			rc = 1;
 			break;
 		}
@@ -485,6 +527,46 @@ src_next(struct source *s, const char **data, size_t *len, struct vc_error *err)
 }
 
 /* --- the writer --------------------------------------------------------- */
+
+/*
+ * A regular file being written by the writer threads: created by the
+ * parser (so that every name is created in archive order), written with
+ * pwrite by whichever writers take its pieces, and finished (mode, mtime,
+ * close) by whoever drops the last reference.
+ */
+struct wfile {
+	atomic_int refs;
+	int fd;
+	int chmod;
+	mode_t mode;
+	struct timespec mtime;
+	size_t namelen;
+	char name[MSG_NAME_MAX + 1]; /* for messages */
+};
+
+/* One piece of a file's data, in a decoded block. */
+struct wjob {
+	struct wfile *f;
+	const char *data;
+	size_t len;
+	uint64_t off;
+	uint64_t seq; /* the block */
+};
+
+struct writers {
+	pthread_mutex_t mu;
+	pthread_cond_t job;  /* a job was queued, or stop */
+	pthread_cond_t room; /* a job was taken */
+	pthread_cond_t idle; /* nothing queued or being written */
+	struct wjob ring[WQ_SIZE];
+	size_t head, count;
+	int busy, stop, init;
+	atomic_int skip;   /* failed: drop the remaining writes */
+	atomic_int failed; /* err holds the first failure */
+	struct vc_error err;
+	pthread_t tids[MAX_WRITERS];
+	int nstarted;
+};
 
 struct level {
 	size_t end; /* length of the path up to this directory */
@@ -511,6 +593,7 @@ struct ext {
 
 struct extractor {
 	struct source src;
+	struct writers w;
 	struct vc_error *err;
 	const char *dest;
 	int rootfd;
@@ -589,11 +672,43 @@ member_error(struct extractor *x, enum vc_errcode code, const char *fmt, ...)
 	    quoted(x->name, x->namelen, q, sizeof q), why);
 }
 
-/* A failed system call on the member, errno telling why. */
+/*
+ * A failed system call on the member `name`, errno telling why, into
+ * `err` (a writer thread's own).
+ */
+static int
+name_errno(const struct extractor *x, struct vc_error *err, const char *name,
+    size_t namelen, const char *what)
+{
+	char q[4 * MSG_NAME_MAX + 8];
+	int e = errno;
+
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		if (x->max_bytes > 0) {
+			char sz[32];
+
+			errno = e;
+			return vc_error_sys(err,
+			    "archive member '%s': cannot %s in '%s' (the "
+			    "tree needs %s)",
+			    quoted(name, namelen, q, sizeof q), what, x->dest,
+			    vc_format_size(x->max_bytes, sz, sizeof sz));
+		}
+		/* fall through */
+	default:
+		errno = e;
+		return vc_error_sys(err,
+		    "archive member '%s': cannot %s in '%s'",
+		    quoted(name, namelen, q, sizeof q), what, x->dest);
+	}
+}
+
+/* A failed system call on the member at hand, errno telling why. */
 static int
 member_errno(struct extractor *x, const char *what)
 {
-	char q[4 * MSG_NAME_MAX + 8];
 	int e = errno;
 
 	switch (e) {
@@ -613,25 +728,9 @@ member_errno(struct extractor *x, const char *what)
 		    "its directory is not an earlier member");
 	case ENAMETOOLONG:
 		return member_error(x, VC_EHOSTILE, "name too long");
-	case ENOSPC:
-	case EDQUOT:
-		if (x->max_bytes > 0) {
-			char sz[32];
-
-			errno = e;
-			return vc_error_sys(x->err,
-			    "archive member '%s': cannot %s in '%s' (the "
-			    "tree needs %s)",
-			    quoted(x->name, x->namelen, q, sizeof q), what,
-			    x->dest,
-			    vc_format_size(x->max_bytes, sz, sizeof sz));
-		}
-		/* fall through */
 	default:
 		errno = e;
-		return vc_error_sys(x->err,
-		    "archive member '%s': cannot %s in '%s'",
-		    quoted(x->name, x->namelen, q, sizeof q), what, x->dest);
+		return name_errno(x, x->err, x->name, x->namelen, what);
 	}
 }
 
@@ -992,33 +1091,180 @@ split(const struct extractor *x, size_t *dlen)
 	return slash + 1;
 }
 
-static int
-write_data(struct extractor *x, int fd, uint64_t size)
-{
-	size_t k;
-	ssize_t w;
-	int r;
+/* --- the writer threads ------------------------------------------------ */
 
-	while (size > 0) {
-		if ((r = rd_fill(x)) <= 0) {
-			if (r == 0)
-				member_error(x, VC_ECORRUPT,
-				    "the archive ends inside its data");
-			return -1;
+/* Records the first failure of a writer; the rest is dropped. */
+static void
+writer_failed(struct extractor *x, const struct wfile *f, const char *what)
+{
+	struct vc_error e;
+
+	vc_error_clear(&e);
+	name_errno(x, &e, f->name, f->namelen, what);
+	pthread_mutex_lock(&x->w.mu);
+	if (!atomic_load(&x->w.failed)) {
+		x->w.err = e;
+		atomic_store(&x->w.failed, 1);
+	}
+	atomic_store(&x->w.skip, 1);
+	pthread_mutex_unlock(&x->w.mu);
+}
+
+/* Drops a reference to a file; the last one sets mode and mtime. */
+static void
+file_put(struct extractor *x, struct wfile *f)
+{
+	struct timespec ts[2] = {{0, UTIME_OMIT}, f->mtime};
+
+	if (atomic_fetch_sub(&f->refs, 1) != 1)
+		return;
+	if (!atomic_load(&x->w.skip)) {
+		if (f->chmod && fchmod(f->fd, f->mode) == -1)
+			writer_failed(x, f, "set the mode");
+		else if (futimens(f->fd, ts) == -1)
+			writer_failed(x, f, "set the mtime");
+	}
+	if (close(f->fd) == -1 && !atomic_load(&x->w.skip))
+		writer_failed(x, f, "write");
+	free(f);
+}
+
+static void
+write_piece(struct extractor *x, const struct wjob *j)
+{
+	const char *p = j->data;
+	size_t left = j->len;
+	uint64_t off = j->off;
+	ssize_t n;
+
+	while (left > 0 && !atomic_load(&x->w.skip)) {
+		n = pwrite(j->f->fd, p, left, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			writer_failed(x, j->f, "write");
+			return;
 		}
-		k = x->len - x->pos;
-		if (k > size)
-			k = (size_t)size;
-		w = write(fd, x->cur + x->pos, k);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return member_errno(x, "write");
-		}
-		x->pos += (size_t)w;
-		size -= (uint64_t)w;
+		p += n;
+		off += (uint64_t)n;
+		left -= (size_t)n;
+	}
+}
+
+static void *
+writer(void *arg)
+{
+	struct extractor *x = arg;
+	struct writers *w = &x->w;
+	struct wjob j;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->stop && w->count == 0)
+			pthread_cond_wait(&w->job, &w->mu);
+		if (w->count == 0)
+			break;
+		j = w->ring[w->head];
+		w->head = (w->head + 1) % WQ_SIZE;
+		w->count--;
+		w->busy++;
+		pthread_cond_signal(&w->room);
+		pthread_mutex_unlock(&w->mu);
+		write_piece(x, &j);
+		src_unref(&x->src, j.seq);
+		file_put(x, j.f);
+		pthread_mutex_lock(&w->mu);
+		if (--w->busy == 0 && w->count == 0)
+			pthread_cond_broadcast(&w->idle);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+push_job(struct extractor *x, const struct wjob *j)
+{
+	struct writers *w = &x->w;
+
+	if (w->nstarted == 0) {
+		/* No writer threads: the parser writes. */
+		write_piece(x, j);
+		src_unref(&x->src, j->seq);
+		file_put(x, j->f);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	while (w->count == WQ_SIZE)
+		pthread_cond_wait(&w->room, &w->mu);
+	w->ring[(w->head + w->count) % WQ_SIZE] = *j;
+	w->count++;
+	pthread_cond_signal(&w->job);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Waits until every queued write is done: 0, or -1 with the failure. */
+static int
+writers_wait(struct extractor *x)
+{
+	struct writers *w = &x->w;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->count > 0 || w->busy > 0)
+		pthread_cond_wait(&w->idle, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	if (atomic_load(&w->failed)) {
+		*x->err = w->err;
+		return -1;
 	}
 	return 0;
+}
+
+static int
+writers_start(struct extractor *x, int n, struct vc_error *err)
+{
+	struct writers *w = &x->w;
+	int e;
+
+	if (pthread_mutex_init(&w->mu, NULL) != 0 ||
+	    pthread_cond_init(&w->job, NULL) != 0 ||
+	    pthread_cond_init(&w->room, NULL) != 0 ||
+	    pthread_cond_init(&w->idle, NULL) != 0)
+		return vc_error_set(err, VC_EFAIL, "cannot start writing");
+	w->init = 1;
+	for (w->nstarted = 0; w->nstarted < n; w->nstarted++) {
+		e = pthread_create(&w->tids[w->nstarted], NULL, writer, x);
+		if (e != 0) {
+			if (w->nstarted > 0)
+				break;
+			errno = e;
+			return vc_error_sys(err, "cannot start a thread");
+		}
+	}
+	return 0;
+}
+
+/* Stops the writers: what is still queued is dropped (fds closed). */
+static void
+writers_stop(struct extractor *x, int drop)
+{
+	struct writers *w = &x->w;
+	int i;
+
+	if (!w->init)
+		return;
+	if (drop)
+		atomic_store(&w->skip, 1);
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->job);
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < w->nstarted; i++)
+		pthread_join(w->tids[i], NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->job);
+	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->idle);
+	w->init = 0;
 }
 
 static int
@@ -1034,12 +1280,19 @@ skip(struct extractor *x, uint64_t n)
 	return -1;
 }
 
+/*
+ * Creates a regular file here, in archive order, and queues its data for
+ * the writer threads, piece by piece as the blocks hold it.
+ */
 static int
 put_file(struct extractor *x, int dfd, const char *base, mode_t mode,
     uint64_t size, const struct timespec *mtime)
 {
-	struct timespec ts[2] = {{0, UTIME_OMIT}, *mtime};
-	int fd, rc = -1;
+	struct wfile *f;
+	struct wjob j;
+	uint64_t off;
+	size_t k;
+	int fd, r, rc = -1;
 
 	if (x->max_bytes > 0 &&
 	    (size > x->max_bytes || x->bytes + size > x->max_bytes))
@@ -1051,21 +1304,38 @@ put_file(struct extractor *x, int dfd, const char *base, mode_t mode,
 	if (fd == -1)
 		return member_errno(x, "create the file");
 	x->files++;
-	if (write_data(x, fd, size) == -1)
-		goto out;
+	f = xmalloc(sizeof *f);
+	atomic_init(&f->refs, 1);
+	f->fd = fd;
+	f->mode = mode;
+	f->chmod = (mode & x->umask) != 0;
+	f->mtime = *mtime;
+	f->namelen = x->namelen < sizeof f->name ? x->namelen : sizeof f->name;
+	memcpy(f->name, x->name, f->namelen);
+	for (off = 0; off < size; off += k) {
+		if ((r = rd_fill(x)) <= 0) {
+			if (r == 0)
+				member_error(x, VC_ECORRUPT,
+				    "the archive ends inside its data");
+			goto out;
+		}
+		k = x->len - x->pos;
+		if (k > size - off)
+			k = (size_t)(size - off);
+		atomic_fetch_add(&x->src.blk[x->src.cur % x->src.nblk].refs, 1);
+		atomic_fetch_add(&f->refs, 1);
+		j.f = f;
+		j.data = x->cur + x->pos;
+		j.len = k;
+		j.off = off;
+		j.seq = x->src.cur;
+		push_job(x, &j);
+		x->pos += k;
+	}
 	x->bytes += size;
-	if ((mode & x->umask) != 0 && fchmod(fd, mode) == -1) {
-		member_errno(x, "set the mode");
-		goto out;
-	}
-	if (futimens(fd, ts) == -1) {
-		member_errno(x, "set the mtime");
-		goto out;
-	}
 	rc = 0;
 out:
-	if (close(fd) == -1 && rc == 0)
-		rc = member_errno(x, "write");
+	file_put(x, f);
 	return rc;
 }
 
@@ -1212,6 +1482,9 @@ extract_members(struct extractor *x)
 	int eof, run = 0;
 
 	for (;;) {
+		/* A writer failed (out of space, say): stop here. */
+		if (atomic_load(&x->w.failed))
+			return writers_wait(x);
 		if (rd_read(x, x->hdr, TAR_BLOCK, &eof) == -1)
 			return eof ? corrupt(x, "it ends early") : -1;
 		if (all_zero(h)) {
@@ -1373,6 +1646,24 @@ finish_dirs(struct extractor *x)
 	return 0;
 }
 
+/*
+ * Writer threads beside the parser. On 2 CPUs (measured: decoder + parser
+ * already fill them; a writer thread only adds synchronisation) none: the
+ * parser writes. With more, the parser creates and the writers fill files,
+ * about half of the CPUs the decoders leave.
+ */
+static int
+writer_threads(const struct vc_extract_opts *o)
+{
+	int ncpus = vc_ncpus(), n;
+
+	if (o->writers != 0)
+		n = o->writers < 0 ? 0 : o->writers;
+	else
+		n = ncpus <= 2 ? 0 : (ncpus - 1) / 2;
+	return n > MAX_WRITERS ? MAX_WRITERS : n;
+}
+
 static mode_t
 current_umask(void)
 {
@@ -1403,7 +1694,7 @@ vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *opts,
     struct vc_extract_result *res, struct vc_error *err)
 {
 	struct extractor *x = xcalloc(1, sizeof *x);
-	int rc = -1;
+	int rc = -1, nwriters;
 	size_t i;
 
 	memset(res, 0, sizeof *res);
@@ -1428,16 +1719,20 @@ vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *opts,
 	x->lv[0].end = 0;
 	x->lv[0].fd = x->rootfd;
 	x->nlv = 1;
-	if (src_start(&x->src, fd, opts, err) == -1)
+	nwriters = writer_threads(opts);
+	if (src_start(&x->src, fd, opts, err) == -1 ||
+	    writers_start(x, nwriters, err) == -1)
 		goto out;
-	if (extract_members(x) == -1 || drain(x) == -1)
+	if (extract_members(x) == -1 || drain(x) == -1 || writers_wait(x) == -1)
 		goto out;
-	/* Nothing more is read: stop the decoders before the last step. */
+	/* Nothing more is read or written: stop the threads. */
+	writers_stop(x, 0);
 	src_stop(&x->src);
 	if (finish_dirs(x) == -1)
 		goto out;
 	rc = 0;
 out:
+	writers_stop(x, 1);
 	src_stop(&x->src);
 	res->bytes = x->bytes;
 	res->files = x->files;

@@ -11,6 +11,7 @@
  *          the archive itself (zstd)
  *   bit 1  give the extractor the frame index of the zstd stream and two
  *          decoder threads; else it streams
+ *   bit 2  two writer threads; else the parser writes
  * The seeds (corpus/extract/) are small archives made by tests/tools/
  * vc-archive and GNU tar, with that byte in front.
  */
@@ -159,6 +160,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xo.max_bytes = MAX_BYTES;
 	xo.max_files = MAX_FILES;
 	xo.threads = 1;
+	xo.writers = mode & 4 ? 2 : -1;
 	if (mode & 2) {
 		xo.nframes = index_frames(arc, n, frames);
 		xo.frames = frames;

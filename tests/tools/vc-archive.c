@@ -4,8 +4,8 @@
  *
  *   vc-archive pack DIR OUT [-l LEVEL] [-t THREADS] [-p PREFIX]
  *       writes OUT and its frame index OUT.idx ("offset csize usize" lines)
- *   vc-archive extract ARCHIVE DIR [-t THREADS] [-i INDEX] [-b MAXBYTES]
- *       [-f MAXFILES]
+ *   vc-archive extract ARCHIVE DIR [-t THREADS] [-w WRITERS] [-i INDEX]
+ *       [-b MAXBYTES] [-f MAXFILES]
  *   vc-archive checksum FILE
  */
 #include <errno.h>
@@ -23,8 +23,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: vc-archive pack DIR OUT [-l LEVEL] [-t THREADS] "
 	    "[-p PREFIX]\n"
-	    "       vc-archive extract ARCHIVE DIR [-t THREADS] [-i INDEX] "
-	    "[-b MAXBYTES] [-f MAXFILES]\n"
+	    "       vc-archive extract ARCHIVE DIR [-t THREADS] [-w WRITERS] "
+	    "[-i INDEX] [-b MAXBYTES] [-f MAXFILES]\n"
 	    "       vc-archive checksum FILE\n");
 	return 2;
 }
@@ -135,10 +135,13 @@ extract(int argc, char **argv)
 	int fd, c, rc = 1;
 
 	memset(&o, 0, sizeof o);
-	while ((c = getopt(argc, argv, "t:i:b:f:")) != -1) {
+	while ((c = getopt(argc, argv, "t:w:i:b:f:")) != -1) {
 		switch (c) {
 		case 't':
 			o.threads = atoi(optarg);
+			break;
+		case 'w':
+			o.writers = atoi(optarg);
 			break;
 		case 'i':
 			free(frames);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -44,7 +45,11 @@ static void
 teardown(void)
 {
 	struct vc_error err;
+	char *mnt = xasprintf("%s/mnt", base);
 
+	/* test_disk_full's tmpfs, even when it failed half way. */
+	(void)umount2(mnt, MNT_DETACH);
+	free(mnt);
 	vc_error_clear(&err);
 	ck_assert_int_eq(vc_rm_rf(base, &err), 0);
 }
@@ -383,13 +388,14 @@ START_TEST(test_round_trip)
 	    8 + 10 + 2 + 4 + 4 + 6 + 6 + 1 + (10 * 11 + 90 * 12 + 200 * 13) +
 	        (11u << 20));
 
-	/* Every combination of index and threads gives the same tree. */
-	for (threads = 0; threads < 4; threads++) {
+	/* Every combination of index, decoders and writers: the same tree. */
+	for (threads = 0; threads < 6; threads++) {
 		char *d = xasprintf("%s.%d", dst, threads);
 
 		ck_assert_int_eq(mkdir(d, 0700), 0);
 		memset(&xo, 0, sizeof xo);
-		xo.threads = threads;
+		xo.threads = threads % 4;
+		xo.writers = threads < 2 ? -1 : threads - 2;
 		if (threads != 1) {
 			xo.frames = pr.frames;
 			xo.nframes = pr.nframes;
@@ -559,6 +565,36 @@ START_TEST(test_checksum_known)
 	ck_assert_str_eq(sum, "99aa06d3014798d86001c324468d497f");
 	ck_assert_uint_eq(size, 0);
 	free(p);
+}
+END_TEST
+
+/* Modes are the archive's whatever the umask; so are directories'. */
+START_TEST(test_umask)
+{
+	char *src = at("src"), *arc = at("a.tzst"), *dst = at("dst");
+	struct vc_pack_opts po;
+	struct vc_pack_result pr;
+	struct vc_extract_opts xo;
+	struct vc_extract_result xr;
+	struct vc_error err;
+
+	make_tree(src);
+	memset(&po, 0, sizeof po);
+	vc_pack_result_init(&pr);
+	vc_error_clear(&err);
+	ck_assert_int_eq(pack_to(src, arc, &po, &pr, &err), 0);
+	ck_assert_int_eq(mkdir(dst, 0700), 0);
+	umask(0077);
+	memset(&xo, 0, sizeof xo);
+	xo.writers = 2;
+	ck_assert_msg(extract_from(arc, dst, &xo, &xr, &err) == 0, "%s",
+	    err.msg);
+	umask(0022);
+	assert_same(src, dst, 1);
+	vc_pack_result_release(&pr);
+	free(src);
+	free(arc);
+	free(dst);
 }
 END_TEST
 
@@ -1261,6 +1297,7 @@ START_TEST(test_disk_full)
 	struct vc_error err;
 	const struct member m[] = {{"big", T_FILE, 0, NULL, 4 << 20, NULL}};
 	char *cmd;
+	int writers;
 
 	ck_assert_int_eq(mkdir(mnt, 0700), 0);
 	cmd = xasprintf("mount -t tmpfs -o size=1m tmpfs %s 2>/dev/null", mnt);
@@ -1271,17 +1308,19 @@ START_TEST(test_disk_full)
 	}
 	arc = craft(m, 1);
 	dest = at("mnt/dest");
-	ck_assert_int_eq(mkdir(dest, 0700), 0);
-	memset(&xo, 0, sizeof xo);
-	xo.max_bytes = 4 << 20;
-	vc_error_clear(&err);
-	ck_assert_int_eq(extract_from(arc, dest, &xo, &xr, &err), -1);
-	ck_assert_msg(err.code == VC_ENOSPC, "%s", err.msg);
-	ck_assert_ptr_nonnull(strstr(err.msg, "archive member 'big'"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "4.0 MiB"));
-	free(cmd);
-	cmd = xasprintf("umount %s", mnt);
-	ck_assert_int_eq(system(cmd), 0);
+	/* Written by the parser, then by writer threads. */
+	for (writers = -1; writers <= 2; writers += 3) {
+		ck_assert_int_eq(mkdir(dest, 0700), 0);
+		memset(&xo, 0, sizeof xo);
+		xo.max_bytes = 4 << 20;
+		xo.writers = writers;
+		vc_error_clear(&err);
+		ck_assert_int_eq(extract_from(arc, dest, &xo, &xr, &err), -1);
+		ck_assert_msg(err.code == VC_ENOSPC, "%s", err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, "archive member 'big'"));
+		ck_assert_ptr_nonnull(strstr(err.msg, "4.0 MiB"));
+		ck_assert_int_eq(vc_rm_rf(dest, &err), 0);
+	}
 	free(cmd);
 	free(dest);
 	free(arc);
@@ -1304,6 +1343,7 @@ archive_suite(void)
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_checksum_known);
 	tcase_add_test(tc, test_pipe_input);
+	tcase_add_test(tc, test_umask);
 	tcase_add_test(tc, test_exclude_and_prefix);
 	tcase_add_test(tc, test_frame_index_mismatch);
 	suite_add_tcase(s, tc);
