@@ -41,6 +41,26 @@ compute(struct cmd_ctx *ctx, struct key_env *ke, struct vc_error *err)
 	return 0;
 }
 
+/* Index options ("--index-url URL") with credentials shown as ***. */
+static void
+redact_options(const struct vc_strv *in, struct vc_strv *out)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++) {
+		const char *o = in->v[i], *sp = strchr(o, ' ');
+		char *red;
+
+		if (sp == NULL) {
+			vc_strv_push(out, o);
+			continue;
+		}
+		red = vc_url_redact(sp + 1);
+		vc_strv_pushf(out, "%.*s %s", (int)(sp - o), o, red);
+		free(red);
+	}
+}
+
 static void
 explain_list(const char *title, const struct vc_strv *v, int redact)
 {
@@ -61,7 +81,6 @@ explain(const struct key_env *ke)
 	const struct vc_interp *in = &ke->interp;
 	const char *p, *nl;
 	struct vc_strv idx;
-	size_t i;
 
 	fprintf(stderr, "env %s\n", ke->target->env->name);
 	fprintf(stderr, "  %-13s %s\n", "key", ke->key.key);
@@ -83,17 +102,7 @@ explain(const struct key_env *ke)
 	explain_list("options", &ke->reqs.options, 0);
 	/* Index options are given to pip, never hashed. */
 	vc_strv_init(&idx);
-	for (i = 0; i < ke->reqs.index_options.n; i++) {
-		const char *o = ke->reqs.index_options.v[i];
-		const char *sp = strchr(o, ' ');
-		char *red = sp != NULL ? vc_url_redact(sp + 1) : NULL;
-
-		if (red != NULL)
-			vc_strv_pushf(&idx, "%.*s %s", (int)(sp - o), o, red);
-		else
-			vc_strv_push(&idx, o);
-		free(red);
-	}
+	redact_options(&ke->reqs.index_options, &idx);
 	explain_list("not in key", &idx, 0);
 	vc_strv_release(&idx);
 	explain_list("ignored", &ke->reqs.ignored, 0);
@@ -133,8 +142,7 @@ env_json(const struct key_env *ke)
 		    ke->reqs.reqs[i].canonical);
 	vc_strv_sort_uniq(&reqs);
 	vc_strv_sort_uniq(&cons);
-	for (i = 0; i < ke->reqs.index_options.n; i++)
-		vc_strv_take(&idx, vc_url_redact(ke->reqs.index_options.v[i]));
+	redact_options(&ke->reqs.index_options, &idx);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, "
 	              "s:s, s:s, s:s, s:s, s:s, s:b, s:b}, s:o, s:o, s:o, s:o, "
 	              "s:o, s:b, s:o, s:o, s:o, s:i, s:s}",
@@ -244,7 +252,7 @@ const struct cmd_entry cmd_key_entry = {
         "options and the project under test (-e .) are left out. "
         "--explain prints every component and the hashed document on "
         "stderr; docs/key.md specifies it.",
-    .flags = CMD_SELECT,
+    .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {
             {"explain", 0, NULL, "print every component of the key on stderr"},

@@ -461,6 +461,8 @@ vc_interp_probe(struct vc_interp *in, const char *python, const char *cache_dir,
 	memset(in, 0, sizeof *in);
 	vc_buf_init(&out);
 	vc_buf_init(&errout);
+	vc_buf_adds(&out, "");
+	vc_buf_adds(&errout, "");
 	in->requested = xstrdup(python);
 	if (*python == '\0') {
 		vc_error_set(err, VC_EFAIL, "no interpreter given");

@@ -250,10 +250,10 @@ vc_key_load_requirements(struct vc_reqset *set, const struct vc_envdef *env,
 			vc_buf_adds(&text, env->deps.v[i]);
 			vc_buf_addc(&text, '\n');
 		}
-		if (vc_reqset_add_text(set, text.data,
-		        env->file != NULL ? env->file : "deps", env->deps_lines,
-		        env->basedir != NULL ? env->basedir : ".", 0,
-		        err) == -1)
+		rc = vc_reqset_add_text(set, text.data,
+		    env->file != NULL ? env->file : "deps", env->deps_lines,
+		    env->basedir != NULL ? env->basedir : ".", 0, err);
+		if (rc == -1)
 			goto out;
 	}
 	for (i = 0; i < env->constraints.n; i++) {

@@ -1342,18 +1342,32 @@ fail:
 	return -1;
 }
 
+/* A trailing '-' is written '_' (see add_name() in req.c). */
+static void
+add_name(struct vc_buf *b, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 1 && name[n - 1] == '-') {
+		vc_buf_add(b, name, n - 1);
+		vc_buf_addc(b, '_');
+	} else {
+		vc_buf_add(b, name, n);
+	}
+}
+
 void
 vc_pep508_format(const struct vc_pep508 *r, struct vc_buf *b)
 {
 	size_t i;
 
-	vc_buf_adds(b, r->name);
+	add_name(b, r->name);
 	if (r->extras.n > 0) {
 		vc_buf_addc(b, '[');
 		for (i = 0; i < r->extras.n; i++) {
 			if (i > 0)
 				vc_buf_addc(b, ',');
-			vc_buf_adds(b, r->extras.v[i]);
+			add_name(b, r->extras.v[i]);
 		}
 		vc_buf_addc(b, ']');
 	}

@@ -483,6 +483,24 @@ add_quoted(struct vc_buf *b, const char *s)
 }
 
 /*
+ * A normalised name or extra as a line writes it: PEP 503's "foo-" (from
+ * "foo_") is no identifier, so a trailing '-' is written '_', which
+ * normalises back to it.
+ */
+static void
+add_name(struct vc_buf *b, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 1 && name[n - 1] == '-') {
+		vc_buf_add(b, name, n - 1);
+		vc_buf_addc(b, '_');
+	} else {
+		vc_buf_add(b, name, n);
+	}
+}
+
+/*
  * The line of a requirement: canonical (`redact`: credentials in URLs as
  * ***) or for pip (as given).
  */
@@ -501,7 +519,7 @@ format_req(const struct vc_req *r, int redact)
 	if (r->kind == VC_REQ_EDITABLE)
 		vc_buf_adds(&b, "-e ");
 	if (r->kind == VC_REQ_NAMED || (r->kind == VC_REQ_URL && !r->bare)) {
-		vc_buf_adds(&b, r->name);
+		add_name(&b, r->name);
 	} else {
 		vc_buf_adds(&b, url);
 	}
@@ -510,7 +528,7 @@ format_req(const struct vc_req *r, int redact)
 		for (i = 0; i < r->extras.n; i++) {
 			if (i > 0)
 				vc_buf_addc(&b, ',');
-			vc_buf_adds(&b, r->extras.v[i]);
+			add_name(&b, r->extras.v[i]);
 		}
 		vc_buf_addc(&b, ']');
 	}
@@ -1581,6 +1599,9 @@ include_line(struct reader *rd, struct lineopts *lo, const struct where *w,
 		free(shown);
 		free(scheme);
 		return -1;
+	} else if (strcmp(basedir, ".") == 0) {
+		/* os.path.join(os.path.dirname("a.txt"), x) is x. */
+		path = xstrdup(inc->value);
 	} else {
 		path = vc_path_join(basedir, inc->value);
 	}
