@@ -29,27 +29,27 @@
 
 /* One zstd frame of an archive. */
 struct vc_frame {
-	uint64_t offset;	/* in the archive file */
-	uint64_t csize;		/* compressed bytes */
-	uint64_t usize;		/* tar bytes it decodes to */
+	uint64_t offset; /* in the archive file */
+	uint64_t csize;  /* compressed bytes */
+	uint64_t usize;  /* tar bytes it decodes to */
 };
 
 struct vc_pack_opts {
-	int level;		/* zstd level, 1..19 */
-	int threads;		/* compression threads; 0: number of CPUs */
-	const char *prefix;	/* list the files that contain it; or NULL */
+	int level;          /* zstd level, 1..19 */
+	int threads;        /* compression threads; 0: number of CPUs */
+	const char *prefix; /* list the files that contain it; or NULL */
 	/* Relative paths to leave out (NULL-terminated), or NULL. */
 	const char *const *exclude;
 };
 
 struct vc_pack_result {
-	uint64_t unpacked_size;		/* bytes of regular files */
-	uint64_t file_count;		/* members of every type (not the top) */
-	uint64_t archive_size;		/* bytes written */
-	char checksum[33];		/* XXH3-128 of the archive, hex */
-	struct vc_strv prefix_files;	/* text files holding the prefix */
-	struct vc_strv prefix_binary;	/* binary files holding it */
-	struct vc_frame *frames;	/* owned; in order */
+	uint64_t unpacked_size;       /* bytes of regular files */
+	uint64_t file_count;          /* members of every type (not the top) */
+	uint64_t archive_size;        /* bytes written */
+	char checksum[33];            /* XXH3-128 of the archive, hex */
+	struct vc_strv prefix_files;  /* text files holding the prefix */
+	struct vc_strv prefix_binary; /* binary files holding it */
+	struct vc_frame *frames;      /* owned; in order */
 	size_t nframes;
 };
 
@@ -70,8 +70,8 @@ int vc_archive_pack(const char *dir, int out_fd, const struct vc_pack_opts *,
     struct vc_pack_result *, struct vc_error *);
 
 struct vc_extract_opts {
-	uint64_t max_bytes;	/* refuse more file bytes; 0: no limit */
-	uint64_t max_files;	/* refuse more members; 0: no limit */
+	uint64_t max_bytes; /* refuse more file bytes; 0: no limit */
+	uint64_t max_files; /* refuse more members; 0: no limit */
 	/*
 	 * The frame index, or NULL. Used only when it describes the whole
 	 * file as contiguous frames of at most 32 MiB; otherwise the archive
@@ -91,8 +91,8 @@ struct vc_extract_opts {
 };
 
 struct vc_extract_result {
-	uint64_t bytes;		/* file bytes written */
-	uint64_t files;		/* members created */
+	uint64_t bytes; /* file bytes written */
+	uint64_t files; /* members created */
 };
 
 /*

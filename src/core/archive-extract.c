@@ -1342,27 +1342,21 @@ out:
 static int
 put_link(struct extractor *x, int dfd, const char *base)
 {
-	char *target = NULL;
-	const char *why, *tbase;
+	char *target = xmalloc(PATH_MAX + 1), *slash;
+	const char *why, *tbase = target;
 	struct stat st;
-	size_t tdlen;
-	int tfd, rc = -1;
+	int tfd = -1, rc = -1;
 
-	target = xmalloc(PATH_MAX + 1);
-	why = normalize(x->link, x->linklen, target);
-	if (why != NULL) {
+	if ((why = normalize(x->link, x->linklen, target)) != NULL) {
 		member_error(x, VC_EHOSTILE, "hardlink target: %s", why);
 		goto out;
 	}
-	tbase = strrchr(target, '/');
-	if (tbase == NULL) {
-		tbase = target;
-		tdlen = 0;
+	/* The target's directory, reached as any member's is. */
+	if ((slash = strrchr(target, '/')) == NULL) {
 		tfd = dup(x->rootfd);
 	} else {
-		tdlen = (size_t)(tbase - target);
-		target[tdlen] = '\0';
-		tbase++;
+		*slash = '\0';
+		tbase = slash + 1;
 		tfd = vc_openat_beneath(x->rootfd, target, O_PATH | O_DIRECTORY,
 		    0);
 	}
@@ -1370,18 +1364,17 @@ put_link(struct extractor *x, int dfd, const char *base)
 	    !S_ISREG(st.st_mode)) {
 		member_error(x, VC_EHOSTILE,
 		    "hardlink to something other than an earlier file");
-		goto out_fd;
+		goto out;
 	}
 	if (linkat(tfd, tbase, dfd, base, 0) == -1) {
 		member_errno(x, "create the hardlink");
-		goto out_fd;
+		goto out;
 	}
 	x->files++;
 	rc = 0;
-out_fd:
+out:
 	if (tfd != -1)
 		close(tfd);
-out:
 	free(target);
 	return rc;
 }
@@ -1475,7 +1468,7 @@ static int
 extract_members(struct extractor *x)
 {
 	const char *h = x->hdr, *why;
-	char type, q[4 * MSG_NAME_MAX + 8];
+	char type, tname[1], q[4 * MSG_NAME_MAX + 8];
 	uint64_t size, v;
 	mode_t mode;
 	struct timespec mtime;
@@ -1576,10 +1569,11 @@ extract_members(struct extractor *x)
 			return member_error(x, VC_EHOSTILE, "%s", why);
 		if (type == '\0' || type == '7')
 			type = '0';
+		tname[0] = type;
 		if (type != '0' && type != '1' && type != '2' && type != '5')
 			return member_error(x, VC_EHOSTILE,
 			    "unsupported member type '%s'",
-			    quoted(&type, 1, q, sizeof q));
+			    quoted(tname, 1, q, sizeof q));
 		if ((why = normalize(x->name, x->namelen, x->norm)) != NULL)
 			return member_error(x, VC_EHOSTILE, "%s", why);
 		if (mode & (S_ISUID | S_ISGID))

@@ -60,6 +60,8 @@ at(const char *rel)
 	return xasprintf("%s/%s", base, rel);
 }
 
+static void run(const char *fmt, ...) VC_PRINTF(1, 2);
+
 static void
 run(const char *fmt, ...)
 {
