@@ -17,7 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -362,7 +367,8 @@ extract_from(const char *archive, const char *dest,
 /* --- round trips -----------------------------------------------------------
  */
 
-START_TEST(test_round_trip)
+static void
+round_trip(void)
 {
 	char *src = at("src"), *arc = at("a.tzst"), *dst = at("dst");
 	struct vc_pack_opts po;
@@ -415,6 +421,11 @@ START_TEST(test_round_trip)
 	free(src);
 	free(arc);
 	free(dst);
+}
+
+START_TEST(test_round_trip)
+{
+	round_trip();
 }
 END_TEST
 
@@ -1011,7 +1022,8 @@ START_TEST(test_hostile_names)
 }
 END_TEST
 
-START_TEST(test_hostile_symlinks)
+static void
+hostile_symlinks(void)
 {
 	char *sentinel = at("sentinel"), *keep = at("sentinel/keep");
 
@@ -1053,6 +1065,48 @@ START_TEST(test_hostile_symlinks)
 	    {"f", T_FILE, 0, NULL, -1, "x"}, {"f/x", T_FILE, 0, NULL, -1, "x"});
 	free(sentinel);
 	free(keep);
+}
+
+START_TEST(test_hostile_symlinks)
+{
+	hostile_symlinks();
+}
+END_TEST
+
+/*
+ * Kernels without openat2 (before 5.6): a seccomp filter makes it fail with
+ * ENOSYS in this test's process, so that the O_NOFOLLOW walk is what keeps
+ * every path inside.
+ */
+static void
+without_openat2(void)
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	        offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {VC_ARRAY_SIZE(f), f};
+
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
+	ck_assert_int_eq(syscall(SYS_openat2, AT_FDCWD, ".", NULL, 0), -1);
+	ck_assert_int_eq(errno, ENOSYS);
+}
+
+START_TEST(test_round_trip_without_openat2)
+{
+	without_openat2();
+	round_trip();
+}
+END_TEST
+
+START_TEST(test_hostile_symlinks_without_openat2)
+{
+	without_openat2();
+	hostile_symlinks();
 }
 END_TEST
 
@@ -1340,6 +1394,7 @@ archive_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_round_trip_without_openat2);
 	tcase_add_test(tc, test_other_tools_read_it);
 	tcase_add_test(tc, test_frames);
 	tcase_add_test(tc, test_deterministic);
@@ -1354,6 +1409,7 @@ archive_suite(void)
 	tcase_set_timeout(th, 120);
 	tcase_add_test(th, test_hostile_names);
 	tcase_add_test(th, test_hostile_symlinks);
+	tcase_add_test(th, test_hostile_symlinks_without_openat2);
 	tcase_add_test(th, test_hostile_types_and_modes);
 	tcase_add_test(th, test_hostile_duplicates);
 	tcase_add_test(th, test_hostile_limits);
