@@ -598,6 +598,7 @@ struct extractor {
 	const char *dest;
 	int rootfd;
 	mode_t umask;
+	int inherit_setgid; /* dest is setgid: new directories would be */
 	uint64_t max_bytes, max_files, bytes, files;
 
 	/* The block being read. */
@@ -1294,8 +1295,8 @@ put_file(struct extractor *x, int dfd, const char *base, mode_t mode,
 	size_t k;
 	int fd, r, rc = -1;
 
-	if (x->max_bytes > 0 &&
-	    (size > x->max_bytes || x->bytes + size > x->max_bytes))
+	/* x->bytes <= x->max_bytes: no overflow */
+	if (x->max_bytes > 0 && size > x->max_bytes - x->bytes)
 		return member_error(x, VC_EHOSTILE,
 		    "%llu bytes take the archive past its limit of %llu bytes",
 		    (unsigned long long)size, (unsigned long long)x->max_bytes);
@@ -1414,7 +1415,8 @@ put_member(struct extractor *x, char type, mode_t mode, uint64_t size,
 		    xgrow(x->dirs, &x->capdirs, x->ndirs + 1, sizeof *x->dirs);
 		x->dirs[x->ndirs].path = xstrdup(x->norm);
 		x->dirs[x->ndirs].mode = mode;
-		x->dirs[x->ndirs].chmod = ((mode | 0700) & ~x->umask) != mode;
+		x->dirs[x->ndirs].chmod =
+		    ((mode | 0700) & ~x->umask) != mode || x->inherit_setgid;
 		x->dirs[x->ndirs].mtime = *mtime;
 		x->ndirs++;
 		return 0;
@@ -1688,6 +1690,7 @@ vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *opts,
     struct vc_extract_result *res, struct vc_error *err)
 {
 	struct extractor *x = xcalloc(1, sizeof *x);
+	struct stat st;
 	int rc = -1, nwriters;
 	size_t i;
 
@@ -1710,6 +1713,8 @@ vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *opts,
 		vc_error_sys(err, "cannot open '%s'", dest);
 		goto out;
 	}
+	if (fstat(x->rootfd, &st) == 0 && (st.st_mode & S_ISGID))
+		x->inherit_setgid = 1;
 	x->lv[0].end = 0;
 	x->lv[0].fd = x->rootfd;
 	x->nlv = 1;

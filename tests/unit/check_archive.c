@@ -581,7 +581,7 @@ START_TEST(test_checksum_known)
 }
 END_TEST
 
-/* Modes are the archive's whatever the umask; so are directories'. */
+/* Modes are the archive's whatever the umask or a setgid dest. */
 START_TEST(test_umask)
 {
 	char *src = at("src"), *arc = at("a.tzst"), *dst = at("dst");
@@ -597,6 +597,8 @@ START_TEST(test_umask)
 	vc_error_clear(&err);
 	ck_assert_int_eq(pack_to(src, arc, &po, &pr, &err), 0);
 	ck_assert_int_eq(mkdir(dst, 0700), 0);
+	/* New directories would inherit setgid from dest: not restored. */
+	ck_assert_int_eq(chmod(dst, 02700), 0);
 	umask(0077);
 	memset(&xo, 0, sizeof xo);
 	xo.writers = 2;
