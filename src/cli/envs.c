@@ -74,11 +74,15 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 		vc_step("%s: present", t->env->name);
 		return;
 	}
-	vc_note("%s: %s in %.2f s (%s%s%.1f s saved)", t->env->name,
-	    vc_warm_how_name(r->warm.how), r->warm.seconds,
-	    vc_format_size(r->warm.size, size, sizeof size),
-	    r->warm.how == VC_HOW_HIT ? ", " : "",
-	    r->warm.how == VC_HOW_HIT ? r->warm.saved : 0.0);
+	if (r->warm.how == VC_HOW_HIT)
+		vc_note("%s: hit in %.2f s (%s, %.1f s saved)", t->env->name,
+		    r->warm.seconds,
+		    vc_format_size(r->warm.size, size, sizeof size),
+		    r->warm.saved);
+	else
+		vc_note("%s: %s in %.2f s (%s)", t->env->name,
+		    vc_warm_how_name(r->warm.how), r->warm.seconds,
+		    vc_format_size(r->warm.size, size, sizeof size));
 }
 
 /* Reads exactly `n` bytes; 0 on success. */

@@ -12,12 +12,18 @@ VC_SRC=${VC_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VC_BUILD=${VC_BUILD:-$(dirname "$VENVCACHE_BIN")}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vc-test.XXXXXX")
+# The venv root lives on a RAM disk, as it would for users.
+VC_SHM=$(mktemp -d /dev/shm/vc-test.XXXXXX)
 VC_CLEANUP=()
 cleanup() {
-    local f
+    local f m
     for f in "${VC_CLEANUP[@]}"; do eval "$f" || true; done
-    chmod -R u+w "$T" 2>/dev/null || true
-    rm -rf "$T"
+    # venvcache may have mounted a tmpfs under a test's directories.
+    for m in $(awk '{print $2}' /proc/mounts | grep -E "^($T|$VC_SHM)(/|$)" | sort -r); do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+    chmod -R u+w "$T" "$VC_SHM" 2>/dev/null || true
+    rm -rf "$T" "$VC_SHM"
 }
 trap cleanup EXIT
 
@@ -29,7 +35,7 @@ unset GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY VIRTUAL_ENV || true
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 export HOME="$T/home" XDG_CACHE_HOME="$T/home/.cache" XDG_CONFIG_HOME="$T/home/.config"
 mkdir -p "$HOME"
-export VENVCACHE_CACHE_DIR="$T/store" VENVCACHE_VENV_ROOT="$T/venvs"
+export VENVCACHE_CACHE_DIR="$T/store" VENVCACHE_VENV_ROOT="$VC_SHM/venvs"
 cd "$T"
 
 TEST_NAME=$(basename "$0" .sh)

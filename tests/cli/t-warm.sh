@@ -49,7 +49,7 @@ py_venv_check "$venv" vc_alpha vc_beta
 "$venv/bin/pip" --version >/dev/null || fail "pip of the restored venv does not run"
 
 # A different venv root: relocated, and no text file keeps an old prefix.
-other=$T/elsewhere/root
+other=$VC_SHM/elsewhere/root
 expect 0 --venv-root "$other" warm -e demo
 [ "$(cat "$T/out")" = "$other/demo" ] || fail "relocated path: $(cat "$T/out")"
 [ "$("$other/demo/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "relocated console script broken"
