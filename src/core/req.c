@@ -238,13 +238,17 @@ normpath(const char *path)
 	return vc_buf_detach(&b);
 }
 
-/* A local path as the canonical form writes it. */
+/*
+ * A local path as the canonical form writes it: normalised, and relative
+ * ones start with "./" or "../", which keeps them paths for pip ("x@y/z"
+ * would be "x @ y/z").
+ */
 static char *
 canonical_path(const char *path)
 {
 	char *p = normpath(path), *q;
 
-	if (*p == '/' || *p == '.' || strchr(p, '/') != NULL)
+	if (*p == '/' || strcmp(p, "..") == 0 || vc_str_startswith(p, "../"))
 		return p;
 	q = xasprintf("./%s", p);
 	free(p);
@@ -457,27 +461,47 @@ wheel_name(const char *filename, char **name)
 	return 0;
 }
 
-/* POSIX shell quoting, as Python's shlex.quote() does it. */
+/* White space as Python sees it: it splits words, or ends a line. */
+static int
+has_space(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (vc_py_space(s) != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A word as a requirements line gives it to shlex.split() (POSIX, no
+ * comments): as it is when that is safe (no white space, quote, backslash,
+ * "${" or leading '#'), else in single quotes, closed
+ * and reopened before a '#' that follows white space (a comment for pip,
+ * quotes or not) and inside a "${" (a variable for pip).
+ */
 static void
 add_quoted(struct vc_buf *b, const char *s)
 {
 	const char *p;
-	int safe = *s != '\0';
+	int prev_space = 0;
+	size_t k;
 
-	for (p = s; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		        (*p >= '0' && *p <= '9') || strchr("@%+=:,./_-", *p)))
-			safe = 0;
-	if (safe) {
+	if (*s != '\0' && *s != '#' && s[strcspn(s, "'\"\\")] == '\0' &&
+	    strstr(s, "${") == NULL && !has_space(s)) {
 		vc_buf_adds(b, s);
 		return;
 	}
 	vc_buf_addc(b, '\'');
-	for (p = s; *p != '\0'; p++) {
+	for (p = s; *p != '\0'; p += k != 0 ? k : 1) {
+		k = vc_py_space(p);
 		if (*p == '\'')
 			vc_buf_adds(b, "'\"'\"'");
+		else if (*p == '#' && prev_space)
+			vc_buf_adds(b, "''#");
+		else if (*p == '$' && p[1] == '{')
+			vc_buf_adds(b, "$''");
 		else
-			vc_buf_addc(b, *p);
+			vc_buf_add(b, p, k != 0 ? k : 1);
+		prev_space = k != 0;
 	}
 	vc_buf_addc(b, '\'');
 }
@@ -516,14 +540,32 @@ format_req(const struct vc_req *r, int redact)
 	if (r->url != NULL)
 		url = redact && r->kind != VC_REQ_PATH ? vc_url_redact(r->url)
 		                                       : xstrdup(r->url);
-	if (r->kind == VC_REQ_EDITABLE)
+	if (r->kind == VC_REQ_EDITABLE) {
+		/* The value of an option: shlex reads it. */
+		struct vc_buf t;
+
+		vc_buf_init(&t);
+		vc_buf_adds(&t, url);
+		if (r->extras.n > 0) {
+			vc_buf_addc(&t, '[');
+			for (i = 0; i < r->extras.n; i++) {
+				if (i > 0)
+					vc_buf_addc(&t, ',');
+				add_name(&t, r->extras.v[i]);
+			}
+			vc_buf_addc(&t, ']');
+		}
 		vc_buf_adds(&b, "-e ");
-	if (r->kind == VC_REQ_NAMED || (r->kind == VC_REQ_URL && !r->bare)) {
+		add_quoted(&b, t.data);
+		vc_buf_release(&t);
+	} else if (r->kind == VC_REQ_NAMED ||
+	    (r->kind == VC_REQ_URL && !r->bare)) {
 		add_name(&b, r->name);
 	} else {
 		vc_buf_adds(&b, url);
 	}
-	if (r->extras.n > 0 && !(r->kind == VC_REQ_URL && r->bare)) {
+	if (r->extras.n > 0 && r->kind != VC_REQ_EDITABLE &&
+	    !(r->kind == VC_REQ_URL && r->bare)) {
 		vc_buf_addc(&b, '[');
 		for (i = 0; i < r->extras.n; i++) {
 			if (i > 0)
@@ -535,7 +577,8 @@ format_req(const struct vc_req *r, int redact)
 	if (r->kind == VC_REQ_NAMED) {
 		vc_buf_adds(&b, r->specifier);
 	} else if (r->kind == VC_REQ_URL && !r->bare) {
-		vc_buf_adds(&b, " @ ");
+		/* " -x" would start the options, " #x" a comment. */
+		vc_buf_adds(&b, *url == '-' || *url == '#' ? " @" : " @ ");
 		vc_buf_adds(&b, url);
 	}
 	if (r->marker != NULL) {
@@ -554,6 +597,9 @@ format_req(const struct vc_req *r, int redact)
 		    (size_t)(eq - r->options.v[i]) + 1);
 		add_quoted(&b, eq + 1);
 	}
+	/* A line ending in '\' would continue on the next one. */
+	if (b.len > 0 && b.data[b.len - 1] == '\\')
+		vc_buf_addc(&b, ' ');
 	free(url);
 	return vc_buf_detach(&b);
 }
@@ -625,6 +671,25 @@ no_escaped:
 	return -1;
 }
 
+/* PEP 508's names: [A-Za-z0-9], and [A-Za-z0-9._-] between two of them. */
+static int
+project_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int alnum = (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9');
+
+		if (!alnum && ((i == 0 || i == n - 1) || !strchr("._-", s[i])))
+			return 0;
+	}
+	return 1;
+}
+
 /* pip's FormatControl.handle_mutual_excludes(). */
 static void
 format_control(const char *value, struct vc_strv *target, struct vc_strv *other)
@@ -663,7 +728,9 @@ format_control(const char *value, struct vc_strv *target, struct vc_strv *other)
 			vc_strv_release(target);
 			continue;
 		}
-		if (*names.v[i] == '\0')
+		/* A name no project can have matches no package: it changes
+		 * nothing pip installs, and "-x" would read as an option. */
+		if (!project_name(names.v[i]))
 			continue;
 		name = vc_name_normalize(names.v[i]);
 		for (j = 0; j < other->n; j++) {
@@ -683,14 +750,19 @@ out:
 	vc_strv_release(&names);
 }
 
-/* Replaces the format control entries of set->options. */
+/*
+ * Replaces the format control entry of set->options: one option line that
+ * recreates pip's state when read ("--no-binary=a,b", "--only-binary=c",
+ * or both on one line, the set holding ":all:" first, since ":all:"
+ * empties the other set).
+ */
 static void
 update_format_options(struct vc_reqset *set)
 {
 	struct vc_strv *lists[2] = {&set->no_binary, &set->only_binary};
 	static const char *const names[2] = {"--no-binary=", "--only-binary="};
 	struct vc_buf b;
-	size_t i, j, k;
+	size_t i, j, k, order[2] = {0, 1};
 
 	for (i = 0, j = 0; i < set->options.n; i++) {
 		if (vc_str_startswith(set->options.v[i], names[0]) ||
@@ -702,19 +774,34 @@ update_format_options(struct vc_reqset *set)
 	set->options.n = j;
 	if (set->options.v != NULL)
 		set->options.v[j] = NULL;
+	if (vc_strv_contains(lists[1], ":all:")) {
+		order[0] = 1;
+		order[1] = 0;
+	}
 	vc_buf_init(&b);
-	for (k = 0; k < 2; k++) {
+	for (j = 0; j < 2; j++) {
+		k = order[j];
 		if (lists[k]->n == 0)
 			continue;
-		vc_buf_reset(&b);
+		if (b.len > 0)
+			vc_buf_addc(&b, ' ');
 		vc_buf_adds(&b, names[k]);
+		/*
+		 * With ":all:" in a set, its names change nothing: pip looks
+		 * at names of the other set first, and the sets are disjoint.
+		 */
+		if (vc_strv_contains(lists[k], ":all:")) {
+			vc_buf_adds(&b, ":all:");
+			continue;
+		}
 		for (i = 0; i < lists[k]->n; i++) {
 			if (i > 0)
 				vc_buf_addc(&b, ',');
 			vc_buf_adds(&b, lists[k]->v[i]);
 		}
-		vc_strv_push(&set->options, b.data);
 	}
+	if (b.len > 0)
+		vc_strv_push(&set->options, b.data);
 	vc_buf_release(&b);
 	vc_strv_sort_uniq(&set->options);
 }
@@ -1517,10 +1604,15 @@ option_line(struct reader *rd, struct lineopts *lo, const struct where *w,
 		case R_REQUIRE_HASHES:
 			vc_strv_push(&set->options, "--require-hashes");
 			continue;
-		case R_USE_FEATURE:
-			vc_strv_pushf(&set->options, "--use-feature=%s",
-			    l->value);
+		case R_USE_FEATURE: {
+			struct vc_buf q;
+
+			vc_buf_init(&q);
+			vc_buf_adds(&q, "--use-feature=");
+			add_quoted(&q, l->value);
+			vc_strv_take(&set->options, vc_buf_detach(&q));
 			continue;
+		}
 		case R_NO_BINARY:
 		case R_ONLY_BINARY:
 			continue; /* applied while parsing */
@@ -2243,8 +2335,20 @@ pip_lines(const struct vc_reqset *set, int constraints)
 			vc_strv_take(&lines, format_req(&set->reqs[i], 0));
 	vc_strv_sort_uniq(&lines);
 	if (!constraints) {
-		for (i = 0; i < set->index_options.n; i++)
-			vc_buf_addf(&b, "%s\n", set->index_options.v[i]);
+		for (i = 0; i < set->index_options.n; i++) {
+			/* "--name=value", the value quoted for shlex. */
+			const char *o = set->index_options.v[i];
+			const char *sp = strchr(o, ' ');
+
+			if (sp == NULL) {
+				vc_buf_addf(&b, "%s\n", o);
+				continue;
+			}
+			vc_buf_add(&b, o, (size_t)(sp - o));
+			vc_buf_addc(&b, '=');
+			add_quoted(&b, sp + 1);
+			vc_buf_addc(&b, '\n');
+		}
 		for (i = 0; i < set->options.n; i++)
 			vc_buf_addf(&b, "%s\n", set->options.v[i]);
 	}

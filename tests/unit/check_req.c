@@ -206,6 +206,10 @@ static const struct {
         "foo; platform_version == \"\\xe9\""},
     /* URLs and paths. */
     {"foo @ https://x/foo.tar.gz", "foo @ https://x/foo.tar.gz"},
+    {"foo@-x", "foo @-x"},
+    {"foo -C 'k= '#x", "foo --config-settings='k= ''#x'"},
+    {"foo -C 'k=$''{HOME}'", "foo --config-settings='k=$''{HOME}'"},
+    {"foo@#x", "foo @#x"},
     {"Foo[B,a]@https://x/foo.tar.gz ; python_version<'3'",
         "foo[a,b] @ https://x/foo.tar.gz ; python_version < \"3\""},
     {"https://x/foo-1.0-py3-none-any.whl",
@@ -214,14 +218,17 @@ static const struct {
         "git+https://github.com/a/b.git#egg=bee"},
     {"https://u:secret@x/foo.tar.gz#egg=foo",
         "https://***@x/foo.tar.gz#egg=foo"},
+    {"-e 'git+https://x/a\\b c#egg=d'", "-e 'git+https://x/a\\b c#egg=d'"},
     {"-e git://github.com/a/b.git#egg=bee",
         "-e git+git://github.com/a/b.git#egg=bee"},
     {"--editable=git+https://h/r.git@0123456789012345678901234567890123456789"
      "#egg=r",
         "-e "
         "git+https://h/r.git@0123456789012345678901234567890123456789#egg=r"},
-    {"./dist/foo-1.0-py3-none-any.whl", "dist/foo-1.0-py3-none-any.whl"},
+    {"./dist/foo-1.0-py3-none-any.whl", "./dist/foo-1.0-py3-none-any.whl"},
     {"foo-1.0.tar.gz", "./foo-1.0.tar.gz"},
+    {"./a@b/foo-1.0.tar.gz", "./a@b/foo-1.0.tar.gz"},
+    {"./x/../foo-1.0.tar.gz", "./foo-1.0.tar.gz"},
     /* Hashes: lower case, sorted, unique. */
     {"foo==1.0 --hash=sha256:"
      "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB "
@@ -244,12 +251,18 @@ static const struct {
     {"--prefer", "--prefer-binary"},
     {"--require-hashes", "--require-hashes"},
     {"--use-feature fast-deps", "--use-feature=fast-deps"},
+    {"--use-feature 'a\\'", "--use-feature='a\\'"},
     {"--no-binary :all:\n--only-binary numpy,SciPy",
-        "--no-binary=:all:\n--only-binary=numpy,scipy"},
-    {"--no-binary=a,b\n--only-binary=b", "--no-binary=a\n--only-binary=b"},
+        "--no-binary=:all: --only-binary=numpy,scipy"},
+    {"--only-binary :all:\n--no-binary b,a",
+        "--only-binary=:all: --no-binary=a,b"},
+    {"--no-binary=a,b\n--only-binary=b", "--no-binary=a --only-binary=b"},
     {"--only-binary=a\n--only-binary=:none:", ""},
     {"--no-binary=a,:all:", "--no-binary=:all:"},
     {"--no-binary=:all:,:none:,x", "--no-binary=x"},
+    {"--no-binary :all:\n--only-binary=x\n--no-binary=x", "--no-binary=:all:"},
+    /* Names no project can have match nothing: they are left out. */
+    {"--only-binary=numpy,.tar.xz,-x,a", "--only-binary=a,numpy"},
     /* Index options are not in the key. */
     {"-i https://pypi.corp/simple\n--extra-index-url https://x/simple\n"
      "--trusted-host x\n--no-index\n-f ./wheels\nfoo",
@@ -272,6 +285,7 @@ static const struct {
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
     {"foo \\\n# comment \\\nbar", "bar\nfoo"},
     {"foo\\", "foo"},
+    {"foo @ https://x/a\\ \\", "foo @ https://x/a\\ "},
     {"foo \\", "foo"},
     /* Every line ending of Python's splitlines(). */
     {"a\r\nb\rc\vd\fe\x1c"
@@ -607,15 +621,15 @@ START_TEST(test_project_and_paths)
 	ck_assert_str_eq(set.project, ".[docs,test]");
 	ck_assert_uint_eq(set.n, 3);
 	ck_assert_int_eq(set.reqs[0].kind, VC_REQ_PATH);
-	ck_assert_str_eq(set.reqs[0].canonical, "libs/thing");
+	ck_assert_str_eq(set.reqs[0].canonical, "./libs/thing");
 	ck_assert_int_eq(set.reqs[1].kind, VC_REQ_EDITABLE);
-	ck_assert_str_eq(set.reqs[1].canonical, "-e libs/thing");
+	ck_assert_str_eq(set.reqs[1].canonical, "-e ./libs/thing");
 	ck_assert_uint_eq(set.notes.n, 5);
 	ck_assert_str_eq(set.notes.v[0],
 	    "r.txt:1: '.' is the project under test: left out of the key, "
 	    "installed after create or restore");
 	ck_assert_str_eq(set.notes.v[3],
-	    "r.txt:4: local path 'libs/thing' is keyed by its path, not its "
+	    "r.txt:4: local path './libs/thing' is keyed by its path, not its "
 	    "contents");
 	vc_reqset_release(&set);
 	CK_ERROR("./libs/bare",
@@ -673,8 +687,8 @@ START_TEST(test_options_and_ignored)
 	/* What pip gets: index options with credentials, options, lines. */
 	pip = vc_reqset_pip_text(&set);
 	ck_assert_str_eq(pip,
-	    "--index-url https://u:tok@pypi.corp/simple\n"
-	    "--find-links a\n--only-binary=bar\nfoo\nx\n");
+	    "--index-url=https://u:tok@pypi.corp/simple\n"
+	    "--find-links=a\n--only-binary=bar\nfoo\nx\n");
 	free(pip);
 	vc_reqset_release(&set);
 }
