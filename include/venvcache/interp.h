@@ -17,22 +17,22 @@
 #include "venvcache/error.h"
 
 struct vc_interp {
-	char *requested;	/* as given: "python3.11" or a path */
-	char *path;		/* where it was found (absolute) */
-	char *executable;	/* real path of sys.executable */
-	char *impl;		/* sys.implementation.name: "cpython" */
-	char *impl_tag;		/* "cp", "pp", ... */
-	char *version;		/* platform.python_version(): "3.11.7" */
+	char *requested;  /* as given: "python3.11" or a path */
+	char *path;       /* where it was found (absolute) */
+	char *executable; /* real path of sys.executable */
+	char *impl;       /* sys.implementation.name: "cpython" */
+	char *impl_tag;   /* "cp", "pp", ... */
+	char *version;    /* platform.python_version(): "3.11.7" */
 	int major;
 	int minor;
-	char *build;		/* sys.version, whole */
-	char *soabi;		/* sysconfig SOABI, or "" */
-	char *platform;		/* sysconfig.get_platform(): "linux-x86_64" */
-	char *libc;		/* platform.libc_ver(): "glibc 2.36", or "" */
-	char *base_prefix;	/* sys.base_prefix */
-	char *pip_version;	/* pip importable by it: "23.2.1", or "" */
-	int cached;		/* 1 when read from the probe cache */
-	int wrapper;		/* 1 when `path` is a "#!" script */
+	char *build;       /* sys.version, whole */
+	char *soabi;       /* sysconfig SOABI, or "" */
+	char *platform;    /* sysconfig.get_platform(): "linux-x86_64" */
+	char *libc;        /* platform.libc_ver(): "glibc 2.36", or "" */
+	char *base_prefix; /* sys.base_prefix */
+	char *pip_version; /* pip importable by it: "23.2.1", or "" */
+	int cached;        /* 1 when read from the probe cache */
+	int wrapper;       /* 1 when `path` is a "#!" script */
 };
 
 /*

@@ -24,10 +24,10 @@
 #define VC_KEY_MAX 512
 
 struct vc_key {
-	char *key;			/* the whole key */
-	char hash[33];			/* 32 hex digits + NUL */
-	char *document;			/* what was hashed */
-	struct vc_strv restore_keys;	/* most to least specific */
+	char *key;                   /* the whole key */
+	char hash[33];               /* 32 hex digits + NUL */
+	char *document;              /* what was hashed */
+	struct vc_strv restore_keys; /* most to least specific */
 };
 
 void vc_key_init(struct vc_key *);
@@ -48,7 +48,7 @@ int vc_key_compute(struct vc_key *, const struct vc_config *,
 int vc_key_valid(const char *key, struct vc_error *);
 
 /* Reads an env's requirement files and inline deps into `set`. */
-int vc_key_load_requirements(struct vc_reqset *set,
-    const struct vc_envdef *env, struct vc_error *);
+int vc_key_load_requirements(struct vc_reqset *set, const struct vc_envdef *env,
+    struct vc_error *);
 
 #endif

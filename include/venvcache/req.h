@@ -22,30 +22,30 @@
 #include "venvcache/util.h"
 
 enum vc_req_kind {
-	VC_REQ_NAMED,	 /* name[extras] specifier ; marker */
-	VC_REQ_URL,	 /* name @ url, or a bare URL (#egg=name) */
-	VC_REQ_PATH,	 /* a local directory or archive */
+	VC_REQ_NAMED,    /* name[extras] specifier ; marker */
+	VC_REQ_URL,      /* name @ url, or a bare URL (#egg=name) */
+	VC_REQ_PATH,     /* a local directory or archive */
 	VC_REQ_EDITABLE, /* -e PATH|URL */
 };
 
 struct vc_req {
 	enum vc_req_kind kind;
-	char *name;		/* PEP 503 normalised; NULL if unknown */
-	struct vc_strv extras;	/* normalised, sorted, unique */
-	char *specifier;	/* canonical clauses, sorted, ','-joined; "" */
-	char *url;		/* URL or path as written (expanded); or NULL */
-	int bare;		/* a URL written without "name @" */
-	char *marker;		/* canonical marker, or NULL */
-	struct vc_strv hashes;	/* "sha256:<lower hex>", sorted, unique */
+	char *name;            /* PEP 503 normalised; NULL if unknown */
+	struct vc_strv extras; /* normalised, sorted, unique */
+	char *specifier;       /* canonical clauses, sorted, ','-joined; "" */
+	char *url;             /* URL or path as written (expanded); or NULL */
+	int bare;              /* a URL written without "name @" */
+	char *marker;          /* canonical marker, or NULL */
+	struct vc_strv hashes; /* "sha256:<lower hex>", sorted, unique */
 	/* Other per-requirement options, "--name=value": --config-settings
 	 * sorted by key (values of one key in order), then --global-option
 	 * and --install-option in order (pip passes them on in order). */
 	struct vc_strv options;
-	int constraint;		/* read from a -c file */
-	char *file;		/* where it was read */
+	int constraint; /* read from a -c file */
+	char *file;     /* where it was read */
 	unsigned line;
-	char *canonical;	/* the line as the key hashes it (credentials
-				 * in URLs shown as ***; no "-c ") */
+	char *canonical; /* the line as the key hashes it (credentials
+	                  * in URLs shown as ***; no "-c ") */
 };
 
 struct vc_reqset {

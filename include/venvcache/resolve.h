@@ -22,19 +22,19 @@
 
 /* An entry of pip's report. */
 struct vc_resolved {
-	char *name;	/* PEP 503 normalised */
+	char *name; /* PEP 503 normalised */
 	char *version;
-	char *url;	/* where pip would get it; NULL for an index file */
-	char *sha256;	/* lower hex, or NULL */
-	int direct;	/* a URL or path requirement */
+	char *url;    /* where pip would get it; NULL for an index file */
+	char *sha256; /* lower hex, or NULL */
+	int direct;   /* a URL or path requirement */
 };
 
 struct vc_resolution {
-	struct vc_resolved *items;	/* sorted by name */
+	struct vc_resolved *items; /* sorted by name */
 	size_t n;
-	double created;			/* unix time it was made */
-	int cached;			/* read from the cache */
-	int stale;			/* older than the TTL (grace use) */
+	double created; /* unix time it was made */
+	int cached;     /* read from the cache */
+	int stale;      /* older than the TTL (grace use) */
 };
 
 void vc_resolution_init(struct vc_resolution *);
@@ -58,10 +58,8 @@ int vc_resolve(const struct vc_config *, const struct vc_interp *,
     struct vc_error *);
 
 /* The key's lines: "name==version sha256:<hex>" (or "name @ url"). */
-void vc_resolution_key_lines(const struct vc_resolution *,
-    struct vc_strv *out);
+void vc_resolution_key_lines(const struct vc_resolution *, struct vc_strv *out);
 /* A requirements file pinning the set, with --hash where known. */
-char *vc_resolution_requirements(const struct vc_resolution *,
-    int with_hashes);
+char *vc_resolution_requirements(const struct vc_resolution *, int with_hashes);
 
 #endif
