@@ -10,7 +10,7 @@ packages=(
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
     # tests: Check, real Python with venv and pip, sanitizers and fuzzers
     check python3 python3-venv python3-pip clang libclang-rt-dev clang-format
-    valgrind
+    valgrind strace
     # the alternatives the benchmark and the actions/cache test compare with
     zstd tar libarchive-tools
 )
