@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "venvcache/gha.h"
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
 #include "venvcache/mirror.h"
 #include "venvcache/req.h"
+#include "venvcache/venv.h"
 
 /* All that is known about one selected environment. */
 struct key_env {
@@ -184,6 +186,40 @@ print_json(const struct key_env *envs, size_t n)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * --github-output: key, restore-keys, path, cache-dir and cache-version
+ * appended to $GITHUB_OUTPUT for actions/cache; several envs share one
+ * combined key (gha.h, vc_gha_keys_build).
+ */
+static int
+github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
+{
+	const char **keys = xcalloc(n, sizeof *keys);
+	const struct vc_strv **rks = xcalloc(n, sizeof *rks);
+	char **paths = xcalloc(n, sizeof *paths);
+	struct vc_error err;
+	size_t i;
+	int rc;
+
+	vc_error_clear(&err);
+	for (i = 0; i < n; i++) {
+		keys[i] = envs[i].key.key;
+		rks[i] = &envs[i].key.restore_keys;
+		paths[i] = vc_venv_path(&ctx->cfg, envs[i].target->env->name);
+	}
+	rc = vc_gha_key_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX),
+	    vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), keys, rks,
+	    (const char *const *)paths, n, &err);
+	if (rc == -1)
+		cmd_error(ctx, &err);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(rks);
+	free(keys);
+	return rc;
+}
+
 static int
 cmd_key_exec(struct cmd_ctx *ctx)
 {
@@ -222,6 +258,8 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
 			explain(&envs[i]);
+	if (cmd_has(ctx, "github-output") && github_output(ctx, envs, n) == -1)
+		goto out; /* rc is 1: no key printed */
 	if (strcmp(format, "json") == 0) {
 		rc = print_json(envs, n);
 	} else {
@@ -257,6 +295,9 @@ const struct cmd_entry cmd_key_entry = {
         {
             {"explain", 0, NULL, "print every component of the key on stderr"},
             {"format", 0, "FMT", "plain (default) or json"},
+            {"github-output", 0, NULL,
+                "append key, restore-keys, path, cache-dir and "
+                "cache-version to $GITHUB_OUTPUT"},
         },
     .exec = cmd_key_exec,
 };

@@ -78,7 +78,7 @@ while IFS= read -r r; do
     [ ${#r} -lt ${#prev} ] || fail "restore keys are not most to least specific"
     prev=$r
 done <<<"$rk"
-[ "$(output path)" = "$T/venvs/default" ] || fail "path output: '$(output path)'"
+[ "$(output path)" = "$VENVCACHE_VENV_ROOT/default" ] || fail "path output: '$(output path)'"
 [ "$(output cache-dir)" = "$T/store" ] || fail "cache-dir output: '$(output cache-dir)'"
 [ "$(output cache-version)" = "$(sha256 "$T/store|zstd-without-long|1.0")" ] ||
     fail "cache-version is not sha256('$T/store|zstd-without-long|1.0')"
@@ -118,8 +118,8 @@ case "$k12" in *,*) fail "key has a comma" ;; esac
 grep -q '^restore-keys<<' "$GITHUB_OUTPUT" || fail "one restore key is not in multi-line syntax"
 [ "$(output restore-keys | wc -l)" -eq 0 ] || fail "restore keys of a set: $(output restore-keys)"
 case "$k12" in "$(output restore-keys)"*) ;; *) fail "restore key is not a prefix" ;; esac
-[ "$(output path)" = "$T/venvs/one
-$T/venvs/two" ] || fail "path of two envs: '$(output path)'"
+[ "$(output path)" = "$VENVCACHE_VENV_ROOT/one
+$VENVCACHE_VENV_ROOT/two" ] || fail "path of two envs: '$(output path)'"
 # Selection order does not change the key; requirements do, not the restore key.
 : >"$GITHUB_OUTPUT"
 expect 0 key -e two -e one --github-output
