@@ -41,9 +41,10 @@ copy_plain(int in, int out, uint64_t size, struct vc_error *err)
 {
 	static char buf[1 << 20];
 	uint64_t off = 0;
-	ssize_t r, w, done;
 
 	while (off < size) {
+		ssize_t r, w, done;
+
 		r = pread(in, buf,
 		    size - off < sizeof buf ? (size_t)(size - off) : sizeof buf,
 		    (off_t)off);
@@ -75,12 +76,11 @@ static int
 copy_archive(int in, int out, uint64_t size, struct vc_error *err)
 {
 	loff_t ioff = 0, ooff = 0;
-	ssize_t n;
 
 	if (ioctl(out, FICLONE, in) == 0)
 		return 0;
 	while ((uint64_t)ioff < size) {
-		n = copy_file_range(in, &ioff, out, &ooff,
+		ssize_t n = copy_file_range(in, &ioff, out, &ooff,
 		    (size_t)(size - (uint64_t)ioff), 0);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -37,14 +37,13 @@ static void
 fill_random(unsigned char *p, size_t n)
 {
 	size_t got = 0;
-	ssize_t r;
 
 	if (random_fill != NULL) {
 		random_fill(p, n);
 		return;
 	}
 	while (got < n) {
-		r = getrandom(p + got, n - got, 0);
+		ssize_t r = getrandom(p + got, n - got, 0);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -146,7 +145,6 @@ static int
 append_to(const char *var, const char *text, size_t len, struct vc_error *err)
 {
 	const char *path = getenv(var);
-	ssize_t w;
 	int fd;
 
 	if (path == NULL || *path == '\0')
@@ -156,7 +154,7 @@ append_to(const char *var, const char *text, size_t len, struct vc_error *err)
 	if (fd == -1)
 		return vc_error_sys(err, "cannot open '%s' ($%s)", path, var);
 	while (len > 0) {
-		w = write(fd, text, len);
+		ssize_t w = write(fd, text, len);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -559,9 +557,11 @@ vc_gha_cache_version(const char *const *paths, size_t n, char out[65])
 void
 vc_gha_split_input(const char *input, struct vc_strv *out)
 {
-	const char *p = input, *end, *s, *e;
+	const char *p = input, *end, *s;
 
 	while (p != NULL && *p != '\0') {
+		const char *e;
+
 		end = strchr(p, '\n');
 		if (end == NULL)
 			end = p + strlen(p);
