@@ -120,6 +120,8 @@ int vc_mkdir_p(const char *path, mode_t mode, struct vc_error *);
  */
 int vc_rm_rf(const char *path, struct vc_error *);
 int vc_rm_rf_at(int dirfd, const char *name, struct vc_error *);
+/* Removes what a directory holds, keeping the directory (and its inode). */
+int vc_empty_dir(const char *path, struct vc_error *);
 
 /* Clocks: wall time in seconds, and a monotonic clock in seconds. */
 double vc_now(void);

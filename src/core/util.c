@@ -138,6 +138,7 @@ vc_buf_grow(struct vc_buf *b, size_t extra)
 	if (extra >= SIZE_MAX - b->len)
 		oom();
 	b->data = xgrow(b->data, &b->cap, b->len + extra + 1, 1);
+	b->data[b->len] = '\0'; /* a fresh buffer is a string too */
 }
 
 void
@@ -579,6 +580,16 @@ vc_rm_rf_at(int dirfd, const char *name, struct vc_error *err)
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
 		return vc_error_sys(err, "cannot remove directory '%s'", name);
 	return 0;
+}
+
+int
+vc_empty_dir(const char *path, struct vc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1)
+		return vc_error_sys(err, "cannot open directory '%s'", path);
+	return rm_tree_fd(fd, path, err);
 }
 
 int

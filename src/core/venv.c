@@ -651,6 +651,11 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 			goto out;
 		goto bad;
 	}
+	if (m.unpacked_size == 0 || m.file_count == 0) {
+		/* 0 would mean "no limit" to the extractor: never trust it. */
+		vc_error_set(err, VC_ECORRUPT, "its manifest says it is empty");
+		goto bad;
+	}
 	if (vc_tmpfs_check_space(t->path, m.unpacked_size, m.file_count, err) ==
 	    -1)
 		goto out;
@@ -688,8 +693,8 @@ bad:
 	if (vc_store_remove(st, key, &e2) == -1)
 		vc_warn("%s", e2.msg);
 	/* Start again from an empty directory. */
-	if (vc_rm_rf(t->path, &e2) == -1 || mkdir(t->path, 0755) == -1)
-		vc_error_sys(err, "cannot reset '%s'", t->path);
+	if (vc_empty_dir(t->path, &e2) == -1)
+		vc_error_set(err, VC_EFAIL, "%s", e2.msg);
 	else
 		vc_error_set(err, VC_EMISS, "entry removed");
 out:
@@ -1074,8 +1079,8 @@ out:
 		vc_debug("env %s: no partial hit: %s", p->env->name, err->msg);
 		/* Leave an empty directory for a creation from scratch. */
 		vc_error_clear(&e2);
-		if (vc_rm_rf(t->path, &e2) == -1 || mkdir(t->path, 0755) == -1)
-			vc_warn("cannot reset '%s'", t->path);
+		if (vc_empty_dir(t->path, &e2) == -1)
+			vc_warn("%s", e2.msg);
 	}
 	vc_store_entries_free(ents, n);
 	vc_resolution_release(&own);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The RAM disk: mounted on demand where allowed, a warning where not, and a
+# full one gives a clear error that says how much is needed, touching
+# neither the store nor other venvs.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "skipped: mounting a tmpfs needs root"
+    exit 0
+fi
+mirror_start
+cat >venvcache.ini <<INI
+[mirror]
+index-url = $MIRROR_URL
+
+[env demo]
+deps = vc-beta==1.0
+    vc-alpha==1.1
+INI
+expect 0 warm -e demo
+
+# mount = no on a disk directory: a warning, and venvs on disk.
+disk=$T/disk-root
+VENVCACHE_MOUNT=no expect 0 --venv-root "$disk" warm -e demo
+err_has "is not a RAM disk"
+! grep -q " $disk tmpfs" /proc/mounts || fail "mounted although mount = no"
+"$disk/demo/bin/vc-beta" >/dev/null || fail "venv on disk broken"
+
+# mount = auto (the default) as root: a tmpfs is mounted there.
+auto=$T/auto-root
+expect 0 --venv-root "$auto" warm -e demo
+grep -q " $auto tmpfs" /proc/mounts || fail "no tmpfs mounted on $auto"
+"$auto/demo/bin/vc-beta" >/dev/null || fail "venv on the mounted tmpfs broken"
+
+# A RAM disk too small: a clear error, the store and other venvs untouched.
+tiny=$T/tiny
+mkdir -p "$tiny"
+mount -t tmpfs -o size=4m vc-test-tiny "$tiny"
+mkdir -p "$tiny/other-venv"
+echo keep >"$tiny/other-venv/file"
+expect 1 --venv-root "$tiny" warm -e demo
+err_has "out of space on"
+err_has "needs"
+err_has "free"
+[ "$(cat "$tiny/other-venv/file")" = keep ] || fail "another venv was touched"
+[ ! -e "$tiny/demo" ] || fail "a partial venv was left"
+[ -z "$(ls -A "$tiny/.venvcache/tmp" 2>/dev/null)" ] || fail "leftovers on the full disk"
+expect 0 verify
+expect 0 restore -e demo
+echo "ok"
