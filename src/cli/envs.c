@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "envs.h"
+#include "venvcache/gha.h"
 #include "venvcache/log.h"
 #include "venvcache/stats.h"
 
@@ -104,6 +105,42 @@ read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
+/* Under GitHub Actions: the step summary's table of what happened. */
+static void
+summary(struct cmd_ctx *ctx, const struct cmd_target *t,
+    const struct env_result *res, size_t n)
+{
+	struct vc_gha_row *rows = xcalloc(n, sizeof *rows);
+	struct vc_error err;
+	char *md;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		rows[i].env = t[i].env->name;
+		rows[i].seconds = res[i].warm.seconds;
+		rows[i].size = res[i].warm.size;
+		rows[i].seconds_saved =
+		    res[i].warm.saved > 0 ? res[i].warm.saved : 0;
+		if (res[i].status != 0)
+			rows[i].outcome = VC_GHA_FAILED;
+		else if (res[i].warm.how == VC_HOW_PRESENT)
+			rows[i].outcome = VC_GHA_READY;
+		else if (res[i].warm.how == VC_HOW_HIT)
+			rows[i].outcome = VC_GHA_HIT;
+		else if (res[i].warm.how == VC_HOW_PARTIAL)
+			rows[i].outcome = VC_GHA_PARTIAL;
+		else
+			rows[i].outcome = VC_GHA_CREATED;
+	}
+	md = vc_gha_summary_table(rows, n);
+	vc_error_clear(&err);
+	if (vc_gha_summary(md, &err) == -1)
+		vc_warn("step summary: %s", err.msg);
+	free(md);
+	free(rows);
+	(void)ctx;
+}
+
 struct worker {
 	pid_t pid;
 	int fd;
@@ -120,8 +157,17 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 	struct vc_error err;
 	size_t next = 0, done = 0, i, j;
 	int running = 0, status = 0, misses = 0, failures = 0;
+	int gha = vc_gha_active();
 
 	vc_stats_init(&total);
+	if (gha) {
+		char *title = xasprintf("venvcache %s: %zu environment%s",
+		    ctx->entry->name, n, n == 1 ? "" : "s");
+
+		fflush(stderr);
+		vc_gha_group(stderr, title);
+		free(title);
+	}
 	if (jobs <= 1 || n == 1) {
 		for (i = 0; i < n; i++) {
 			run_one(ctx, &t[i], op, &res[i]);
@@ -201,6 +247,10 @@ collected:
 			printf("%s\n", res[i].path);
 	}
 	fflush(stdout);
+	if (gha) {
+		vc_gha_endgroup(stderr);
+		summary(ctx, t, res, n);
+	}
 	vc_error_clear(&err);
 	if (vc_stats_add(vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), &total,
 	        &err) == -1)

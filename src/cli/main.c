@@ -330,6 +330,8 @@ main(int argc, char **argv)
 	rc = load_settings(&ctx, &p);
 	if (rc != 0)
 		goto out;
+	if (getenv("CI") != NULL || vc_gha_active())
+		vc_log_set_steps(1); /* CI logs: a line per step */
 	if (vc_gha_active()) /* mask credentials before any other output */
 		vc_gha_mask_config(stderr, &ctx.cfg);
 	rc = ctx.entry->exec(&ctx);

@@ -87,6 +87,14 @@ err_has "no entry"
 [ ! -e "$VENVCACHE_VENV_ROOT/other" ] || fail "restore miss left a venv"
 expect 0 restore -e demo
 
+# Under GitHub Actions: the work is grouped, and the step summary gets a
+# table row per env.
+rm -rf "$venv"
+GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY=$T/summary.md expect 0 warm -e demo
+err_has "::group::venvcache warm: 1 environment"
+err_has "::endgroup::"
+grep -q '^| demo | hit' "$T/summary.md" || fail "summary: $(cat "$T/summary.md")"
+
 # save replaces the entry with the venv as it is now.
 expect 0 save -e demo
 err_has "saved"
