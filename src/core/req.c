@@ -582,7 +582,16 @@ format_req(const struct vc_req *r, int redact)
 		vc_buf_adds(&b, url);
 	}
 	if (r->marker != NULL) {
-		vc_buf_adds(&b, r->kind == VC_REQ_NAMED ? "; " : " ; ");
+		/*
+		 * pip cuts a URL line at its first "; ", others at the first
+		 * ';': a bare URL (which may end in ';') takes "; " right
+		 * after it, so that the first "; " is this one.
+		 */
+		vc_buf_adds(&b,
+		    r->kind == VC_REQ_NAMED ||
+		            (r->kind == VC_REQ_URL && r->bare)
+		        ? "; "
+		        : " ; ");
 		vc_buf_adds(&b, r->marker);
 	}
 	for (i = 0; i < r->hashes.n; i++) {

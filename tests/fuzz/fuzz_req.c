@@ -1,8 +1,9 @@
 /*
  * fuzz_req.c: the requirements reader on any text. It must never crash,
  * leak or read out of bounds; a refusal names the file and line; what it
- * accepts has a canonical form that reads back as itself, and a pip text
- * that reads back to the same canonical form.
+ * accepts has a canonical form that reads back as itself (unless it hides
+ * credentials as ***), and a pip text that reads back to the same
+ * canonical form.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,12 +64,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cons = vc_reqset_pip_constraints(&set);
 	free(cons);
 	c1 = canonical(&set);
-	if (parse(&again, c1, "canonical.txt") == -1)
-		abort(); /* the canonical form must read back */
-	c2 = canonical(&again);
-	if (strcmp(c1, c2) != 0)
-		abort(); /* ... as itself */
-	vc_reqset_release(&again);
+	/* Credentials are shown as ***: such a form is for hashing only. */
+	if (strstr(c1, "***") == NULL) {
+		if (parse(&again, c1, "canonical.txt") == -1)
+			abort(); /* the canonical form must read back */
+		c2 = canonical(&again);
+		if (strcmp(c1, c2) != 0)
+			abort(); /* ... as itself */
+		vc_reqset_release(&again);
+	}
 	p = vc_reqset_pip_text(&set);
 	if (parse(&pip, p, "pip.txt") == -1)
 		abort(); /* what pip is given must read back */
