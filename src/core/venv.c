@@ -544,7 +544,7 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		rc = 0; /* nothing to install */
 		goto out;
 	}
-	reqfile = xasprintf("%s.requirements.txt", scratch);
+	reqfile = xasprintf("%s/.venvcache-requirements.txt", scratch);
 	if (write_text(reqfile, text, err) == -1)
 		goto out;
 	cons = vc_reqset_pip_constraints(&p->reqs);
@@ -565,7 +565,7 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	argv[n++] = "-r";
 	argv[n++] = reqfile;
 	if (*cons != '\0') {
-		consfile = xasprintf("%s.constraints.txt", scratch);
+		consfile = xasprintf("%s/.venvcache-constraints.txt", scratch);
 		if (write_text(consfile, cons, err) == -1)
 			goto out;
 		argv[n++] = "-c";
@@ -908,7 +908,7 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
     struct tmpdir *t, const struct vc_resolution *target, struct vc_error *err)
 {
 	char *py = vc_path_join(t->path, "bin/python");
-	char *reqfile = xasprintf("%s.sync.txt", t->path);
+	char *reqfile = xasprintf("%s/.venvcache-sync.txt", t->path);
 	struct vc_strv have, extra, again;
 	struct vc_buf pins;
 	const char **argv = NULL;

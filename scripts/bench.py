@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""bench.py: venvcache against what users would do instead, in one run.
+
+Called by scripts/bench.sh (which builds venvcache first). For each fixture
+(a heavy environment rebuilt from this machine's own Python, real PyPI
+stacks when PyPI is reachable, a small set of test wheels), every command
+is timed side by side in this one run (median of --runs, with min and max)
+and the ratios the project targets are computed from those figures only.
+Results go to stdout and to BENCHMARKS.md with the command that made them.
+
+Nothing here is a test: a slow figure is reported, never failed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = os.path.realpath(sys.executable)
+
+# Real stacks from PyPI (pinned so that runs compare).
+PYPI_STACKS = {
+    "django": ["django==4.2.16", "djangorestframework==3.15.2", "pytest==8.3.3",
+               "pytest-django==4.9.0", "pytest-cov==5.0.0", "requests==2.32.3",
+               "celery==5.4.0", "redis==5.1.1", "psycopg2-binary==2.9.10"],
+    "datascience": ["numpy==1.26.4", "pandas==2.2.3", "scipy==1.14.1",
+                    "scikit-learn==1.5.2", "matplotlib==3.9.2", "pytest==8.3.3"],
+}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, check=True, **kw)
+
+
+def timed(cmd, env=None):
+    """Runs cmd (a shell string); returns (seconds, peak RSS in KiB)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, shell=True, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("command failed: %s\n%s" % (cmd, err[-2000:]))
+    return dt, ru.ru_maxrss
+
+
+class Bench:
+    def __init__(self, runs):
+        self.runs = runs
+        self.rows = {}  # fixture -> list of (label, stats)
+
+    def measure(self, fixture, label, cmd, prepare=None, env=None, runs=None):
+        times, rss = [], 0
+        for _ in range(runs or self.runs):
+            if prepare:
+                sh(prepare, env=env)
+            dt, r = timed(cmd, env)
+            times.append(dt)
+            rss = max(rss, r)
+        st = {"median": statistics.median(times), "min": min(times),
+              "max": max(times), "runs": len(times), "rss_kib": rss, "cmd": cmd}
+        self.rows.setdefault(fixture, []).append((label, st))
+        log("  %-46s %9.3f s  (%.3f-%.3f, %d runs, peak %d MiB)" % (
+            label, st["median"], st["min"], st["max"], st["runs"], rss // 1024))
+        return st
+
+
+def start_mirror(tree, workdir):
+    port_file = os.path.join(workdir, "mirror.port")
+    if os.path.exists(port_file):
+        os.unlink(port_file)
+    p = subprocess.Popen([PY, os.path.join(ROOT, "scripts/mirror.py"), "serve", tree,
+                          "--port-file", port_file],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if os.path.exists(port_file) and open(port_file).read().strip():
+            break
+        time.sleep(0.05)
+    port = open(port_file).read().strip()
+    return p, "http://127.0.0.1:%s/simple" % port
+
+
+def pypi_reachable():
+    try:
+        urllib.request.urlopen("https://pypi.org/simple/pip/", timeout=10).read(100)
+        return True
+    except Exception:
+        return False
+
+
+def build_pypi_fixture(name, reqs, out):
+    """Downloads real wheels for this interpreter and indexes them."""
+    stamp = os.path.join(out, "stamp.json")
+    if os.path.exists(stamp) and json.load(open(stamp)) == reqs:
+        return True
+    files = os.path.join(out, "files")
+    os.makedirs(files, exist_ok=True)
+    log("== downloading the %s stack from PyPI" % name)
+    r = subprocess.run([PY, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+                        "-d", files] + reqs,
+                       env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
+    if r.returncode != 0:
+        return False
+    sh("%s %s/scripts/mirror.py index %s" % (PY, ROOT, out))
+    with open(os.path.join(out, "requirements.txt"), "w") as f:
+        f.write("\n".join(reqs) + "\n")
+    json.dump(reqs, open(stamp, "w"))
+    return True
+
+
+def tree_stats(path):
+    n, size = 0, 0
+    for dp, dns, fns in os.walk(path):
+        n += len(dns) + len(fns)
+        for f in fns:
+            try:
+                st = os.lstat(os.path.join(dp, f))
+                size += st.st_size
+            except OSError:
+                pass
+    return n, size
+
+
+def bench_fixture(b, name, reqfile, mirror_url, work, vc, uv, shm):
+    """Times every alternative for one requirements file."""
+    log("== fixture %s" % name)
+    store = os.path.join(work, "store-" + name)
+    root = os.path.join(shm, "root")
+    venv = os.path.join(root, name)
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=store,
+               VENVCACHE_VENV_ROOT=root, VENVCACHE_INDEX_URL=mirror_url,
+               VENVCACHE_RESOLVE="never", VENVCACHE_PARTIAL="no")
+    for k in list(env):
+        if k.startswith("PIP_") and k != "PIP_CONFIG_FILE":
+            del env[k]
+    warm = "%s warm -q -r %s --name %s -p %s" % (vc, reqfile, name, PY)
+    out = {}
+
+    out["miss"] = b.measure(name, "venvcache warm, miss (venv + pip + pack)", warm,
+                            prepare="rm -rf %s %s" % (store, venv), env=env)
+    out["hit"] = b.measure(name, "venvcache warm, hit (venv removed)", warm,
+                           prepare="rm -rf %s" % venv, env=env)
+    out["present"] = b.measure(name, "venvcache warm, present (no-op)", warm, env=env,
+                               runs=max(b.runs, 20))
+    key = subprocess.run("%s key -r %s --name %s -p %s" % (vc, reqfile, name, PY),
+                         shell=True, env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    manifest = json.load(open(os.path.join(store, "entries", key + ".json")))
+    archive = os.path.join(store, "entries", key + ".tar.zst")
+    files, size = tree_stats(venv)
+    out["tree"] = {"files": files, "bytes": size, "archive": os.path.getsize(archive),
+                   "unpacked": manifest["unpacked_size"]}
+
+    pipenv = dict(env)
+    pipvenv = os.path.join(shm, "pip-" + name)
+    out["pip"] = b.measure(
+        name, "python -m venv + pip install (mirror)",
+        "%s -m venv %s && %s/bin/pip install -q --disable-pip-version-check "
+        "--index-url %s -r %s" % (PY, pipvenv, pipvenv, mirror_url, reqfile),
+        prepare="rm -rf %s" % pipvenv, env=pipenv)
+    if uv:
+        uvcache = os.path.join(work, "uv-cache")
+        uvvenv = os.path.join(shm, "uv-" + name)
+        uvcmd = ("%s venv -q --python %s %s && %s pip install -q --python %s/bin/python "
+                 "--index-url %s -r %s" % (uv, PY, uvvenv, uv, uvvenv, mirror_url, reqfile))
+        uvenv = dict(env, UV_CACHE_DIR=uvcache, UV_NO_CONFIG="1")
+        out["uv_cold"] = b.measure(name, "uv venv + uv pip install, cold cache", uvcmd,
+                                   prepare="rm -rf %s %s" % (uvvenv, uvcache), env=uvenv)
+        out["uv_warm"] = b.measure(name, "uv venv + uv pip install, warm cache", uvcmd,
+                                   prepare="rm -rf %s" % uvvenv, env=uvenv)
+    dest = os.path.join(shm, "x-" + name)
+    prep = "rm -rf %s && mkdir -p %s" % (dest, dest)
+    out["gha"] = b.measure(name, "actions/cache restore: tar + unzstd",
+                           "tar -xf %s -P -C %s --use-compress-program unzstd" % (archive, dest),
+                           prepare=prep)
+    out["bsdtar"] = b.measure(name, "bsdtar -xf", "bsdtar -xf %s -C %s" % (archive, dest),
+                              prepare=prep)
+    out["cp"] = b.measure(name, "cp -a of the venv (tmpfs to tmpfs)",
+                          "cp -a %s %s/v" % (venv, dest), prepare=prep)
+    out["floor_zstd"] = b.measure(name, "floor: zstd -dc > /dev/null",
+                                  "zstd -qdc %s > /dev/null" % archive)
+    rawtar = os.path.join(work, name + ".tar")
+    sh("zstd -qdc %s > %s" % (archive, rawtar))
+    out["floor_tar"] = b.measure(name, "floor: GNU tar -xf of the plain tar",
+                                 "tar -xf %s -C %s" % (rawtar, dest), prepare=prep)
+    os.unlink(rawtar)
+    level = 3
+    packed = os.path.join(work, name + ".pack.tzst")
+    out["pack"] = b.measure(name, "venvcache save (pack)",
+                            "%s save -q -r %s --name %s -p %s" % (vc, reqfile, name, PY),
+                            env=env)
+    out["pack_size"] = os.path.getsize(archive)
+    out["tarzstd"] = b.measure(name, "tar --posix | zstd -T0 -%d" % level,
+                               "tar --posix -C %s -cf - . | zstd -q -T0 -%d -o %s -f" % (
+                                   venv, level, packed))
+    out["tarzstd_size"] = os.path.getsize(packed)
+    os.unlink(packed)
+    sh("rm -rf %s %s" % (dest, pipvenv))
+    if uv:
+        sh("rm -rf %s" % os.path.join(shm, "uv-" + name))
+    return out
+
+
+def bench_many(b, work, vc, mirror_url, shm):
+    """warm --all -j on six environments of the small fixture."""
+    cfg = os.path.join(work, "many.ini")
+    pins = ["vc-alpha==1.0", "vc-alpha==1.1", "vc-alpha==2.0", "vc-beta==1.0",
+            "vc-gamma[fast]==1.0", "vc-data==1.0"]
+    with open(cfg, "w") as f:
+        for i, p in enumerate(pins):
+            f.write("[env many%d]\npython = %s\ndeps = %s\n\n" % (i, PY, p))
+    store = os.path.join(work, "store-many")
+    root = os.path.join(shm, "root-many")
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=store,
+               VENVCACHE_VENV_ROOT=root, VENVCACHE_INDEX_URL=mirror_url,
+               VENVCACHE_PARTIAL="no")
+    res = {}
+    for j in (1, 2):
+        res["miss_j%d" % j] = b.measure("many", "warm --all -j %d, 6 misses" % j,
+                                        "%s -c %s warm -q --all -j %d" % (vc, cfg, j),
+                                        prepare="rm -rf %s %s" % (store, root), env=env,
+                                        runs=3)
+        res["hit_j%d" % j] = b.measure("many", "warm --all -j %d, 6 hits" % j,
+                                       "%s -c %s warm -q --all -j %d" % (vc, cfg, j),
+                                       prepare="rm -rf %s" % root, env=env)
+    sh("rm -rf %s" % root)
+    return res
+
+
+def bench_resolve(b, work, vc, mirror_url):
+    """The cost of keying an unpinned set: a cold resolution, a cached one."""
+    req = os.path.join(work, "ranges.txt")
+    with open(req, "w") as f:
+        f.write("vc-beta>=1.0\nvc-gamma[fast]\nvc-alpha<2\n")
+    cache = os.path.join(work, "cache-resolve")
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=cache,
+               VENVCACHE_INDEX_URL=mirror_url)
+    key = "%s key -r %s -p %s" % (vc, req, PY)
+    sh(key + " >/dev/null", env=env)  # the scratch venv, made once
+    res = {}
+    res["cold"] = b.measure("resolve", "key of a range set, resolution cold (--refresh)",
+                            key + " --refresh", env=env)
+    res["cached"] = b.measure("resolve", "key of a range set, resolution cached", key,
+                              env=env, runs=max(b.runs, 20))
+    pinned = os.path.join(work, "pinned-1000.txt")
+    with open(pinned, "w") as f:
+        for i in range(1000):
+            f.write("package-%d[extra]==%d.%d.%d ; python_version >= \"3.8\"\n" % (
+                i, i % 7, i % 13, i))
+    res["key1000"] = b.measure("resolve", "key of a 1,000-line pinned file",
+                               "%s key -r %s -p %s" % (vc, pinned, PY), env=env,
+                               runs=max(b.runs, 20))
+    return res
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def fmt_s(st):
+    return "%.3f s (%.3f–%.3f)" % (st["median"], st["min"], st["max"])
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return "%s, %d CPUs, %.0f GiB RAM, Linux %s, Python %s" % (
+        cpu, os.cpu_count(), mem, platform.release(), platform.python_version())
+
+
+def report(args, b, results, extra, skipped):
+    L = []
+    L.append("# Benchmarks\n")
+    L.append("Produced by `%s` on %s.\n" % (args.command, time.strftime("%Y-%m-%d %H:%M UTC",
+                                                                         time.gmtime())))
+    L.append("Machine: %s. Timings on a shared machine are noisy: only ratios measured side "
+             "by side in this one run are compared. Each figure is the median of its runs "
+             "(min–max in parentheses); caches (page cache, pip's HTTP cache) are hot unless "
+             "a row says cold.\n" % machine())
+    for name, r in results.items():
+        t = r["tree"]
+        L.append("## Fixture: %s\n" % name)
+        L.append("%d files, %.1f MiB installed; archive %.1f MiB.\n" % (
+            t["files"], t["unpacked"] / 2**20, t["archive"] / 2**20))
+        L.append("| command | time | peak RSS |")
+        L.append("| :-- | --: | --: |")
+        for label, st in b.rows[name]:
+            L.append("| %s | %s | %d MiB |" % (label, fmt_s(st), st["rss_kib"] // 1024))
+        hit = r["hit"]["median"]
+        floor = max(r["floor_zstd"]["median"], r["floor_tar"]["median"])
+        L.append("")
+        L.append("| ratio | value | target |")
+        L.append("| :-- | --: | :-- |")
+        L.append("| hit / actions/cache restore | %.2f× | ≤ 0.5× |" % ratio(hit, r["gha"]["median"]))
+        L.append("| hit / larger floor | %.2f× | ≤ 1.3× |" % ratio(hit, floor))
+        L.append("| venv + pip / hit (speed-up) | %.1f× | ≥ 40× |" % ratio(r["pip"]["median"], hit))
+        if "uv_warm" in r:
+            L.append("| uv warm cache / hit (speed-up) | %.1f× | > 1× |" % ratio(
+                r["uv_warm"]["median"], hit))
+            L.append("| uv cold cache / hit (speed-up) | %.1f× | |" % ratio(
+                r["uv_cold"]["median"], hit))
+        L.append("| bsdtar / hit | %.1f× | |" % ratio(r["bsdtar"]["median"], hit))
+        L.append("| cp -a / hit | %.1f× | |" % ratio(r["cp"]["median"], hit))
+        L.append("| pack / tar \\| zstd -T0 | %.2f× | ≤ 1× |" % ratio(
+            r["pack"]["median"], r["tarzstd"]["median"]))
+        L.append("| archive size / tar \\| zstd | %.3f | |" % ratio(r["pack_size"], r["tarzstd_size"]))
+        L.append("| present (no-op warm) | %.1f ms | ≤ 5 ms |" % (r["present"]["median"] * 1000))
+        L.append("| restore peak RSS | %d MiB | bounded |" % (r["hit"]["rss_kib"] // 1024))
+        L.append("")
+    if "resolve" in extra:
+        L.append("## Keys and resolution\n")
+        L.append("| command | time |")
+        L.append("| :-- | --: |")
+        for label, st in b.rows["resolve"]:
+            L.append("| %s | %s |" % (label, fmt_s(st)))
+        L.append("")
+    if "many" in extra:
+        L.append("## Many environments: warm --all -j, six environments\n")
+        L.append("| command | time |")
+        L.append("| :-- | --: |")
+        for label, st in b.rows["many"]:
+            L.append("| %s | %s |" % (label, fmt_s(st)))
+        L.append("")
+    if skipped:
+        L.append("## Skipped\n")
+        for s in skipped:
+            L.append("- %s" % s)
+        L.append("")
+    L.append("## Commands\n")
+    L.append("Every command, as timed (`$VC` is the Release build of venvcache):\n")
+    L.append("```")
+    seen = set()
+    for rows in b.rows.values():
+        for label, st in rows:
+            c = st["cmd"].replace(args.vc, "$VC")
+            if c not in seen:
+                seen.add(c)
+                L.append(c)
+    L.append("```")
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vc", required=True, help="the venvcache binary")
+    ap.add_argument("--work", required=True, help="fixtures and stores (kept between runs)")
+    ap.add_argument("--shm", default="/dev/shm/venvcache-bench", help="the RAM disk")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--fixtures", default="small,heavy,pypi")
+    ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--command", default="scripts/bench.sh")
+    args = ap.parse_args()
+    args.vc = os.path.abspath(args.vc)
+    os.makedirs(args.work, exist_ok=True)
+    os.makedirs(args.shm, exist_ok=True)
+    wanted = args.fixtures.split(",")
+    b = Bench(args.runs)
+    results, extra, skipped, mirrors = {}, {}, [], []
+    online = pypi_reachable()
+
+    uv = shutil.which("uv")
+    if not uv:
+        tools = os.path.join(args.work, "tools")
+        if not os.path.exists(os.path.join(tools, "bin/uv")) and online:
+            log("== installing uv from PyPI into %s" % tools)
+            sh("%s -m venv %s && %s/bin/pip install -q uv" % (PY, tools, tools),
+               env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
+        if os.path.exists(os.path.join(tools, "bin/uv")):
+            uv = os.path.join(tools, "bin/uv")
+        else:
+            skipped.append("uv: not installed and PyPI unreachable")
+
+    def stop_all(*_):
+        for m in mirrors:
+            m.terminate()
+    signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(1)))
+    try:
+        small = os.path.join(args.work, "small")
+        if not os.path.exists(os.path.join(small, "simple")):
+            sh("%s %s/scripts/make-wheels.py %s >/dev/null" % (PY, ROOT, small))
+        p, small_url = start_mirror(small, args.work)
+        mirrors.append(p)
+        if "small" in wanted:
+            req = os.path.join(args.work, "small.txt")
+            with open(req, "w") as f:
+                f.write("vc-beta==1.0\nvc-alpha==1.1\nvc-gamma[fast]==1.0\nvc-data==1.0\n")
+            results["small"] = bench_fixture(b, "small", req, small_url, args.work, args.vc,
+                                             uv, args.shm)
+        extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
+        extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
+        if "heavy" in wanted:
+            heavy = os.path.join(args.work, "heavy")
+            sh("%s %s/scripts/make-heavy-mirror.py %s >/dev/null" % (PY, ROOT, heavy))
+            p, url = start_mirror(heavy, args.work)
+            mirrors.append(p)
+            results["heavy"] = bench_fixture(b, "heavy", os.path.join(heavy, "requirements.txt"),
+                                             url, args.work, args.vc, uv, args.shm)
+        if "pypi" in wanted:
+            if not online:
+                skipped.append("PyPI stacks (%s): PyPI unreachable" % ", ".join(PYPI_STACKS))
+            for name, reqs in PYPI_STACKS.items():
+                if not online:
+                    break
+                d = os.path.join(args.work, "pypi-" + name)
+                if not build_pypi_fixture(name, reqs, d):
+                    skipped.append("PyPI stack %s: download failed" % name)
+                    continue
+                p, url = start_mirror(d, args.work)
+                mirrors.append(p)
+                results[name] = bench_fixture(b, name, os.path.join(d, "requirements.txt"),
+                                              url, args.work, args.vc, uv, args.shm)
+    finally:
+        stop_all()
+        shutil.rmtree(args.shm, ignore_errors=True)
+    text = report(args, b, results, extra, skipped)
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
