@@ -79,7 +79,7 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 		vc_note("%s: hit in %.2f s (%s, %.1f s saved)", t->env->name,
 		    r->warm.seconds,
 		    vc_format_size(r->warm.size, size, sizeof size),
-		    r->warm.saved);
+		    r->warm.saved > 0 ? r->warm.saved : 0.0);
 	else
 		vc_note("%s: %s in %.2f s (%s)", t->env->name,
 		    vc_warm_how_name(r->warm.how), r->warm.seconds,

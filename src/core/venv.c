@@ -1215,7 +1215,7 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	struct vc_pack_result pr;
 	struct vc_store st;
 	struct vc_lock klock;
-	double t0 = vc_monotonic();
+	double t0 = vc_monotonic(), secs = 0;
 	int lockfd = -1, rc = -1, store_open = 0;
 
 	memset(res, 0, sizeof *res);
@@ -1235,7 +1235,21 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock, err) ==
 	    -1)
 		goto out;
-	if (save_tree(cfg, p, &st, p->path, p->path, 0, &pr, res, err) == -1)
+	{
+		/* What creating it cost stays what the entry it replaces
+		 * says: packing is not creating. */
+		struct vc_manifest old;
+		struct vc_error e2;
+		int fd = -1;
+
+		vc_manifest_init(&old);
+		if (vc_store_lookup(&st, p->key.key, &old, &fd, &e2) == 0) {
+			secs = old.create_seconds;
+			close(fd);
+		}
+		vc_manifest_release(&old);
+	}
+	if (save_tree(cfg, p, &st, p->path, p->path, secs, &pr, res, err) == -1)
 		goto out;
 	rc = 0;
 out:
