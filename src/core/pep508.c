@@ -71,7 +71,7 @@ vc_py_strip(const char *s, size_t n)
 
 	while (i < n && (k = vc_py_space(s + i)) != 0 && i + k <= n)
 		i += k;
-	start = end = i;
+	start = i;
 	/* Fast path: the text ends in an ASCII character. */
 	for (end = n; end > start && (unsigned char)s[end - 1] < 0x80; end--)
 		if (vc_py_space(s + end - 1) == 0)

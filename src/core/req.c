@@ -537,9 +537,9 @@ format_req(const struct vc_req *r, int redact)
 
 	vc_buf_init(&b);
 	vc_buf_grow(&b, 200);
-	if (r->url != NULL)
-		url = redact && r->kind != VC_REQ_PATH ? vc_url_redact(r->url)
-		                                       : xstrdup(r->url);
+	url = r->url == NULL                   ? xstrdup("")
+	    : redact && r->kind != VC_REQ_PATH ? vc_url_redact(r->url)
+	                                       : xstrdup(r->url);
 	if (r->kind == VC_REQ_EDITABLE) {
 		/* The value of an option: shlex reads it. */
 		struct vc_buf t;
@@ -1660,6 +1660,8 @@ include_line(struct reader *rd, struct lineopts *lo, const struct where *w,
 	for (i = 0; i < lo->n && inc == NULL; i++)
 		if (lo->v[i].o->id == R_CONSTRAINT)
 			inc = &lo->v[i];
+	if (inc == NULL)
+		return 0; /* not an include line */
 	for (i = 0; i < lo->n; i++) {
 		const struct lopt *l = &lo->v[i];
 
@@ -2163,7 +2165,8 @@ read_file(struct reader *rd, const char *path, int constraint,
 	vc_buf_init(&text);
 	vc_buf_init(&chain);
 	name = from != NULL ? display_path(rd, path) : xstrdup(path);
-	if (stat(path, &st) == 0) {
+	/* Only an include (from != NULL) can close a cycle or go deep. */
+	if (from != NULL && stat(path, &st) == 0) {
 		for (f = rd->top; f != NULL; f = f->up) {
 			if (f->dev != st.st_dev || f->ino != st.st_ino)
 				continue;
@@ -2186,7 +2189,7 @@ read_file(struct reader *rd, const char *path, int constraint,
 			goto sys;
 		}
 	}
-	if (rd->depth >= MAX_DEPTH) {
+	if (from != NULL && rd->depth >= MAX_DEPTH) {
 		vc_error_at(rd->err, from->file, from->line,
 		    "'%s' is included more than %d levels deep", name,
 		    MAX_DEPTH);
