@@ -89,6 +89,28 @@ vc_py_strip(const char *s, size_t n)
 	return xstrndup(s + start, end - start);
 }
 
+/* PEP 503 of the `n` bytes at `name`. */
+static char *
+normalize_n(const char *name, size_t n)
+{
+	char *out = xmalloc(n + 1), *q = out;
+	const char *p, *end = name + n;
+
+	for (p = name; p < end; p++) {
+		if (is_sep(*p)) {
+			while (p + 1 < end && is_sep(p[1]))
+				p++;
+			*q++ = '-';
+		} else if (*p >= 'A' && *p <= 'Z') {
+			*q++ = (char)(*p - 'A' + 'a');
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
 char *
 vc_name_normalize(const char *name)
 {
@@ -1157,10 +1179,7 @@ parse_extras(struct tok *t, struct vc_strv *extras)
 	consume_ws(t);
 	if ((len = r_identifier(t)) != NOPE) {
 		for (;;) {
-			char *e = xstrndup(t->s + t->pos, len);
-
-			vc_strv_take(extras, vc_name_normalize(e));
-			free(e);
+			vc_strv_take(extras, normalize_n(t->s + t->pos, len));
 			t->pos += len;
 			consume_ws(t);
 			if (r_identifier(t) != NOPE)
@@ -1184,30 +1203,38 @@ parse_extras(struct tok *t, struct vc_strv *extras)
 	return 0;
 }
 
+static int
+cmp_clause(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* specifier = '(' WS? version_many WS? ')' | WS? version_many WS? */
 static int
 parse_specifier(struct tok *t, char **out)
 {
-	struct vc_strv clauses;
-	struct vc_buf b;
-	size_t open = NOPE, end, i;
+	/* The clauses, NUL-separated in one buffer, and where each starts. */
+	struct vc_buf all, b;
+	size_t *at = NULL, cap = 0, n = 0, open = NOPE, end, i;
+	const char **v = NULL;
 	int rc = -1;
 
-	vc_strv_init(&clauses);
+	vc_buf_init(&all);
 	vc_buf_init(&b);
-	vc_buf_grow(&b, 64);
+	vc_buf_grow(&all, 64);
 	if (r_char(t, '(') != NOPE)
 		open = t->pos++;
 	consume_ws(t);
 	for (;;) {
-		size_t start = t->pos;
+		size_t start = t->pos, mark = all.len;
 
-		vc_buf_reset(&b);
-		end = match_specifier(t->s, t->pos, t->n, &b);
+		end = match_specifier(t->s, t->pos, t->n, &all);
 		if (end == NOPE)
 			break;
+		vc_buf_addc(&all, '\0');
+		at = xgrow(at, &cap, n + 1, sizeof *at);
+		at[n++] = mark;
 		t->pos = end;
-		vc_strv_push(&clauses, b.data);
 		if (t->n - t->pos >= 2 && t->s[t->pos] == '.' &&
 		    t->s[t->pos + 1] == '*') {
 			fail(t, start,
@@ -1237,17 +1264,26 @@ parse_specifier(struct tok *t, char **out)
 		}
 		t->pos++;
 	}
-	vc_strv_sort_uniq(&clauses);
-	vc_buf_reset(&b);
-	for (i = 0; i < clauses.n; i++) {
-		if (i > 0)
+	/* Sorted bytewise, each once, ','-joined. */
+	v = xmalloc((n + 1) * sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = all.data + at[i];
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_clause);
+	vc_buf_grow(&b, all.len);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		if (b.len > 0)
 			vc_buf_addc(&b, ',');
-		vc_buf_adds(&b, clauses.v[i]);
+		vc_buf_adds(&b, v[i]);
 	}
 	*out = vc_buf_detach(&b);
 	rc = 0;
 out:
-	vc_strv_release(&clauses);
+	free(v);
+	free(at);
+	vc_buf_release(&all);
 	vc_buf_release(&b);
 	return rc;
 }
@@ -1278,15 +1314,12 @@ vc_pep508_parse(const char *s, struct vc_pep508 *r, struct vc_error *err)
 {
 	struct tok t = {s, strlen(s), 0, err};
 	size_t len, start;
-	char *name;
 
 	vc_pep508_release(r);
 	consume_ws(&t);
 	if ((len = r_identifier(&t)) == NOPE)
 		goto fail_name;
-	name = xstrndup(s + t.pos, len);
-	r->name = vc_name_normalize(name);
-	free(name);
+	r->name = normalize_n(s + t.pos, len);
 	t.pos += len;
 	consume_ws(&t);
 	if (parse_extras(&t, &r->extras) == -1)

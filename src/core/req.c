@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "pep508.h"
 #include "venvcache/mirror.h"
 #include "venvcache/req.h"
@@ -108,12 +110,20 @@ struct frame {
 	const struct frame *up;
 };
 
+#define MARKER_MEMO 128 /* markers remembered (a power of two) */
+
 struct reader {
 	struct vc_reqset *set;
 	struct vc_error *err;
 	const struct frame *top;
 	unsigned depth;
 	char cwd[4096];
+	/* Markers repeat (python_version < "3.8" on many lines): their
+	 * canonical forms, by their text as written. */
+	struct {
+		char *text;
+		char *canonical;
+	} memo[MARKER_MEMO];
 };
 
 /* Where a line came from. */
@@ -1255,6 +1265,35 @@ name_from(const char *text, struct vc_req *r, int take_extras,
 }
 
 /*
+ * The canonical form of marker text, from the memo or computed. The memo
+ * is 4-way set-associative: two markers of one slot do not evict each
+ * other on every line.
+ */
+static char *
+marker(struct reader *rd, const char *text, struct vc_error *err)
+{
+	XXH64_hash_t h = XXH3_64bits(text, strlen(text));
+	size_t set = ((size_t)h & (MARKER_MEMO - 1)) & ~(size_t)3, i, slot;
+	char *c;
+
+	for (i = set; i < set + 4; i++)
+		if (rd->memo[i].text != NULL &&
+		    strcmp(rd->memo[i].text, text) == 0)
+			return xstrdup(rd->memo[i].canonical);
+	if ((c = vc_marker_normalize(text, err)) == NULL)
+		return NULL;
+	for (slot = set; slot < set + 3 && rd->memo[slot].text != NULL; slot++)
+		;
+	if (rd->memo[slot].text != NULL)
+		slot = set + (size_t)(h >> 32) % 4;
+	free(rd->memo[slot].text);
+	free(rd->memo[slot].canonical);
+	rd->memo[slot].text = xstrdup(text);
+	rd->memo[slot].canonical = xstrdup(c);
+	return c;
+}
+
+/*
  * parse_req_from_line(): what the requirement part of a line names.
  * Returns 1 for the project under test, 0 for a requirement, -1.
  */
@@ -1274,8 +1313,7 @@ parse_requirement(struct reader *rd, const char *args, struct vc_req *r,
 	if (at != NULL) {
 		char *m = vc_py_strip(at + 1, strlen(at + 1));
 
-		if (*m != '\0' &&
-		    (r->marker = vc_marker_normalize(m, err)) == NULL) {
+		if (*m != '\0' && (r->marker = marker(rd, m, err)) == NULL) {
 			vc_error_at(err, w->file, w->line,
 			    "invalid marker '%s': %s", m, err->msg);
 			free(m);
@@ -2246,6 +2284,17 @@ reader_init(struct reader *rd, struct vc_reqset *set, struct vc_error *err)
 		rd->cwd[0] = '\0';
 }
 
+static void
+reader_release(struct reader *rd)
+{
+	size_t i;
+
+	for (i = 0; i < MARKER_MEMO; i++) {
+		free(rd->memo[i].text);
+		free(rd->memo[i].canonical);
+	}
+}
+
 int
 vc_reqset_add_file(struct vc_reqset *set, const char *path, int constraint,
     struct vc_error *err)
@@ -2255,6 +2304,7 @@ vc_reqset_add_file(struct vc_reqset *set, const char *path, int constraint,
 
 	reader_init(&rd, set, err);
 	rc = read_file(&rd, path, constraint, NULL);
+	reader_release(&rd);
 	update_format_options(set);
 	return rc;
 }
@@ -2280,6 +2330,7 @@ vc_reqset_add_text(struct vc_reqset *set, const char *text, const char *name,
 	}
 	rc = read_text(&rd, text, n, name, lines, basedir, constraint);
 out:
+	reader_release(&rd);
 	update_format_options(set);
 	return rc;
 }
