@@ -16,31 +16,27 @@
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
 #include "venvcache/mirror.h"
+#include "venvcache/plan.h"
 #include "venvcache/req.h"
 #include "venvcache/venv.h"
 
-/* All that is known about one selected environment. */
+/*
+ * All that is known about one selected environment: its plan, the same
+ * one warm computes (interpreter, requirements, resolution, key), so that
+ * key and warm always agree.
+ */
 struct key_env {
 	const struct cmd_target *target;
-	struct vc_interp interp;
-	struct vc_reqset reqs;
-	struct vc_key key;
+	struct vc_plan plan;
+	int planned;
 };
 
 static int
 compute(struct cmd_ctx *ctx, struct key_env *ke, struct vc_error *err)
 {
-	const struct vc_envdef *env = ke->target->env;
-
-	if (vc_interp_probe(&ke->interp, ke->target->python,
-	        vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), err) == -1)
-		return vc_error_prefix(err, "env %s", env->name);
-	if (vc_key_load_requirements(&ke->reqs, env, err) == -1)
-		return -1;
-	if (vc_key_compute(&ke->key, &ctx->cfg, env, &ke->interp, &ke->reqs,
-	        NULL, err) == -1)
-		return vc_error_prefix(err, "env %s", env->name);
-	return 0;
+	ke->planned = 1;
+	return vc_plan_init(&ke->plan, &ctx->cfg, ke->target->env,
+	    ke->target->python, ctx->sel_refresh ? VC_PLAN_REFRESH : 0, err);
 }
 
 /* Index options ("--index-url URL") with credentials shown as ***. */
@@ -80,13 +76,14 @@ explain_list(const char *title, const struct vc_strv *v, int redact)
 static void
 explain(const struct key_env *ke)
 {
-	const struct vc_interp *in = &ke->interp;
+	const struct vc_interp *in = &ke->plan.interp;
+	const struct vc_resolution *res = &ke->plan.resolution;
 	const char *p, *nl;
 	struct vc_strv idx;
 
 	fprintf(stderr, "env %s\n", ke->target->env->name);
-	fprintf(stderr, "  %-13s %s\n", "key", ke->key.key);
-	explain_list("restore keys", &ke->key.restore_keys, 0);
+	fprintf(stderr, "  %-13s %s\n", "key", ke->plan.key.key);
+	explain_list("restore keys", &ke->plan.key.restore_keys, 0);
 	fprintf(stderr, "  %-13s %s -> %s (%s %s, %s)\n", "python",
 	    in->requested, in->executable, in->impl, in->version,
 	    in->cached        ? "probe cached"
@@ -95,23 +92,39 @@ explain(const struct key_env *ke)
 	if (*in->pip_version != '\0')
 		fprintf(stderr, "  %-13s %s (informational, not in the key)\n",
 		    "pip", in->pip_version);
-	explain_list("files read", &ke->reqs.files, 0);
-	if (ke->reqs.project != NULL)
+	explain_list("files read", &ke->plan.reqs.files, 0);
+	if (ke->plan.reqs.project != NULL)
 		fprintf(stderr,
 		    "  %-13s %s (not in the key: installed after create or "
 		    "restore)\n",
-		    "project", ke->reqs.project);
-	explain_list("options", &ke->reqs.options, 0);
+		    "project", ke->plan.reqs.project);
+	explain_list("options", &ke->plan.reqs.options, 0);
 	/* Index options are given to pip, never hashed. */
 	vc_strv_init(&idx);
-	redact_options(&ke->reqs.index_options, &idx);
+	redact_options(&ke->plan.reqs.index_options, &idx);
 	explain_list("not in key", &idx, 0);
 	vc_strv_release(&idx);
-	explain_list("ignored", &ke->reqs.ignored, 0);
-	explain_list("notes", &ke->reqs.notes, 0);
+	explain_list("ignored", &ke->plan.reqs.ignored, 0);
+	explain_list("notes", &ke->plan.reqs.notes, 0);
+	if (ke->plan.is_resolved) {
+		struct vc_strv declared;
+
+		vc_strv_init(&declared);
+		vc_reqset_canonical(&ke->plan.reqs, &declared);
+		explain_list("declared", &declared, 1);
+		vc_strv_release(&declared);
+		fprintf(stderr, "  %-13s by pip, %s%s\n", "resolved",
+		    res->cached ? "from the cache" : "just now",
+		    res->stale ? " (stale: the mirror was unreachable)" : "");
+		explain_list("", &ke->plan.resolved, 0);
+	} else if (ke->plan.reqs.n > 0) {
+		fprintf(stderr, "  %-13s %s\n", "resolved",
+		    "no: the declared set is keyed (pinned, or resolve = "
+		    "never)");
+	}
 	fprintf(stderr, "  hashed document (format %d, XXH3-128 %s):\n",
-	    VC_KEY_FORMAT, ke->key.hash);
-	for (p = ke->key.document; *p != '\0'; p = nl + 1) {
+	    VC_KEY_FORMAT, ke->plan.key.hash);
+	for (p = ke->plan.key.document; *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
 		fprintf(stderr, "    %.*s\n", (int)(nl - p), p);
 	}
@@ -131,7 +144,8 @@ strv_json(const struct vc_strv *v)
 static json_t *
 env_json(const struct key_env *ke)
 {
-	const struct vc_interp *in = &ke->interp;
+	const struct vc_interp *in = &ke->plan.interp;
+	json_t *resolved;
 	struct vc_strv reqs, cons, idx;
 	json_t *o;
 	size_t i;
@@ -139,31 +153,36 @@ env_json(const struct key_env *ke)
 	vc_strv_init(&reqs);
 	vc_strv_init(&cons);
 	vc_strv_init(&idx);
-	for (i = 0; i < ke->reqs.n; i++)
-		vc_strv_push(ke->reqs.reqs[i].constraint ? &cons : &reqs,
-		    ke->reqs.reqs[i].canonical);
+	for (i = 0; i < ke->plan.reqs.n; i++)
+		vc_strv_push(ke->plan.reqs.reqs[i].constraint ? &cons : &reqs,
+		    ke->plan.reqs.reqs[i].canonical);
 	vc_strv_sort_uniq(&reqs);
 	vc_strv_sort_uniq(&cons);
-	redact_options(&ke->reqs.index_options, &idx);
+	redact_options(&ke->plan.reqs.index_options, &idx);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, "
 	              "s:s, s:s, s:s, s:s, s:s, s:b, s:b}, s:o, s:o, s:o, s:o, "
 	              "s:o, s:b, s:o, s:o, s:o, s:i, s:s}",
-	    "env", ke->target->env->name, "key", ke->key.key, "hash",
-	    ke->key.hash, "restore_keys", strv_json(&ke->key.restore_keys),
-	    "python", "requested", in->requested, "path", in->path,
-	    "executable", in->executable, "implementation", in->impl, "version",
-	    in->version, "build", in->build, "soabi", in->soabi, "platform",
-	    in->platform, "libc", in->libc, "base_prefix", in->base_prefix,
-	    "pip", in->pip_version, "probe_cached", in->cached, "wrapper",
-	    in->wrapper, "requirements", strv_json(&reqs), "constraints",
-	    strv_json(&cons), "options", strv_json(&ke->reqs.options),
-	    "index_options", strv_json(&idx), "project",
-	    ke->reqs.project != NULL ? json_string(ke->reqs.project)
-	                             : json_null(),
-	    "pinned", vc_reqset_pinned(&ke->reqs), "files",
-	    strv_json(&ke->reqs.files), "notes", strv_json(&ke->reqs.notes),
-	    "ignored", strv_json(&ke->reqs.ignored), "format", VC_KEY_FORMAT,
-	    "document", ke->key.document);
+	    "env", ke->target->env->name, "key", ke->plan.key.key, "hash",
+	    ke->plan.key.hash, "restore_keys",
+	    strv_json(&ke->plan.key.restore_keys), "python", "requested",
+	    in->requested, "path", in->path, "executable", in->executable,
+	    "implementation", in->impl, "version", in->version, "build",
+	    in->build, "soabi", in->soabi, "platform", in->platform, "libc",
+	    in->libc, "base_prefix", in->base_prefix, "pip", in->pip_version,
+	    "probe_cached", in->cached, "wrapper", in->wrapper, "requirements",
+	    strv_json(&reqs), "constraints", strv_json(&cons), "options",
+	    strv_json(&ke->plan.reqs.options), "index_options", strv_json(&idx),
+	    "project",
+	    ke->plan.reqs.project != NULL ? json_string(ke->plan.reqs.project)
+	                                  : json_null(),
+	    "pinned", vc_reqset_pinned(&ke->plan.reqs), "files",
+	    strv_json(&ke->plan.reqs.files), "notes",
+	    strv_json(&ke->plan.reqs.notes), "ignored",
+	    strv_json(&ke->plan.reqs.ignored), "format", VC_KEY_FORMAT,
+	    "document", ke->plan.key.document);
+	resolved =
+	    ke->plan.is_resolved ? strv_json(&ke->plan.resolved) : json_null();
+	json_object_set_new(o, "resolved", resolved);
 	vc_strv_release(&reqs);
 	vc_strv_release(&cons);
 	vc_strv_release(&idx);
@@ -203,8 +222,8 @@ github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 
 	vc_error_clear(&err);
 	for (i = 0; i < n; i++) {
-		keys[i] = envs[i].key.key;
-		rks[i] = &envs[i].key.restore_keys;
+		keys[i] = envs[i].plan.key.key;
+		rks[i] = &envs[i].plan.key.restore_keys;
 		paths[i] = vc_venv_path(&ctx->cfg, envs[i].target->env->name);
 	}
 	rc = vc_gha_key_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX),
@@ -241,11 +260,8 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		return cmd_status(&err);
 	}
 	envs = xcalloc(n, sizeof *envs);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		envs[i].target = &targets[i];
-		vc_reqset_init(&envs[i].reqs);
-		vc_key_init(&envs[i].key);
-	}
 	for (i = 0; i < n; i++) {
 		if (compute(ctx, &envs[i], &err) == -1) {
 			cmd_error(ctx, &err);
@@ -264,15 +280,13 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		rc = print_json(envs, n);
 	} else {
 		for (i = 0; i < n; i++)
-			printf("%s\n", envs[i].key.key);
+			printf("%s\n", envs[i].plan.key.key);
 		rc = 0;
 	}
 out:
-	for (i = 0; i < n; i++) {
-		vc_interp_release(&envs[i].interp);
-		vc_reqset_release(&envs[i].reqs);
-		vc_key_release(&envs[i].key);
-	}
+	for (i = 0; i < n; i++)
+		if (envs[i].planned)
+			vc_plan_release(&envs[i].plan);
 	free(envs);
 	free(targets);
 	return rc;

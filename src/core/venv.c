@@ -704,6 +704,53 @@ out:
 	return rc;
 }
 
+/*
+ * What a venv holds, as "name==version" lines (PEP 503 names), read from
+ * its site-packages' *.dist-info directories: no Python started. Partial
+ * hits compare these.
+ */
+static void
+installed_set(const char *dir, struct vc_strv *out)
+{
+	char *lib = vc_path_join(dir, "lib");
+	struct dirent *de, *pe;
+	DIR *ld, *sd;
+
+	if ((ld = opendir(lib)) == NULL)
+		goto out;
+	while ((de = readdir(ld)) != NULL) {
+		char *sp;
+
+		if (strncmp(de->d_name, "python", 6) != 0)
+			continue;
+		sp = xasprintf("%s/%s/site-packages", lib, de->d_name);
+		if ((sd = opendir(sp)) != NULL) {
+			while ((pe = readdir(sd)) != NULL) {
+				const char *n = pe->d_name, *dash;
+				char *name, *norm;
+
+				if (!vc_str_endswith(n, ".dist-info") ||
+				    (dash = strchr(n, '-')) == NULL)
+					continue;
+				name = xstrndup(n, (size_t)(dash - n));
+				norm = vc_name_normalize(name);
+				vc_strv_pushf(out, "%s==%.*s", norm,
+				    (int)(strlen(dash + 1) -
+				        strlen(".dist-info")),
+				    dash + 1);
+				free(name);
+				free(norm);
+			}
+			closedir(sd);
+		}
+		free(sp);
+	}
+	closedir(ld);
+	vc_strv_sort_uniq(out);
+out:
+	free(lib);
+}
+
 /* Packs the venv at `dir` (whose files name `prefix`) under the key. */
 static int
 save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
@@ -744,10 +791,7 @@ save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	m.created = (int64_t)vc_now();
 	for (i = 0; i < pr->prefix_files.n; i++)
 		vc_strv_push(&m.prefix_files, pr->prefix_files.v[i]);
-	vc_reqset_canonical(&p->reqs, &m.requirements);
-	if (p->is_resolved)
-		for (i = 0; i < p->resolved.n; i++)
-			vc_strv_push(&m.requirements, p->resolved.v[i]);
+	installed_set(dir, &m.requirements);
 	if (pr->nframes > 0) {
 		m.frames = xmalloc(pr->nframes * sizeof *m.frames);
 		memcpy(m.frames, pr->frames, pr->nframes * sizeof *m.frames);
@@ -1050,7 +1094,10 @@ partial_restore(const struct vc_config *cfg, struct vc_plan *p,
 			goto out;
 		target = &own;
 	}
-	vc_resolution_key_lines(target, &want);
+	for (i = 0; i < target->n; i++)
+		vc_strv_pushf(&want, "%s==%s", target->items[i].name,
+		    target->items[i].version);
+	vc_strv_sort_uniq(&want);
 	for (i = 0; i < n; i++) {
 		if (strcmp(ents[i].m.key, p->key.key) == 0 ||
 		    strcmp(ents[i].m.python, p->interp.executable) != 0)

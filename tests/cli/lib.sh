@@ -33,6 +33,11 @@ for v in $(env | sed -n 's/^\(PIP_[A-Z_]*\)=.*/\1/p; s/^\(VENVCACHE_[A-Z_]*\)=.*
 done
 unset GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY VIRTUAL_ENV || true
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+# Nothing leaves the loopback interface: any proxy-aware client (pip, uv,
+# urllib) that tries goes to a closed port on 127.0.0.1 and fails at once.
+export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
+export HTTP_PROXY=$http_proxy HTTPS_PROXY=$https_proxy
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 export HOME="$T/home" XDG_CACHE_HOME="$T/home/.cache" XDG_CONFIG_HOME="$T/home/.config"
 mkdir -p "$HOME"
 export VENVCACHE_CACHE_DIR="$T/store" VENVCACHE_VENV_ROOT="$VC_SHM/venvs"

@@ -3,6 +3,9 @@
 # --format json; equivalent inputs agree, real changes differ; every error
 # path exits 1 (2 for usage) with a one-line message naming file:line.
 . "$(dirname "$0")/lib.sh"
+# These cases are about the declared set's canonical form: no resolution
+# (t-resolve covers keys of resolved sets).
+export VENVCACHE_RESOLVE=never
 
 # The interpreter's real path: python3 on PATH may be a pyenv shim.
 PY=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')
