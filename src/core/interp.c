@@ -383,6 +383,90 @@ is_script(const char *path)
 	return script;
 }
 
+/* The first version named in a pyenv version file ("3.11.7\n..."). */
+static char *
+version_file(const char *path)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return NULL;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	return buf[0] != '\0' && buf[0] != '#' ? xstrdup(buf) : NULL;
+}
+
+/*
+ * A pyenv shim names, on each call, the interpreter its version settings
+ * select: PYENV_VERSION, else the nearest .python-version from the
+ * current directory up, else $PYENV_ROOT/version. Reading those here finds
+ * the same executable without starting bash, so that it can be probed once
+ * and cached. NULL when it is not a shim or the answer is not one plain
+ * version (several, "system", a prefix): then the shim is probed as is.
+ */
+static char *
+pyenv_resolve(const char *shim)
+{
+	char cwd[PATH_MAX], head[512], *root, *version = NULL, *exe = NULL;
+	const char *env = getenv("PYENV_VERSION"), *base;
+	char *dir = vc_path_dirname(shim), *p;
+	ssize_t n;
+	int fd;
+
+	if (!vc_str_endswith(dir, "/shims"))
+		goto out;
+	if ((fd = open(shim, O_RDONLY | O_CLOEXEC)) == -1)
+		goto out;
+	n = read(fd, head, sizeof head - 1);
+	close(fd);
+	head[n > 0 ? n : 0] = '\0';
+	if (strstr(head, "pyenv") == NULL)
+		goto out;
+	root = vc_path_dirname(dir);
+	if (env != NULL && *env != '\0') {
+		version = xstrdup(env);
+	} else if (getcwd(cwd, sizeof cwd) != NULL) {
+		for (p = cwd + strlen(cwd); version == NULL;) {
+			char *f = xasprintf("%.*s/.python-version",
+			    (int)(p - cwd), cwd);
+
+			version = version_file(f);
+			free(f);
+			while (p > cwd && *--p != '/')
+				;
+			if (p == cwd)
+				break;
+		}
+		if (version == NULL) {
+			char *f = vc_path_join(root, "version");
+
+			version = version_file(f);
+			free(f);
+		}
+	}
+	if (version != NULL && strchr(version, ':') == NULL &&
+	    strchr(version, '/') == NULL && strcmp(version, "system") != 0 &&
+	    strcmp(version, "..") != 0) {
+		base = strrchr(shim, '/') + 1;
+		exe = xasprintf("%s/versions/%s/bin/%s", root, version, base);
+		if (access(exe, X_OK) == -1 || is_script(exe)) {
+			free(exe);
+			exe = NULL;
+		}
+	}
+	free(root);
+out:
+	free(version);
+	free(dir);
+	return exe;
+}
+
 /* <cache-dir>/probe/<XXH3-128 of the path>.json */
 static char *
 cache_file(const char *cache_dir, const char *path)
@@ -483,6 +567,19 @@ vc_interp_probe(struct vc_interp *in, const char *python, const char *cache_dir,
 		goto out;
 	}
 	in->wrapper = is_script(real);
+	if (in->wrapper) {
+		char *exe = pyenv_resolve(real);
+
+		if (exe != NULL && realpath(exe, real) != NULL &&
+		    stat(real, &st) == 0) {
+			vc_debug("'%s' is a pyenv shim for '%s'", python, exe);
+			free(in->path);
+			in->path = exe;
+			in->wrapper = 0;
+		} else {
+			free(exe);
+		}
+	}
 	if (cache_dir != NULL && *cache_dir != '\0' && !in->wrapper) {
 		want = stamp(real, &st);
 		file = cache_file(cache_dir, in->path);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A pyenv shim on PATH (python3 -> bash -> pyenv exec) is resolved the way
+# pyenv resolves it, so its probe is cached and a key starts no program;
+# when the shim's choice is not one plain version, it is probed each time.
+. "$(dirname "$0")/lib.sh"
+command -v strace >/dev/null || fail "strace is needed (scripts/bootstrap.sh installs it)"
+export VENVCACHE_RESOLVE=never
+PY=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')
+
+root=$T/pyenv
+mkdir -p "$root/shims" "$root/versions/9.9/bin" "$root/versions/8.8/bin"
+cat >"$root/shims/python3" <<SH
+#!/usr/bin/env bash
+# a stand-in for a pyenv shim: exec "\$(pyenv root)/libexec/pyenv" exec ...
+exec "$PY" "\$@"
+SH
+chmod +x "$root/shims/python3"
+ln -s "$PY" "$root/versions/9.9/bin/python3"
+ln -s "$PY" "$root/versions/8.8/bin/python3"
+echo 9.9 >"$root/version"
+export PATH=$root/shims:$PATH
+unset PYENV_VERSION
+printf 'vc-alpha==1.1\n' >r.txt
+
+execs() {
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -f -qq -e trace=execve -o "$T/trace" "$VENVCACHE_BIN" "$@" >"$T/out" 2>"$T/err" ||
+        fail "venvcache $* failed: $(cat "$T/err")"
+    grep -c execve "$T/trace"
+}
+expect 0 key -r r.txt --explain
+err_has "python3 -> $PY"
+[ "$(execs key -r r.txt)" = 1 ] || fail "a key through the shim started a program: $(cat "$T/trace")"
+
+# .python-version in the directory (or a parent) wins over the global file.
+mkdir -p proj/sub
+echo 8.8 >proj/.python-version
+(cd proj/sub && "$VENVCACHE_BIN" -vv key -r ../../r.txt) 2>"$T/err" >/dev/null
+grep -q "pyenv shim for '$root/versions/8.8/bin/python3'" "$T/err" || fail "not 8.8: $(cat "$T/err")"
+# PYENV_VERSION wins over both.
+PYENV_VERSION=9.9 "$VENVCACHE_BIN" -vv key -r r.txt 2>"$T/err" >/dev/null
+grep -q "versions/9.9/bin/python3'" "$T/err" || fail "PYENV_VERSION ignored: $(cat "$T/err")"
+
+# "system" (or several versions): the shim itself is probed, every time.
+n=$(PYENV_VERSION=system execs key -r r.txt)
+[ "$n" -gt 1 ] || fail "a 'system' shim was not probed"
+echo "ok"
