@@ -585,7 +585,19 @@ format_req(const struct vc_req *r, int redact)
 		vc_buf_addc(&b, ']');
 	}
 	if (r->kind == VC_REQ_NAMED) {
+		size_t before = b.len;
+
 		vc_buf_adds(&b, r->specifier);
+		/*
+		 * "foo<6,===5.tar.gz" would be an archive's path for pip;
+		 * in parentheses it is not (and === stops at ')').
+		 */
+		if (is_archive(b.data)) {
+			b.len = before;
+			vc_buf_addc(&b, '(');
+			vc_buf_adds(&b, r->specifier);
+			vc_buf_addc(&b, ')');
+		}
 	} else if (r->kind == VC_REQ_URL && !r->bare) {
 		/* " -x" would start the options, " #x" a comment. */
 		vc_buf_adds(&b, *url == '-' || *url == '#' ? " @" : " @ ");

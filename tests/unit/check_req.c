@@ -164,6 +164,8 @@ static const struct {
     /* Arbitrary equality is kept as written. */
     {"foo===1.0-Weird", "foo===1.0-Weird"},
     {"foo=== abc", "foo===abc"},
+    {"foo===5.tar.gz , <6", "foo(<6,===5.tar.gz)"},
+    {"foo (===5.tar.gz)", "foo(===5.tar.gz)"},
     /* Markers: double quotes, single spaces, canonical names. */
     {"foo;python_version<'3.8'", "foo; python_version < \"3.8\""},
     {"foo ; os.name == 'nt'", "foo; os_name == \"nt\""},
