@@ -26,6 +26,9 @@ if [ "$quick" -eq 1 ]; then
 fi
 ctest --test-dir build/ci -j "$jobs" --output-on-failure
 
+echo "== unit tests under valgrind memcheck"
+scripts/memcheck.sh build/ci
+
 echo "== build (ASan+UBSan)"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DVENVCACHE_WERROR=ON \
     -DVENVCACHE_SANITIZE=ON >/dev/null
