@@ -16,9 +16,12 @@ project_path(const struct vc_config *cfg, const struct vc_reqset *reqs)
 
 	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
 	    strcmp(v, "0") == 0) {
-		if (reqs->project != NULL)
+		/* "-e .[extras]": pip reads "." from the current directory. */
+		if (reqs->project == NULL)
+			return NULL;
+		if (getcwd(cwd, sizeof cwd) == NULL)
 			return xstrdup(reqs->project);
-		return NULL;
+		return xasprintf("%s%s", cwd, reqs->project + 1);
 	}
 	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
 	    strcmp(v, "1") == 0)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project under test (-e . in the requirements, or install-project):
+# installed after create or restore, never into the cached archive, and
+# left out of the key.
+. "$(dirname "$0")/lib.sh"
+
+mirror_start
+cp -a "$VC_SRC/tests/data/project" proj
+cd proj
+printf -- '-e .\nvc-alpha==1.1\n' >requirements.txt
+printf 'vc-alpha==1.1\n' >plain.txt
+venv=$VENVCACHE_VENV_ROOT/default
+[ "$(vc key -r requirements.txt)" = "$(vc key -r plain.txt)" ] || fail "-e . changed the key"
+
+expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
+[ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
+    fail "the project is not installed"
+# Editable: a change in the tree is seen without another install.
+echo 'VALUE = "v2"' >vc_project/__init__.py
+[ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
+    fail "the project is not installed in editable mode"
+# Never in the archive.
+for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
+    ! unzstd -c "$a" | tar -t | grep -qi 'vc_project\|vc-project' || fail "the project is in $a"
+done
+
+# Present: nothing reinstalled (the stamp is not rewritten).
+before=$(stat -c %Y.%y "$venv/.venvcache-stamp")
+sleep 1
+expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
+[ "$(stat -c %Y.%y "$venv/.venvcache-stamp")" = "$before" ] || fail "a present warm reinstalled"
+
+# After a restore (mirror stopped: the project needs no index), again.
+mirror_stop
+rm -rf "$venv"
+expect 0 warm -r requirements.txt
+err_has "default: hit"
+[ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
+    fail "the project is not installed after a restore"
+
+# install-project = yes (the current directory) does the same for a plain set.
+rm -rf "$venv"
+VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt
+"$venv/bin/python" -c 'import vc_project' || fail "install-project = yes did not install it"
+echo "ok"
