@@ -33,6 +33,8 @@ char *vc_text_redact(const char *text, const struct vc_strv *secrets);
  * to pip's environment only.
  */
 void vc_mirror_pip_env(const struct vc_config *, struct vc_strv *env);
+/* The same for uv (creator = uv): UV_INDEX_URL, UV_EXTRA_INDEX_URL, ... */
+void vc_mirror_uv_env(const struct vc_config *, struct vc_strv *env);
 /* Whether any mirror setting is set. */
 int vc_mirror_configured(const struct vc_config *);
 /*

@@ -159,6 +159,39 @@ vc_mirror_pip_env(const struct vc_config *cfg, struct vc_strv *env)
 		vc_strv_push(env, "PIP_NO_INDEX=1");
 }
 
+void
+vc_mirror_uv_env(const struct vc_config *cfg, struct vc_strv *env)
+{
+	struct vc_strv links;
+	struct vc_buf b;
+	size_t i;
+
+	if (*vc_config_str(cfg, VC_S_INDEX_URL) != '\0')
+		vc_strv_pushf(env, "UV_INDEX_URL=%s",
+		    vc_config_str(cfg, VC_S_INDEX_URL));
+	if (*vc_config_str(cfg, VC_S_EXTRA_INDEX_URL) != '\0')
+		vc_strv_pushf(env, "UV_EXTRA_INDEX_URL=%s",
+		    vc_config_str(cfg, VC_S_EXTRA_INDEX_URL));
+	if (*vc_config_str(cfg, VC_S_TRUSTED_HOST) != '\0')
+		vc_strv_pushf(env, "UV_INSECURE_HOST=%s",
+		    vc_config_str(cfg, VC_S_TRUSTED_HOST));
+	if (*vc_config_str(cfg, VC_S_CERT) != '\0')
+		vc_strv_pushf(env, "SSL_CERT_FILE=%s",
+		    vc_config_str(cfg, VC_S_CERT));
+	if (vc_config_bool(cfg, VC_S_NO_INDEX))
+		vc_strv_push(env, "UV_NO_INDEX=1");
+	/* uv separates find-links with commas, pip with spaces. */
+	vc_strv_init(&links);
+	vc_buf_init(&b);
+	vc_config_list(cfg, VC_S_FIND_LINKS, &links);
+	for (i = 0; i < links.n; i++)
+		vc_buf_addf(&b, "%s%s", i > 0 ? "," : "", links.v[i]);
+	if (links.n > 0)
+		vc_strv_pushf(env, "UV_FIND_LINKS=%s", b.data);
+	vc_buf_release(&b);
+	vc_strv_release(&links);
+}
+
 int
 vc_mirror_configured(const struct vc_config *cfg)
 {

@@ -437,6 +437,7 @@ run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 	vc_strv_init(&secrets);
 	vc_buf_init(&out);
 	vc_mirror_pip_env(cfg, &env);
+	vc_mirror_uv_env(cfg, &env); /* for creator = uv; pip ignores them */
 	vc_strv_push(&env, "PIP_NO_INPUT=1");
 	vc_strv_push(&env, "PIP_DISABLE_PIP_VERSION_CHECK=1");
 	memset(&proc, 0, sizeof proc);
@@ -520,8 +521,15 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		argv[n++] = dir;
 	}
 	argv[n] = NULL;
-	if (run_tool(cfg, p, creator, argv, err) == -1)
+	if (run_tool(cfg, p, creator, argv, err) == -1) {
+		if (strcmp(creator, "virtualenv") == 0)
+			vc_error_prefix(err,
+			    "creator = virtualenv needs virtualenv installed "
+			    "for "
+			    "'%s' (or set creator = venv)",
+			    p->interp.executable);
 		goto out;
+	}
 
 	text = vc_reqset_pip_text(&p->reqs);
 	if (p->is_resolved) {
@@ -572,7 +580,8 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		argv[n++] = consfile;
 	}
 	argv[n] = NULL;
-	if (run_tool(cfg, p, "pip install", argv, err) == -1)
+	if (run_tool(cfg, p, uv != NULL ? "uv pip install" : "pip install",
+	        argv, err) == -1)
 		goto out;
 	rc = 0;
 out:
