@@ -35,6 +35,13 @@ char *vc_text_redact(const char *text, const struct vc_strv *secrets);
 void vc_mirror_pip_env(const struct vc_config *, struct vc_strv *env);
 /* The same for uv (creator = uv): UV_INDEX_URL, UV_EXTRA_INDEX_URL, ... */
 void vc_mirror_uv_env(const struct vc_config *, struct vc_strv *env);
+/*
+ * The environment of every pip or uv run: the mirror for both, no
+ * prompts, no version check. vc_tool_env_unset lists what is removed
+ * (a user's PIP_USER or PIP_TARGET would send the install elsewhere).
+ */
+void vc_mirror_tool_env(const struct vc_config *, struct vc_strv *env);
+extern const char *const vc_tool_env_unset[];
 /* Whether any mirror setting is set. */
 int vc_mirror_configured(const struct vc_config *);
 /*

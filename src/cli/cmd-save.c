@@ -1,6 +1,4 @@
 /* cmd-save.c: venvcache save: pack each selected env's venv into the store. */
-#include <stdlib.h>
-
 #include "envs.h"
 
 static int
@@ -12,19 +10,7 @@ save_op(struct cmd_ctx *ctx, struct vc_plan *plan, struct env_result *r)
 static int
 cmd_save_exec(struct cmd_ctx *ctx)
 {
-	struct cmd_target *t;
-	struct vc_error err;
-	size_t n;
-	int rc;
-
-	vc_error_clear(&err);
-	if (cmd_select(ctx, &t, &n, &err) == -1) {
-		cmd_error(ctx, &err);
-		return cmd_status(&err);
-	}
-	rc = envs_run(ctx, t, n, 1, save_op, 0);
-	free(t);
-	return rc;
+	return envs_command(ctx, save_op, 0);
 }
 
 const struct cmd_entry cmd_save_entry = {

@@ -1,6 +1,4 @@
 /* cmd-warm.c: venvcache warm: make each selected env ready. */
-#include <stdlib.h>
-
 #include "envs.h"
 
 static int
@@ -12,21 +10,7 @@ warm_op(struct cmd_ctx *ctx, struct vc_plan *plan, struct env_result *r)
 static int
 cmd_warm_exec(struct cmd_ctx *ctx)
 {
-	struct cmd_target *t;
-	struct vc_error err;
-	size_t n;
-	int jobs, rc;
-
-	vc_error_clear(&err);
-	if ((jobs = envs_jobs(ctx, "jobs")) == -1)
-		return cmd_usage_error(ctx, "-j takes a number from 0 to 256");
-	if (cmd_select(ctx, &t, &n, &err) == -1) {
-		cmd_error(ctx, &err);
-		return cmd_status(&err);
-	}
-	rc = envs_run(ctx, t, n, jobs, warm_op, 1);
-	free(t);
-	return rc;
+	return envs_command(ctx, warm_op, 1);
 }
 
 const struct cmd_entry cmd_warm_entry = {

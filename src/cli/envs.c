@@ -28,6 +28,29 @@ envs_jobs(struct cmd_ctx *ctx, const char *opt)
 	return n == 0 ? vc_ncpus() : (int)n;
 }
 
+int
+envs_command(struct cmd_ctx *ctx, env_op op, int print_paths)
+{
+	struct cmd_target *t;
+	struct vc_error err;
+	size_t i, n;
+	int jobs = 1, rc;
+
+	vc_error_clear(&err);
+	for (i = 0; ctx->entry->opts[i].name != NULL; i++)
+		if (strcmp(ctx->entry->opts[i].name, "jobs") == 0 &&
+		    (jobs = envs_jobs(ctx, "jobs")) == -1)
+			return cmd_usage_error(ctx,
+			    "-j takes a number from 0 to 256");
+	if (cmd_select(ctx, &t, &n, &err) == -1) {
+		cmd_error(ctx, &err);
+		return cmd_status(&err);
+	}
+	rc = envs_run(ctx, t, n, jobs, op, print_paths);
+	free(t);
+	return rc;
+}
+
 static void
 run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
     struct env_result *r)

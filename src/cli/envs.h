@@ -34,4 +34,10 @@ int envs_run(struct cmd_ctx *, struct cmd_target *, size_t n, int jobs,
 /* The -j value: the option, else the jobs setting, else the CPU count. */
 int envs_jobs(struct cmd_ctx *, const char *opt);
 
+/*
+ * A whole command over the selection: -j (when the command has a "jobs"
+ * option), select, run `op`, print paths if asked. Returns the exit status.
+ */
+int envs_command(struct cmd_ctx *, env_op op, int print_paths);
+
 #endif

@@ -192,6 +192,18 @@ vc_mirror_uv_env(const struct vc_config *cfg, struct vc_strv *env)
 	vc_strv_release(&links);
 }
 
+const char *const vc_tool_env_unset[] = {"PYTHONHOME", "VIRTUAL_ENV",
+    "PIP_REQUIRE_VIRTUALENV", "PIP_USER", "PIP_TARGET", "PIP_PREFIX", NULL};
+
+void
+vc_mirror_tool_env(const struct vc_config *cfg, struct vc_strv *env)
+{
+	vc_mirror_pip_env(cfg, env);
+	vc_mirror_uv_env(cfg, env);
+	vc_strv_push(env, "PIP_NO_INPUT=1");
+	vc_strv_push(env, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+}
+
 int
 vc_mirror_configured(const struct vc_config *cfg)
 {

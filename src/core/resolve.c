@@ -331,21 +331,16 @@ static int
 run(const struct vc_config *cfg, const char *const *argv, struct vc_buf *out,
     struct vc_error *err)
 {
-	static const char *const unset[] = {"PYTHONHOME", "VIRTUAL_ENV",
-	    "PIP_REQUIRE_VIRTUALENV", "PIP_USER", "PIP_TARGET", "PIP_PREFIX",
-	    NULL};
 	struct vc_strv env;
 	struct vc_proc proc;
 	int status;
 
 	vc_strv_init(&env);
-	vc_mirror_pip_env(cfg, &env);
-	vc_strv_push(&env, "PIP_NO_INPUT=1");
-	vc_strv_push(&env, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+	vc_mirror_tool_env(cfg, &env);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
-	proc.env_unset = unset;
+	proc.env_unset = vc_tool_env_unset;
 	proc.output = out;
 	proc.max_output = 64 * 1024;
 	status = vc_proc_run(&proc, err);

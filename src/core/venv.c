@@ -423,9 +423,6 @@ static int
 run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
     const char *const *argv, struct vc_error *err)
 {
-	static const char *const unset[] = {"PYTHONHOME", "VIRTUAL_ENV",
-	    "PIP_REQUIRE_VIRTUALENV", "PIP_USER", "PIP_TARGET", "PIP_PREFIX",
-	    NULL};
 	struct pip_progress pp = {p->env->name, what};
 	struct vc_strv env, secrets;
 	struct vc_buf out;
@@ -436,14 +433,11 @@ run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 	vc_strv_init(&env);
 	vc_strv_init(&secrets);
 	vc_buf_init(&out);
-	vc_mirror_pip_env(cfg, &env);
-	vc_mirror_uv_env(cfg, &env); /* for creator = uv; pip ignores them */
-	vc_strv_push(&env, "PIP_NO_INPUT=1");
-	vc_strv_push(&env, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+	vc_mirror_tool_env(cfg, &env);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
-	proc.env_unset = unset;
+	proc.env_unset = vc_tool_env_unset;
 	proc.output = &out;
 	proc.on_line = pip_line;
 	proc.arg = &pp;
