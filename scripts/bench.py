@@ -46,17 +46,24 @@ def sh(cmd, **kw):
 
 
 def timed(cmd, env=None):
-    """Runs cmd (a shell string); returns (seconds, peak RSS in KiB)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, shell=True, env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError("command failed: %s\n%s" % (cmd, err[-2000:]))
-    return dt, ru.ru_maxrss
+    """Runs cmd (a shell string); returns (seconds, peak RSS in KiB).
+
+    The peak RSS comes from GNU time: a child forked from this Python
+    would report this Python's own RSS as its floor.
+    """
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, "sh", "-c", cmd],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise RuntimeError("command failed: %s\n%s" % (
+                cmd, p.stderr.decode(errors="replace")[-2000:]))
+        try:
+            kib = int(rss.read().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            kib = 0
+    return dt, kib
 
 
 class Bench:

@@ -12,7 +12,7 @@ packages=(
     check python3 python3-venv python3-pip clang libclang-rt-dev clang-format
     valgrind strace
     # the alternatives the benchmark and the actions/cache test compare with
-    zstd tar libarchive-tools
+    zstd tar libarchive-tools time
 )
 
 missing=()

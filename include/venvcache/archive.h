@@ -83,6 +83,13 @@ struct vc_extract_opts {
 	/* Decompression threads (with an index); 0: CPUs - 1, at least 1. */
 	int threads;
 	/*
+	 * 1 when the caller has checked the whole archive against a
+	 * checksum it trusts (the manifest's XXH3-128): zstd's own frame
+	 * checksums are then not computed again. Safety does not depend on
+	 * either: every member is checked as it is written.
+	 */
+	int verified;
+	/*
 	 * Threads that write file data while the calling thread parses and
 	 * creates every name in archive order; 0: chosen from the CPUs (none
 	 * on 2), -1: none. At most 8.

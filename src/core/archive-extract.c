@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_forceIgnoreChecksum */
 #include <zstd.h>
 
 #include "venvcache/archive.h"
@@ -76,6 +77,7 @@ struct block {
 struct source {
 	int fd;
 	int seekable;
+	int verified; /* skip zstd's frame checksums: the file's was checked */
 	const struct vc_frame *frames; /* NULL: streaming */
 	size_t nframes;
 	struct block *blk;
@@ -209,6 +211,9 @@ frame_decoder(void *arg)
 		src_fail(s, 0, VC_EFAIL, "cannot decompress: out of memory");
 		return NULL;
 	}
+	if (s->verified)
+		ZSTD_DCtx_setParameter(dc, ZSTD_d_forceIgnoreChecksum,
+		    ZSTD_d_ignoreChecksum);
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		if (s->stop || s->fail_seq != NONE ||
@@ -267,6 +272,9 @@ stream_decoder(void *arg)
 		goto out;
 	}
 	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, MAX_WINDOW_LOG);
+	if (s->verified)
+		ZSTD_DCtx_setParameter(dc, ZSTD_d_forceIgnoreChecksum,
+		    ZSTD_d_ignoreChecksum);
 	for (;;) {
 		if (!wait_slot(s, seq))
 			goto out;
@@ -379,6 +387,7 @@ src_start(struct source *s, int fd, const struct vc_extract_opts *o,
 	    pthread_cond_init(&s->data, NULL) != 0)
 		return vc_error_set(err, VC_EFAIL, "cannot start decoding");
 	s->seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	s->verified = o->verified;
 	if (s->seekable &&
 	    index_usable(o->frames, o->nframes, (uint64_t)st.st_size, &maxc,
 	        &maxu)) {

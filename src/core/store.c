@@ -40,7 +40,6 @@
 #define MANIFEST_SUFFIX ".json"
 #define ARCHIVE_SUFFIX ".tar.zst"
 #define LOCK_SUFFIX ".lock"
-#define READ_CHUNK (1u << 20)
 
 struct stem {
 	char s[STEM_MAX + 1];
@@ -559,66 +558,34 @@ int
 vc_store_verify(struct vc_store *st, const struct vc_manifest *m, int fd,
     struct vc_error *err)
 {
-	XXH3_state_t *xs = NULL;
 	struct stat sb;
-	char hex[33], *buf = NULL;
-	uint64_t off = 0;
-	ssize_t n;
-	int rc = -1;
+	uint64_t size;
+	char hex[33];
 
-	if (fstat(fd, &sb) == -1) {
-		vc_error_sys(err, "entry '%s': cannot read its archive",
+	(void)st;
+	if (fstat(fd, &sb) == -1)
+		return vc_error_sys(err, "entry '%s': cannot read its archive",
 		    m->key);
-		goto out;
-	}
-	if ((uint64_t)sb.st_size != m->archive_size) {
-		vc_error_set(err, VC_ECORRUPT,
+	if ((uint64_t)sb.st_size != m->archive_size)
+		return vc_error_set(err, VC_ECORRUPT,
 		    "entry '%s': the archive has %llu bytes, its manifest "
 		    "says %llu",
 		    m->key, (unsigned long long)sb.st_size,
 		    (unsigned long long)m->archive_size);
-		goto out;
-	}
-	if ((xs = XXH3_createState()) == NULL)
-		abort(); /* out of memory */
-	XXH3_128bits_reset(xs);
-	buf = xmalloc(READ_CHUNK);
-	for (;;) {
-		n = pread(fd, buf, READ_CHUNK, (off_t)off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			vc_error_sys(err, "entry '%s': cannot read its archive",
-			    m->key);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		XXH3_128bits_update(xs, buf, (size_t)n);
-		off += (uint64_t)n;
-	}
-	if (off != m->archive_size) {
-		vc_error_set(err, VC_ECORRUPT,
+	if (vc_archive_checksum(fd, hex, &size, err) == -1)
+		return vc_error_prefix(err, "entry '%s'", m->key);
+	if (size != m->archive_size)
+		return vc_error_set(err, VC_ECORRUPT,
 		    "entry '%s': the archive changed while it was read (%llu "
 		    "bytes, its manifest says %llu)",
-		    m->key, (unsigned long long)off,
+		    m->key, (unsigned long long)size,
 		    (unsigned long long)m->archive_size);
-		goto out;
-	}
-	hex128(XXH3_128bits_digest(xs), hex);
-	if (strcmp(hex, m->checksum) != 0) {
-		vc_error_set(err, VC_ECORRUPT,
+	if (strcmp(hex, m->checksum) != 0)
+		return vc_error_set(err, VC_ECORRUPT,
 		    "entry '%s': the archive's checksum is %s, its manifest "
 		    "says %s",
 		    m->key, hex, m->checksum);
-		goto out;
-	}
-	(void)st;
-	rc = 0;
-out:
-	free(buf);
-	XXH3_freeState(xs);
-	return rc;
+	return 0;
 }
 
 void

@@ -667,6 +667,7 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	xo.max_files = m.file_count;
 	xo.frames = m.frames;
 	xo.nframes = m.nframes;
+	xo.verified = 1; /* vc_store_verify() above */
 	vc_step("%s: restoring %s", p->env->name, key);
 	if (vc_archive_extract(fd, t->path, &xo, &xr, err) == -1) {
 		if (err->code == VC_EHOSTILE || err->code == VC_ECORRUPT)
