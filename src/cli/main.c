@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 #include "venvcache/gha.h"
 #include "venvcache/log.h"
+#include "venvcache/mirror.h"
 #include "venvcache/version.h"
 
 /* A setting given on the command line, applied after file and env. */
@@ -250,6 +253,26 @@ fail:
 	return cmd_status(&err);
 }
 
+/*
+ * With credentials in the mirror settings, no core file: neither ours
+ * (they are in our memory) nor pip's (they are in its environment). The
+ * limit is inherited by every program we start.
+ */
+static void
+protect_secrets(const struct vc_config *cfg)
+{
+	struct rlimit none = {0, 0};
+	struct vc_strv secrets;
+
+	vc_strv_init(&secrets);
+	vc_mirror_secrets(cfg, &secrets);
+	if (secrets.n > 0) {
+		(void)setrlimit(RLIMIT_CORE, &none);
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
+	vc_strv_release(&secrets);
+}
+
 static void
 ctx_release(struct cmd_ctx *ctx)
 {
@@ -334,6 +357,7 @@ main(int argc, char **argv)
 		vc_log_set_steps(1); /* CI logs: a line per step */
 	if (vc_gha_active()) /* mask credentials before any other output */
 		vc_gha_mask_config(stderr, &ctx.cfg);
+	protect_secrets(&ctx.cfg);
 	rc = ctx.entry->exec(&ctx);
 out:
 	fflush(stdout);

@@ -35,4 +35,19 @@ printf 'vc-does-not-exist==1.0\n' >bad.txt
 expect 1 warm -r bad.txt --name sec2
 err_lacks Sup3rS3cretT0ken
 check_clean "$T/err" "$VENVCACHE_CACHE_DIR"
+# No core file can hold them: venvcache (and what it starts) runs with a
+# core size limit of 0. Seen on a warm waiting for its env's lock.
+lock=$VENVCACHE_VENV_ROOT/.venvcache/locks/sec.lock
+flock "$lock" sleep 30 &
+holder=$!
+VC_CLEANUP+=("pkill -P $holder; kill $holder")
+sleep 0.3
+rm -rf "$venv"
+(ulimit -c unlimited; exec "$VENVCACHE_BIN" warm -r req.txt --name sec) &
+waiter=$!
+sleep 0.5
+grep -E '^Max core file size +0 +0 ' "/proc/$waiter/limits" >/dev/null ||
+    fail "core files allowed: $(grep core "/proc/$waiter/limits")"
+kill "$waiter"
+pkill -P "$holder" || true
 echo "ok"
