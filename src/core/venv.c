@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "venvcache/archive.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
@@ -755,11 +757,126 @@ out:
 	free(lib);
 }
 
+/* "a/b/../c" -> "a/c"; NULL when it climbs out or is absolute. */
+static char *
+normalize_rel(const char *path)
+{
+	struct vc_strv parts;
+	struct vc_buf b;
+	const char *p = path;
+	size_t i, n;
+	char *out = NULL;
+
+	if (*path == '/')
+		return NULL;
+	vc_strv_init(&parts);
+	while (*p != '\0') {
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (parts.n == 0)
+				goto out;
+			free(parts.v[--parts.n]);
+			parts.v[parts.n] = NULL;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			vc_strv_take(&parts, xstrndup(p, n));
+		}
+		p += n + (p[n] == '/');
+	}
+	vc_buf_init(&b);
+	for (i = 0; i < parts.n; i++)
+		vc_buf_addf(&b, "%s%s", i ? "/" : "", parts.v[i]);
+	out = vc_buf_detach(&b);
+out:
+	vc_strv_release(&parts);
+	return out;
+}
+
+/*
+ * The files of editable installs (the project under test) in the venv at
+ * `dir`, relative to it: each *.dist-info whose direct_url.json says
+ * editable, and what its RECORD lists. `save` leaves them out.
+ */
+static void
+editable_files(const char *dir, struct vc_strv *out)
+{
+	char *lib = vc_path_join(dir, "lib");
+	struct dirent *de, *pe;
+	DIR *ld, *sd;
+
+	if ((ld = opendir(lib)) == NULL)
+		goto out;
+	while ((de = readdir(ld)) != NULL) {
+		char *site, *rel;
+
+		if (strncmp(de->d_name, "python", 6) != 0)
+			continue;
+		rel = xasprintf("lib/%s/site-packages", de->d_name);
+		site = vc_path_join(dir, rel);
+		if ((sd = opendir(site)) == NULL)
+			goto next;
+		while ((pe = readdir(sd)) != NULL) {
+			struct vc_buf b;
+			struct vc_error e;
+			json_t *du;
+			char *f, *line, *save = NULL;
+			int editable;
+
+			if (!vc_str_endswith(pe->d_name, ".dist-info"))
+				continue;
+			f = xasprintf("%s/%s/direct_url.json", site,
+			    pe->d_name);
+			du = json_load_file(f, 0, NULL);
+			free(f);
+			editable = json_is_true(
+			    json_object_get(json_object_get(du, "dir_info"),
+			        "editable"));
+			json_decref(du);
+			if (!editable)
+				continue;
+			vc_strv_pushf(out, "%s/%s", rel, pe->d_name);
+			vc_buf_init(&b);
+			f = xasprintf("%s/%s/RECORD", site, pe->d_name);
+			if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
+				for (line = strtok_r(b.data, "\n", &save);
+				     line != NULL;
+				     line = strtok_r(NULL, "\n", &save)) {
+					char *path, *norm;
+
+					/* CSV: a quoted first field or up to
+					 * ','. */
+					if (*line == '"')
+						path = xstrndup(line + 1,
+						    strcspn(line + 1, "\""));
+					else
+						path = xstrndup(line,
+						    strcspn(line, ","));
+					norm = vc_path_join(rel, path);
+					free(path);
+					path = normalize_rel(norm);
+					free(norm);
+					if (path != NULL)
+						vc_strv_take(out, path);
+				}
+			}
+			free(f);
+			vc_buf_release(&b);
+		}
+		closedir(sd);
+	next:
+		free(site);
+		free(rel);
+	}
+	closedir(ld);
+out:
+	free(lib);
+}
+
 /* Packs the venv at `dir` (whose files name `prefix`) under the key. */
 static int
 save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
-    const char *dir, const char *prefix, double create_seconds,
-    struct vc_pack_result *pr, struct vc_warm_result *res, struct vc_error *err)
+    const char *dir, const char *prefix, const char *const *exclude,
+    double create_seconds, struct vc_pack_result *pr,
+    struct vc_warm_result *res, struct vc_error *err)
 {
 	struct vc_store_txn txn;
 	struct vc_pack_opts po;
@@ -777,7 +894,7 @@ save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	memset(&po, 0, sizeof po);
 	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
 	po.prefix = prefix;
-	po.exclude = not_cached;
+	po.exclude = exclude;
 	vc_step("%s: packing %s", p->env->name, p->key.key);
 	if (vc_archive_pack(dir, txn.fd, &po, pr, err) == -1)
 		goto out;
@@ -830,7 +947,8 @@ save_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	int rc = -1;
 
 	vc_pack_result_init(&pr);
-	if (save_tree(cfg, p, st, t->path, t->path, secs, &pr, res, err) == -1)
+	if (save_tree(cfg, p, st, t->path, t->path, not_cached, secs, &pr, res,
+	        err) == -1)
 		goto out;
 	if (vc_venv_relocate(t->path, t->path, p->path, &pr.prefix_files,
 	        err) == -1)
@@ -1268,10 +1386,13 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	struct vc_lock klock;
 	double t0 = vc_monotonic(), secs = 0;
 	int lockfd = -1, rc = -1, store_open = 0;
+	struct vc_strv exclude;
+	size_t i;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
 	vc_pack_result_init(&pr);
+	vc_strv_init(&exclude);
 	klock.fd = -1;
 	if (access(p->path, F_OK) == -1) {
 		vc_error_sys(err, "env %s: no venv at '%s' to save",
@@ -1300,7 +1421,13 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 		}
 		vc_manifest_release(&old);
 	}
-	if (save_tree(cfg, p, &st, p->path, p->path, secs, &pr, res, err) == -1)
+	/* Never the project under test, even if installed in the venv. */
+	vc_strv_init(&exclude);
+	for (i = 0; not_cached[i] != NULL; i++)
+		vc_strv_push(&exclude, not_cached[i]);
+	editable_files(p->path, &exclude);
+	if (save_tree(cfg, p, &st, p->path, p->path,
+	        (const char *const *)exclude.v, secs, &pr, res, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1311,6 +1438,7 @@ out:
 	if (lockfd != -1)
 		close(lockfd);
 	vc_pack_result_release(&pr);
+	vc_strv_release(&exclude);
 	res->seconds = vc_monotonic() - t0;
 	return rc;
 }

@@ -38,6 +38,12 @@ err_has "default: hit"
 [ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
     fail "the project is not installed after a restore"
 
+# save packs the venv as it is, but never the project installed in it.
+expect 0 save -r requirements.txt
+for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
+    ! unzstd -c "$a" | tar -t | grep -qi 'vc_project\|vc-project' || fail "save put the project in $a"
+done
+
 # install-project = yes (the current directory) does the same for a plain set.
 rm -rf "$venv"
 VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt
