@@ -45,6 +45,7 @@ sleep 0.3
 rm -rf "$venv"
 (ulimit -c unlimited; exec "$VENVCACHE_BIN" warm -r req.txt --name sec) &
 waiter=$!
+VC_CLEANUP+=("kill $waiter")
 sleep 0.5
 grep -E '^Max core file size +0 +0 ' "/proc/$waiter/limits" >/dev/null ||
     fail "core files allowed: $(grep core "/proc/$waiter/limits")"
