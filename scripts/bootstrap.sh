@@ -2,18 +2,24 @@
 # bootstrap.sh: installs what building, testing and benchmarking venvcache
 # needs on Debian or Ubuntu. Idempotent: only missing packages are installed.
 # Runs apt-get as root, or through sudo.
+#   scripts/bootstrap.sh           everything (build, tests, benchmark)
+#   scripts/bootstrap.sh --build   only what building and running need
 set -euo pipefail
 
 packages=(
-    # build
+    # build, and what venvcache runs: python's venv and pip, zstd
     build-essential cmake pkg-config
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
-    # tests: Check, real Python with venv and pip, sanitizers and fuzzers
-    check python3 python3-venv python3-pip clang libclang-rt-dev clang-format
-    valgrind strace
-    # the alternatives the benchmark and the actions/cache test compare with
-    zstd tar libarchive-tools time
+    python3 python3-venv python3-pip zstd tar
 )
+if [ "${1:-}" != --build ]; then
+    packages+=(
+        # tests: Check, sanitizers and fuzzers, valgrind, strace
+        check clang libclang-rt-dev clang-format valgrind strace
+        # the alternatives the benchmark and the actions/cache test use
+        libarchive-tools time
+    )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
