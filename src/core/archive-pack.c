@@ -133,32 +133,44 @@ hex128(XXH128_hash_t h, char out[33])
 	out[32] = '\0';
 }
 
+/* A multiple of the page size. */
+#define HASH_WINDOW ((size_t)8 << 20)
+
 int
 vc_archive_checksum(int fd, char out[33], uint64_t *size, struct vc_error *err)
 {
 	XXH3_state_t *st = NULL;
 	struct stat sb;
 	char *buf = NULL;
-	void *map;
 	uint64_t off = 0;
 	ssize_t n;
 	int rc = -1;
 
-	/* The common case, an archive in the page cache: hash it in place,
-	 * without copying it through a buffer first. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-	    (map = mmap(NULL, (size_t)sb.st_size, PROT_READ,
-	         MAP_PRIVATE | MAP_POPULATE, fd, 0)) != MAP_FAILED) {
-		hex128(XXH3_128bits(map, (size_t)sb.st_size), out);
-		munmap(map, (size_t)sb.st_size);
-		if (size != NULL)
-			*size = (uint64_t)sb.st_size;
-		return 0;
-	}
 	st = XXH3_createState();
 	if (st == NULL || XXH3_128bits_reset(st) != XXH_OK) {
 		vc_error_set(err, VC_EFAIL, "cannot start a checksum");
 		goto out;
+	}
+	/*
+	 * The common case, an archive in the page cache: hash it in place,
+	 * a window at a time (memory stays bounded whatever its size),
+	 * without copying it through a buffer first.
+	 */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		size_t len;
+		void *map;
+
+		for (off = 0; off < (uint64_t)sb.st_size; off += len) {
+			len = (uint64_t)sb.st_size - off < HASH_WINDOW
+			    ? (size_t)((uint64_t)sb.st_size - off)
+			    : HASH_WINDOW;
+			map = mmap(NULL, len, PROT_READ,
+			    MAP_PRIVATE | MAP_POPULATE, fd, (off_t)off);
+			if (map == MAP_FAILED)
+				break; /* read() the rest */
+			XXH3_128bits_update(st, map, len);
+			munmap(map, len);
+		}
 	}
 	buf = xmalloc(HASH_READ_SIZE);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
