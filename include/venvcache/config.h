@@ -77,6 +77,9 @@ enum vc_type {
 	    "yes", NULL, "on a miss, start from the nearest entry of the env") \
 	X(JOBS, "venvcache", "jobs", "VENVCACHE_JOBS", VC_T_INT, "0",          \
 	    "0..256", "environments warmed in parallel (0: number of CPUs)")   \
+	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
+	    "a tox.ini whose environments are selectable like [env NAME] "     \
+	    "sections")                                                        \
 	X(INDEX_URL, "mirror", "index-url", "VENVCACHE_INDEX_URL", VC_T_URL,   \
 	    "", NULL, "pip's --index-url")                                     \
 	X(EXTRA_INDEX_URL, "mirror", "extra-index-url",                        \

@@ -10,6 +10,7 @@
 #include "venvcache/gha.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
+#include "venvcache/tox.h"
 #include "venvcache/version.h"
 
 /* A setting given on the command line, applied after file and env. */
@@ -247,6 +248,11 @@ load_settings(struct cmd_ctx *ctx, struct parse *p)
 			goto fail;
 		}
 	}
+	/* tox environments, after the settings (an [env NAME] wins) */
+	if (*vc_config_str(&ctx->cfg, VC_S_TOX) != '\0' &&
+	    vc_tox_load(&ctx->cfg, vc_config_str(&ctx->cfg, VC_S_TOX), &err) ==
+	        -1)
+		goto fail;
 	return 0;
 fail:
 	cmd_error(ctx, &err);
