@@ -34,7 +34,8 @@
 
 /* Bounds that tox does not have (it would loop or exhaust memory). */
 #define MAX_VALUE (1u << 20) /* bytes of a value after substitution */
-#define MAX_WORK 100000      /* substitutions made for one value */
+#define MAX_WORK 10000       /* substitutions for one environment */
+#define MAX_PASSES 100       /* re.sub() passes over one value */
 #define MAX_DEPTH 64         /* nested [section]key and setenv lookups */
 #define MAX_EXPAND 100000    /* names from one brace expansion */
 #define MAX_ENVS 100000      /* environments */
@@ -120,16 +121,27 @@ tval_line_blank(const struct tval *v)
 static void
 tval_splice(struct tval *v, const struct tval *r)
 {
-	size_t i, li = 0;
+	const char *p = r->b.data, *end = r->b.data + r->b.len, *nl;
+	size_t li = 0;
 
 	if (r->b.len > 0 && tval_line_blank(v))
 		v->lines[v->n - 1] = r->lines[0];
-	for (i = 0; i < r->b.len; i++) {
-		if (r->b.data[i] == '\n')
-			tval_newline(v, r->lines[++li]);
-		else
-			vc_buf_addc(&v->b, r->b.data[i]);
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		vc_buf_add(&v->b, p, (size_t)(nl - p));
+		tval_newline(v, r->lines[++li]);
+		p = nl + 1;
 	}
+	vc_buf_add(&v->b, p, (size_t)(end - p));
+}
+
+/* Exchanges two values. */
+static void
+tval_swap(struct tval *a, struct tval *b)
+{
+	struct tval t = *a;
+
+	*a = *b;
+	*b = t;
 }
 
 static void
@@ -1623,8 +1635,14 @@ substitute_once(struct rd *rd, const struct tval *in, int crossonly,
 			i++;
 			continue;
 		}
-		if (s[i] != '{' || (i > 0 && s[i - 1] == '\\') ||
-		    !match_ref(s, i, n, &m)) {
+		if (s[i] != '{') { /* a run of plain text */
+			size_t j = i + strcspn(s + i, "{\n");
+
+			vc_buf_add(&out->b, s + i, j - i);
+			i = j;
+			continue;
+		}
+		if ((i > 0 && s[i - 1] == '\\') || !match_ref(s, i, n, &m)) {
 			vc_buf_addc(&out->b, s[i++]);
 			continue;
 		}
@@ -1653,23 +1671,43 @@ out:
 	return rc;
 }
 
+/* The line where the last pass (`b`, from `a`) changed something. */
+static unsigned
+first_change(const struct tval *a, const struct tval *b)
+{
+	size_t i, li = 0;
+
+	for (i = 0;
+	     i < a->b.len && i < b->b.len && a->b.data[i] == b->b.data[i]; i++)
+		if (a->b.data[i] == '\n')
+			li++;
+	return a->lines[li];
+}
+
 /* Replacer.do_replace: passes until nothing changes. */
 static int
 do_replace(struct rd *rd, struct tval *v, int crossonly)
 {
 	struct tval next;
-	int rc = -1;
+	int rc = -1, passes;
 
 	tval_init(&next, v->lines[0]);
-	for (;;) {
+	for (passes = 0;; passes++) {
+		if (passes == MAX_PASSES) {
+			rfail(rd, first_change(v, &next),
+			    "substitutions still change the value after %d "
+			    "passes: a loop?",
+			    MAX_PASSES);
+			goto out;
+		}
 		if (substitute_once(rd, v, crossonly, &next) == -1)
 			goto out;
 		if (next.b.len == v->b.len &&
 		    memcmp(next.b.data, v->b.data, v->b.len) == 0)
 			break;
-		tval_copy(v, &next);
+		tval_swap(v, &next);
 	}
-	tval_copy(v, &next);
+	tval_swap(v, &next); /* the same text, and the lines of the last */
 	rc = 0;
 out:
 	tval_release(&next);
@@ -2117,7 +2155,7 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	struct envctx ctx;
 	struct rd rd;
 	unsigned *f = NULL;
-	size_t nf, i;
+	size_t nf, i, n;
 	char *section = xasprintf("testenv:%s", e->name);
 	int rc = -1;
 
@@ -2165,9 +2203,10 @@ make_env(struct tox *t, struct vc_tox_env *e)
 			e->deps_lines[e->deps.n] = lines[i];
 			vc_strv_take(&e->deps, d);
 		}
+		n = raw.n;
 		vc_strv_release(&raw);
 		free(lines);
-		if (i < raw.n)
+		if (i < n)
 			goto out;
 	}
 	rd.stage = A_EXTRAS;
