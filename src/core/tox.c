@@ -40,6 +40,7 @@
 #define MAX_EXPAND 100000    /* names from one brace expansion */
 #define MAX_ENVS 100000      /* environments */
 #define MAX_FILE (64u << 20) /* a tox.ini */
+#define INDEX_LINES 64       /* a value of this many lines gets an index */
 
 /* --- text with the tox.ini line of each of its lines ----------------- */
 
@@ -168,6 +169,18 @@ struct cline {
 	unsigned line;
 };
 
+/*
+ * Which lines of a long value an environment's factors can select: the
+ * lines without a condition (or with an alternative of negations only),
+ * and, for each factor, the lines with an alternative whose least common
+ * required factor it is (CSR: lines[start[id] .. start[id + 1])).
+ */
+struct findex {
+	size_t *always, nalways;
+	size_t *start, *lines;
+	size_t nids;
+};
+
 struct pool {
 	unsigned *ids;
 	size_t nids, capids;
@@ -182,6 +195,7 @@ struct ini_key {
 	struct cline *cl; /* compiled lines (lazily), ncl of them */
 	size_t ncl;
 	int compiled;
+	struct findex *index; /* for many lines, or NULL */
 };
 
 struct ini_body {
@@ -1049,26 +1063,138 @@ compile_lines(struct tox *t, struct pool *p, const struct tval *v,
 	return 0;
 }
 
+static void
+emit_line(struct tval *out, const struct cline *c, const char *s, int *first)
+{
+	if (*first)
+		out->lines[0] = c->line;
+	else
+		tval_newline(out, c->line);
+	vc_buf_add(&out->b, s + c->off, c->len);
+	*first = 0;
+}
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* _apply_factors of compiled lines: the kept lines, joined by '\n'. */
 static void
 apply_compiled(const struct pool *p, const struct cline *cl, size_t ncl,
-    const char *s, const unsigned *f, size_t nf, struct tval *out,
-    unsigned line)
+    const struct findex *ix, const char *s, const unsigned *f, size_t nf,
+    struct tval *out, unsigned line)
 {
-	size_t i;
+	size_t i, j, n, *cand;
 	int first = 1;
 
 	tval_reset(out, line);
-	for (i = 0; i < ncl; i++) {
-		if (cl[i].len == 0 || !cond_true(p, &cl[i], f, nf))
-			continue;
-		if (first)
-			out->lines[0] = cl[i].line;
-		else
-			tval_newline(out, cl[i].line);
-		vc_buf_add(&out->b, s + cl[i].off, cl[i].len);
-		first = 0;
+	if (ix == NULL) {
+		for (i = 0; i < ncl; i++)
+			if (cl[i].len > 0 && cond_true(p, &cl[i], f, nf))
+				emit_line(out, &cl[i], s, &first);
+		return;
 	}
+	n = ix->nalways;
+	for (j = 0; j < nf; j++)
+		if (f[j] < ix->nids)
+			n += ix->start[f[j] + 1] - ix->start[f[j]];
+	cand = xmalloc((n + 1) * sizeof *cand);
+	memcpy(cand, ix->always, ix->nalways * sizeof *cand);
+	n = ix->nalways;
+	for (j = 0; j < nf; j++) {
+		if (f[j] >= ix->nids)
+			continue;
+		for (i = ix->start[f[j]]; i < ix->start[f[j] + 1]; i++)
+			cand[n++] = ix->lines[i];
+	}
+	qsort(cand, n, sizeof *cand, cmp_size);
+	for (i = 0; i < n; i++) {
+		const struct cline *c = &cl[cand[i]];
+
+		if ((i == 0 || cand[i] != cand[i - 1]) && c->len > 0 &&
+		    cond_true(p, c, f, nf))
+			emit_line(out, c, s, &first);
+	}
+	free(cand);
+}
+
+/* Builds the index of a value's compiled lines (see struct findex). */
+static struct findex *
+build_index(const struct pool *p, const struct cline *cl, size_t ncl,
+    size_t nids)
+{
+	struct findex *ix = xcalloc(1, sizeof *ix);
+	size_t *count = xcalloc(nids + 1, sizeof *count), *fill, i, a, j;
+	size_t nlines = 0, *key = xcalloc(ncl ? ncl : 1, sizeof *key);
+
+	ix->nids = nids;
+	ix->always = xmalloc((ncl + 1) * sizeof *ix->always);
+	for (i = 0; i < ncl; i++)
+		for (a = 0; cl[i].cond && a < cl[i].nalt; a++)
+			for (j = 0; j < p->alts[cl[i].alt + a].ninc; j++)
+				count[p->ids[p->alts[cl[i].alt + a].inc + j]]++;
+	/* each alternative goes under its least common required factor */
+	ix->start = xcalloc(nids + 2, sizeof *ix->start);
+	for (i = 0; i < ncl; i++) {
+		int always = !cl[i].cond;
+
+		for (a = 0; !always && a < cl[i].nalt; a++) {
+			const struct alt *al = &p->alts[cl[i].alt + a];
+			size_t best = 0;
+
+			if (al->ninc == 0) {
+				always = 1;
+				break;
+			}
+			for (j = 1; j < al->ninc; j++)
+				if (count[p->ids[al->inc + j]] <
+				    count[p->ids[al->inc + best]])
+					best = j;
+			ix->start[p->ids[al->inc + best] + 1]++;
+			nlines++;
+		}
+		if (always)
+			ix->always[ix->nalways++] = i;
+		key[i] = always;
+	}
+	for (i = 0; i < nids; i++)
+		ix->start[i + 1] += ix->start[i];
+	ix->lines = xmalloc((nlines + 1) * sizeof *ix->lines);
+	fill = xcalloc(nids + 1, sizeof *fill);
+	for (i = 0; i < ncl; i++) {
+		if (key[i])
+			continue;
+		for (a = 0; a < cl[i].nalt; a++) {
+			const struct alt *al = &p->alts[cl[i].alt + a];
+			size_t best = 0, id;
+
+			for (j = 1; j < al->ninc; j++)
+				if (count[p->ids[al->inc + j]] <
+				    count[p->ids[al->inc + best]])
+					best = j;
+			id = p->ids[al->inc + best];
+			ix->lines[ix->start[id] + fill[id]++] = i;
+		}
+	}
+	free(fill);
+	free(count);
+	free(key);
+	return ix;
+}
+
+static void
+findex_free(struct findex *ix)
+{
+	if (ix == NULL)
+		return;
+	free(ix->always);
+	free(ix->start);
+	free(ix->lines);
+	free(ix);
 }
 
 /* _apply_factors of any text. */
@@ -1085,7 +1211,7 @@ apply_factors(struct tox *t, struct tval *v, const unsigned *f, size_t nf)
 	tval_init(&out, v->lines[0]);
 	if (compile_lines(t, &p, v, &cl, &ncl) == -1)
 		goto out;
-	apply_compiled(&p, cl, ncl, v->b.data, f, nf, &out, v->lines[0]);
+	apply_compiled(&p, cl, ncl, NULL, v->b.data, f, nf, &out, v->lines[0]);
 	tval_copy(v, &out);
 	rc = 0;
 out:
@@ -1765,9 +1891,12 @@ getstring(struct rd *rd, const char *name, const char *def, int do_replace_,
 			if (compile_lines(t, &t->pool, &k->value, &k->cl,
 			        &k->ncl) == -1)
 				return -1;
+			if (k->ncl >= INDEX_LINES)
+				k->index = build_index(&t->pool, k->cl, k->ncl,
+				    t->ft.n);
 		}
-		apply_compiled(&t->pool, k->cl, k->ncl, k->value.b.data, rd->f,
-		    rd->nf, out, k->line);
+		apply_compiled(&t->pool, k->cl, k->ncl, k->index,
+		    k->value.b.data, rd->f, rd->nf, out, k->line);
 		if (do_replace_ && out->b.len > 0 &&
 		    replace(rd, out, name, rd->section, 0) == -1)
 			return -1;
@@ -2496,6 +2625,7 @@ tox_release(struct tox *t)
 			free(k->name);
 			tval_release(&k->value);
 			free(k->cl);
+			findex_free(k->index);
 		}
 		free(t->bodies[i].keys);
 	}

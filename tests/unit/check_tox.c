@@ -420,6 +420,77 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/*
+ * A long value (an index picks the lines an env's factors can select)
+ * against the same lines filtered one by one (after a substitution, tox
+ * applies the conditions again, to text that has no index): random
+ * conditions, same deps, same lines.
+ */
+START_TEST(test_long_values)
+{
+	static const char *const fs[] = {"a", "b", "c", "py37", "py38", "x"};
+	struct vc_buf direct, viaref, lines;
+	struct vc_tox first;
+	unsigned seed = 12345;
+	size_t i, j, k;
+
+	vc_buf_init(&direct);
+	vc_buf_init(&viaref);
+	vc_buf_init(&lines);
+	for (i = 0; i < 300; i++) {
+		size_t nalt = 1 + (seed = seed * 1103515245 + 12345) % 3;
+
+		vc_buf_adds(&lines, "    ");
+		for (j = 0; j < nalt; j++) {
+			size_t nf = (seed = seed * 1103515245 + 12345) % 3;
+
+			if (j > 0)
+				vc_buf_addc(&lines, ',');
+			for (k = 0; k <= nf; k++) {
+				seed = seed * 1103515245 + 12345;
+				vc_buf_addf(&lines, "%s%s%s", k ? "-" : "",
+				    (seed >> 16) % 4 == 0 ? "!" : "",
+				    fs[(seed >> 8) % VC_ARRAY_SIZE(fs)]);
+			}
+		}
+		if (i % 7 == 0)
+			vc_buf_addf(&lines, "%s", i % 2 ? "" : "-{b,c}");
+		vc_buf_addf(&lines, ": dep%zu\n", i);
+		if (i % 10 == 0)
+			vc_buf_addf(&lines, "    plain%zu\n", i);
+	}
+	vc_buf_addf(&direct,
+	    "[tox]\nenvlist = {a,b,c}-py{37,38},x,a-b-c-py37\n"
+	    "[testenv]\ndeps =\n%s",
+	    lines.data);
+	vc_buf_addf(&viaref,
+	    "[tox]\nenvlist = {a,b,c}-py{37,38},x,a-b-c-py37\n"
+	    "[testenv]\ndeps = {[big]deps}\n[big]\ndeps =\n%s",
+	    lines.data);
+	ck_assert_int_eq(rd(direct.data), 0);
+	first = X;
+	ck_assert_int_eq(rd(viaref.data), 0);
+	ck_assert_uint_eq(first.n, X.n);
+	for (i = 0; i < X.n; i++) {
+		char *a = joined(&first.envs[i].deps),
+		     *b = joined(&X.envs[i].deps);
+
+		ck_assert_str_eq(a, b);
+		ck_assert_uint_gt(X.envs[i].deps.n, 0);
+		for (j = 0; j < X.envs[i].deps.n; j++)
+			ck_assert_uint_eq(first.envs[i].deps_lines[j],
+			    X.envs[i].deps_lines[j] - 2);
+		free(a);
+		free(b);
+	}
+	vc_tox_release(&first);
+	done();
+	vc_buf_release(&direct);
+	vc_buf_release(&viaref);
+	vc_buf_release(&lines);
+}
+END_TEST
+
 /* Into a config: python, basedir, file and lines; [env NAME] wins. */
 START_TEST(test_add_envs)
 {
@@ -762,6 +833,7 @@ tox_suite(void)
 	tcase_add_test(tc, test_project);
 	tcase_add_test(tc, test_ini_dialect);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_long_values);
 	tcase_add_test(tc, test_add_envs);
 	tcase_add_test(tc, test_sentry_python);
 	suite_add_tcase(s, tc);
