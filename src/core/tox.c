@@ -37,10 +37,20 @@
 #define MAX_WORK 10000       /* substitutions for one environment */
 #define MAX_PASSES 100       /* re.sub() passes over one value */
 #define MAX_DEPTH 64         /* nested [section]key and setenv lookups */
-#define MAX_EXPAND 100000    /* names from one brace expansion */
-#define MAX_ENVS 100000      /* environments */
+#define MAX_EXPAND 20000     /* names from one brace expansion */
+#define MAX_ENVS 20000       /* environments */
 #define MAX_FILE (64u << 20) /* a tox.ini */
-#define INDEX_LINES 64       /* a value of this many lines gets an index */
+/* Bounds on the work for one file, far above what a real one needs (the
+ * 838 environments of sentry-python's 2026 tox.ini: 20,000 deps, 17,000
+ * alternatives, 0.16 M checks, 120 bytes substituted). */
+#define MAX_ALTS 1000000       /* compiled condition alternatives */
+#define MAX_CHECKS 100000000   /* alternatives checked */
+#define MAX_SUBST (256u << 20) /* bytes substituted */
+#define MAX_DEPS 1000000       /* deps of all environments */
+#define TOO_MUCH_WORK                                                   \
+	"this tox.ini needs too much work to read (environments times " \
+	"conditions or substitutions)"
+#define INDEX_LINES 64 /* a value of this many lines gets an index */
 
 /* --- text with the tox.ini line of each of its lines ----------------- */
 
@@ -242,7 +252,15 @@ struct tox {
 	size_t nsecs, capsecs;
 	struct ini_body *bodies;
 	size_t nbodies, capbodies;
-	struct ftab ft;
+	struct ftab ft;       /* factor names */
+	struct ftab secnames; /* section names: secmap[id] = index + 1 */
+	size_t *secmap;
+	size_t capsecmap;
+	struct ftab envnames; /* environment names: envmap[id] = index + 1 */
+	size_t *envmap;
+	size_t capenvmap;
+	/* work done, bounded (see the MAX_ constants) */
+	size_t nalts, checks, subst_bytes, ndeps;
 	struct pool pool;
 	char *global[G__COUNT]; /* NULL: not (yet) defined */
 	int ignore_conflict;
@@ -298,15 +316,90 @@ strip_n(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
-static struct ini_sec *
-find_section(const struct tox *t, const char *name)
+static size_t
+fhash(const char *s, size_t n)
+{
+	size_t h = 1469598103934665603ULL, i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The id of s[0..n) in `ft`, or -1. */
+static ssize_t
+ftab_find(const struct ftab *ft, const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < t->nsecs; i++)
-		if (!t->secs[i].removed && strcmp(t->secs[i].name, name) == 0)
-			return &t->secs[i];
-	return NULL;
+	if (ft->nslot == 0)
+		return -1;
+	for (i = fhash(s, n) % ft->nslot; ft->slot[i] != 0;
+	     i = (i + 1) % ft->nslot) {
+		const char *c = ft->names[ft->slot[i] - 1];
+
+		if (strncmp(c, s, n) == 0 && c[n] == '\0')
+			return (ssize_t)(ft->slot[i] - 1);
+	}
+	return -1;
+}
+
+static void
+ftab_release(struct ftab *ft)
+{
+	size_t i;
+
+	for (i = 0; i < ft->n; i++)
+		free(ft->names[i]);
+	free(ft->names);
+	free(ft->slot);
+	memset(ft, 0, sizeof *ft);
+}
+
+/* The id of s[0..n) in `ft`, added when new (ids count from 0). */
+static unsigned
+intern(struct ftab *ft, const char *s, size_t n)
+{
+	size_t h, i, id;
+
+	if (ft->n * 2 >= ft->nslot) {
+		size_t nslot = ft->nslot ? ft->nslot * 2 : 64, j;
+		size_t *slot = xcalloc(nslot, sizeof *slot);
+
+		for (j = 0; j < ft->n; j++) {
+			h = fhash(ft->names[j], strlen(ft->names[j]));
+			for (i = h % nslot; slot[i] != 0; i = (i + 1) % nslot)
+				;
+			slot[i] = j + 1;
+		}
+		free(ft->slot);
+		ft->slot = slot;
+		ft->nslot = nslot;
+	}
+	h = fhash(s, n);
+	for (i = h % ft->nslot; ft->slot[i] != 0; i = (i + 1) % ft->nslot) {
+		const char *c = ft->names[ft->slot[i] - 1];
+
+		if (strncmp(c, s, n) == 0 && c[n] == '\0')
+			return (unsigned)(ft->slot[i] - 1);
+	}
+	ft->names = xgrow(ft->names, &ft->cap, ft->n + 1, sizeof *ft->names);
+	id = ft->n;
+	ft->names[ft->n++] = xstrndup(s, n);
+	ft->slot[i] = id + 1;
+	return (unsigned)id;
+}
+
+static struct ini_sec *
+find_section(const struct tox *t, const char *name)
+{
+	ssize_t id = ftab_find(&t->secnames, name, strlen(name));
+	struct ini_sec *s;
+
+	if (id < 0 || t->secmap[id] == 0)
+		return NULL;
+	s = &t->secs[t->secmap[id] - 1];
+	return s->removed ? NULL : s;
 }
 
 static struct ini_key *
@@ -329,6 +422,11 @@ add_section(struct tox *t, const char *name, unsigned line, size_t body)
 {
 	struct ini_sec *s;
 
+	unsigned id = intern(&t->secnames, name, strlen(name));
+
+	t->secmap =
+	    xgrow(t->secmap, &t->capsecmap, t->secnames.n, sizeof *t->secmap);
+	t->secmap[id] = t->nsecs + 1;
 	t->secs = xgrow(t->secs, &t->capsecs, t->nsecs + 1, sizeof *t->secs);
 	s = &t->secs[t->nsecs++];
 	memset(s, 0, sizeof *s);
@@ -825,49 +923,6 @@ expand_envstr(const char *s, size_t n, struct vc_strv *out, size_t **starts,
 
 /* --- factor conditions ------------------------------------------------ */
 
-static size_t
-fhash(const char *s, size_t n)
-{
-	size_t h = 1469598103934665603ULL, i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static unsigned
-intern(struct ftab *ft, const char *s, size_t n)
-{
-	size_t h, i, id;
-
-	if (ft->n * 2 >= ft->nslot) {
-		size_t nslot = ft->nslot ? ft->nslot * 2 : 64, j;
-		size_t *slot = xcalloc(nslot, sizeof *slot);
-
-		for (j = 0; j < ft->n; j++) {
-			h = fhash(ft->names[j], strlen(ft->names[j]));
-			for (i = h % nslot; slot[i] != 0; i = (i + 1) % nslot)
-				;
-			slot[i] = j + 1;
-		}
-		free(ft->slot);
-		ft->slot = slot;
-		ft->nslot = nslot;
-	}
-	h = fhash(s, n);
-	for (i = h % ft->nslot; ft->slot[i] != 0; i = (i + 1) % ft->nslot) {
-		const char *c = ft->names[ft->slot[i] - 1];
-
-		if (strncmp(c, s, n) == 0 && c[n] == '\0')
-			return (unsigned)(ft->slot[i] - 1);
-	}
-	ft->names = xgrow(ft->names, &ft->cap, ft->n + 1, sizeof *ft->names);
-	id = ft->n;
-	ft->names[ft->n++] = xstrndup(s, n);
-	ft->slot[i] = id + 1;
-	return (unsigned)id;
-}
-
 /* The factors of an environment name: set(name.split("-")). */
 static void
 name_factors(struct ftab *ft, const char *name, unsigned **f, size_t *nf)
@@ -925,14 +980,16 @@ factor_prefix(const char *s, size_t n, size_t *rest)
 
 /* Compiles "expr" (_split_factor_expr) into alternatives in `p`. */
 static int
-compile_cond(struct ftab *ft, struct pool *p, const char *s, size_t n,
+compile_cond(struct tox *t, struct pool *p, const char *s, size_t n,
     size_t *alt, size_t *nalt)
 {
+	struct ftab *ft = &t->ft;
 	struct vc_strv envs;
 	size_t i;
 
 	vc_strv_init(&envs);
-	if (expand_envstr(s, n, &envs, NULL, NULL) == -1) {
+	if (expand_envstr(s, n, &envs, NULL, NULL) == -1 ||
+	    (t->nalts += envs.n) > MAX_ALTS) {
 		vc_strv_release(&envs);
 		return -1;
 	}
@@ -1045,12 +1102,13 @@ compile_lines(struct tox *t, struct pool *p, const struct tval *v,
 		c->off = i;
 		c->len = e - i;
 		if ((clen = factor_prefix(s + i, e - i, &rest)) > 0) {
-			if (compile_cond(&t->ft, p, s + i, clen, &c->alt,
+			if (compile_cond(t, p, s + i, clen, &c->alt,
 			        &c->nalt) == -1)
 				return fail(t, c->line,
-				    "factor condition '%.*s' makes more than "
-				    "%d combinations",
-				    (int)clen, s + i, MAX_EXPAND);
+				    "factor condition '%.*s': too many "
+				    "combinations (more than %d in one, or %d "
+				    "in all)",
+				    (int)clen, s + i, MAX_EXPAND, MAX_ALTS);
 			c->cond = 1;
 			c->off = i + rest;
 			c->len = e - i - rest;
@@ -1086,16 +1144,18 @@ cmp_size(const void *a, const void *b)
 static void
 apply_compiled(const struct pool *p, const struct cline *cl, size_t ncl,
     const struct findex *ix, const char *s, const unsigned *f, size_t nf,
-    struct tval *out, unsigned line)
+    struct tval *out, unsigned line, size_t *checks)
 {
 	size_t i, j, n, *cand;
 	int first = 1;
 
 	tval_reset(out, line);
 	if (ix == NULL) {
-		for (i = 0; i < ncl; i++)
+		for (i = 0; i < ncl; i++) {
+			*checks += cl[i].cond ? cl[i].nalt : 1;
 			if (cl[i].len > 0 && cond_true(p, &cl[i], f, nf))
 				emit_line(out, &cl[i], s, &first);
+		}
 		return;
 	}
 	n = ix->nalways;
@@ -1115,8 +1175,10 @@ apply_compiled(const struct pool *p, const struct cline *cl, size_t ncl,
 	for (i = 0; i < n; i++) {
 		const struct cline *c = &cl[cand[i]];
 
-		if ((i == 0 || cand[i] != cand[i - 1]) && c->len > 0 &&
-		    cond_true(p, c, f, nf))
+		if (i > 0 && cand[i] == cand[i - 1])
+			continue;
+		*checks += c->cond ? c->nalt : 1;
+		if (c->len > 0 && cond_true(p, c, f, nf))
 			emit_line(out, c, s, &first);
 	}
 	free(cand);
@@ -1142,14 +1204,13 @@ build_index(const struct pool *p, const struct cline *cl, size_t ncl,
 	for (i = 0; i < ncl; i++) {
 		int always = !cl[i].cond;
 
+		for (a = 0; !always && a < cl[i].nalt; a++)
+			if (p->alts[cl[i].alt + a].ninc == 0)
+				always = 1;
 		for (a = 0; !always && a < cl[i].nalt; a++) {
 			const struct alt *al = &p->alts[cl[i].alt + a];
 			size_t best = 0;
 
-			if (al->ninc == 0) {
-				always = 1;
-				break;
-			}
 			for (j = 1; j < al->ninc; j++)
 				if (count[p->ids[al->inc + j]] <
 				    count[p->ids[al->inc + best]])
@@ -1211,7 +1272,12 @@ apply_factors(struct tox *t, struct tval *v, const unsigned *f, size_t nf)
 	tval_init(&out, v->lines[0]);
 	if (compile_lines(t, &p, v, &cl, &ncl) == -1)
 		goto out;
-	apply_compiled(&p, cl, ncl, NULL, v->b.data, f, nf, &out, v->lines[0]);
+	apply_compiled(&p, cl, ncl, NULL, v->b.data, f, nf, &out, v->lines[0],
+	    &t->checks);
+	if (t->checks > MAX_CHECKS) {
+		fail(t, v->lines[0], TOO_MUCH_WORK);
+		goto out;
+	}
 	tval_copy(v, &out);
 	rc = 0;
 out:
@@ -1784,6 +1850,10 @@ substitute_once(struct rd *rd, const struct tval *in, int crossonly,
 		for (; i <= m.end; i++)
 			if (s[i] == '\n')
 				li++;
+		if ((rd->t->subst_bytes += r.b.len) > MAX_SUBST) {
+			fail(rd->t, in->lines[li], TOO_MUCH_WORK);
+			goto out;
+		}
 		if (out->b.len > MAX_VALUE) {
 			rfail(rd, in->lines[li],
 			    "a value longer than %u bytes after substitution",
@@ -1896,7 +1966,9 @@ getstring(struct rd *rd, const char *name, const char *def, int do_replace_,
 				    t->ft.n);
 		}
 		apply_compiled(&t->pool, k->cl, k->ncl, k->index,
-		    k->value.b.data, rd->f, rd->nf, out, k->line);
+		    k->value.b.data, rd->f, rd->nf, out, k->line, &t->checks);
+		if (t->checks > MAX_CHECKS)
+			return fail(t, k->line, TOO_MUCH_WORK);
 		if (do_replace_ && out->b.len > 0 &&
 		    replace(rd, out, name, rd->section, 0) == -1)
 			return -1;
@@ -2331,6 +2403,10 @@ make_env(struct tox *t, struct vc_tox_env *e)
 			    (e->deps.n + 1) * sizeof *e->deps_lines);
 			e->deps_lines[e->deps.n] = lines[i];
 			vc_strv_take(&e->deps, d);
+			if (++t->ndeps > MAX_DEPS) {
+				fail(t, lines[i], TOO_MUCH_WORK);
+				break;
+			}
 		}
 		n = raw.n;
 		vc_strv_release(&raw);
@@ -2355,11 +2431,15 @@ add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 {
 	struct vc_tox *o = t->out;
 	struct vc_tox_env *e;
-	size_t i;
+	size_t before = t->envnames.n;
+	unsigned id = intern(&t->envnames, name, strlen(name));
 
-	for (i = 0; i < o->n; i++)
-		if (strcmp(o->envs[i].name, name) == 0)
-			return &o->envs[i];
+	t->envmap =
+	    xgrow(t->envmap, &t->capenvmap, t->envnames.n, sizeof *t->envmap);
+	if (t->envnames.n > before)
+		t->envmap[id] = 0; /* a new name */
+	if (t->envmap[id] != 0)
+		return &o->envs[t->envmap[id] - 1];
 	if (o->n >= MAX_ENVS) {
 		fail(t, line, "more than %d environments", MAX_ENVS);
 		return NULL;
@@ -2376,6 +2456,7 @@ add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 		return NULL;
 	}
 	o->envs = xgrow(o->envs, &o->cap, o->n + 1, sizeof *o->envs);
+	t->envmap[id] = o->n + 1;
 	e = &o->envs[o->n++];
 	memset(e, 0, sizeof *e);
 	e->name = xstrdup(name);
@@ -2563,8 +2644,12 @@ tox_section(struct tox *t)
 			goto out;
 		e->line = s->line;
 	}
-	if (o->n == 0 && add_env(t, "python", 0, 1) == NULL)
-		goto out;
+	if (o->n == 0) { /* tox's "python", at [testenv] if there is one */
+		const struct ini_sec *te = find_section(t, "testenv");
+
+		if (add_env(t, "python", te != NULL ? te->line : 1, 1) == NULL)
+			goto out;
+	}
 	for (i = 0; i < o->n; i++) {
 		if (make_env(t, &o->envs[i]) == -1)
 			goto out;
@@ -2630,10 +2715,11 @@ tox_release(struct tox *t)
 		free(t->bodies[i].keys);
 	}
 	free(t->bodies);
-	for (i = 0; i < t->ft.n; i++)
-		free(t->ft.names[i]);
-	free(t->ft.names);
-	free(t->ft.slot);
+	ftab_release(&t->ft);
+	ftab_release(&t->secnames);
+	ftab_release(&t->envnames);
+	free(t->secmap);
+	free(t->envmap);
 	free(t->pool.ids);
 	free(t->pool.alts);
 	for (i = 0; i < G__COUNT; i++)
