@@ -77,11 +77,11 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 				    ctx->sel_envs.v[i],
 				    cfg->file != NULL ? cfg->file
 				                      : "no config file");
-			else
+			else /* from the config file, the tox.ini or -r */
 				vc_error_set(err, VC_EUSAGE,
-				    "unknown environment '%s' (%s defines "
-				    "%zu; see 'venvcache config')",
-				    ctx->sel_envs.v[i], cfg->file, cfg->nenvs);
+				    "unknown environment '%s' (%zu defined; "
+				    "see 'venvcache config')",
+				    ctx->sel_envs.v[i], cfg->nenvs);
 			goto fail;
 		}
 		t = xgrow(t, &cap, count + 1, sizeof *t);
