@@ -1053,7 +1053,7 @@ cond_true(const struct pool *p, const struct cline *c, const unsigned *f,
 
 	if (!c->cond)
 		return 1;
-	for (i = 0; i < c->nalt; i++) {
+	for (i = 0; p->alts != NULL && i < c->nalt; i++) {
 		const struct alt *a = &p->alts[c->alt + i];
 		int ok = 1;
 
@@ -1674,9 +1674,9 @@ try_rest(const char *s, size_t v, size_t b, size_t n, struct ref *m)
 static int
 try_value(const char *s, size_t v, size_t n, struct ref *m)
 {
-	size_t q, k;
-
 	if (v < n && s[v] == '[') {
+		size_t q, k;
+
 		for (q = v + 1;
 		     q < n && s[q] != ',' && s[q] != '{' && s[q] != '}'; q++)
 			;
@@ -2040,13 +2040,14 @@ attr_string(struct rd *rd, int a, const char **out, unsigned line)
 	if (found && attrs[a].path)
 		env->attr[a] = tox_path(rd->t, v.b.data);
 	else if (found) {
-		char *p;
-
 		env->attr[a] = xstrdup(v.b.data);
-		if (a == A_DESCRIPTION)
+		if (a == A_DESCRIPTION) {
+			char *p;
+
 			for (p = env->attr[a]; *p != '\0'; p++)
 				if (*p == '\n')
 					*p = ' ';
+		}
 	}
 	*out = env->attr[a];
 	rc = 0;
@@ -2149,7 +2150,7 @@ factor_python(const char *f, int dotted)
 		return NULL;
 	d = f + strlen(base[i]);
 	n = strspn(d, "0123456789");
-	if (d[n] == '\0' && n <= 3) {
+	if (n <= 3 && d[n] == '\0') {
 		if (n > 0 && d[0] == '0')
 			return NULL; /* [2-9] first */
 		if (n == 0)
@@ -2394,7 +2395,7 @@ make_env(struct tox *t, struct vc_tox_env *e)
 			goto out;
 		}
 		rd.what = "deps";
-		for (i = 0; i < raw.n; i++) {
+		for (i = 0; lines != NULL && i < raw.n; i++) {
 			char *d = dep_line(&rd, raw.v[i], lines[i]);
 
 			if (d == NULL)
@@ -2511,7 +2512,7 @@ read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 		    "envlist makes more than %d names", MAX_EXPAND);
 		goto out;
 	}
-	for (i = 0; i < names.n; i++) {
+	for (i = 0; npart > 0 && i < names.n; i++) {
 		size_t p = 0;
 
 		if (*names.v[i] == '\0')

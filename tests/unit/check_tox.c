@@ -697,23 +697,26 @@ START_TEST(test_sentry_python)
 			    : NULL;
 			struct vc_reqset set;
 			struct vc_buf proj;
-			size_t k;
 			int ok = 1;
 
 			if (!e->in_envlist) {
 				char *d = joined(&e->deps);
+				const char *want_deps = NULL, *want_py = NULL;
+				size_t k;
 
 				for (k = 0; k < VC_ARRAY_SIZE(extra_envs); k++)
 					if (strcmp(extra_envs[k].file,
-					        files[f][0]) == 0)
-						break;
-				ck_assert_msg(k < VC_ARRAY_SIZE(extra_envs),
+					        files[f][0]) == 0) {
+						want_deps = extra_envs[k].deps;
+						want_py =
+						    extra_envs[k].basepython;
+					}
+				ck_assert_msg(want_deps != NULL,
 				    "%s: unexpected extra env %s", files[f][0],
 				    e->name);
 				ck_assert_str_eq(e->name, "linters");
-				ck_assert_str_eq(d, extra_envs[k].deps);
-				ck_assert_str_eq(e->basepython,
-				    extra_envs[k].basepython);
+				ck_assert_str_eq(d, want_deps);
+				ck_assert_str_eq(e->basepython, want_py);
 				free(d);
 				fprintf(stderr,
 				    "sentry-python %s: env %s: not in envlist "
