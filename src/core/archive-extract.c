@@ -853,8 +853,7 @@ header_ok(const char *h)
 
 	if (tar_number(h + 148, 8, &want) == -1)
 		return 0;
-	/* Straight loops the compiler vectorises; the field counts as spaces.
-	 */
+	/* Loops the compiler vectorises; the field itself counts as spaces. */
 	for (i = 0; i < TAR_BLOCK; i++)
 		sum += u[i];
 	for (i = 0; i < TAR_BLOCK; i++)
