@@ -225,6 +225,21 @@ fail:
 	return -1;
 }
 
+/*
+ * Whether t->path is still the directory we made: something else removing
+ * or replacing it mid-restore makes the extractor fail in ways that look
+ * like a hostile archive, and a good entry must not be removed for that.
+ */
+static int
+tmpdir_intact(const struct tmpdir *t)
+{
+	struct stat a, b;
+
+	return fstat(t->fd, &a) == 0 && a.st_nlink > 0 &&
+	    lstat(t->path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
 /* Removes the directory (if still there) and drops the lock. */
 static void
 tmpdir_drop(struct tmpdir *t)
@@ -687,6 +702,13 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	rc = 0;
 	goto out;
 bad:
+	if (!tmpdir_intact(t)) {
+		vc_error_set(err, VC_EFAIL,
+		    "'%s' was removed or replaced while the entry was restored "
+		    "into it; the entry is kept",
+		    t->path);
+		goto out;
+	}
 	/* Never extracted into place; rebuilt instead. */
 	vc_warn("env %s: removing store entry %s: %s", p->env->name, key,
 	    err->msg);
