@@ -53,11 +53,21 @@ vc_warm_how_name(enum vc_warm_how how)
  * The stamp is three lines: "key <key>", "python <real path>",
  * "project <path or ->". It is written last; it makes a venv ready.
  */
+/*
+ * The stamp says which key and interpreter a venv was made for, and which
+ * project was installed into it. A tree is put in place with the project
+ * line "(pending)": it is ours, but not ready until finish() has written
+ * pip.conf, installed the project and rewritten the stamp.
+ */
 static char *
-stamp_text(const struct vc_plan *p)
+stamp_text(const struct vc_plan *p, int pending)
 {
+	const char *project = p->project != NULL ? p->project : "-";
+
+	if (pending)
+		project = "(pending)";
 	return xasprintf("key %s\npython %s\nproject %s\n", p->key.key,
-	    p->interp.executable, p->project != NULL ? p->project : "-");
+	    p->interp.executable, project);
 }
 
 /* 1 when the stamp names this key, 0 otherwise; *project_ok as well. */
@@ -79,7 +89,7 @@ stamp_matches(const struct vc_plan *p, int *project_ok)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	want = stamp_text(p);
+	want = stamp_text(p, 0);
 	/* Key and python must match; the project line may differ. */
 	{
 		const char *proj = strstr(want, "\nproject ");
@@ -115,10 +125,11 @@ vc_venv_ready(const struct vc_plan *p)
 }
 
 static int
-write_stamp(const struct vc_plan *p, struct vc_error *err)
+write_stamp(const struct vc_plan *p, const char *dir, int pending,
+    struct vc_error *err)
 {
-	char *path = vc_path_join(p->path, VC_STAMP_NAME);
-	char *text = stamp_text(p);
+	char *path = vc_path_join(dir, VC_STAMP_NAME);
+	char *text = stamp_text(p, pending);
 	int rc;
 
 	rc = vc_write_file_atomic(path, text, strlen(text), 0644, err);
@@ -637,7 +648,48 @@ finish(const struct vc_config *cfg, const struct vc_plan *p,
 		if (rc == -1)
 			return -1;
 	}
-	return write_stamp(p, err);
+	return write_stamp(p, p->path, 0, err);
+}
+
+/*
+ * Whether warm may put a tree at p->path: nothing there, an empty
+ * directory, or a venv of ours (it has a stamp, for whatever key). Anything
+ * else is somebody's: never replaced.
+ */
+static int
+path_replaceable(const struct vc_plan *p, struct vc_error *err)
+{
+	struct stat st;
+	struct dirent *de;
+	char *stamp;
+	DIR *d;
+	int ours, empty = 1;
+
+	if (lstat(p->path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return vc_error_sys(err, "cannot read '%s'", p->path);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		stamp = vc_path_join(p->path, VC_STAMP_NAME);
+		ours = lstat(stamp, &st) == 0 && S_ISREG(st.st_mode);
+		free(stamp);
+		if (ours)
+			return 0;
+		if ((d = opendir(p->path)) != NULL) {
+			while (empty && (de = readdir(d)) != NULL)
+				if (strcmp(de->d_name, ".") != 0 &&
+				    strcmp(de->d_name, "..") != 0)
+					empty = 0;
+			closedir(d);
+			if (empty)
+				return 0;
+		}
+	}
+	return vc_error_set(err, VC_EFAIL,
+	    "env %s: '%s' exists and was not made by venvcache (it has no %s): "
+	    "remove it, or choose another venv-root or env name",
+	    p->env->name, p->path, VC_STAMP_NAME);
 }
 
 /* --- store side ---------------------------------------------------- */
@@ -1320,6 +1372,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	}
 	if (stamp) /* our venv, but its interpreter is gone or changed */
 		res->delta.c[VC_C_rebuilds]++;
+	else if (path_replaceable(p, err) == -1)
+		goto out;
 	if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
 		goto out;
 	store_open = 1;
@@ -1374,7 +1428,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 			res->delta.c[VC_C_saved_ms] +=
 			    (uint64_t)(res->saved * 1000);
 	}
-	if (install_tree(&t, p->path, err) == -1)
+	if (write_stamp(p, t.path, 1, err) == -1 ||
+	    install_tree(&t, p->path, err) == -1)
 		goto out;
 	if (finish(cfg, p, err) == -1)
 		goto out;
@@ -1407,7 +1462,7 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	struct vc_store st;
 	struct vc_lock klock;
 	double t0 = vc_monotonic(), secs = 0;
-	int lockfd = -1, rc = -1, store_open = 0;
+	int lockfd = -1, rc = -1, store_open = 0, project_ok;
 	struct vc_strv exclude;
 	size_t i;
 
@@ -1423,6 +1478,15 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	}
 	if ((lockfd = venv_lock(cfg, p, err)) == -1)
 		goto out;
+	/* Only what warm made for this key is saved under it. */
+	if (!stamp_matches(p, &project_ok)) {
+		vc_error_set(err, VC_EFAIL,
+		    "env %s: the venv at '%s' was not made for key %s (its %s "
+		    "names another key or interpreter, or is missing): run "
+		    "'venvcache warm' first",
+		    p->env->name, p->path, p->key.key, VC_STAMP_NAME);
+		goto out;
+	}
 	if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
 		goto out;
 	store_open = 1;

@@ -33,4 +33,43 @@ err_has "bad.txt:2"
 expect 2 warm -e nope
 err_has "unknown environment 'nope'"
 expect 2 warm -j x -e broken
+
+# Somebody's directory (no stamp) at the venv path is never replaced; an
+# empty one is taken.
+cat >>venvcache.ini <<'INI'
+
+[env mine]
+deps = vc-alpha==1.1
+
+[env other]
+deps = vc-delta==1.0
+INI
+mkdir -p "$VENVCACHE_VENV_ROOT/mine/Documents"
+echo precious >"$VENVCACHE_VENV_ROOT/mine/Documents/thesis.txt"
+expect 1 warm -e mine
+err_has "was not made by venvcache"
+err_one_line
+grep -qx precious "$VENVCACHE_VENV_ROOT/mine/Documents/thesis.txt" || fail "warm replaced a directory it did not make"
+rm -rf "$VENVCACHE_VENV_ROOT/mine"
+echo data >"$VENVCACHE_VENV_ROOT/mine"
+expect 1 warm -e mine
+err_has "was not made by venvcache"
+grep -qx data "$VENVCACHE_VENV_ROOT/mine" || fail "warm replaced a file"
+rm -f "$VENVCACHE_VENV_ROOT/mine"
+mkdir "$VENVCACHE_VENV_ROOT/mine"
+expect 0 warm -e mine
+"$VENVCACHE_VENV_ROOT/mine/bin/vc-alpha" | grep -qx "vc-alpha 1.1" || fail "warm into an empty directory"
+
+# save packs only a venv made for the key it is saved under: a venv of
+# env mine copied to env other's path is not saved as other.
+cp -a "$VENVCACHE_VENV_ROOT/mine" "$VENVCACHE_VENV_ROOT/other"
+expect 1 save -e other
+err_has "was not made for key"
+err_has "run 'venvcache warm' first"
+other=$(vc key -e other)
+[ ! -e "$VENVCACHE_CACHE_DIR/entries/$other.json" ] || fail "save stored another env's venv under $other"
+# A stale venv of ours (stamp of another key) is replaced by warm.
+expect 0 warm -e other
+py_venv_has "$VENVCACHE_VENV_ROOT/other" vc-delta==1.0
+expect 0 save -e other
 echo "ok"
