@@ -1,4 +1,5 @@
 /* tmpfs.c: the venv root on a RAM disk. */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -37,6 +38,24 @@ may_mount(void)
 	           (1u << (CAP_SYS_ADMIN % 32))) != 0;
 }
 
+/* 1 when the directory holds nothing (a mount would hide nothing). */
+static int
+dir_empty(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while (empty && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
 int
 vc_tmpfs_ensure(const struct vc_config *cfg, struct vc_error *err)
 {
@@ -50,13 +69,29 @@ vc_tmpfs_ensure(const struct vc_config *cfg, struct vc_error *err)
 		return -1;
 	if ((ram = vc_tmpfs_is_ram(root, err)) != 0)
 		return ram;
+	if (strcmp(mode, "no") != 0 && may_mount() && !dir_empty(root)) {
+		/* Mounting over it would hide its files. */
+		if (strcmp(mode, "yes") == 0)
+			return vc_error_set(err, VC_EFAIL,
+			    "cannot mount a tmpfs on '%s': it is not empty, "
+			    "and a "
+			    "mount would hide its files (setting mount = yes)",
+			    root);
+		if (!warned++)
+			vc_warn("'%s' is not a RAM disk, and not empty: no "
+			        "tmpfs "
+			        "is mounted over its files; venvs stay on disk",
+			    root);
+		return 0;
+	}
 	if (strcmp(mode, "no") != 0 && may_mount()) {
 		opts = xasprintf("size=%s,mode=0755",
 		    vc_config_str(cfg, VC_S_TMPFS_SIZE));
 		if (mount("venvcache", root, "tmpfs", MS_NOSUID | MS_NODEV,
 		        opts) == 0) {
 			free(opts);
-			vc_step("mounted a tmpfs on '%s'", root);
+			vc_note("mounted a tmpfs of %s on '%s' (setting mount)",
+			    vc_config_str(cfg, VC_S_TMPFS_SIZE), root);
 			return 1;
 		}
 		if (strcmp(mode, "yes") == 0) {

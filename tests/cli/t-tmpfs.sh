@@ -31,6 +31,20 @@ auto=$T/auto-root
 expect 0 --venv-root "$auto" warm -e demo
 grep -q " $auto tmpfs" /proc/mounts || fail "no tmpfs mounted on $auto"
 "$auto/demo/bin/vc-beta" >/dev/null || fail "venv on the mounted tmpfs broken"
+err_has "mounted a tmpfs"
+
+# Never mounted over a directory that holds files: they would be hidden.
+full=$T/full-root
+mkdir -p "$full"
+echo keep >"$full/file"
+expect 0 --venv-root "$full" warm -e demo
+err_has "not empty: no tmpfs is mounted over its files"
+! grep -q " $full tmpfs" /proc/mounts || fail "a tmpfs hides the files of $full"
+grep -qx keep "$full/file" || fail "$full/file hidden"
+mkdir -p "$full.2"
+echo keep >"$full.2/file"
+VENVCACHE_MOUNT=yes expect 1 --venv-root "$full.2" warm -e demo
+err_has "it is not empty"
 
 # A RAM disk too small: a clear error, the store and other venvs untouched.
 tiny=$T/tiny
