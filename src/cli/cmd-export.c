@@ -11,10 +11,11 @@
  * hardlink would be cheaper on ext4 but would bypass that transaction and
  * the target's lock, and tie DIR's files to the source store's.
  *
- * The resolution cache (resolve/) is copied too: it is small, and with it
- * `key` can compute the keys of unpinned sets on a fresh runner while the
- * mirror is unreachable (within resolve-grace).
+ * The resolution records (the JSON files of resolve/) are copied too: they
+ * are small, and with them `key` can compute the keys of unpinned sets on a
+ * fresh runner while the mirror is unreachable (within resolve-grace).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -159,10 +160,26 @@ out:
 	return rc;
 }
 
-/* Copies the regular files of `from` into `to` (created), recursively,
- * each atomically; symlinks and other types are left out. */
+/* A resolution record's name: 32 hex digits and ".json". */
 static int
-copy_tree(const char *from, const char *to, int depth, struct vc_error *err)
+resolution_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return 0;
+	return strcmp(name + 32, ".json") == 0;
+}
+
+/*
+ * Copies the resolution records of `from` into `to` (created), each
+ * atomically: only those, never the scratch venv pip resolves in (tens of
+ * MiB that actions/cache would upload and download on every run), locks
+ * or temporary reports.
+ */
+static int
+copy_resolutions(const char *from, const char *to, struct vc_error *err)
 {
 	struct dirent *de;
 	struct vc_buf data;
@@ -182,23 +199,19 @@ copy_tree(const char *from, const char *to, int depth, struct vc_error *err)
 		char *src, *dst;
 		int r = 0;
 
-		if (de->d_name[0] == '.')
-			continue; /* ".", "..", and temporary files */
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    -1)
+		if (!resolution_name(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		        -1 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		src = vc_path_join(from, de->d_name);
 		dst = vc_path_join(to, de->d_name);
-		if (S_ISDIR(st.st_mode) && depth < 8) {
-			r = copy_tree(src, dst, depth + 1, err);
-		} else if (S_ISREG(st.st_mode)) {
-			vc_buf_reset(&data);
-			r = vc_read_file(src, 0, &data, err);
-			if (r == 0)
-				r = vc_write_file_atomic(dst,
-				    data.data != NULL ? data.data : "",
-				    data.len, 0644, err);
-		}
+		vc_buf_reset(&data);
+		r = vc_read_file(src, 0, &data, err);
+		if (r == 0)
+			r = vc_write_file_atomic(dst,
+			    data.data != NULL ? data.data : "", data.len, 0644,
+			    err);
 		free(src);
 		free(dst);
 		if (r == -1)
@@ -316,7 +329,7 @@ cmd_export_exec(struct cmd_ctx *ctx)
 	rsrc = vc_path_join(cache_dir, "resolve");
 	rdst = vc_path_join(to, "resolve");
 	vc_error_clear(&err);
-	if (copy_tree(rsrc, rdst, 0, &err) == -1)
+	if (copy_resolutions(rsrc, rdst, &err) == -1)
 		goto fail;
 	vc_note("exported %zu of %zu environments (%s) to %s", done, n,
 	    vc_format_size(total, sz, sizeof sz), to);

@@ -80,4 +80,15 @@ expect 0 key -e ranges --refresh
 err_has "resolve-grace"
 VENVCACHE_RESOLVE_GRACE=0 expect 1 key -e ranges --refresh
 err_has "cannot resolve"
+
+# export takes the resolution records along (keys of unpinned sets on a
+# fresh runner), never the scratch venv pip resolved in.
+ls -d "$VENVCACHE_CACHE_DIR"/resolve/pip-* >/dev/null 2>&1 || fail "no scratch venv to leave out"
+expect 0 export --to "$T/exported" -e ranges
+n=$(find "$T/exported/resolve" -name '*.json' | wc -l)
+[ "$n" -ge 1 ] || fail "export has no resolution records"
+[ -z "$(find "$T/exported/resolve" -mindepth 1 ! -name '*.json')" ] ||
+    fail "export took more than the records: $(ls "$T/exported/resolve")"
+VENVCACHE_CACHE_DIR="$T/exported" expect 0 key -e ranges
+[ "$(cat "$T/out")" = "$k3" ] || fail "the exported records give another key"
 echo "ok"
