@@ -67,7 +67,8 @@ enum vc_type {
 	    "pip install -e after create or restore, never cached")            \
 	X(RESOLVE, "venvcache", "resolve", "VENVCACHE_RESOLVE", VC_T_ENUM,     \
 	    "auto", "auto|always|never",                                       \
-	    "key what pip would install: auto resolves unpinned sets")         \
+	    "key what pip would install: auto resolves a set with an "         \
+	    "unpinned line, always also a pinned one's dependencies")          \
 	X(RESOLVE_TTL, "venvcache", "resolve-ttl", "VENVCACHE_RESOLVE_TTL",    \
 	    VC_T_DURATION, "1h", NULL, "how long a resolution is reused")      \
 	X(RESOLVE_GRACE, "venvcache", "resolve-grace",                         \
