@@ -137,6 +137,8 @@ struct vc_envdef {
 	unsigned *deps_lines;        /* line of each deps entry in file */
 	char *file;                  /* config file, or NULL when ad hoc */
 	unsigned line;               /* line of the section header */
+	/* Lines of the python, requirements and constraints keys, or 0. */
+	unsigned python_line, requirements_line, constraints_line;
 };
 
 struct vc_config {

@@ -619,15 +619,18 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 	if (strcmp(name, "python") == 0) {
 		free(e->python);
 		e->python = vc_str_strip(value);
+		e->python_line = c->lineno;
 		if (*e->python == '\0')
 			return ini_fail(c, "python: empty value");
 		return 1;
 	}
 	if (strcmp(name, "requirements") == 0) {
+		e->requirements_line = c->lineno;
 		vc_strv_split_ws(&e->requirements, value);
 		return 1;
 	}
 	if (strcmp(name, "constraints") == 0) {
+		e->constraints_line = c->lineno;
 		vc_strv_split_ws(&e->constraints, value);
 		return 1;
 	}

@@ -228,6 +228,17 @@ env_path(const struct vc_envdef *env, const char *file)
 	return p;
 }
 
+/* A file a config's key names that cannot be read: an error at that line. */
+static int
+missing_file(const struct vc_envdef *env, const char *key, unsigned line,
+    const char *path, struct vc_error *err)
+{
+	if (env->file == NULL || line == 0 || access(path, R_OK) == 0)
+		return 0;
+	return vc_error_sys(err, "%s:%u: [env %s] %s: cannot read '%s'",
+	    env->file, line, env->name, key, path);
+}
+
 int
 vc_key_load_requirements(struct vc_reqset *set, const struct vc_envdef *env,
     struct vc_error *err)
@@ -240,7 +251,10 @@ vc_key_load_requirements(struct vc_reqset *set, const struct vc_envdef *env,
 	for (i = 0; i < env->requirements.n; i++) {
 		char *p = env_path(env, env->requirements.v[i]);
 
-		rc = vc_reqset_add_file(set, p, 0, err);
+		rc = missing_file(env, "requirements", env->requirements_line,
+		    p, err);
+		if (rc == 0)
+			rc = vc_reqset_add_file(set, p, 0, err);
 		free(p);
 		if (rc == -1)
 			goto out;
@@ -259,7 +273,10 @@ vc_key_load_requirements(struct vc_reqset *set, const struct vc_envdef *env,
 	for (i = 0; i < env->constraints.n; i++) {
 		char *p = env_path(env, env->constraints.v[i]);
 
-		rc = vc_reqset_add_file(set, p, 1, err);
+		rc = missing_file(env, "constraints", env->constraints_line, p,
+		    err);
+		if (rc == 0)
+			rc = vc_reqset_add_file(set, p, 1, err);
 		free(p);
 		if (rc == -1)
 			goto out;

@@ -33,6 +33,22 @@ project_path(const struct vc_config *cfg, const struct vc_reqset *reqs)
 	return vc_path_join(cwd, v);
 }
 
+/* An interpreter that does not work: the error names where it was set. */
+static int
+python_error(const struct vc_config *cfg, const struct vc_envdef *env,
+    const char *python, struct vc_error *err)
+{
+	if (python != NULL && env->python != NULL && env->file != NULL &&
+	    env->python_line != 0 && strcmp(python, env->python) == 0)
+		return vc_error_prefix(err, "%s:%u: [env %s] python", env->file,
+		    env->python_line, env->name);
+	if (python != NULL && cfg->origin_kind[VC_S_PYTHON] == VC_ORIGIN_FILE &&
+	    strcmp(python, vc_config_str(cfg, VC_S_PYTHON)) == 0)
+		return vc_error_prefix(err, "%s: python (env %s)",
+		    cfg->origin[VC_S_PYTHON], env->name);
+	return vc_error_prefix(err, "env %s", env->name);
+}
+
 int
 vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
     const struct vc_envdef *env, const char *python, int flags,
@@ -47,7 +63,7 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	p->path = vc_venv_path(cfg, env->name);
 	if (vc_interp_probe(&p->interp, python,
 	        vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
-		return vc_error_prefix(err, "env %s", env->name);
+		return python_error(cfg, env, python, err);
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
 	p->project = project_path(cfg, &p->reqs);

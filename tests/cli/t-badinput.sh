@@ -63,4 +63,20 @@ run verify
 [ "$rc" -eq 1 ] || fail "verify of a garbage manifest: status $rc"
 run gc
 [ "$rc" -lt 128 ] || fail "gc crashed on a garbage manifest"
+
+# An env's python, requirements and constraints that do not work: the
+# error names the config's file and line.
+mkdir -p "$T/envs" && cd "$T/envs"
+printf '[env py]\npython = python9.9\ndeps = vc-alpha==1.0\n\n[env r]\nrequirements = nope.txt\n\n[env c]\ndeps = vc-alpha==1.0\nconstraints = c.txt\n' >venvcache.ini
+expect 1 key -e py
+err_has "venvcache.ini:2: [env py] python: cannot find 'python9.9'"
+err_one_line
+expect 1 key -e r
+err_has "venvcache.ini:6: [env r] requirements: cannot read './nope.txt'"
+expect 1 key -e c
+err_has "venvcache.ini:10: [env c] constraints: cannot read './c.txt'"
+printf '[venvcache]\npython = python9.8\n' >p.ini
+expect 1 -c p.ini key -r /dev/null
+err_has "p.ini:2: python (env default): cannot find 'python9.8'"
+cd "$T"
 echo "ok"
