@@ -460,9 +460,9 @@ vc_config_add_env(struct vc_config *cfg, const char *name, struct vc_error *err)
 
 	if (!vc_env_name_valid(name)) {
 		vc_error_set(err, VC_EUSAGE,
-		    "invalid environment name '%s': use letters, digits, "
-		    "'.', '_', '+' and '-'",
-		    name);
+		    "invalid environment name '%.60s%s': use at most 100 "
+		    "letters, digits, '.', '_', '+' and '-'",
+		    name, strlen(name) > 60 ? "..." : "");
 		return NULL;
 	}
 	if (vc_config_env(cfg, name) != NULL) {
@@ -515,9 +515,9 @@ section_header(struct ini_ctx *c, const char *p, size_t n)
 
 		if (!vc_env_name_valid(env))
 			ini_fail(c,
-			    "invalid environment name '%s': use letters, "
-			    "digits, '.', '_', '+' and '-'",
-			    env);
+			    "invalid environment name '%.60s%s': use at most "
+			    "100 letters, digits, '.', '_', '+' and '-'",
+			    env, strlen(env) > 60 ? "..." : "");
 		else if (vc_config_env(c->cfg, env) != NULL)
 			ini_fail(c, "environment '%s' is defined twice", env);
 		else {

@@ -640,14 +640,19 @@ vc_parse_size(const char *s, uint64_t *out)
 	char *end;
 	double v;
 	uint64_t mult = 1;
+	size_t n;
 
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!isdigit((unsigned char)*s))
+	/* Digits and an optional fraction: not strtod's 1e3, 0x10 or inf. */
+	n = strspn(s, "0123456789");
+	if (n == 0)
 		return -1;
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || end == s)
+	if (errno != 0 || end != s + n)
 		return -1;
 	switch (toupper((unsigned char)*end)) {
 	case '\0':

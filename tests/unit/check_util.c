@@ -55,6 +55,12 @@ START_TEST(test_sizes)
 	ck_assert_int_eq(vc_parse_size("10X", &n), -1);
 	ck_assert_int_eq(vc_parse_size("-1G", &n), -1);
 	ck_assert_int_eq(vc_parse_size("", &n), -1);
+	/* strtod's other syntaxes are not sizes. */
+	ck_assert_int_eq(vc_parse_size("1e3", &n), -1);
+	ck_assert_int_eq(vc_parse_size("0x10", &n), -1);
+	ck_assert_int_eq(vc_parse_size("1.5e3M", &n), -1);
+	ck_assert_int_eq(vc_parse_size("2.", &n), 0);
+	ck_assert_uint_eq(n, 2);
 }
 END_TEST
 
