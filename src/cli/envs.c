@@ -84,6 +84,11 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 {
 	char size[32];
 
+	if (r->status != 0 && r->err.code == VC_EMISS) {
+		/* restore's miss is an answer (exit 3), not an error. */
+		vc_note("%s", r->err.msg);
+		return;
+	}
 	if (r->status != 0) {
 		cmd_error(ctx, &r->err);
 		return;

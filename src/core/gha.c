@@ -506,9 +506,15 @@ vc_gha_summary_table(const struct vc_gha_row *rows, size_t n)
 
 		vc_buf_adds(&b, "| ");
 		add_cell(&b, r->env);
+		/* A venv already there was not measured: no size. */
 		vc_buf_addf(&b, " | %s | %.1f | %s | %.1f |\n",
 		    outcome_text(r->outcome), r->seconds,
-		    vc_format_size(r->size, sz, sizeof sz), r->seconds_saved);
+		    r->size == 0 &&
+		            (r->outcome == VC_GHA_READY ||
+		                r->outcome == VC_GHA_FAILED)
+		        ? "–"
+		        : vc_format_size(r->size, sz, sizeof sz),
+		    r->seconds_saved);
 		secs += r->seconds;
 		saved += r->seconds_saved;
 		size += r->size;

@@ -84,6 +84,9 @@ deps = vc-alpha==2.0
 INI
 expect 3 restore -e other
 err_has "no entry"
+# A miss is an answer, not an error: -q keeps it quiet.
+expect 3 -q restore -e other
+[ ! -s "$T/err" ] || fail "restore -q printed: $(cat "$T/err")"
 [ ! -e "$VENVCACHE_VENV_ROOT/other" ] || fail "restore miss left a venv"
 expect 0 restore -e demo
 
