@@ -530,12 +530,23 @@ read_line(char *str, int num, void *stream)
 		t->key = NULL;
 	}
 	/*
-	 * inih has a fixed line buffer: it sees a long line with its leading
-	 * white space cut to one character and its end cut off, which keeps
-	 * what it decides (comment, continuation, section or name = value);
-	 * the value is taken from the whole line anyway.
+	 * inih has a fixed line buffer (200 bytes in Debian's), so it is
+	 * not given a section or name = value line, which are taken from the
+	 * raw line (section_line, on_value), but a short one that it reads
+	 * the same way: "[x]", "k=", or "k" (no separator: its syntax error).
+	 * Other lines reach it with their leading white space cut to one
+	 * character and their end cut off, which keeps what it decides
+	 * (comment or continuation).
 	 */
-	if (n <= room) {
+	if (t->kind == L_SECTION)
+		n = (size_t)snprintf(str, (size_t)num, "[x]\n");
+	else if (t->kind == L_KEY)
+		n = (size_t)snprintf(str, (size_t)num, "%s\n",
+		    memchr(t->line, '=', n) != NULL ||
+		            memchr(t->line, ':', n) != NULL
+		        ? "k="
+		        : "k");
+	else if (n <= room) {
 		memcpy(str, t->line, n);
 		str[n++] = '\n';
 	} else {
@@ -583,13 +594,6 @@ on_value(void *user, const char *section, const char *name, const char *value)
 		fail(t, t->lineno, "cannot read this line");
 		return 0;
 	}
-	if (t->cur == NULL) {
-		fail(t, t->lineno,
-		    "'%s' is outside any section (no section header before "
-		    "it)",
-		    name);
-		return 0;
-	}
 	/* py.iniconfig splits at the first '=', or at a ':' before it. */
 	for (sep = t->line; sep < t->line + t->linelen; sep++)
 		if (*sep == '=' || *sep == ':')
@@ -598,8 +602,16 @@ on_value(void *user, const char *section, const char *name, const char *value)
 		fail(t, t->lineno, "expected 'name = value' or '[section]'");
 		return 0;
 	}
-	b = &t->bodies[t->cur->body];
 	v = strip_n(t->line, (size_t)(sep - t->line));
+	if (t->cur == NULL) {
+		fail(t, t->lineno,
+		    "'%.80s' is outside any section (no section header before "
+		    "it)",
+		    v);
+		free(v);
+		return 0;
+	}
+	b = &t->bodies[t->cur->body];
 	for (i = 0; i < b->n; i++) {
 		if (strcmp(b->keys[i].name, v) == 0) {
 			fail(t, t->lineno, "'%s' is set twice in [%s]", v,

@@ -385,6 +385,48 @@ START_TEST(test_ini_dialect)
 }
 END_TEST
 
+/*
+ * Section headers and names of any length: inih's line buffer is 200
+ * bytes, and a header cut there lost its ']' (tox 3.28: 60 environments).
+ */
+START_TEST(test_long_lines)
+{
+	struct vc_buf b;
+	size_t i;
+
+	ck_assert_int_eq(rd("[tox]\n[testenv:py{38,39,310,311,312}-"
+	                    "{integration-tests-postgresql,integration-tests-"
+	                    "mysql,integration-tests-sqlite}-{with-optional-"
+	                    "dependencies,without-optional-dependencies}-"
+	                    "{coverage-enabled,coverage-disabled}]\n"
+	                    "deps=x\n"),
+	    0);
+	ck_assert_uint_eq(X.n, 60);
+	deps_eq(env("py312-integration-tests-sqlite-without-optional-"
+	            "dependencies-coverage-disabled"),
+	    "x");
+	done();
+	vc_buf_init(&b);
+	vc_buf_adds(&b, "[testenv:e{0");
+	for (i = 1; i < 1000; i++)
+		vc_buf_addf(&b, ",%zu", i);
+	vc_buf_adds(&b, "}]\nset");
+	for (i = 0; i < 5000; i++)
+		vc_buf_addc(&b, 'x');
+	vc_buf_adds(&b, " = 1\ndeps = y\n");
+	ck_assert_int_eq(rd(b.data), 0);
+	ck_assert_uint_eq(X.n, 1000);
+	deps_eq(env("e999"), "y");
+	done();
+	vc_buf_release(&b);
+	fails_at("[tox]\nenvlist = a\n[testenv]\nno separator on this long "
+	         "line, no separator on this long line, no separator on this "
+	         "long line, no separator on this long line, no separator on "
+	         "this long line, no separator on this long line, no sep\n",
+	    4, "expected 'name = value'");
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	unsetenv("VC_T_UNSET");
@@ -835,6 +877,7 @@ tox_suite(void)
 	tcase_add_test(tc, test_basepython);
 	tcase_add_test(tc, test_project);
 	tcase_add_test(tc, test_ini_dialect);
+	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_long_values);
 	tcase_add_test(tc, test_add_envs);
