@@ -1000,10 +1000,19 @@ save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	/* Keep the store within max-size after each save. */
 	vc_error_clear(&e2);
 	if (vc_store_gc(st, vc_config_size(cfg, VC_S_MAX_SIZE), 0, 0, &gc,
-	        &e2) == -1)
+	        &e2) == -1) {
 		vc_warn("gc: %s", e2.msg);
-	else
+	} else if (gc.removed > 0) {
+		char sz[32], max[32];
+
 		res->delta.c[VC_C_evictions] += gc.removed;
+		vc_note("gc: removed %llu least recently used entries (%s) to "
+		        "keep the store within max-size %s",
+		    (unsigned long long)gc.removed,
+		    vc_format_size(gc.freed, sz, sizeof sz),
+		    vc_format_size(vc_config_size(cfg, VC_S_MAX_SIZE), max,
+		        sizeof max));
+	}
 	rc = 0;
 out:
 	vc_store_abort(st, &txn);

@@ -101,4 +101,19 @@ grep -q '^| demo | hit' "$T/summary.md" || fail "summary: $(cat "$T/summary.md")
 # save replaces the entry with the venv as it is now.
 expect 0 save -e demo
 err_has "saved"
+
+# After each save, gc keeps the store within max-size, least recently used
+# first, and says so: a new entry (other) pushes the older demo out.
+demo_key=$(vc key -e demo)
+other_key=$(vc key -e other)
+size=$(du -cb "$VENVCACHE_CACHE_DIR"/entries/"$demo_key".* | tail -n 1 | cut -f1)
+touch -d '2 days ago' "$VENVCACHE_CACHE_DIR/entries/$demo_key.json"
+mirror_start
+VENVCACHE_INDEX_URL=$MIRROR_URL VENVCACHE_MAX_SIZE=$((size + size / 2)) expect 0 warm -e other
+err_has "gc: removed 1 least recently used entries"
+[ -f "$VENVCACHE_CACHE_DIR/entries/$other_key.json" ] || fail "gc removed the entry just saved"
+[ ! -e "$VENVCACHE_CACHE_DIR/entries/$demo_key.json" ] || fail "max-size: the older entry was kept"
+expect 0 stats --format json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["counters"]["evictions"] == 1, d' "$T/out" ||
+    fail "evictions: $(cat "$T/out")"
 echo "ok"
