@@ -1006,9 +1006,10 @@ save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 		char sz[32], max[32];
 
 		res->delta.c[VC_C_evictions] += gc.removed;
-		vc_note("gc: removed %llu least recently used entries (%s) to "
-		        "keep the store within max-size %s",
+		vc_note("gc: removed %llu least recently used %s (%s) to keep "
+		        "the store within max-size %s",
 		    (unsigned long long)gc.removed,
+		    gc.removed == 1 ? "entry" : "entries",
 		    vc_format_size(gc.freed, sz, sizeof sz),
 		    vc_format_size(vc_config_size(cfg, VC_S_MAX_SIZE), max,
 		        sizeof max));

@@ -110,7 +110,7 @@ size=$(du -cb "$VENVCACHE_CACHE_DIR"/entries/"$demo_key".* | tail -n 1 | cut -f1
 touch -d '2 days ago' "$VENVCACHE_CACHE_DIR/entries/$demo_key.json"
 mirror_start
 VENVCACHE_INDEX_URL=$MIRROR_URL VENVCACHE_MAX_SIZE=$((size + size / 2)) expect 0 warm -e other
-err_has "gc: removed 1 least recently used entries"
+err_has "gc: removed 1 least recently used entry ("
 [ -f "$VENVCACHE_CACHE_DIR/entries/$other_key.json" ] || fail "gc removed the entry just saved"
 [ ! -e "$VENVCACHE_CACHE_DIR/entries/$demo_key.json" ] || fail "max-size: the older entry was kept"
 expect 0 stats --format json
