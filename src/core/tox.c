@@ -2363,6 +2363,45 @@ envctx_release(struct envctx *c)
 }
 
 /* make_envconfig, for the attributes venvcache needs. */
+/*
+ * tox 3 runs pip with the environment's setenv: an index set there is
+ * where its deps come from, not venvcache's [mirror]. That is an error,
+ * not silence. setenv is read (as tox reads it) only when its text could
+ * name one, directly or through a {[section]key}.
+ */
+static int
+pip_index_setenv(struct rd *rd, unsigned line)
+{
+	static const char *const vars[] = {"PIP_INDEX_URL",
+	    "PIP_EXTRA_INDEX_URL"};
+	struct envctx *env = rd->env;
+	struct ini_key *k;
+	ssize_t j;
+	size_t i;
+
+	k = find_key(rd->t, find_section(rd->t, rd->section), "setenv");
+	if (k == NULL && rd->fallback)
+		k = find_key(rd->t, find_section(rd->t, "testenv"), "setenv");
+	if (k == NULL ||
+	    (strstr(k->value.b.data, "PIP_") == NULL &&
+	        strstr(k->value.b.data, "{[") == NULL))
+		return 0;
+	if (!env->setenv_built && build_setenv(rd, line) == -1)
+		return -1;
+	for (i = 0; i < VC_ARRAY_SIZE(vars); i++) {
+		if ((j = strv_find_last(&env->def_names, vars[i])) < 0)
+			continue;
+		rd->what = "setenv";
+		return rfail(rd, env->def_lines[j],
+		    "%s: tox 3 would have pip install from this index; "
+		    "venvcache installs from its own: set [mirror] %s (or "
+		    "VENVCACHE_%s) instead",
+		    vars[i], i == 0 ? "index-url" : "extra-index-url",
+		    vars[i] + 4);
+	}
+	return 0;
+}
+
 static int
 make_env(struct tox *t, struct vc_tox_env *e)
 {
@@ -2429,6 +2468,8 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	}
 	rd.stage = A_EXTRAS;
 	if (getlist(&rd, "extras", &e->extras, NULL, e->line) == -1)
+		goto out;
+	if (pip_index_setenv(&rd, e->line) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -2583,6 +2624,7 @@ tox_section(struct tox *t)
 	struct vc_strv lines, names;
 	size_t nlisted, i, order_n;
 	size_t *order = NULL;
+	unsigned *ixlines = NULL;
 	int all_develop = 1, isolated = 0, rc = -1;
 	char *package_env = NULL;
 
@@ -2604,12 +2646,25 @@ tox_section(struct tox *t)
 	    tox_getpath(&rd, G_TEMP_DIR, "{toxworkdir}/.tmp") == -1)
 		goto out;
 	rd.stage = G__COUNT;
-	if (getlist(&rd, "indexserver", &lines, NULL, 0) == -1)
+	if (getlist(&rd, "indexserver", &lines, &ixlines, 0) == -1)
 		goto out;
 	for (i = 0; i < lines.n; i++) {
 		size_t len = strcspn(lines.v[i], "=");
+		char *name = strip_n(lines.v[i], len);
 
-		vc_strv_take(&t->indexservers, strip_n(lines.v[i], len));
+		/* tox 3 installs every dep with -i URL of "default" */
+		if (strcmp(name, "default") == 0) {
+			rd.what = "indexserver";
+			rfail(&rd, ixlines != NULL ? ixlines[i] : 0,
+			    "'%.200s': tox 3 would install every dependency "
+			    "from this index server; venvcache installs them "
+			    "from its own: set [mirror] index-url (or "
+			    "VENVCACHE_INDEX_URL) instead",
+			    lines.v[i]);
+			free(name);
+			goto out;
+		}
+		vc_strv_take(&t->indexservers, name);
 	}
 	if (getbool(&rd, "isolated_build", 0, &isolated, 0) == -1)
 		goto out;
@@ -2681,6 +2736,7 @@ tox_section(struct tox *t)
 out:
 	vc_strv_release(&lines);
 	vc_strv_release(&names);
+	free(ixlines);
 	free(order);
 	free(package_env);
 	free(rd.stk);

@@ -264,6 +264,20 @@ START_TEST(test_deps_normalised)
 	    5, "index server 'other'");
 	fails_at("[testenv:x]\ndeps = :nosuch:pkg\n", 2,
 	    "unknown index server 'nosuch'");
+	/* tox 3 installs every dep from these: an error, not silence */
+	fails_at("[tox]\nindexserver =\n    default = http://o/simple\n"
+	         "[testenv:x]\ndeps = pkg\n",
+	    3, "[mirror] index-url");
+	fails_at("[testenv:x]\ndeps = pkg\nsetenv =\n    A = 1\n"
+	         "    PIP_INDEX_URL = http://o/simple\n",
+	    5, "PIP_INDEX_URL: tox 3 would have pip install from this index");
+	fails_at("[base]\nenv = PIP_EXTRA_INDEX_URL=http://o/simple\n"
+	         "[testenv:x]\ndeps = pkg\nsetenv = {[base]env}\n",
+	    2, "VENVCACHE_EXTRA_INDEX_URL");
+	ck_assert_int_eq(rd("[testenv:x]\ndeps = pkg\nsetenv =\n"
+	                    "    PIP_NO_CACHE_DIR = 1\n    B = {env:HOME}\n"),
+	    0);
+	done();
 }
 END_TEST
 
