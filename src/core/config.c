@@ -10,6 +10,7 @@
 #include <ini.h>
 
 #include "venvcache/config.h"
+#include "venvcache/log.h"
 #include "venvcache/mirror.h"
 
 const struct vc_setting vc_settings[] = {
@@ -335,6 +336,31 @@ absolute_path(const char *v, const char *base)
 	return p;
 }
 
+/*
+ * The first ${NAME} left in a value after expansion (unset or empty), into
+ * name; 0 when there is none. Used as written, as pip does, but a URL
+ * like "${MIRROR}/simple" on a fork's pull request (no secrets) would
+ * otherwise fail later in pip, far from its cause.
+ */
+static int
+unexpanded(const char *v, char *name, size_t cap)
+{
+	const char *p, *end;
+
+	for (p = strstr(v, "${"); p != NULL; p = strstr(p + 2, "${")) {
+		end = p + 2 +
+		    strspn(p + 2,
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		        "0123456789_");
+		if (*end == '}' && end > p + 2 && (size_t)(end - p - 2) < cap) {
+			memcpy(name, p + 2, (size_t)(end - p - 2));
+			name[end - p - 2] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 set_value(struct vc_config *cfg, enum vc_setting_id id, const char *value,
     enum vc_origin_kind kind, const char *origin, const char *base,
@@ -347,8 +373,15 @@ set_value(struct vc_config *cfg, enum vc_setting_id id, const char *value,
 	stripped = vc_str_strip(value);
 	if (s->type == VC_T_URL || s->type == VC_T_URLS ||
 	    s->type == VC_T_WORDS) {
+		char name[256];
+
 		v = vc_expand_env(stripped);
 		free(stripped);
+		if (unexpanded(v, name, sizeof name))
+			vc_warn("%s: %s: ${%s} is not set (or empty); the "
+			        "value "
+			        "is used as written",
+			    origin, s->name, name);
 	} else {
 		v = stripped;
 	}

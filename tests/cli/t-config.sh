@@ -62,4 +62,11 @@ expect 2 config --venv-root ''
 printf '\x00\x01' >bin.ini
 expect 1 -c bin.ini config
 err_has "bin.ini: not a text file"
+
+# A ${VAR} that is not set is used as written (as pip does), with a warning
+# that names where it was set: a fork's pull request has no secrets.
+printf '[mirror]\nindex-url = ${VC_T_NOT_SET}/simple\n' >unset.ini
+expect 0 -c unset.ini config
+err_has 'unset.ini:2: index-url: ${VC_T_NOT_SET} is not set'
+out_has '${VC_T_NOT_SET}/simple'
 echo "ok"
