@@ -1,5 +1,6 @@
 /* cmd-lock.c: venvcache lock: the resolved set as a pinned file. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -26,6 +27,7 @@ cmd_lock_exec(struct cmd_ctx *ctx)
 	const char *out = cmd_get(ctx, "output");
 	struct cmd_target *t = NULL;
 	struct vc_error err;
+	struct stat st;
 	size_t i, n;
 	int rc = 0, flags = VC_PLAN_RESOLVE;
 
@@ -40,6 +42,13 @@ cmd_lock_exec(struct cmd_ctx *ctx)
 		free(t);
 		return cmd_usage_error(ctx,
 		    "-o takes one environment, %zu are selected", n);
+	}
+	if (out != NULL && stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(t);
+		vc_error_set(&err, VC_EFAIL,
+		    "-o '%s' is a directory: name the file to write", out);
+		cmd_error(ctx, &err);
+		return 1;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		struct vc_plan plan;

@@ -66,6 +66,9 @@ fi
 expect 0 lock -e ranges -o lock.txt
 grep -q '^vc-alpha==1.3 \\$' lock.txt || fail "lock: $(cat lock.txt)"
 grep -q -- '--hash=sha256:' lock.txt || fail "lock has no hashes"
+expect 1 lock -e ranges -o "$T"
+err_has "-o '$T' is a directory"
+err_one_line
 python3 -m venv "$VC_SHM/locked"
 "$VC_SHM/locked/bin/pip" install -q --index-url "$MIRROR_URL" --require-hashes -r lock.txt ||
     fail "lock.txt does not install"
