@@ -222,6 +222,17 @@ last_line(const char *s)
 	return xstrndup(start, (size_t)(end - start));
 }
 
+/* The first non-empty line of `s`, for messages. */
+static char *
+first_line(const char *s)
+{
+	size_t n;
+
+	s += strspn(s, "\r\n ");
+	n = strcspn(s, "\r\n");
+	return xstrndup(s, n > 300 ? 300 : n);
+}
+
 /*
  * Runs `exe` with the probe script: no shell, stdin from /dev/null, stdout
  * and stderr captured, killed after PROBE_TIMEOUT seconds.
@@ -337,7 +348,14 @@ run_probe(const char *exe, const char *shown, struct vc_buf *out,
 	}
 	pid = -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		tail = last_line(errout->data != NULL ? errout->data : "");
+		/* A traceback ends with its cause; "command not found" (127,
+		 * a pyenv shim's, say) begins with it. */
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			tail = first_line(
+			    errout->data != NULL ? errout->data : "");
+		else
+			tail =
+			    last_line(errout->data != NULL ? errout->data : "");
 		if (WIFEXITED(status))
 			vc_error_set(err, VC_EFAIL,
 			    "'%s' is not a working Python (exit status "

@@ -44,4 +44,22 @@ grep -q "versions/9.9/bin/python3'" "$T/err" || fail "PYENV_VERSION ignored: $(c
 # "system" (or several versions): the shim itself is probed, every time.
 n=$(PYENV_VERSION=system execs key -r r.txt)
 [ "$n" -gt 1 ] || fail "a 'system' shim was not probed"
+
+# A shim for a command no selected version has exits 127 with what is
+# wrong on its first line (tracebacks end with theirs): that line is shown.
+cat >"$root/shims/python3.99" <<'SH'
+#!/usr/bin/env bash
+echo "pyenv: python3.99: command not found" >&2
+echo >&2
+echo "The \`python3.99' command exists in these Python versions:" >&2
+echo "  3.99.0" >&2
+echo >&2
+echo "Note: See 'pyenv help global' for tips on allowing both" >&2
+echo "      Python 2 and Python 3 to be found at the same time." >&2
+exit 127
+SH
+chmod +x "$root/shims/python3.99"
+expect 1 key -r r.txt -p python3.99
+err_has "(exit status 127): pyenv: python3.99: command not found"
+err_one_line
 echo "ok"
