@@ -96,4 +96,11 @@ int vc_tox_add_envs(struct vc_config *, const struct vc_tox *,
 /* vc_tox_read() of the file at `path`, then vc_tox_add_envs(). */
 int vc_tox_load(struct vc_config *, const char *path, struct vc_error *);
 
+/*
+ * Bytes the brace and substitution scanners have looked at since the
+ * process started; for tests, which check that this grows linearly with
+ * hostile input.
+ */
+unsigned long long vc_tox_scanned(void);
+
 #endif

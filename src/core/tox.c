@@ -791,15 +791,37 @@ expand_section_names(struct tox *t)
 
 /* --- brace expansion (_expand_envstr) --------------------------------- */
 
+/*
+ * Bytes the scanners below have looked at (vc_tox_scanned): tests check
+ * that hostile input costs time linear in its size.
+ */
+static unsigned long long scanned;
+
+/* Where the first '}' at or after `from` is (`at`, n if none): brace_run
+ * is asked at every '{' of a run such as "{{{{", and scans once. */
+struct closes {
+	size_t from, at;
+};
+
+static size_t
+next_close(const char *s, size_t j, size_t n, struct closes *c)
+{
+	if (c->from <= j && j <= c->at)
+		return c->at;
+	c->from = j;
+	for (c->at = j; c->at < n && s[c->at] != '}'; c->at++)
+		scanned++;
+	return c->at;
+}
+
 /* Length of (?:{[^}]+})+ at s[i], 0 if none. */
 static size_t
-brace_run(const char *s, size_t i, size_t n)
+brace_run(const char *s, size_t i, size_t n, struct closes *c)
 {
 	size_t j = i, k;
 
 	while (j < n && s[j] == '{') {
-		for (k = j + 1; k < n && s[k] != '}'; k++)
-			;
+		k = next_close(s, j + 1, n, c);
 		if (k >= n || k == j + 1)
 			break;
 		j = k + 1;
@@ -817,16 +839,18 @@ expand_one(const char *s, size_t n, struct vc_strv *out, size_t room)
 {
 	struct vc_strv *parts = NULL;
 	size_t nparts = 0, cap = 0, i = 0, j, total = 1, *idx = NULL;
+	struct closes cl = {1, 0};
 	struct vc_buf piece;
 	int rc = -1;
 
 	vc_buf_init(&piece);
 	while (i <= n) {
-		size_t r = i < n && s[i] == '{' ? brace_run(s, i, n) : 0;
+		size_t r = i < n && s[i] == '{' ? brace_run(s, i, n, &cl) : 0;
 		size_t from = i, to;
 
 		if (r == 0) { /* text up to the next group */
-			while (i < n && !(s[i] == '{' && brace_run(s, i, n)))
+			while (
+			    i < n && !(s[i] == '{' && brace_run(s, i, n, &cl)))
 				i++;
 			to = i;
 		} else { /* one group: {content} */
@@ -898,11 +922,12 @@ expand_envstr(const char *s, size_t n, struct vc_strv *out, size_t **starts,
     size_t *nstarts)
 {
 	size_t i = 0, tok = 0, cap = 0;
+	struct closes c = {1, 0};
 
 	for (;;) {
 		size_t r;
 
-		if (i < n && (r = brace_run(s, i, n)) > 0) {
+		if (i < n && (r = brace_run(s, i, n, &c)) > 0) {
 			i += r;
 			continue;
 		}
@@ -1633,15 +1658,18 @@ struct ref {
 	size_t t0, t1, v0, v1, d0, d1;
 };
 
-/* The default's end: ([^{}]|\\{|\\})* then '}'. */
+/*
+ * The default's end: ([^{}]|\\{|\\})* then '}', from j0; default_from
+ * goes on from j, past what [j0, j) holds (no '{' or '}').
+ */
 static int
-default_end(const char *s, size_t j0, size_t n, size_t *e)
+default_from(const char *s, size_t j0, size_t j, size_t n, size_t *e)
 {
-	size_t j = j0, f;
+	size_t f;
 
 	for (;;) {
 		for (f = j; f < n && s[f] != '{' && s[f] != '}'; f++)
-			;
+			scanned++;
 		if (f >= n)
 			return 0;
 		if (s[f] == '}') {
@@ -1656,6 +1684,12 @@ default_end(const char *s, size_t j0, size_t n, size_t *e)
 	}
 }
 
+static int
+default_end(const char *s, size_t j0, size_t n, size_t *e)
+{
+	return default_from(s, j0, j0, n, e);
+}
+
 /* [^:,{}]* then, optionally, ':' default; then '}'. */
 static int
 try_rest(const char *s, size_t v, size_t b, size_t n, struct ref *m)
@@ -1663,8 +1697,10 @@ try_rest(const char *s, size_t v, size_t b, size_t n, struct ref *m)
 	size_t r = b, e;
 
 	while (
-	    r < n && s[r] != ':' && s[r] != ',' && s[r] != '{' && s[r] != '}')
+	    r < n && s[r] != ':' && s[r] != ',' && s[r] != '{' && s[r] != '}') {
 		r++;
+		scanned++;
+	}
 	m->v0 = v;
 	m->v1 = r;
 	if (r < n && s[r] == ':' && default_end(s, r + 1, n, &e)) {
@@ -1682,19 +1718,53 @@ try_rest(const char *s, size_t v, size_t b, size_t n, struct ref *m)
 	return 0;
 }
 
-/* (?:\[[^,{}]*\])? greedy: from the last ']' possible, then without. */
+/*
+ * (?:\[[^,{}]*\])? greedy: from the last ']' possible, then without.
+ * After a ']' at k - 1 comes try_rest from k. No ',', '{' or '}' is in
+ * [v + 1, q), so its stop is the first ':' at or after k, else q: kept
+ * while k goes down. A default after a ':' below q - 1 ends where one
+ * from q does: that is found once. So each byte is looked at once.
+ */
 static int
 try_value(const char *s, size_t v, size_t n, struct ref *m)
 {
 	if (v < n && s[v] == '[') {
-		size_t q, k;
+		size_t q, k, r, e = 0, efar = 0;
+		int far = -1; /* a default's end from q: not known yet */
 
 		for (q = v + 1;
 		     q < n && s[q] != ',' && s[q] != '{' && s[q] != '}'; q++)
-			;
-		for (k = q; k > v + 1; k--)
-			if (s[k - 1] == ']' && try_rest(s, v, k, n, m))
+			scanned++;
+		for (k = q, r = q; k > v + 1; k--) {
+			scanned++;
+			if (k < q && s[k] == ':')
+				r = k;
+			if (s[k - 1] != ']' || r >= n)
+				continue;
+			m->v0 = v;
+			m->v1 = r;
+			if (s[r] == '}') {
+				m->has_def = 0;
+				m->end = r;
 				return 1;
+			}
+			if (s[r] != ':')
+				continue;
+			if (r + 1 < q) {
+				if (far == -1)
+					far =
+					    default_from(s, r + 1, q, n, &efar);
+				if (!far)
+					continue;
+				e = efar;
+			} else if (!default_end(s, r + 1, n, &e))
+				continue;
+			m->has_def = 1;
+			m->d0 = r + 1;
+			m->d1 = e;
+			m->end = e;
+			return 1;
+		}
 	}
 	return try_rest(s, v, v, n, m);
 }
@@ -2744,6 +2814,12 @@ out:
 }
 
 /* --- the interface ---------------------------------------------------- */
+
+unsigned long long
+vc_tox_scanned(void)
+{
+	return scanned;
+}
 
 void
 vc_tox_init(struct vc_tox *x)

@@ -477,6 +477,44 @@ START_TEST(test_errors)
 END_TEST
 
 /*
+ * Hostile lines of 1 MB: the brace and substitution scanners look at each
+ * byte a bounded number of times (they looked at the rest of the line
+ * for every '{' or ']': 80 kB took 4 to 10 seconds).
+ */
+static void
+hostile(const char *head, char c, const char *tail)
+{
+	struct vc_buf b;
+	unsigned long long before = vc_tox_scanned();
+	size_t i, n = 1 << 20;
+
+	vc_buf_init(&b);
+	vc_buf_adds(&b, head);
+	for (i = 0; i < n; i++)
+		vc_buf_addc(&b, c);
+	vc_buf_adds(&b, tail);
+	rd(b.data); /* an error or not: what it costs is what is tested */
+	done();
+	ck_assert_msg(vc_tox_scanned() - before < 8 * (unsigned long long)n,
+	    "'%s' then %zu '%c': %llu bytes scanned", head, n, c,
+	    vc_tox_scanned() - before);
+	vc_buf_release(&b);
+}
+
+START_TEST(test_hostile_lines)
+{
+	hostile("[tox]\nenvlist = a", '{', "\n");
+	hostile("[testenv:a]\ndeps = {[]", ']', "\n");
+	hostile("[testenv:a]\ndeps = {[]", ']', ":x}\n");
+	hostile("[testenv:a]\ndeps = {[]", ']', "}\n");
+	hostile("[testenv:a]\ndeps = {[]", ':', "\n");
+	hostile("[testenv:a]\ndeps = a", '{', ": x\n");
+	hostile("[testenv:a]\ndeps = a", '{', "}: x\n");
+	hostile("[testenv:{", '{', "}]\ndeps = x\n");
+}
+END_TEST
+
+/*
  * A long value (an index picks the lines an env's factors can select)
  * against the same lines filtered one by one (after a substitution, tox
  * applies the conditions again, to text that has no index): random
@@ -894,6 +932,7 @@ tox_suite(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_long_values);
+	tcase_add_test(tc, test_hostile_lines);
 	tcase_add_test(tc, test_add_envs);
 	tcase_add_test(tc, test_sentry_python);
 	suite_add_tcase(s, tc);
