@@ -47,6 +47,7 @@
 #define MAX_CHECKS 100000000   /* alternatives checked */
 #define MAX_SUBST (256u << 20) /* bytes substituted */
 #define MAX_DEPS 1000000       /* deps of all environments */
+#define MAX_OUT (64u << 20)    /* bytes of every environment's values */
 #define TOO_MUCH_WORK                                                   \
 	"this tox.ini needs too much work to read (environments times " \
 	"conditions or substitutions)"
@@ -260,7 +261,7 @@ struct tox {
 	size_t *envmap;
 	size_t capenvmap;
 	/* work done, bounded (see the MAX_ constants) */
-	size_t nalts, checks, subst_bytes, ndeps;
+	size_t nalts, checks, subst_bytes, ndeps, out_bytes;
 	struct pool pool;
 	char *global[G__COUNT]; /* NULL: not (yet) defined */
 	int ignore_conflict;
@@ -2472,6 +2473,25 @@ pip_index_setenv(struct rd *rd, unsigned line)
 	return 0;
 }
 
+/*
+ * Counts `n` bytes an environment keeps (a dep, an extra, its
+ * basepython) against MAX_OUT for the whole file: a value is copied into
+ * every environment, so a 200 kB line and 4,000 environments were 800 MB.
+ */
+static int
+count_out(struct tox *t, const struct vc_tox_env *e, size_t n, unsigned line)
+{
+	t->out_bytes += n + 1;
+	if (t->out_bytes <= MAX_OUT)
+		return 0;
+	return fail(t, line,
+	    "env %s: the deps, extras and basepython of the environments "
+	    "so far (%zu of %zu) come to more than %u MiB, venvcache's "
+	    "limit for one tox.ini (each environment has its own copy of a "
+	    "value)",
+	    e->name, (size_t)(e - t->out->envs) + 1, t->out->n, MAX_OUT >> 20);
+}
+
 static int
 make_env(struct tox *t, struct vc_tox_env *e)
 {
@@ -2529,6 +2549,8 @@ make_env(struct tox *t, struct vc_tox_env *e)
 				fail(t, lines[i], TOO_MUCH_WORK);
 				break;
 			}
+			if (count_out(t, e, strlen(d), lines[i]) == -1)
+				break;
 		}
 		n = raw.n;
 		vc_strv_release(&raw);
@@ -2538,6 +2560,12 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	}
 	rd.stage = A_EXTRAS;
 	if (getlist(&rd, "extras", &e->extras, NULL, e->line) == -1)
+		goto out;
+	for (i = 0; i < e->extras.n; i++)
+		if (count_out(t, e, strlen(e->extras.v[i]), e->line) == -1)
+			goto out;
+	if (e->basepython != NULL &&
+	    count_out(t, e, strlen(e->basepython), e->line) == -1)
 		goto out;
 	if (pip_index_setenv(&rd, e->line) == -1)
 		goto out;

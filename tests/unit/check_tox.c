@@ -515,6 +515,31 @@ START_TEST(test_hostile_lines)
 END_TEST
 
 /*
+ * A value copied into every environment counts for each: 1,000
+ * environments of one 100 kB dep are 100 MB (4,000 of 200 kB took 1.5 GB).
+ */
+START_TEST(test_values_bounded)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_adds(&b, "[tox]\nenvlist = {a0");
+	for (i = 1; i < 10; i++)
+		vc_buf_addf(&b, ",a%zu", i);
+	vc_buf_adds(&b, "}-{b0");
+	for (i = 1; i < 100; i++)
+		vc_buf_addf(&b, ",b%zu", i);
+	vc_buf_adds(&b, "}\n[testenv]\ndeps =\n    short\n    ");
+	for (i = 0; i < 100000; i++)
+		vc_buf_addc(&b, 'x');
+	vc_buf_adds(&b, "\n");
+	fails_at(b.data, 6, "more than 64 MiB");
+	vc_buf_release(&b);
+}
+END_TEST
+
+/*
  * A long value (an index picks the lines an env's factors can select)
  * against the same lines filtered one by one (after a substitution, tox
  * applies the conditions again, to text that has no index): random
@@ -933,6 +958,7 @@ tox_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_long_values);
 	tcase_add_test(tc, test_hostile_lines);
+	tcase_add_test(tc, test_values_bounded);
 	tcase_add_test(tc, test_add_envs);
 	tcase_add_test(tc, test_sentry_python);
 	suite_add_tcase(s, tc);
