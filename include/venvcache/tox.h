@@ -97,6 +97,17 @@ int vc_tox_add_envs(struct vc_config *, const struct vc_tox *,
 int vc_tox_load(struct vc_config *, const char *path, struct vc_error *);
 
 /*
+ * The environment `name` that tox 3 makes when `tox -e name` asks for it
+ * though it has no section and is not in the envlist (each of its
+ * factors is in a condition of [testenv], in the envlist, "py", "python"
+ * or a Python factor such as py312): read from the file at `path` and
+ * added to `cfg` as vc_tox_add_envs() adds one. 1 when added, 0 when tox
+ * 3 would not make it either (nothing added), -1 on an error.
+ */
+int vc_tox_load_env(struct vc_config *, const char *path, const char *name,
+    struct vc_error *);
+
+/*
  * Bytes the brace and substitution scanners have looked at since the
  * process started; for tests, which check that this grows linearly with
  * hostile input.

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "venvcache/gha.h"
+#include "venvcache/tox.h"
 
 static int
 opt_index(const struct cmd_ctx *ctx, const char *name)
@@ -54,6 +55,13 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 	if (ctx->sel_name != NULL && ctx->sel_reqs.n == 0)
 		return vc_error_set(err, VC_EUSAGE,
 		    "--name names the environment of -r FILE; give -r too");
+	/* tox 3 makes a -e NAME of known factors (first: cfg->envs moves) */
+	for (i = 0; i < ctx->sel_envs.n; i++)
+		if (vc_config_env(cfg, ctx->sel_envs.v[i]) == NULL &&
+		    *vc_config_str(cfg, VC_S_TOX) != '\0' &&
+		    vc_tox_load_env(cfg, vc_config_str(cfg, VC_S_TOX),
+		        ctx->sel_envs.v[i], err) == -1)
+			return -1;
 	if (ctx->sel_reqs.n > 0) {
 		const char *name =
 		    ctx->sel_name != NULL ? ctx->sel_name : "default";

@@ -247,6 +247,7 @@ static const char *const global_names[G__COUNT] = {"toxinidir", "homedir",
 struct tox {
 	struct vc_tox *out;
 	const char *name;
+	const char *want; /* -e NAME, made on demand if tox 3 would */
 	struct vc_error *err;
 	int failed;
 	struct ini_sec *secs;
@@ -2713,6 +2714,109 @@ out:
 	return rc;
 }
 
+/*
+ * tox 3's PY_FACTORS_RE: ^(?!py$)(py|pypy|jython)([2-9][0-9]?[0-9]?)?$
+ */
+static int
+py_factor(const char *f, size_t n)
+{
+	static const char *const pre[] = {"pypy", "jython", "py"};
+	size_t i, k;
+
+	for (i = 0; i < VC_ARRAY_SIZE(pre); i++) {
+		k = strlen(pre[i]);
+		if (n < k || strncmp(f, pre[i], k) != 0)
+			continue;
+		if (n == k)
+			return i < 2; /* "py" alone is not one */
+		if (n - k > 3 || f[k] < '2' || f[k] > '9')
+			return 0;
+		for (k++; k < n; k++)
+			if (f[k] < '0' || f[k] > '9')
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Adds the factors of each name of `expr` (expanded, '!' left out). */
+static void
+add_known(struct ftab *known, const char *expr, size_t n)
+{
+	struct vc_strv envs;
+	size_t i;
+
+	vc_strv_init(&envs);
+	if (expand_envstr(expr, n, &envs, NULL, NULL) == 0) {
+		for (i = 0; i < envs.n; i++) {
+			const char *q = envs.v[i];
+
+			for (;;) {
+				size_t len = strcspn(q, "-"), neg = *q == '!';
+
+				intern(known, q + neg, len - neg);
+				if (q[len] == '\0')
+					break;
+				q += len + 1;
+			}
+		}
+	}
+	vc_strv_release(&envs);
+}
+
+/*
+ * Whether tox 3 makes the environment t->want, which has no section and
+ * is not in the envlist, when -e names it (tox/config/__init__.py,
+ * parseini): each of its factors is known (from a condition of a
+ * [testenv] value, r"^([\w{}.!,-]+):\s+" on each line, from the envlist,
+ * or "py", "python") or is a Python factor.
+ */
+static int
+want_ok(struct tox *t, size_t nlisted)
+{
+	const struct ini_sec *te = find_section(t, "testenv");
+	struct ftab known;
+	const char *q = t->want;
+	size_t i;
+	int ok = 1;
+
+	memset(&known, 0, sizeof known);
+	intern(&known, "py", 2);
+	intern(&known, "python", 6);
+	for (i = 0; te != NULL && i < t->bodies[te->body].n; i++) {
+		const char *v = t->bodies[te->body].keys[i].value.b.data;
+
+		while (v != NULL && *v != '\0') {
+			const char *e = v;
+
+			while (word_char((unsigned char)*e) || *e == '{' ||
+			    *e == '}' || *e == '.' || *e == '!' || *e == ',' ||
+			    *e == '-')
+				e++;
+			if (e > v && *e == ':' && e[1] != '\0' &&
+			    (py_space((unsigned char)e[1]) || e[1] == '\n'))
+				add_known(&known, v, (size_t)(e - v));
+			v += strcspn(v, "\n");
+			if (*v == '\n')
+				v++;
+		}
+	}
+	for (i = 0; i < nlisted; i++)
+		add_known(&known, t->out->envs[i].name,
+		    strlen(t->out->envs[i].name));
+	for (;;) {
+		size_t len = strcspn(q, "-");
+
+		if (ftab_find(&known, q, len) < 0 && !py_factor(q, len))
+			ok = 0;
+		if (q[len] == '\0')
+			break;
+		q += len + 1;
+	}
+	ftab_release(&known);
+	return ok;
+}
+
 static int
 tox_section(struct tox *t)
 {
@@ -2720,7 +2824,7 @@ tox_section(struct tox *t)
 	struct rd rd;
 	const char *home = getenv("HOME");
 	struct vc_strv lines, names;
-	size_t nlisted, i, order_n;
+	size_t nlisted, i, order_n, want = 0;
 	size_t *order = NULL;
 	unsigned *ixlines = NULL;
 	int all_develop = 1, isolated = 0, rc = -1;
@@ -2810,6 +2914,16 @@ tox_section(struct tox *t)
 			goto out;
 		e->line = s->line;
 	}
+	if (t->want != NULL &&
+	    ftab_find(&t->envnames, t->want, strlen(t->want)) < 0 &&
+	    (package_env == NULL || strcmp(t->want, package_env) != 0) &&
+	    want_ok(t, nlisted)) {
+		const struct ini_sec *te = find_section(t, "testenv");
+
+		if (add_env(t, t->want, te != NULL ? te->line : 1, 0) == NULL)
+			goto out;
+		want = o->n;
+	}
 	if (o->n == 0) { /* tox's "python", at [testenv] if there is one */
 		const struct ini_sec *te = find_section(t, "testenv");
 
@@ -2822,6 +2936,8 @@ tox_section(struct tox *t)
 		if (o->envs[i].in_envlist && !o->envs[i].usedevelop)
 			all_develop = 0;
 	}
+	if (want > 0) /* tox -e NAME: skipsdist's default is NAME's alone */
+		all_develop = o->envs[want - 1].usedevelop;
 	if (getbool(&rd, "skipsdist", all_develop, &o->skipsdist, 0) == -1)
 		goto out;
 	for (i = 0; i < o->n; i++) {
@@ -2900,9 +3016,9 @@ tox_release(struct tox *t)
 	vc_strv_release(&t->indexservers);
 }
 
-int
-vc_tox_read(struct vc_tox *x, const char *name, const char *text,
-    struct vc_error *err)
+static int
+read_text(struct vc_tox *x, const char *name, const char *text,
+    const char *want, struct vc_error *err)
 {
 	struct tox t;
 	char cwd[PATH_MAX], *dir;
@@ -2913,6 +3029,7 @@ vc_tox_read(struct vc_tox *x, const char *name, const char *text,
 	memset(&t, 0, sizeof t);
 	t.out = x;
 	t.name = name;
+	t.want = want;
 	t.err = err;
 	vc_strv_init(&t.indexservers);
 	x->file = xstrdup(name);
@@ -2945,6 +3062,13 @@ out:
 	return rc;
 }
 
+int
+vc_tox_read(struct vc_tox *x, const char *name, const char *text,
+    struct vc_error *err)
+{
+	return read_text(x, name, text, NULL, err);
+}
+
 char *
 vc_tox_project_dep(const struct vc_tox_env *e)
 {
@@ -2971,47 +3095,57 @@ add_dep(struct vc_envdef *d, char *dep, unsigned line)
 	vc_strv_take(&d->deps, dep);
 }
 
-int
-vc_tox_add_envs(struct vc_config *cfg, const struct vc_tox *x,
-    struct vc_error *err)
+static int
+add_one(struct vc_config *cfg, const struct vc_tox *x,
+    const struct vc_tox_env *e, struct vc_error *err)
 {
-	size_t i, j;
+	struct vc_envdef *d;
+	char *project;
+	size_t j;
 
-	vc_error_clear(err);
-	for (i = 0; i < x->n; i++) {
-		const struct vc_tox_env *e = &x->envs[i];
-		struct vc_envdef *d;
-		char *project;
-
-		if (vc_config_env(cfg, e->name) != NULL)
-			continue; /* the config file's [env NAME] wins */
-		if ((d = vc_config_add_env(cfg, e->name, err)) == NULL)
-			return vc_error_at(err, x->file, e->line, "%s",
-			    err->msg);
-		free(d->basedir);
-		d->basedir = xstrdup(x->dir);
-		d->file = xstrdup(x->file);
-		d->line = e->line;
-		if (e->basepython != NULL)
-			d->python = xstrdup(e->basepython);
-		for (j = 0; j < e->deps.n; j++)
-			add_dep(d, xstrdup(e->deps.v[j]), e->deps_lines[j]);
-		if (e->pip_pre)
-			add_dep(d, xstrdup("--pre"), e->line);
-		if ((project = vc_tox_project_dep(e)) != NULL)
-			add_dep(d, project, e->line);
-	}
+	if (vc_config_env(cfg, e->name) != NULL)
+		return 0; /* the config file's [env NAME] wins */
+	if ((d = vc_config_add_env(cfg, e->name, err)) == NULL)
+		return vc_error_at(err, x->file, e->line, "%s", err->msg);
+	free(d->basedir);
+	d->basedir = xstrdup(x->dir);
+	d->file = xstrdup(x->file);
+	d->line = e->line;
+	if (e->basepython != NULL)
+		d->python = xstrdup(e->basepython);
+	for (j = 0; j < e->deps.n; j++)
+		add_dep(d, xstrdup(e->deps.v[j]), e->deps_lines[j]);
+	if (e->pip_pre)
+		add_dep(d, xstrdup("--pre"), e->line);
+	if ((project = vc_tox_project_dep(e)) != NULL)
+		add_dep(d, project, e->line);
 	return 0;
 }
 
 int
-vc_tox_load(struct vc_config *cfg, const char *path, struct vc_error *err)
+vc_tox_add_envs(struct vc_config *cfg, const struct vc_tox *x,
+    struct vc_error *err)
+{
+	size_t i;
+
+	vc_error_clear(err);
+	for (i = 0; i < x->n; i++)
+		if (add_one(cfg, x, &x->envs[i], err) == -1)
+			return -1;
+	return 0;
+}
+
+/* vc_tox_load, or with `want`, only the environment tox 3 makes for
+ * -e want: 1 if there is one, else 0. */
+static int
+load(struct vc_config *cfg, const char *path, const char *want,
+    struct vc_error *err)
 {
 	struct vc_tox x;
 	struct vc_buf b;
 	char cwd[PATH_MAX];
 	const char *name = path;
-	size_t n;
+	size_t n, i;
 	int rc = -1;
 
 	vc_tox_init(&x);
@@ -3026,12 +3160,32 @@ vc_tox_load(struct vc_config *cfg, const char *path, struct vc_error *err)
 		vc_error_at(err, name, 0, "not a text file");
 		goto out;
 	}
-	if (vc_tox_read(&x, name, b.data != NULL ? b.data : "", err) == -1 ||
-	    vc_tox_add_envs(cfg, &x, err) == -1)
+	if (read_text(&x, name, b.data != NULL ? b.data : "", want, err) == -1)
 		goto out;
+	if (want == NULL) {
+		rc = vc_tox_add_envs(cfg, &x, err);
+		goto out;
+	}
 	rc = 0;
+	for (i = 0; i < x.n; i++)
+		if (strcmp(x.envs[i].name, want) == 0)
+			rc = add_one(cfg, &x, &x.envs[i], err) == -1 ? -1 : 1;
 out:
 	vc_tox_release(&x);
 	vc_buf_release(&b);
 	return rc;
+}
+
+int
+vc_tox_load(struct vc_config *cfg, const char *path, struct vc_error *err)
+{
+	return load(cfg, path, NULL, err);
+}
+
+int
+vc_tox_load_env(struct vc_config *cfg, const char *path, const char *name,
+    struct vc_error *err)
+{
+	vc_error_clear(err);
+	return load(cfg, path, name, err);
 }

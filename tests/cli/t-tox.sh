@@ -59,6 +59,17 @@ err_one_line
 err_has "bad.ini:4: env a: deps: substitution key 'nosuchkey' not found"
 VENVCACHE_TOX=missing.ini expect 1 -c /dev/null list
 err_has "missing.ini"
+# -e NAME of known or Python factors, with no section and not in the
+# envlist: tox 3 makes it, so does venvcache (the same key as when the
+# envlist names it); not one with an unknown factor.
+printf '[tox]\nenvlist = py-{alpha,beta}\n[testenv]\ndeps = vc-gamma\n    beta: vc-beta\n' >od.ini
+printf '[tox]\nenvlist = py-{alpha,beta},py311-beta\n[testenv]\ndeps = vc-gamma\n    beta: vc-beta\n' >od2.ini
+VENVCACHE_TOX=od.ini expect 0 -c /dev/null key -e py311-beta -p "$py"
+od=$(cat "$T/out")
+VENVCACHE_TOX=od.ini expect 2 -c /dev/null key -e py311-gamma -p "$py"
+err_has "unknown environment 'py311-gamma'"
+VENVCACHE_TOX=od2.ini expect 0 -c /dev/null key -e py311-beta -p "$py"
+[ "$(cat "$T/out")" = "$od" ] || fail "-e py311-beta: $od, listed: $(cat "$T/out")"
 unset VENVCACHE_TOX VENVCACHE_RESOLVE
 
 # A tox.ini of our own, against the mirror: factor conditions, a

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "venvcache/config.h"
 #include "venvcache/key.h"
@@ -610,6 +611,74 @@ START_TEST(test_long_values)
 }
 END_TEST
 
+/*
+ * -e NAME that has no section and is not in the envlist: tox 3 makes it
+ * when each factor is known ([testenv] conditions, the envlist, "py",
+ * "python") or a Python factor (tox 3.28 -e, for each case here).
+ */
+static int
+on_demand(const char *text, const char *name, struct vc_config *cfg)
+{
+	char path[] = "/tmp/check_tox.XXXXXX";
+	int fd = mkstemp(path), rc;
+	FILE *f = fdopen(fd, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	vc_config_init(cfg);
+	rc = vc_tox_load_env(cfg, path, name, &err);
+	unlink(path);
+	return rc;
+}
+
+START_TEST(test_on_demand)
+{
+	static const struct {
+		const char *text, *name;
+		int made;
+		const char *deps;
+	} c[] = {
+	    {"[testenv]\ndeps = x\n    py311: y\n", "py311", 1, "x|y|."},
+	    {"[testenv]\ndeps = x\n", "pypy3", 1, "x|."},
+	    {"[testenv]\ndeps = x\n", "py", 1, "x|."},
+	    {"[testenv]\ndeps = x\n", "py1", 0, NULL},
+	    {"[testenv]\ndeps = x\n", "py311-lint", 0, NULL},
+	    {"[testenv]\ndeps = x\n    !lint: y\n", "py311-lint", 1, "x|."},
+	    {"[testenv]\ndeps = x\ncommands =\n    {a,b}-lint: z\n", "b-py39",
+	        1, "x|."},
+	    {"[testenv]\ndeps = lint:x\n", "lint", 0, NULL},
+	    {"[tox]\nenvlist = py{38,39}-django{3,4}\n[testenv]\n"
+	     "deps = django4: d4\n",
+	        "py311-django4", 1, "d4|."},
+	    {"[tox]\nenvlist = py{38,39}-django{3,4}\n[testenv]\ndeps = x\n",
+	        "py311-django5", 0, NULL},
+	    {"[tox]\nenvlist = a\n[testenv:b]\ndeps = x\n", "b-py39", 0, NULL},
+	};
+	struct vc_config cfg;
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
+		ck_assert_msg(on_demand(c[i].text, c[i].name, &cfg) ==
+		        c[i].made,
+		    "-e %s of %s: %s", c[i].name, c[i].text, err.msg);
+		if (c[i].made) {
+			const struct vc_envdef *e =
+			    vc_config_env(&cfg, c[i].name);
+			char *d;
+
+			ck_assert_uint_eq(cfg.nenvs, 1);
+			d = joined(&e->deps);
+			ck_assert_str_eq(d, c[i].deps);
+			free(d);
+		} else {
+			ck_assert_uint_eq(cfg.nenvs, 0);
+		}
+		vc_config_release(&cfg);
+	}
+}
+END_TEST
+
 /* Into a config: python, basedir, file and lines; [env NAME] wins. */
 START_TEST(test_add_envs)
 {
@@ -960,6 +1029,7 @@ tox_suite(void)
 	tcase_add_test(tc, test_hostile_lines);
 	tcase_add_test(tc, test_values_bounded);
 	tcase_add_test(tc, test_add_envs);
+	tcase_add_test(tc, test_on_demand);
 	tcase_add_test(tc, test_sentry_python);
 	suite_add_tcase(s, tc);
 	return s;
