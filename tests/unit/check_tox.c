@@ -1016,6 +1016,8 @@ tox_suite(void)
 	Suite *s = suite_create("tox");
 	TCase *tc = tcase_create("core");
 
+	/* Megabyte inputs under ASan and valgrind, beside other tests. */
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_envlist);
 	tcase_add_test(tc, test_factor_conditions);
 	tcase_add_test(tc, test_substitutions);
