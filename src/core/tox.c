@@ -2080,9 +2080,11 @@ tox_path(const struct tox *t, const char *p)
 		size_t len = strcspn(q, "/");
 
 		if (len == 2 && q[0] == '.' && q[1] == '.') {
-			if (parts.n > 0)
+			/* "/.." is "/"; with no part there is no array. */
+			if (parts.n > 0) {
 				free(parts.v[--parts.n]);
-			parts.v[parts.n] = NULL;
+				parts.v[parts.n] = NULL;
+			}
 		} else if (len > 0 && !(len == 1 && q[0] == '.')) {
 			vc_strv_take(&parts, xstrndup(q, len));
 		}

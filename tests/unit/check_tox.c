@@ -237,6 +237,12 @@ START_TEST(test_substitutions)
 	    0);
 	deps_eq(env("a"), "/home/vc/work/a");
 	done();
+	/* ".." above the root is the root (it crashed: fuzz_tox) */
+	ck_assert_int_eq(rd("[tox]\ntoxworkdir = ////..//\n"
+	                    "[testenv:a]\ndeps = {envdir}/../x\n"),
+	    0);
+	deps_eq(env("a"), "/a/../x"); /* {envdir} is "/a" */
+	done();
 }
 END_TEST
 
