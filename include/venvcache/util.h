@@ -122,6 +122,8 @@ int vc_rm_rf(const char *path, struct vc_error *);
 int vc_rm_rf_at(int dirfd, const char *name, struct vc_error *);
 /* Removes what a directory holds, keeping the directory (and its inode). */
 int vc_empty_dir(const char *path, struct vc_error *);
+/* 1 when `path` is a directory that holds nothing, 0 otherwise. */
+int vc_dir_is_empty(const char *path);
 
 /* Clocks: wall time in seconds, and a monotonic clock in seconds. */
 double vc_now(void);

@@ -1,5 +1,4 @@
 /* tmpfs.c: the venv root on a RAM disk. */
-#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -38,24 +37,6 @@ may_mount(void)
 	           (1u << (CAP_SYS_ADMIN % 32))) != 0;
 }
 
-/* 1 when the directory holds nothing (a mount would hide nothing). */
-static int
-dir_empty(const char *path)
-{
-	struct dirent *de;
-	DIR *d = opendir(path);
-	int empty = 1;
-
-	if (d == NULL)
-		return 0;
-	while (empty && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			empty = 0;
-	closedir(d);
-	return empty;
-}
-
 int
 vc_tmpfs_ensure(const struct vc_config *cfg, struct vc_error *err)
 {
@@ -63,28 +44,29 @@ vc_tmpfs_ensure(const struct vc_config *cfg, struct vc_error *err)
 	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
 	const char *mode = vc_config_str(cfg, VC_S_MOUNT);
 	char *opts = NULL;
-	int ram;
+	int ram, can;
 
 	if (vc_mkdir_p(root, 0755, err) == -1)
 		return -1;
 	if ((ram = vc_tmpfs_is_ram(root, err)) != 0)
 		return ram;
-	if (strcmp(mode, "no") != 0 && may_mount() && !dir_empty(root)) {
+	can = strcmp(mode, "no") != 0 && may_mount();
+	if (can && !vc_dir_is_empty(root)) {
 		/* Mounting over it would hide its files. */
 		if (strcmp(mode, "yes") == 0)
 			return vc_error_set(err, VC_EFAIL,
-			    "cannot mount a tmpfs on '%s': it is not empty, "
-			    "and a "
-			    "mount would hide its files (setting mount = yes)",
+			    "cannot mount a tmpfs on '%s': it is not "
+			    "empty, and a mount would hide its files "
+			    "(setting mount = yes)",
 			    root);
 		if (!warned++)
-			vc_warn("'%s' is not a RAM disk, and not empty: no "
-			        "tmpfs "
-			        "is mounted over its files; venvs stay on disk",
+			vc_warn("'%s' is not a RAM disk, and not empty: "
+			        "no tmpfs is mounted over its files; "
+			        "venvs stay on disk",
 			    root);
 		return 0;
 	}
-	if (strcmp(mode, "no") != 0 && may_mount()) {
+	if (can) {
 		opts = xasprintf("size=%s,mode=0755",
 		    vc_config_str(cfg, VC_S_TMPFS_SIZE));
 		if (mount("venvcache", root, "tmpfs", MS_NOSUID | MS_NODEV,

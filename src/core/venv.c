@@ -660,10 +660,8 @@ static int
 path_replaceable(const struct vc_plan *p, struct vc_error *err)
 {
 	struct stat st;
-	struct dirent *de;
 	char *stamp;
-	DIR *d;
-	int ours, empty = 1;
+	int ours;
 
 	if (lstat(p->path, &st) == -1) {
 		if (errno == ENOENT)
@@ -674,17 +672,8 @@ path_replaceable(const struct vc_plan *p, struct vc_error *err)
 		stamp = vc_path_join(p->path, VC_STAMP_NAME);
 		ours = lstat(stamp, &st) == 0 && S_ISREG(st.st_mode);
 		free(stamp);
-		if (ours)
+		if (ours || vc_dir_is_empty(p->path))
 			return 0;
-		if ((d = opendir(p->path)) != NULL) {
-			while (empty && (de = readdir(d)) != NULL)
-				if (strcmp(de->d_name, ".") != 0 &&
-				    strcmp(de->d_name, "..") != 0)
-					empty = 0;
-			closedir(d);
-			if (empty)
-				return 0;
-		}
 	}
 	return vc_error_set(err, VC_EFAIL,
 	    "env %s: '%s' exists and was not made by venvcache (it has no %s): "
