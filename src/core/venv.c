@@ -56,8 +56,10 @@ vc_warm_how_name(enum vc_warm_how how)
 /*
  * The stamp says which key and interpreter a venv was made for, and which
  * project was installed into it. A tree is put in place with the project
- * line "(pending)": it is ours, but not ready until finish() has written
- * pip.conf, installed the project and rewritten the stamp.
+ * line "(pending)": it is ours, but not ready until finish_project() has
+ * written pip.conf and installed the project, a creation's entry is
+ * published, and mark_ready() has rewritten the stamp. A failure on the
+ * way leaves it pending: the next warm repairs it (repair()).
  */
 static char *
 stamp_text(const struct vc_plan *p, int pending)
@@ -620,9 +622,9 @@ out:
 	return rc;
 }
 
-/* pip.conf for the mirror, the project under test, then the stamp. */
+/* pip.conf for the mirror, then the project under test. */
 static int
-finish(const struct vc_config *cfg, const struct vc_plan *p,
+finish_project(const struct vc_config *cfg, const struct vc_plan *p,
     struct vc_error *err)
 {
 	char *conf = vc_mirror_pip_conf(cfg), *path;
@@ -636,7 +638,7 @@ finish(const struct vc_config *cfg, const struct vc_plan *p,
 	free(conf);
 	free(path);
 	if (rc == -1)
-		return -1;
+		return vc_error_prefix(err, "env %s", p->env->name);
 	if (p->project != NULL) {
 		char *py = vc_path_join(p->path, "bin/python");
 		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
@@ -645,10 +647,18 @@ finish(const struct vc_config *cfg, const struct vc_plan *p,
 		rc =
 		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
 		free(py);
-		if (rc == -1)
-			return -1;
 	}
-	return write_stamp(p, p->path, 0, err);
+	return rc;
+}
+
+/* The stamp that makes the venv at p->path ready, written last. */
+static int
+mark_ready(const struct vc_plan *p, struct vc_error *err)
+{
+	if (write_stamp(p, p->path, 0, err) == -1)
+		return vc_error_prefix(err,
+		    "env %s: cannot mark the venv ready", p->env->name);
+	return 0;
 }
 
 /*
@@ -934,58 +944,96 @@ out:
 	free(lib);
 }
 
+/*
+ * An entry packed into the store but not yet published: a creation packs
+ * the tree before the project is installed into it (the project never
+ * enters the archive), and publishes only once the venv is known good.
+ */
+struct pending_save {
+	struct vc_store_txn txn;
+	struct vc_manifest m;
+	struct vc_pack_result pr;
+	int packed;
+};
+
+static void
+pending_init(struct pending_save *ps)
+{
+	memset(ps, 0, sizeof *ps);
+	ps->txn.fd = -1;
+	vc_manifest_init(&ps->m);
+	vc_pack_result_init(&ps->pr);
+}
+
+/* Drops what was packed and not published. */
+static void
+pending_release(struct vc_store *st, struct pending_save *ps)
+{
+	if (st != NULL)
+		vc_store_abort(st, &ps->txn);
+	vc_manifest_release(&ps->m);
+	vc_pack_result_release(&ps->pr);
+	ps->packed = 0;
+}
+
 /* Packs the venv at `dir` (whose files name `prefix`) under the key. */
 static int
-save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
+save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     const char *dir, const char *prefix, const char *const *exclude,
-    double create_seconds, struct vc_pack_result *pr,
-    struct vc_warm_result *res, struct vc_error *err)
+    double create_seconds, struct pending_save *ps, struct vc_error *err)
 {
-	struct vc_store_txn txn;
 	struct vc_pack_opts po;
-	struct vc_manifest m;
-	struct vc_gc_result gc;
-	struct vc_error e2;
+	struct vc_pack_result *pr = &ps->pr;
+	struct vc_manifest *m = &ps->m;
 	size_t i;
-	int rc = -1;
 
-	memset(&txn, 0, sizeof txn);
-	txn.fd = -1;
-	vc_manifest_init(&m);
-	if (vc_store_begin(st, p->key.key, &txn, err) == -1)
-		goto out;
+	if (vc_store_begin(st, p->key.key, &ps->txn, err) == -1)
+		return -1;
 	memset(&po, 0, sizeof po);
 	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
 	po.prefix = prefix;
 	po.exclude = exclude;
 	vc_step("%s: packing %s", p->env->name, p->key.key);
-	if (vc_archive_pack(dir, txn.fd, &po, pr, err) == -1)
-		goto out;
-	m.format = VC_MANIFEST_FORMAT;
-	m.key = xstrdup(p->key.key);
-	m.env = xstrdup(p->env->name);
-	m.python = xstrdup(p->interp.executable);
-	m.python_version = xstrdup(p->interp.version);
-	m.prefix = xstrdup(prefix);
-	m.unpacked_size = pr->unpacked_size;
-	m.file_count = pr->file_count;
-	m.archive_size = pr->archive_size;
-	memcpy(m.checksum, pr->checksum, sizeof m.checksum);
-	m.create_seconds = create_seconds;
-	m.created = (int64_t)vc_now();
+	if (vc_archive_pack(dir, ps->txn.fd, &po, pr, err) == -1)
+		return -1;
+	m->format = VC_MANIFEST_FORMAT;
+	m->key = xstrdup(p->key.key);
+	m->env = xstrdup(p->env->name);
+	m->python = xstrdup(p->interp.executable);
+	m->python_version = xstrdup(p->interp.version);
+	m->prefix = xstrdup(prefix);
+	m->unpacked_size = pr->unpacked_size;
+	m->file_count = pr->file_count;
+	m->archive_size = pr->archive_size;
+	memcpy(m->checksum, pr->checksum, sizeof m->checksum);
+	m->create_seconds = create_seconds;
+	m->created = (int64_t)vc_now();
 	for (i = 0; i < pr->prefix_files.n; i++)
-		vc_strv_push(&m.prefix_files, pr->prefix_files.v[i]);
-	installed_set(dir, &m.requirements);
+		vc_strv_push(&m->prefix_files, pr->prefix_files.v[i]);
+	installed_set(dir, &m->requirements);
 	if (pr->nframes > 0) {
-		m.frames = xmalloc(pr->nframes * sizeof *m.frames);
-		memcpy(m.frames, pr->frames, pr->nframes * sizeof *m.frames);
-		m.nframes = pr->nframes;
+		m->frames = xmalloc(pr->nframes * sizeof *m->frames);
+		memcpy(m->frames, pr->frames, pr->nframes * sizeof *m->frames);
+		m->nframes = pr->nframes;
 	}
-	if (vc_store_commit(st, &txn, &m, err) == -1)
-		goto out;
+	ps->packed = 1;
+	return 0;
+}
+
+/* Publishes what save_pack() packed, then keeps the store in max-size. */
+static int
+save_commit(const struct vc_config *cfg, struct vc_store *st,
+    struct pending_save *ps, struct vc_warm_result *res, struct vc_error *err)
+{
+	struct vc_gc_result gc;
+	struct vc_error e2;
+
+	if (vc_store_commit(st, &ps->txn, &ps->m, err) == -1)
+		return -1;
+	ps->packed = 0;
 	res->delta.c[VC_C_saves]++;
-	res->delta.c[VC_C_bytes_saved] += pr->archive_size;
-	res->size = pr->unpacked_size;
+	res->delta.c[VC_C_bytes_saved] += ps->pr.archive_size;
+	res->size = ps->pr.unpacked_size;
 	/* Keep the store within max-size after each save. */
 	vc_error_clear(&e2);
 	if (vc_store_gc(st, vc_config_size(cfg, VC_S_MAX_SIZE), 0, 0, &gc,
@@ -1003,40 +1051,30 @@ save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 		    vc_format_size(vc_config_size(cfg, VC_S_MAX_SIZE), max,
 		        sizeof max));
 	}
-	rc = 0;
-out:
-	vc_store_abort(st, &txn);
-	vc_manifest_release(&m);
-	return rc;
+	return 0;
 }
 
-/* Packs the venv built in t->path and relocates it for plan->path. */
+/*
+ * Packs the venv built in t->path (not yet published) and relocates it
+ * for plan->path.
+ */
 static int
-save_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
-    struct tmpdir *t, double secs, struct vc_warm_result *res,
+pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
+    struct tmpdir *t, double secs, struct pending_save *ps,
     struct vc_error *err)
 {
-	struct vc_pack_result pr;
-	int rc = -1;
-
-	vc_pack_result_init(&pr);
-	if (save_tree(cfg, p, st, t->path, t->path, not_cached, secs, &pr, res,
+	if (save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
 	        err) == -1)
-		goto out;
-	if (vc_venv_relocate(t->path, t->path, p->path, &pr.prefix_files,
-	        err) == -1)
-		goto out;
-	rc = 0;
-out:
-	vc_pack_result_release(&pr);
-	return rc;
+		return -1;
+	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
+	    err);
 }
 
-/* Creates the venv in t->path, saves it, relocates it for plan->path. */
+/* Creates the venv in t->path, packs it, relocates it for plan->path. */
 static int
-create_and_save(const struct vc_config *cfg, struct vc_plan *p,
+create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
     struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
-    struct vc_error *err)
+    struct pending_save *ps, struct vc_error *err)
 {
 	double t0 = vc_monotonic(), secs;
 
@@ -1045,7 +1083,7 @@ create_and_save(const struct vc_config *cfg, struct vc_plan *p,
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
 	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
-	return save_new(cfg, p, st, t, secs, res, err);
+	return pack_new(cfg, p, st, t, secs, ps, err);
 }
 
 /* --- partial hits -------------------------------------------------- */
@@ -1342,6 +1380,82 @@ venv_lock(const struct vc_config *cfg, const struct vc_plan *p,
 	return fd;
 }
 
+/*
+ * Saves the venv in place at p->path under the plan's key, the project
+ * under test left out. The caller holds the env's lock and the key's
+ * exclusive lock.
+ */
+static int
+save_in_place(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_store *st, double secs, struct vc_warm_result *res,
+    struct vc_error *err)
+{
+	struct pending_save ps;
+	struct vc_strv exclude;
+	size_t i;
+	int rc = -1;
+
+	pending_init(&ps);
+	vc_strv_init(&exclude);
+	for (i = 0; not_cached[i] != NULL; i++)
+		vc_strv_push(&exclude, not_cached[i]);
+	editable_files(p->path, &exclude);
+	if (save_pack(cfg, p, st, p->path, p->path,
+	        (const char *const *)exclude.v, secs, &ps, err) == -1 ||
+	    save_commit(cfg, st, &ps, res, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	pending_release(st, &ps);
+	vc_strv_release(&exclude);
+	return rc;
+}
+
+/*
+ * A venv of ours for this key left not ready (its project failed to
+ * install, or a crash): the project is installed again, and, when a
+ * creation's entry was never published, the venv is saved now.
+ */
+static int
+repair(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
+    struct vc_warm_result *res, struct vc_error *err)
+{
+	struct vc_store st;
+	struct vc_lock klock = {-1};
+	struct vc_manifest m;
+	struct vc_error e2;
+	int fd = -1, rc = -1, store_open = 0;
+
+	vc_manifest_init(&m);
+	if (finish_project(cfg, p, err) == -1)
+		goto out;
+	if (mode == VC_WARM) {
+		if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR),
+		        err) == -1)
+			goto out;
+		store_open = 1;
+		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
+		        err) == -1)
+			goto out;
+		vc_error_clear(&e2);
+		if (vc_store_lookup(&st, p->key.key, &m, &fd, &e2) == 0)
+			close(fd);
+		else if (e2.code == VC_EMISS &&
+		    save_in_place(cfg, p, &st, 0, res, err) == -1)
+			goto out;
+	}
+	if (mark_ready(p, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (klock.fd != -1)
+		vc_store_unlock(&klock);
+	if (store_open)
+		vc_store_close(&st);
+	vc_manifest_release(&m);
+	return rc;
+}
+
 int
 vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
     struct vc_warm_result *res, struct vc_error *err)
@@ -1349,12 +1463,14 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
 	struct vc_store st;
 	struct vc_lock klock;
+	struct pending_save ps;
 	struct tmpdir t = {NULL, -1};
 	double t0 = vc_monotonic();
 	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
+	pending_init(&ps);
 	klock.fd = -1;
 	if (vc_venv_ready(p))
 		goto present;
@@ -1365,7 +1481,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	/* Another warm may have made it while we waited for the lock. */
 	stamp = stamp_matches(p, &project_ok);
 	if (stamp && python_ok(p)) {
-		if (!project_ok && finish(cfg, p, err) == -1)
+		if (!project_ok && repair(cfg, p, mode, res, err) == -1)
 			goto out;
 		goto present;
 	}
@@ -1397,11 +1513,12 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 			    partial_restore(cfg, p, &st, &t, res, err) == 0) {
 				res->how = VC_HOW_PARTIAL;
 				res->delta.c[VC_C_partial_hits]++;
-				rc = save_new(cfg, p, &st, &t,
-				    vc_monotonic() - tp, res, err);
+				rc = pack_new(cfg, p, &st, &t,
+				    vc_monotonic() - tp, &ps, err);
 			} else {
 				res->delta.c[VC_C_misses]++;
-				rc = create_and_save(cfg, p, &st, &t, res, err);
+				rc = create_and_pack(cfg, p, &st, &t, res, &ps,
+				    err);
 			}
 		} else {
 			res->how = VC_HOW_HIT;
@@ -1409,7 +1526,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	} else {
 		res->how = VC_HOW_HIT;
 	}
-	vc_store_unlock(&klock);
+	if (!ps.packed) /* a creation keeps the key until it publishes */
+		vc_store_unlock(&klock);
 	if (rc == -1) {
 		if (err->code == VC_EMISS) {
 			res->delta.c[VC_C_misses]++;
@@ -1427,10 +1545,27 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 			res->delta.c[VC_C_saved_ms] +=
 			    (uint64_t)(res->saved * 1000);
 	}
-	if (write_stamp(p, t.path, 1, err) == -1 ||
-	    install_tree(&t, p->path, err) == -1)
+	/*
+	 * From here every step decides the exit status. The tree goes in
+	 * place marked pending; a failure leaves it so (not ready: the next
+	 * warm installs the project again), and a creation's entry is
+	 * published only once the venv is whole.
+	 */
+	rc = -1;
+	if (write_stamp(p, t.path, 1, err) == -1) {
+		vc_error_prefix(err, "env %s: cannot mark the venv pending",
+		    p->env->name);
 		goto out;
-	if (finish(cfg, p, err) == -1)
+	}
+	if (install_tree(&t, p->path, err) == -1) {
+		vc_error_prefix(err, "env %s", p->env->name);
+		goto out;
+	}
+	if (finish_project(cfg, p, err) == -1)
+		goto out;
+	if (ps.packed && save_commit(cfg, &st, &ps, res, err) == -1)
+		goto out;
+	if (mark_ready(p, err) == -1)
 		goto out;
 	rc = 0;
 	goto out;
@@ -1441,6 +1576,7 @@ present:
 out:
 	if (t.path != NULL || t.fd != -1)
 		tmpdir_drop(&t);
+	pending_release(store_open ? &st : NULL, &ps);
 	if (klock.fd != -1)
 		vc_store_unlock(&klock);
 	if (store_open)
@@ -1457,18 +1593,13 @@ int
 vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
     struct vc_warm_result *res, struct vc_error *err)
 {
-	struct vc_pack_result pr;
 	struct vc_store st;
 	struct vc_lock klock;
 	double t0 = vc_monotonic(), secs = 0;
 	int lockfd = -1, rc = -1, store_open = 0, project_ok;
-	struct vc_strv exclude;
-	size_t i;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
-	vc_pack_result_init(&pr);
-	vc_strv_init(&exclude);
 	klock.fd = -1;
 	if (access(p->path, F_OK) == -1) {
 		vc_error_sys(err, "env %s: no venv at '%s' to save",
@@ -1507,12 +1638,7 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 		vc_manifest_release(&old);
 	}
 	/* Never the project under test, even if installed in the venv. */
-	vc_strv_init(&exclude);
-	for (i = 0; not_cached[i] != NULL; i++)
-		vc_strv_push(&exclude, not_cached[i]);
-	editable_files(p->path, &exclude);
-	if (save_tree(cfg, p, &st, p->path, p->path,
-	        (const char *const *)exclude.v, secs, &pr, res, err) == -1)
+	if (save_in_place(cfg, p, &st, secs, res, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1522,8 +1648,6 @@ out:
 		vc_store_close(&st);
 	if (lockfd != -1)
 		close(lockfd);
-	vc_pack_result_release(&pr);
-	vc_strv_release(&exclude);
 	res->seconds = vc_monotonic() - t0;
 	return rc;
 }
