@@ -640,9 +640,13 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	if (rc == -1)
 		return vc_error_prefix(err, "env %s", p->env->name);
 	if (p->project != NULL) {
+		/* Only the project: its dependencies and build backend are
+		 * in the env's set (vc_project_requirements()), installed at
+		 * creation and restored; no index is needed on a hit. */
 		char *py = vc_path_join(p->path, "bin/python");
 		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
-		    "-e", p->project, NULL};
+		    "--no-deps", "--no-build-isolation", "--no-index", "-e",
+		    p->project, NULL};
 
 		rc =
 		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
