@@ -40,7 +40,7 @@ struct vc_project_group {
 };
 
 struct vc_project_reqs {
-	char *dir; /* the project's directory */
+	char *dir;             /* the project's directory */
 	struct vc_strv extras; /* selected, PEP 503 normalised */
 	struct vc_project_group *groups;
 	size_t n;
@@ -56,8 +56,7 @@ void vc_project_reqs_release(struct vc_project_reqs *);
  * answer is asked again whatever the cache holds.
  */
 int vc_project_requirements(const struct vc_config *, const struct vc_interp *,
-    const char *spec, int refresh, struct vc_project_reqs *,
-    struct vc_error *);
+    const char *spec, int refresh, struct vc_project_reqs *, struct vc_error *);
 
 /*
  * One line of pip's Requires-Dist as a requirement line for the selected

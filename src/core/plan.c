@@ -63,7 +63,7 @@ add_project(struct vc_plan *p, const struct vc_config *cfg, int flags,
 			    pr.groups[i].lines.v[j], pr.groups[i].origin);
 		}
 		j = vc_reqset_add_text(&p->reqs, text.data, pr.groups[i].origin,
-		    NULL, pr.dir, 0, err) == -1;
+		        NULL, pr.dir, 0, err) == -1;
 		vc_buf_release(&text);
 		if (j)
 			goto out;

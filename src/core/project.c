@@ -117,7 +117,8 @@ is_dynamic(json_t *project, const char *field)
 
 	json_array_foreach(dyn, i, v)
 	{
-		if (json_is_string(v) && strcmp(json_string_value(v), field) == 0)
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), field) == 0)
 			return 1;
 	}
 	return 0;
@@ -174,10 +175,11 @@ mentions_extra(const char *s)
 	const char *p = s;
 
 	while ((p = strstr(p, "extra")) != NULL) {
-		int before = p == s || !(isalnum((unsigned char)p[-1]) ||
-		                           p[-1] == '_' || p[-1] == '.');
-		int after = !(isalnum((unsigned char)p[5]) || p[5] == '_' ||
-		    p[5] == '.');
+		int before = p == s ||
+		    !(isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
+		        p[-1] == '.');
+		int after = !(
+		    isalnum((unsigned char)p[5]) || p[5] == '_' || p[5] == '.');
 
 		if (before && after)
 			return 1;
@@ -187,8 +189,8 @@ mentions_extra(const char *s)
 }
 
 int
-vc_project_select_line(const char *rd, const struct vc_strv *extras,
-    char **out, struct vc_error *err)
+vc_project_select_line(const char *rd, const struct vc_strv *extras, char **out,
+    struct vc_error *err)
 {
 	const char *semi = strchr(rd, ';'), *m, *tail;
 	char *req = NULL, *rest = NULL, *name = NULL;
@@ -218,8 +220,7 @@ vc_project_select_line(const char *rd, const struct vc_strv *extras,
 			a = p;
 			p += 5;
 		}
-		if (a != NULL &&
-		    (tail = extra_clause(a + 5, &name)) != NULL &&
+		if (a != NULL && (tail = extra_clause(a + 5, &name)) != NULL &&
 		    *tail == '\0') {
 			rest = xstrndup(m, (size_t)(a - m));
 			if (!mentions_extra(rest)) {
@@ -331,8 +332,7 @@ cache_write(const char *path, const struct vc_strv *lines)
 
 	for (i = 0; i < lines->n; i++)
 		json_array_append_new(arr, json_string(lines->v[i]));
-	json_object_set_new(root, "format",
-	    json_integer(PROJECT_CACHE_FORMAT));
+	json_object_set_new(root, "format", json_integer(PROJECT_CACHE_FORMAT));
 	json_object_set_new(root, "requires_dist", arr);
 	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -367,8 +367,8 @@ dynamic_requires(const struct vc_config *cfg, const struct vc_interp *in,
 		goto out;
 	root = json_loadb(report.data, report.len, 0, NULL);
 	item = json_array_get(json_object_get(root, "install"), 0);
-	list = json_object_get(json_object_get(item, "metadata"),
-	    "requires_dist");
+	list =
+	    json_object_get(json_object_get(item, "metadata"), "requires_dist");
 	if (item == NULL) {
 		vc_error_set(err, VC_EFAIL,
 		    "pip's report on the project '%s' lists no install",
@@ -472,8 +472,8 @@ vc_project_requirements(const struct vc_config *cfg, const struct vc_interp *in,
 		if (dynamic_requires(cfg, in, refresh, r, &rd, err) == -1)
 			goto out;
 		g = add_group(r,
-		    xasprintf("%s: the build backend's Requires-Dist%s",
-		        r->dir, r->dynamic_cached ? " (cached)" : ""));
+		    xasprintf("%s: the build backend's Requires-Dist%s", r->dir,
+		        r->dynamic_cached ? " (cached)" : ""));
 		for (i = 0; i < rd.n; i++) {
 			char *line;
 

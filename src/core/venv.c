@@ -980,6 +980,158 @@ pending_release(struct vc_store *st, struct pending_save *ps)
 	ps->packed = 0;
 }
 
+/* What ensurepip or the creator puts in every venv: never uninstalled. */
+static int
+base_package(const char *name)
+{
+	return strcmp(name, "pip") == 0 || strcmp(name, "setuptools") == 0 ||
+	    strcmp(name, "wheel") == 0 || strcmp(name, "distribute") == 0;
+}
+
+/* The name part of a "name==version" line. */
+static char *
+line_name(const char *line)
+{
+	return xstrndup(line, strcspn(line, "=@"));
+}
+
+/* Whether `v` holds a line whose name part is `name`. */
+static int
+has_name(const struct vc_strv *v, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < v->n; i++)
+		if (strncmp(v->v[i], name, n) == 0 &&
+		    (v->v[i][n] == '=' || v->v[i][n] == '@' ||
+		        v->v[i][n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static char *
+join(const struct vc_strv *v)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_adds(&b, "");
+	for (i = 0; i < v->n; i++)
+		vc_buf_addf(&b, "%s%s", i > 0 ? ", " : "", v->v[i]);
+	return vc_buf_detach(&b);
+}
+
+/*
+ * What is packed is what the key says: the distributions installed in the
+ * venv at `dir` against the plan's resolved set (or, for a declared set,
+ * the entry's recorded set `recorded` when there is one, else its pins).
+ * The project under test (editable) is left out on both sides, and pip,
+ * setuptools and wheel are only compared when the set names them. Fails
+ * naming the extra and missing distributions.
+ */
+static int
+check_installed(const struct vc_plan *p, const char *dir,
+    const struct vc_strv *recorded, struct vc_error *err)
+{
+	struct vc_strv have, want, files, editable, extra, missing;
+	int exact = 1, rc = -1;
+	size_t i;
+
+	vc_strv_init(&have);
+	vc_strv_init(&want);
+	vc_strv_init(&files);
+	vc_strv_init(&editable);
+	vc_strv_init(&extra);
+	vc_strv_init(&missing);
+	installed_set(dir, &have);
+	editable_files(dir, &files);
+	if (p->is_resolved) {
+		for (i = 0; i < p->resolution.n; i++) {
+			const struct vc_resolved *it = &p->resolution.items[i];
+
+			if (it->direct)
+				vc_strv_push(&want, it->name);
+			else
+				vc_strv_pushf(&want, "%s==%s", it->name,
+				    it->version);
+		}
+	} else if (recorded != NULL && recorded->n > 0) {
+		for (i = 0; i < recorded->n; i++)
+			vc_strv_push(&want, recorded->v[i]);
+	} else {
+		/* A declared set: what it pins must be there; what pip
+		 * added for them cannot be told from here. */
+		exact = 0;
+		for (i = 0; i < p->reqs.n; i++) {
+			const struct vc_req *r = &p->reqs.reqs[i];
+
+			if (r->constraint || r->kind != VC_REQ_NAMED ||
+			    r->name == NULL || r->marker != NULL ||
+			    strncmp(r->specifier, "==", 2) != 0 ||
+			    strpbrk(r->specifier, ",*") != NULL)
+				continue;
+			vc_strv_pushf(&want, "%s==%s", r->name,
+			    r->specifier + 2);
+		}
+	}
+	vc_strv_sort_uniq(&want);
+	/* Names of the editable installs: their *.dist-info entries. */
+	for (i = 0; i < files.n; i++) {
+		const char *b = strrchr(files.v[i], '/');
+		char *raw;
+
+		b = b != NULL ? b + 1 : files.v[i];
+		if (!vc_str_endswith(b, ".dist-info") || strchr(b, '-') == NULL)
+			continue;
+		raw = xstrndup(b, strcspn(b, "-"));
+		vc_strv_take(&editable, vc_name_normalize(raw));
+		free(raw);
+	}
+	for (i = 0; i < have.n; i++) {
+		char *name = line_name(have.v[i]);
+		int skip = vc_strv_contains(&editable, name) ||
+		    (base_package(name) && !has_name(&want, name));
+
+		if (!skip && exact && !vc_strv_contains(&want, have.v[i]) &&
+		    !vc_strv_contains(&want, name))
+			vc_strv_push(&extra, have.v[i]);
+		free(name);
+	}
+	for (i = 0; i < want.n; i++) {
+		char *name = line_name(want.v[i]);
+
+		if (!vc_strv_contains(&editable, name) &&
+		    !vc_strv_contains(&have, want.v[i]) &&
+		    !(strchr(want.v[i], '=') == NULL && has_name(&have, name)))
+			vc_strv_push(&missing, want.v[i]);
+		free(name);
+	}
+	if (extra.n > 0 || missing.n > 0) {
+		char *e = join(&extra), *m = join(&missing);
+
+		vc_error_set(err, VC_EFAIL,
+		    "env %s: the venv at '%s' is not what key %s says%s%s%s%s "
+		    "(changed after warm?): not saved; remove it and warm "
+		    "again",
+		    p->env->name, dir, p->key.key,
+		    extra.n > 0 ? "; not in its set: " : "", e,
+		    missing.n > 0 ? "; missing: " : "", m);
+		free(e);
+		free(m);
+		goto out;
+	}
+	rc = 0;
+out:
+	vc_strv_release(&have);
+	vc_strv_release(&want);
+	vc_strv_release(&files);
+	vc_strv_release(&editable);
+	vc_strv_release(&extra);
+	vc_strv_release(&missing);
+	return rc;
+}
+
 /* Packs the venv at `dir` (whose files name `prefix`) under the key. */
 static int
 save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
@@ -1067,7 +1219,8 @@ pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     struct tmpdir *t, double secs, struct pending_save *ps,
     struct vc_error *err)
 {
-	if (save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
+	if (check_installed(p, t->path, NULL, err) == -1 ||
+	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
 	        err) == -1)
 		return -1;
 	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
@@ -1091,14 +1244,6 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
 }
 
 /* --- partial hits -------------------------------------------------- */
-
-/* What ensurepip or the creator puts in every venv: never uninstalled. */
-static int
-base_package(const char *name)
-{
-	return strcmp(name, "pip") == 0 || strcmp(name, "setuptools") == 0 ||
-	    strcmp(name, "wheel") == 0 || strcmp(name, "distribute") == 0;
-}
 
 /*
  * `pip freeze --all` of the venv at `dir`, as "name==version" lines with
@@ -1391,8 +1536,8 @@ venv_lock(const struct vc_config *cfg, const struct vc_plan *p,
  */
 static int
 save_in_place(const struct vc_config *cfg, struct vc_plan *p,
-    struct vc_store *st, double secs, struct vc_warm_result *res,
-    struct vc_error *err)
+    struct vc_store *st, double secs, const struct vc_strv *recorded,
+    struct vc_warm_result *res, struct vc_error *err)
 {
 	struct pending_save ps;
 	struct vc_strv exclude;
@@ -1404,6 +1549,8 @@ save_in_place(const struct vc_config *cfg, struct vc_plan *p,
 	for (i = 0; not_cached[i] != NULL; i++)
 		vc_strv_push(&exclude, not_cached[i]);
 	editable_files(p->path, &exclude);
+	if (check_installed(p, p->path, recorded, err) == -1)
+		goto out;
 	if (save_pack(cfg, p, st, p->path, p->path,
 	        (const char *const *)exclude.v, secs, &ps, err) == -1 ||
 	    save_commit(cfg, st, &ps, res, err) == -1)
@@ -1445,7 +1592,7 @@ repair(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		if (vc_store_lookup(&st, p->key.key, &m, &fd, &e2) == 0)
 			close(fd);
 		else if (e2.code == VC_EMISS &&
-		    save_in_place(cfg, p, &st, 0, res, err) == -1)
+		    save_in_place(cfg, p, &st, 0, NULL, res, err) == -1)
 			goto out;
 	}
 	if (mark_ready(p, err) == -1)
@@ -1601,9 +1748,11 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	struct vc_lock klock;
 	double t0 = vc_monotonic(), secs = 0;
 	int lockfd = -1, rc = -1, store_open = 0, project_ok;
+	struct vc_manifest old;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
+	vc_manifest_init(&old);
 	klock.fd = -1;
 	if (access(p->path, F_OK) == -1) {
 		vc_error_sys(err, "env %s: no venv at '%s' to save",
@@ -1630,19 +1779,17 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	{
 		/* What creating it cost stays what the entry it replaces
 		 * says: packing is not creating. */
-		struct vc_manifest old;
 		struct vc_error e2;
 		int fd = -1;
 
-		vc_manifest_init(&old);
 		if (vc_store_lookup(&st, p->key.key, &old, &fd, &e2) == 0) {
 			secs = old.create_seconds;
 			close(fd);
 		}
-		vc_manifest_release(&old);
 	}
-	/* Never the project under test, even if installed in the venv. */
-	if (save_in_place(cfg, p, &st, secs, res, err) == -1)
+	/* Never the project under test, even if installed in the venv; and
+	 * only what the entry it replaces (or the resolution) says. */
+	if (save_in_place(cfg, p, &st, secs, &old.requirements, res, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1652,6 +1799,7 @@ out:
 		vc_store_close(&st);
 	if (lockfd != -1)
 		close(lockfd);
+	vc_manifest_release(&old);
 	res->seconds = vc_monotonic() - t0;
 	return rc;
 }
