@@ -23,6 +23,9 @@
  *   The cache holds data only (the Requires-Dist lines), read as JSON and
  *   checked as requirement lines; nothing from it runs.
  *
+ * A directory with neither pyproject.toml nor setup.py brings nothing (pip
+ * refuses to install it when warm tries).
+ *
  * Caller-allocated: vc_project_reqs_init()/vc_project_reqs_release().
  */
 #ifndef VENVCACHE_PROJECT_H

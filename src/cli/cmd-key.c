@@ -302,7 +302,8 @@ const struct cmd_entry cmd_key_entry = {
         "on stdout. The key covers the canonical requirement set (after "
         "-r/-c includes and ${VAR}), the options that change what pip "
         "installs, the interpreter's identity and the venv creator; index "
-        "options and the project under test (-e .) are left out. "
+        "options and the project under test itself (-e .) are left out, "
+        "its dependencies, selected extras and build requirements are in. "
         "--explain prints every component and the hashed document on "
         "stderr; docs/key.md specifies it.",
     .flags = CMD_SELECT | CMD_MIRROR,

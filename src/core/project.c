@@ -412,6 +412,18 @@ vc_project_requirements(const struct vc_config *cfg, const struct vc_interp *in,
 		vc_error_sys(err, "cannot read '%s'", pyproject);
 		goto out;
 	}
+	if (doc == NULL) {
+		char *setup = vc_path_join(r->dir, "setup.py");
+		int has_setup = access(setup, F_OK) == 0;
+
+		free(setup);
+		if (!has_setup) {
+			/* Not a project (yet): nothing to add; pip says why
+			 * when warm installs it. */
+			rc = 0;
+			goto out;
+		}
+	}
 	bs = json_object_get(doc, "build-system");
 	if (bs != NULL && json_object_get(bs, "requires") == NULL) {
 		/* What pip says too. */
