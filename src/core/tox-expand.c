@@ -68,6 +68,45 @@ section_group(const char *p, const char **open, const char **a, const char **z)
 }
 
 /*
+ * The brace product: every concatenation of one string of each of
+ * parts[0..nparts), the first part varying slowest, appended to `out`.
+ * -1, and nothing appended, when that is more than `room` names.
+ */
+static int
+product(const struct vc_strv *parts, size_t nparts, size_t room,
+    struct vc_strv *out)
+{
+	size_t total = 1, j, *idx;
+
+	for (j = 0; j < nparts; j++) {
+		if (parts[j].n == 0)
+			return 0; /* no names */
+		if (total > room / parts[j].n)
+			return -1;
+		total *= parts[j].n;
+	}
+	idx = xcalloc(nparts + 1, sizeof *idx);
+	for (;;) {
+		struct vc_buf nm;
+
+		vc_buf_init(&nm);
+		vc_buf_grow(&nm, 0);
+		for (j = 0; j < nparts; j++)
+			vc_buf_adds(&nm, parts[j].v[idx[j]]);
+		vc_strv_take(out, vc_buf_detach(&nm));
+		for (j = nparts; j > 0; j--) {
+			if (++idx[j - 1] < parts[j - 1].n)
+				break;
+			idx[j - 1] = 0;
+		}
+		if (j == 0)
+			break;
+	}
+	free(idx);
+	return 0;
+}
+
+/*
  * ParseIni.expand_section_names: each "{a,b}" (word characters, white
  * space, ',' and '-' inside) is split on commas, and so is the text
  * between, and every combination is a section name. A name that exists
@@ -81,8 +120,8 @@ tox_expand_section_names(struct tox *t)
 	int *gone = xcalloc(nsecs + 1, sizeof *gone);
 
 	for (i = 0; i < nsecs && !t->failed; i++) {
-		struct vc_strv *parts = NULL;
-		size_t nparts = 0, cap = 0, total = 1, *idx = NULL;
+		struct vc_strv *parts = NULL, names;
+		size_t nparts = 0, cap = 0;
 		const char *p = t->secs[i].name, *o, *a, *z;
 
 		for (;;) {
@@ -98,47 +137,28 @@ tox_expand_section_names(struct tox *t)
 			split_commas(a, z, &parts[nparts++]);
 			p = z + 1;
 		}
-		for (j = 0; j < nparts; j++) {
-			if (total > MAX_EXPAND / parts[j].n)
-				total = MAX_EXPAND + 1;
-			else
-				total *= parts[j].n;
-		}
-		if (total > MAX_EXPAND) {
+		vc_strv_init(&names);
+		if (product(parts, nparts, MAX_EXPAND, &names) == -1) {
 			tox_fail(t, t->secs[i].line,
 			    "section name [%s] makes more than %d names",
 			    t->secs[i].name, MAX_EXPAND);
 			goto next;
 		}
-		idx = xcalloc(nparts, sizeof *idx);
-		for (;;) {
-			struct vc_buf nm;
-
-			vc_buf_init(&nm);
-			vc_buf_grow(&nm, 0);
-			for (j = 0; j < nparts; j++)
-				vc_buf_adds(&nm, parts[j].v[idx[j]]);
-			if (tox_find_section(t, nm.data) == NULL) {
-				struct ini_sec *g = tox_add_section(t, nm.data,
-				    t->secs[i].line, t->secs[i].body);
+		for (j = 0; j < names.n; j++) {
+			if (tox_find_section(t, names.v[j]) == NULL) {
+				struct ini_sec *g =
+				    tox_add_section(t, names.v[j],
+				        t->secs[i].line, t->secs[i].body);
 
 				g->sort_line = 0;
 				gone[i] = 1;
 			}
-			vc_buf_release(&nm);
-			for (j = nparts; j > 0; j--) {
-				if (++idx[j - 1] < parts[j - 1].n)
-					break;
-				idx[j - 1] = 0;
-			}
-			if (j == 0)
-				break;
 		}
 	next:
 		for (j = 0; j < nparts; j++)
 			vc_strv_release(&parts[j]);
 		free(parts);
-		free(idx);
+		vc_strv_release(&names);
 	}
 	for (i = 0; i < nsecs; i++)
 		if (gone[i])
@@ -194,7 +214,7 @@ static int
 expand_one(const char *s, size_t n, struct vc_strv *out, size_t room)
 {
 	struct vc_strv *parts = NULL;
-	size_t nparts = 0, cap = 0, i = 0, j, total = 1, *idx = NULL;
+	size_t nparts = 0, cap = 0, i = 0, j;
 	struct closes cl = {1, 0};
 	struct vc_buf piece;
 	int rc = -1;
@@ -231,39 +251,17 @@ expand_one(const char *s, size_t n, struct vc_strv *out, size_t room)
 				break;
 			j += c + 1;
 		}
-		if (total > room / parts[nparts].n)
-			total = room + 1;
-		else
-			total *= parts[nparts].n;
 		nparts++;
 		if (r == 0 && i >= n)
 			break;
 	}
-	if (total > room)
+	if (product(parts, nparts, room, out) == -1)
 		goto out;
-	idx = xcalloc(nparts, sizeof *idx);
-	for (;;) {
-		struct vc_buf nm;
-
-		vc_buf_init(&nm);
-		vc_buf_grow(&nm, 0);
-		for (j = 0; j < nparts; j++)
-			vc_buf_adds(&nm, parts[j].v[idx[j]]);
-		vc_strv_take(out, vc_buf_detach(&nm));
-		for (j = nparts; j > 0; j--) {
-			if (++idx[j - 1] < parts[j - 1].n)
-				break;
-			idx[j - 1] = 0;
-		}
-		if (j == 0)
-			break;
-	}
 	rc = 0;
 out:
 	for (j = 0; j < nparts; j++)
 		vc_strv_release(&parts[j]);
 	free(parts);
-	free(idx);
 	vc_buf_release(&piece);
 	return rc;
 }
