@@ -642,11 +642,18 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	if (p->project != NULL) {
 		/* Only the project: its dependencies and build backend are
 		 * in the env's set (vc_project_requirements()), installed at
-		 * creation and restored; no index is needed on a hit. */
+		 * creation and restored; no index is needed on a hit.
+		 * --use-pep517: without it pip takes a setup.py-only project
+		 * through "setup.py develop", which setuptools >= 80 runs as
+		 * "pip install -e . --use-pep517 --no-deps", with build
+		 * isolation and the index: a hit of retrying 1.3.4 failed
+		 * with the mirror stopped. With it, the venv's setuptools
+		 * builds the editable wheel (PEP 660); a setuptools < 64,
+		 * which lacks that hook, still gets "setup.py develop". */
 		char *py = vc_path_join(p->path, "bin/python");
 		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "--no-build-isolation", "--no-index", "-e",
-		    p->project, NULL};
+		    "--no-deps", "--no-build-isolation", "--no-index",
+		    "--use-pep517", "-e", p->project, NULL};
 
 		rc =
 		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
