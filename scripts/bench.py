@@ -733,22 +733,6 @@ def main():
             m.terminate()
     signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(1)))
     try:
-        if {"small", "resolve", "many"} & set(wanted):
-            small = os.path.join(args.work, "small")
-            if not os.path.exists(os.path.join(small, "simple")):
-                sh("%s %s/scripts/make-wheels.py %s >/dev/null" % (PY, ROOT, small))
-            p, small_url = start_mirror(small, args.work)
-            mirrors.append(p)
-        if "small" in wanted:
-            req = os.path.join(args.work, "small.txt")
-            with open(req, "w") as f:
-                f.write("vc-beta==1.0\nvc-alpha==1.1\nvc-gamma[fast]==1.0\nvc-data==1.0\n")
-            results["small"] = bench_fixture(b, "small", req, small_url, args.work, args.vc,
-                                             uv, args.shm)
-        if "resolve" in wanted:
-            extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
-        if "many" in wanted:
-            extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
         if "projects" in wanted:
             wh = os.path.join(args.work, "wheelhouse")
             if not online and not os.path.exists(os.path.join(wh, "stamp.json")):
@@ -790,6 +774,22 @@ def main():
                 mirrors.append(p)
                 results[name] = bench_fixture(b, name, os.path.join(d, "requirements.txt"),
                                               url, args.work, args.vc, uv, args.shm)
+        if {"small", "resolve", "many"} & set(wanted):
+            small = os.path.join(args.work, "small")
+            if not os.path.exists(os.path.join(small, "simple")):
+                sh("%s %s/scripts/make-wheels.py %s >/dev/null" % (PY, ROOT, small))
+            p, small_url = start_mirror(small, args.work)
+            mirrors.append(p)
+        if "small" in wanted:
+            req = os.path.join(args.work, "small.txt")
+            with open(req, "w") as f:
+                f.write("vc-beta==1.0\nvc-alpha==1.1\nvc-gamma[fast]==1.0\nvc-data==1.0\n")
+            results["small"] = bench_fixture(b, "small", req, small_url, args.work, args.vc,
+                                             uv, args.shm)
+        if "resolve" in wanted:
+            extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
+        if "many" in wanted:
+            extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
     finally:
         stop_all()
         shutil.rmtree(args.shm, ignore_errors=True)
