@@ -731,7 +731,7 @@ def main():
     def stop_all(*_):
         for m in mirrors:
             m.terminate()
-    signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(1)))
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit("SIGTERM"))
     try:
         if "projects" in wanted:
             wh = os.path.join(args.work, "wheelhouse")
@@ -790,6 +790,12 @@ def main():
             extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
         if "many" in wanted:
             extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
+    except (RuntimeError, KeyboardInterrupt, SystemExit) as e:
+        # Cut short (a command failed, SIGTERM, ^C): what was measured in
+        # whole fixtures is still written, under a FAILED line.
+        why = str(e).strip().splitlines()[:3] if str(e).strip() else [type(e).__name__]
+        failed.append("the run stopped early: %s" % " ".join(why))
+        log("!! " + failed[-1])
     finally:
         stop_all()
         shutil.rmtree(args.shm, ignore_errors=True)
