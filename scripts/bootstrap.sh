@@ -10,6 +10,7 @@ packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
     build-essential cmake pkg-config
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
+    libcurl4-openssl-dev
     python3 python3-venv python3-pip zstd tar
 )
 if [ "${1:-}" != --build ]; then
@@ -18,6 +19,8 @@ if [ "${1:-}" != --build ]; then
         check clang libclang-rt-dev clang-format valgrind strace
         # the alternatives the benchmark and the actions/cache test use
         libarchive-tools time
+        # the remote store cases: nginx with WebDAV PUT as an HTTP store
+        nginx-light
     )
 fi
 

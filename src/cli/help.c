@@ -206,6 +206,27 @@ cmd_print_man(FILE *f)
 		}
 		fputc('\n', f);
 	}
+	fputs(".SH REMOTE STORES\n"
+	      "With \\fBremote\\fR set, a local miss asks each remote store "
+	      "in turn; an entry found is verified as a local one is, then "
+	      "published into the local store. A creation or \\fBsave\\fR "
+	      "uploads the entry after it is in the local store: the archive, "
+	      "then the manifest, never over an existing one. A remote's "
+	      "faults never fail a command: they are retried, warned once "
+	      "and counted (\\fBstats\\fR). Credentials come from the "
+	      "environment only:\n"
+	      ".TP\n\\fBVENVCACHE_REMOTE_TOKEN\\fR\nbearer token for "
+	      "http(s) remotes.\n"
+	      ".TP\n\\fBVENVCACHE_REMOTE_USER\\fR, "
+	      "\\fBVENVCACHE_REMOTE_PASSWORD\\fR\nbasic auth for http(s) "
+	      "remotes.\n"
+	      ".TP\n\\fBAWS_ACCESS_KEY_ID\\fR, "
+	      "\\fBAWS_SECRET_ACCESS_KEY\\fR, \\fBAWS_SESSION_TOKEN\\fR, "
+	      "\\fBAWS_REGION\\fR, \\fBAWS_DEFAULT_REGION\\fR, "
+	      "\\fBAWS_ENDPOINT_URL_S3\\fR, \\fBAWS_ENDPOINT_URL\\fR\n"
+	      "for s3:// remotes (Signature V4), read as the AWS SDKs read "
+	      "them.\n",
+	    f);
 	fputs(".SH EXIT STATUS\n0 success, 1 error, 2 usage error, 3 "
 	      "restore found no entry; for \\fBrun\\fR, the command's "
 	      "status.\n"

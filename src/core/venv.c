@@ -16,6 +16,7 @@
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
+#include "venvcache/remote.h"
 #include "venvcache/store.h"
 #include "venvcache/tmpfs.h"
 #include "venvcache/venv.h"
@@ -1382,14 +1383,20 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	if (vc_store_lock(&st, p->key.key, VC_LOCK_SHARED, &klock, err) == -1)
 		goto out;
 	rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
-	if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
-		/* Build once: take the key exclusively and look again. */
+	if (rc == -1 && err->code == VC_EMISS &&
+	    (mode == VC_WARM || vc_remote_configured(cfg))) {
+		/* Build (or download) once: take the key exclusively and
+		 * look again. */
 		vc_store_unlock(&klock);
 		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
 		        err) == -1)
 			goto out;
 		rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
-		if (rc == -1 && err->code == VC_EMISS) {
+		if (rc == -1 && err->code == VC_EMISS &&
+		    vc_remote_fetch(cfg, &st, p->key.key, &res->delta) == 1)
+			rc = restore_entry(p, &st, p->key.key, &t, p->path, res,
+			    err);
+		if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
 			double tp = vc_monotonic();
 
 			res->how = VC_HOW_CREATED;
@@ -1403,13 +1410,15 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 				res->delta.c[VC_C_misses]++;
 				rc = create_and_save(cfg, p, &st, &t, res, err);
 			}
-		} else {
+		} else if (rc == 0) {
 			res->how = VC_HOW_HIT;
 		}
 	} else {
 		res->how = VC_HOW_HIT;
 	}
 	vc_store_unlock(&klock);
+	if (rc == 0 && res->how != VC_HOW_HIT)
+		vc_remote_upload(cfg, &st, p->key.key, &res->delta);
 	if (rc == -1) {
 		if (err->code == VC_EMISS) {
 			res->delta.c[VC_C_misses]++;
@@ -1514,6 +1523,8 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	if (save_tree(cfg, p, &st, p->path, p->path,
 	        (const char *const *)exclude.v, secs, &pr, res, err) == -1)
 		goto out;
+	vc_store_unlock(&klock);
+	vc_remote_upload(cfg, &st, p->key.key, &res->delta);
 	rc = 0;
 out:
 	if (klock.fd != -1)

@@ -1,0 +1,92 @@
+/*
+ * remote.h: remote stores shared by many machines (the `remote` setting).
+ *
+ * A remote store holds the same entries as the local store, one object
+ * each for the manifest and the archive, under <url>/<layout path>:
+ *   subdirs (default)  <url>/<hh>/<stem>.json
+ *                      <url>/<hh>/<stem>.<checksum>.tar.zst
+ *   flat               <url>/<stem>.json, <url>/<stem>.<checksum>.tar.zst
+ * where <stem> is the entry's file name in the local store, <hh> the
+ * first two hex digits of the key's hash and <checksum> the archive's
+ * XXH3-128, as its manifest says. An entry exists when its manifest does:
+ * uploads put the archive first and the manifest last, and never
+ * overwrite (a HEAD first, and If-None-Match: *); nothing is ever deleted.
+ * Naming the archive by its checksum means two machines that pack the
+ * same key at once never replace each other's archive under a manifest.
+ *
+ * URLs: http://, https:// (GET, HEAD and PUT, as a WebDAV server with PUT
+ * or bazel-remote take them) and s3://bucket/prefix (AWS Signature V4).
+ * Credentials come from the environment only: VENVCACHE_REMOTE_TOKEN
+ * (bearer) or VENVCACHE_REMOTE_USER and VENVCACHE_REMOTE_PASSWORD (basic)
+ * for http(s); AWS_* as the AWS SDKs read them for s3. URLs are shown
+ * redacted, as the mirror's are.
+ *
+ * A remote's faults never fail a build: a 404 is a miss; a 401 or 403 on
+ * an upload makes the remote read-only for the rest of the process; 5xx,
+ * 408, 429, timeouts and resets are retried (remote-retries, with
+ * backoff) and then turn the remote off for the rest of the process. Each
+ * of these warns once. A download is verified exactly as a local entry
+ * is (vc_store_verify) before it is published into the local store; one
+ * that fails is discarded and counted (remote_rejected).
+ *
+ * The state "read-only" or "off" lives in the process: a `warm -j N` has
+ * N processes, and each learns it for itself.
+ */
+#ifndef VENVCACHE_REMOTE_H
+#define VENVCACHE_REMOTE_H
+
+#include "venvcache/config.h"
+#include "venvcache/error.h"
+#include "venvcache/stats.h"
+#include "venvcache/store.h"
+
+/* Whether the remote setting names at least one remote store. */
+int vc_remote_configured(const struct vc_config *);
+
+/*
+ * Looks for `key` in each remote in turn and publishes the first entry
+ * that passes vc_store_verify() into the local store. Returns 1 when it
+ * did, 0 otherwise (a miss, or a fault: warned and counted in `delta`).
+ * Call it under the key's exclusive lock, after a local miss.
+ */
+int vc_remote_fetch(const struct vc_config *, struct vc_store *,
+    const char *key, struct vc_stats *delta);
+
+/*
+ * Uploads the local entry of `key` to every writable remote that lacks
+ * it. Takes the key's lock shared while it reads the entry. Never fails:
+ * faults are warned and counted in `delta`.
+ */
+void vc_remote_upload(const struct vc_config *, struct vc_store *,
+    const char *key, struct vc_stats *delta);
+
+/* What `venvcache remote check` found about one remote. */
+struct vc_remote_report {
+	const char *url; /* redacted, borrowed until the next call */
+	int reachable;   /* it answered HTTP */
+	int readable;    /* a GET of a missing object gave 404 */
+	int writable;    /* a probe object could be written (-1: not tried) */
+	double latency;  /* seconds of the GET, or -1 */
+	char detail[256];
+};
+
+/*
+ * Checks each remote: a GET of an object that does not exist (reachable,
+ * auth), a PUT of a small probe object under <url>/probe/ unless
+ * read-only (write permission; the probe is left, as nothing is ever
+ * deleted), and the latency of the GET. Calls `report` for each.
+ * Returns the number of remotes that failed a check, or -1 with `err`
+ * when the remote setting is unusable.
+ */
+int vc_remote_check(const struct vc_config *,
+    void (*report)(const struct vc_remote_report *, void *), void *arg,
+    struct vc_error *);
+
+/*
+ * The object path of the entry of `key` (a valid key) under a remote of
+ * layout `flat` (0: subdirs), without suffix ("ab/venv-...-ab12..."). The
+ * caller frees it. For tests.
+ */
+char *vc_remote_entry_path(const char *key, int flat);
+
+#endif
