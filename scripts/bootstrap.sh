@@ -11,6 +11,7 @@ packages=(
     build-essential cmake pkg-config
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
     libcurl4-openssl-dev
+    libtomlplusplus-dev g++
     python3 python3-venv python3-pip zstd tar
 )
 if [ "${1:-}" != --build ]; then

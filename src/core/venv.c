@@ -821,40 +821,6 @@ out:
 	free(lib);
 }
 
-/* "a/b/../c" -> "a/c"; NULL when it climbs out or is absolute. */
-static char *
-normalize_rel(const char *path)
-{
-	struct vc_strv parts;
-	struct vc_buf b;
-	const char *p = path;
-	size_t i, n;
-	char *out = NULL;
-
-	if (*path == '/')
-		return NULL;
-	vc_strv_init(&parts);
-	while (*p != '\0') {
-		n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (parts.n == 0)
-				goto out;
-			free(parts.v[--parts.n]);
-			parts.v[parts.n] = NULL;
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			vc_strv_take(&parts, xstrndup(p, n));
-		}
-		p += n + (p[n] == '/');
-	}
-	vc_buf_init(&b);
-	for (i = 0; i < parts.n; i++)
-		vc_buf_addf(&b, "%s%s", i ? "/" : "", parts.v[i]);
-	out = vc_buf_detach(&b);
-out:
-	vc_strv_release(&parts);
-	return out;
-}
-
 /*
  * The files of editable installs (the project under test) in the venv at
  * `dir`, relative to it: each *.dist-info whose direct_url.json says
@@ -916,10 +882,14 @@ editable_files(const char *dir, struct vc_strv *out)
 						    strcspn(line, ","));
 					norm = vc_path_join(rel, path);
 					free(path);
-					path = normalize_rel(norm);
+					/* Only what is inside the venv. */
+					path = vc_path_normalize(norm);
 					free(norm);
-					if (path != NULL)
+					if (path != NULL && *path != '/' &&
+					    strcmp(path, ".") != 0)
 						vc_strv_take(out, path);
+					else
+						free(path);
 				}
 			}
 			free(f);
