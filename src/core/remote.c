@@ -45,6 +45,7 @@ struct remote {
 	char *token;   /* s3: AWS_SESSION_TOKEN */
 	int read_only; /* by setting, or since a refused upload */
 	int off;       /* since faults that outlasted the retries */
+	int denied;    /* a read was refused (warned once) */
 	CURL *curl;
 };
 
@@ -480,7 +481,10 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 		curl_easy_setopt(r->curl, CURLOPT_READDATA, q);
 		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)q->in_size);
-		hdrs = curl_slist_append(hdrs, "Expect:");
+		/* No wait for a 100 Continue; but curl 7.88 signs an S3
+		 * request wrongly with an emptied header (moto: 403). */
+		if (!r->s3)
+			hdrs = curl_slist_append(hdrs, "Expect:");
 		if (q->if_none_match)
 			hdrs = curl_slist_append(hdrs, "If-None-Match: *");
 	}
@@ -634,6 +638,19 @@ fetch_one(const struct vc_config *cfg, struct remote *r, struct vc_store *st,
 	q.max = VC_MANIFEST_MAX;
 	o = request(cfg, r, &q);
 	if (o == RES_MISSING) {
+		rc = 0;
+		goto out;
+	}
+	if (o == RES_DENIED) {
+		/* S3 answers 403 for a missing object to whoever may not
+		 * list the bucket: a miss, said once. */
+		if (!r->denied) {
+			delta->c[VC_C_remote_errors]++;
+			vc_warn("remote %s: GET %s: %s: taken as a miss (check "
+			        "the credentials)",
+			    r->shown, q.path, q.why);
+		}
+		r->denied = 1;
 		rc = 0;
 		goto out;
 	}

@@ -107,3 +107,63 @@ faults_stop() {
 stat_of() {
     "$VENVCACHE_BIN" stats --format json | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"
 }
+
+# moto_start: moto's S3 server (build/moto, scripts/bootstrap.sh) with
+# authentication on: the first 3 requests (an IAM user, its policy, its
+# access key) go unchecked, every later one must be signed with that key.
+# Creates bucket "vc-bucket" and exports AWS_ENDPOINT_URL,
+# AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+MOTO=${VC_MOTO:-$VC_SRC/build/moto}
+MOTO_PID=
+moto_start() {
+    local port i
+    [ -x "$MOTO/bin/moto_server" ] || fail "no moto server at $MOTO (scripts/bootstrap.sh)"
+    port=$(free_port)
+    INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO/bin/moto_server" -H 127.0.0.1 -p "$port" \
+        </dev/null >>"$T/moto.log" 2>&1 &
+    MOTO_PID=$!
+    VC_CLEANUP+=("moto_stop")
+    for i in $(seq 200); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
+        kill -0 "$MOTO_PID" 2>/dev/null || fail "moto_server did not start: $(tail -5 "$T/moto.log")"
+        sleep 0.05
+    done
+    export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_REGION=eu-west-1
+    unset AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION AWS_SESSION_TOKEN AWS_PROFILE || true
+    eval "$(AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x "$MOTO/bin/python" - <<'PY'
+import json, os, boto3
+ep = os.environ["AWS_ENDPOINT_URL"]
+iam = boto3.client("iam", endpoint_url=ep, region_name="us-east-1")
+iam.create_user(UserName="vc")
+iam.put_user_policy(UserName="vc", PolicyName="s3", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17",
+     "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+k = iam.create_access_key(UserName="vc")["AccessKey"]
+s3 = boto3.client("s3", endpoint_url=ep, region_name="eu-west-1",
+                  aws_access_key_id=k["AccessKeyId"],
+                  aws_secret_access_key=k["SecretAccessKey"])
+s3.create_bucket(Bucket="vc-bucket",
+                 CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+print("export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s"
+      % (k["AccessKeyId"], k["SecretAccessKey"]))
+PY
+)" || fail "moto setup failed: $(tail -5 "$T/moto.log")"
+}
+
+moto_stop() {
+    local pid=$MOTO_PID
+    [ -n "$pid" ] || return 0
+    MOTO_PID=
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# s3_keys: the object keys of vc-bucket, one a line, sorted.
+s3_keys() {
+    "$MOTO/bin/python" - <<'PY'
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+for o in sorted(x["Key"] for x in s3.list_objects_v2(Bucket="vc-bucket").get("Contents", [])):
+    print(o)
+PY
+}
