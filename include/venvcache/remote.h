@@ -63,20 +63,21 @@ void vc_remote_upload(const struct vc_config *, struct vc_store *,
 /* What `venvcache remote check` found about one remote. */
 struct vc_remote_report {
 	const char *url; /* redacted, borrowed until the next call */
+	long status;     /* HTTP status of the GET, 0: no answer */
 	int reachable;   /* it answered HTTP */
-	int readable;    /* a GET of a missing object gave 404 */
-	int writable;    /* a probe object could be written (-1: not tried) */
-	double latency;  /* seconds of the GET, or -1 */
-	char detail[256];
+	int auth_ok;     /* the GET was not refused (401, 403) */
+	int writable;    /* 1, 0, or -1: not tried (read-only, unreachable) */
+	double latency;  /* seconds of the GET */
+	char read_detail[160], write_detail[160];
 };
 
 /*
  * Checks each remote: a GET of an object that does not exist (reachable,
- * auth), a PUT of a small probe object under <url>/probe/ unless
- * read-only (write permission; the probe is left, as nothing is ever
- * deleted), and the latency of the GET. Calls `report` for each.
- * Returns the number of remotes that failed a check, or -1 with `err`
- * when the remote setting is unusable.
+ * auth, latency) and, unless read-only, a PUT of a small probe object
+ * <url>/venvcache-probe.txt (write permission; it is overwritten by the
+ * next check, never an entry). Calls `report` for each. Returns the
+ * number of remotes that failed a check, or -1 with `err` when the
+ * remote setting is unusable.
  */
 int vc_remote_check(const struct vc_config *,
     void (*report)(const struct vc_remote_report *, void *), void *arg,

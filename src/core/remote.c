@@ -938,26 +938,25 @@ vc_remote_check(const struct vc_config *cfg,
 		memset(&rep, 0, sizeof rep);
 		rep.url = r->shown;
 		rep.writable = -1;
-		rep.latency = -1;
-		/* A key that cannot exist: a 404 says we may read. */
+		/* An entry that cannot exist: a 404 says we may read. */
 		req_init(&q, "GET",
 		    xasprintf("%svenvcache-check-missing.json",
 		        vc_config_enum(cfg, VC_S_REMOTE_LAYOUT) == 1 ? ""
 		                                                     : "00/"));
 		q.max = VC_MANIFEST_MAX;
-		q.buf = NULL;
 		t0 = vc_monotonic();
 		o = request_once(cfg, r, &q);
 		rep.latency = vc_monotonic() - t0;
+		rep.status = q.status;
 		rep.reachable = q.status != 0;
-		rep.readable = o == RES_MISSING;
-		if (!rep.readable)
-			snprintf(rep.detail, sizeof rep.detail, "GET: %s",
+		rep.auth_ok = rep.reachable && o != RES_DENIED;
+		if (o != RES_MISSING)
+			snprintf(rep.read_detail, sizeof rep.read_detail, "%s",
 			    o == RES_OK ? "an object that should not exist "
 			                  "exists"
 			                : q.why);
 		free(q.path);
-		if (rep.readable && !r->read_only) {
+		if (rep.reachable && !r->read_only) {
 			free(text);
 			text = xasprintf("venvcache %s probe, %lld\n",
 			    VC_VERSION, (long long)vc_now());
@@ -969,11 +968,11 @@ vc_remote_check(const struct vc_config *cfg,
 			o = request_once(cfg, r, &q);
 			rep.writable = o == RES_OK;
 			if (!rep.writable)
-				snprintf(rep.detail, sizeof rep.detail,
-				    "PUT: %s", q.why);
+				snprintf(rep.write_detail,
+				    sizeof rep.write_detail, "%s", q.why);
 			free(q.path);
 		}
-		if (!rep.readable || rep.writable == 0)
+		if (!rep.reachable || !rep.auth_ok || rep.writable == 0)
 			failed++;
 		report(&rep, arg);
 	}

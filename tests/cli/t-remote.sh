@@ -116,3 +116,35 @@ err_lacks "s3cr3tpw"
 expect 0 config
 out_lacks "s3cr3tpw"
 out_has "remote = http://***@127.0.0.1"
+
+# remote check: one line each for reachability, auth, write, latency.
+export VENVCACHE_REMOTE="$shared/venvs"
+expect 0 remote check
+out_has "$shared/venvs reachable: yes (HTTP 404)"
+out_has "$shared/venvs auth: ok"
+out_has "$shared/venvs write: ok"
+grep -q "^$shared/venvs latency: [0-9.]* ms$" "$T/out" || fail "no latency line: $(cat "$T/out")"
+[ "$(wc -l <"$T/out")" = 4 ] || fail "expected 4 lines: $(cat "$T/out")"
+[ -f "$T/shared/venvs/venvcache-probe.txt" ] || fail "no probe object written"
+export VENVCACHE_REMOTE="$NGINX_URL/x $dead"
+expect 1 remote check
+out_has "$NGINX_URL/x write: refused (HTTP 403)"
+out_has "$dead reachable: no"
+err_has "2 remote stores failed a check"
+VENVCACHE_REMOTE= expect 2 remote check
+expect 2 remote frobnicate
+
+# warm --shard I/N: every env in exactly one of the N shards, by a hash
+# of its name. Envs whose python does not exist fail at once, naming it.
+{
+    for i in $(seq 12); do printf '[env s%d]\npython = /nonexistent/py\ndeps = vc-alpha==1.1\n\n' "$i"; done
+} >shard.ini
+for s in 1 2 3; do
+    expect 1 -c shard.ini warm --all --shard $s/3 -j 1
+    grep -o 'env s[0-9]*' "$T/err" | sort -u >>"$T/shards"
+    err_has "shard $s/3:"
+done
+[ "$(sort "$T/shards" | uniq -d)" = "" ] || fail "an env is in two shards: $(sort "$T/shards" | uniq -d)"
+[ "$(wc -l <"$T/shards")" = 12 ] || fail "the shards hold $(wc -l <"$T/shards") envs, not 12: $(cat "$T/shards")"
+expect 2 -c shard.ini warm --all --shard 4/3
+expect 2 -c shard.ini warm --all --shard 0/3
