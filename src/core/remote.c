@@ -10,6 +10,8 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,10 @@
 /* Below this many bytes a second for remote-timeout, a transfer stalls. */
 #define LOW_SPEED_BYTES 1024
 #define PROBE_NAME "venvcache-probe.txt"
+#define SIG_PREFIX "hmac-sha256 "
+#define SIG_MAX 256
+/* Shortest VENVCACHE_SIGNING_KEY and VENVCACHE_VERIFY_KEY. */
+#define KEY_MIN 16
 /* sha256 of nothing, the payload hash of GET and HEAD. */
 #define EMPTY_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -239,11 +245,21 @@ remote_setup(const struct vc_config *cfg, struct remote *r, const char *url,
 static int
 remotes(const struct vc_config *cfg, struct vc_error *err)
 {
-	const char *setting = vc_config_str(cfg, VC_S_REMOTE);
+	static const char *const keys[] = {"VENVCACHE_SIGNING_KEY",
+	    "VENVCACHE_VERIFY_KEY"};
+	const char *setting = vc_config_str(cfg, VC_S_REMOTE), *k;
 	struct vc_strv urls;
 	size_t i;
 	int rc = -1;
 
+	/* A guessable key signs nothing: refuse the remotes rather than
+	 * trust or publish entries under it. */
+	for (i = 0; i < sizeof keys / sizeof *keys; i++)
+		if ((k = env_nonempty(keys[i])) != NULL && strlen(k) < KEY_MIN)
+			return vc_error_set(err, VC_EFAIL,
+			    "%s: shorter than %d bytes (openssl rand -hex 32 "
+			    "makes one); no remote store is used",
+			    keys[i], KEY_MIN);
 	if (run.setting != NULL && strcmp(run.setting, setting) == 0)
 		return 0;
 	run_reset();
@@ -610,6 +626,120 @@ fault(struct remote *r, const struct req *q, enum outcome o, int writing,
 	r->off = 1;
 }
 
+/* --- signatures ---------------------------------------------------- */
+
+static void sha256_hex(const uint8_t d[SHA256_DIGEST_SIZE], char out[65]);
+static void sha256_mem(const char *data, size_t len, char out[65]);
+
+/*
+ * With VENVCACHE_SIGNING_KEY, an upload puts the manifest's signature
+ * before the manifest, at <stem>.<sha256 of the manifest>.sig (named by
+ * what it signs, so that two machines uploading the same key at once
+ * never sign each other's manifest): "hmac-sha256 <hex>\n", the
+ * HMAC-SHA256 under that key of
+ *   "venvcache-entry-v1\n<archive checksum>\n<manifest bytes>".
+ * With VENVCACHE_VERIFY_KEY, a download whose signature is missing or
+ * differs is refused. The manifest names the archive's checksum and size,
+ * and the archive is verified against it, so the signature covers the
+ * archive. HMAC: whoever can verify can sign (docs/security.md).
+ */
+static void
+entry_hmac(const char *key, const char *checksum, const char *text, size_t len,
+    char out[65])
+{
+	struct hmac_sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	static const char tag[] = "venvcache-entry-v1\n";
+
+	hmac_sha256_set_key(&c, strlen(key), (const uint8_t *)key);
+	hmac_sha256_update(&c, sizeof tag - 1, (const uint8_t *)tag);
+	hmac_sha256_update(&c, strlen(checksum), (const uint8_t *)checksum);
+	hmac_sha256_update(&c, 1, (const uint8_t *)"\n");
+	hmac_sha256_update(&c, len, (const uint8_t *)text);
+	hmac_sha256_digest(&c, sizeof d, d);
+	sha256_hex(d, out);
+	memset(&c, 0, sizeof c);
+	memset(d, 0, sizeof d);
+}
+
+/* The object path of the signature of the manifest `text` of `key`. */
+static char *
+sig_path(const struct vc_config *cfg, const char *key, const char *text,
+    size_t len)
+{
+	char *p = vc_remote_entry_path(key,
+	    vc_config_enum(cfg, VC_S_REMOTE_LAYOUT) == 1);
+	char sha[65], *s;
+
+	sha256_mem(text, len, sha);
+	s = xasprintf("%s.%s.sig", p, sha);
+	free(p);
+	return s;
+}
+
+/* Whether `sig` (the .sig object) signs `text` under `key`. */
+static int
+signature_ok(const char *key, const char *checksum, const char *text,
+    size_t len, const char *sig, size_t siglen)
+{
+	char want[65];
+	size_t n = sizeof SIG_PREFIX - 1;
+
+	if (siglen < n + 64 || memcmp(sig, SIG_PREFIX, n) != 0)
+		return 0;
+	if (siglen > n + 64 && !(siglen == n + 65 && sig[n + 64] == '\n'))
+		return 0;
+	entry_hmac(key, checksum, text, len, want);
+	return memeql_sec(want, sig + n, 64);
+}
+
+/*
+ * Checks the signature of the manifest `b` (parsed into `m`) under
+ * `vkey`: 1 signed, 0 refused (`err` says why), -1 a fault (warned and
+ * counted). A 403 is taken as a missing signature, as S3 answers it for a
+ * missing object to whoever may not list the bucket.
+ */
+static int
+signature_check(const struct vc_config *cfg, struct remote *r, const char *vkey,
+    const struct vc_manifest *m, const struct vc_buf *b, const char *name,
+    struct vc_stats *delta, struct vc_error *err)
+{
+	struct vc_buf sig;
+	struct req q;
+	enum outcome o;
+	int ok;
+
+	vc_buf_init(&sig);
+	req_init(&q, "GET", sig_path(cfg, m->key, b->data, b->len));
+	q.buf = &sig;
+	q.max = SIG_MAX;
+	o = request(cfg, r, &q);
+	if (o == RES_OK) {
+		delta->c[VC_C_remote_bytes_in] += q.got;
+		ok = signature_ok(vkey, m->checksum, b->data, b->len, sig.data,
+		    sig.len);
+		if (!ok)
+			vc_error_set(err, VC_ECORRUPT, "%s: bad signature %s",
+			    name, q.path);
+	} else if (o == RES_MISSING || o == RES_DENIED) {
+		ok = 0;
+		vc_error_set(err, VC_ECORRUPT,
+		    "%s: unsigned (no %s), and VENVCACHE_VERIFY_KEY is set",
+		    name, q.path);
+	} else if (q.too_big) {
+		ok = 0;
+		vc_error_set(err, VC_ECORRUPT,
+		    "%s: bad signature %s (over %d bytes)", name, q.path,
+		    SIG_MAX);
+	} else {
+		ok = -1; /* a fault, not a verdict */
+		fault(r, &q, o, 0, delta);
+	}
+	free(q.path);
+	vc_buf_release(&sig);
+	return ok;
+}
+
 /* --- fetch --------------------------------------------------------- */
 
 /*
@@ -626,6 +756,7 @@ fetch_one(const struct vc_config *cfg, struct remote *r, struct vc_store *st,
 	struct vc_buf b;
 	struct req q;
 	enum outcome o;
+	const char *vkey;
 	char *name = NULL;
 	int rc = -1;
 
@@ -667,6 +798,15 @@ fetch_one(const struct vc_config *cfg, struct remote *r, struct vc_store *st,
 		vc_error_set(&err, VC_ECORRUPT,
 		    "%s: the manifest is for another key", name);
 		goto bad;
+	}
+	if ((vkey = env_nonempty("VENVCACHE_VERIFY_KEY")) != NULL) {
+		int ok =
+		    signature_check(cfg, r, vkey, &m, &b, name, delta, &err);
+
+		if (ok == 0)
+			goto bad;
+		if (ok == -1)
+			goto out;
 	}
 	if (vc_store_begin(st, key, &txn, &err) == -1) {
 		vc_warn("remote %s: %s", r->shown, err.msg);
@@ -810,7 +950,8 @@ upload_one(const struct vc_config *cfg, struct remote *r,
 {
 	struct req q;
 	enum outcome o;
-	char text_sha[65];
+	const char *skey;
+	char text_sha[65], *sig = NULL;
 	int rc = -1;
 
 	req_init(&q, "HEAD", manifest_path(cfg, m->key));
@@ -838,6 +979,26 @@ upload_one(const struct vc_config *cfg, struct remote *r,
 	}
 	delta->c[VC_C_remote_bytes_out] += q.sent;
 	free(q.path);
+	q.path = NULL;
+	if ((skey = env_nonempty("VENVCACHE_SIGNING_KEY")) != NULL) {
+		char mac[65];
+
+		entry_hmac(skey, m->checksum, text, strlen(text), mac);
+		sig = xasprintf(SIG_PREFIX "%s\n", mac);
+		req_init(&q, "PUT", sig_path(cfg, m->key, text, strlen(text)));
+		q.data = sig;
+		q.in_size = strlen(sig);
+		sha256_mem(sig, strlen(sig), text_sha);
+		q.payload_sha256 = text_sha;
+		q.if_none_match = 1;
+		o = request(cfg, r, &q);
+		if (o != RES_OK && o != RES_EXISTS) {
+			fault(r, &q, o, 1, delta);
+			goto out;
+		}
+		delta->c[VC_C_remote_bytes_out] += q.sent;
+		free(q.path);
+	}
 	req_init(&q, "PUT", manifest_path(cfg, m->key));
 	q.data = text;
 	q.in_size = strlen(text);
@@ -858,6 +1019,7 @@ upload_one(const struct vc_config *cfg, struct remote *r,
 	rc = 1;
 out:
 	free(q.path);
+	free(sig);
 	return rc;
 }
 
