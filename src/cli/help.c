@@ -225,7 +225,21 @@ cmd_print_man(FILE *f)
 	      "\\fBAWS_REGION\\fR, \\fBAWS_DEFAULT_REGION\\fR, "
 	      "\\fBAWS_ENDPOINT_URL_S3\\fR, \\fBAWS_ENDPOINT_URL\\fR\n"
 	      "for s3:// remotes (Signature V4), read as the AWS SDKs read "
-	      "them.\n",
+	      "them.\n"
+	      ".TP\n\\fBVENVCACHE_SIGNING_KEY\\fR\n"
+	      "a secret of 16 bytes or more: each upload also puts "
+	      "\\fI<entry>.<sha256 of the manifest>.sig\\fR, \"hmac\\-sha256 "
+	      "<hex>\", the HMAC\\-SHA256 under this key of "
+	      "\"venvcache\\-entry\\-v1\\\\n<archive "
+	      "checksum>\\\\n<manifest>\", "
+	      "before the manifest.\n"
+	      ".TP\n\\fBVENVCACHE_VERIFY_KEY\\fR\n"
+	      "the same secret: a remote entry whose signature is missing or "
+	      "differs is refused, warned and counted "
+	      "(\\fBremote_rejected\\fR), and the next remote is asked. "
+	      "Whoever holds the key can sign as well as verify.\n"
+	      ".PP\nA key shorter than 16 bytes turns every remote off for "
+	      "the command, with a warning naming the variable.\n",
 	    f);
 	fputs(".SH EXIT STATUS\n0 success, 1 error, 2 usage error, 3 "
 	      "restore found no entry; for \\fBrun\\fR, the command's "
