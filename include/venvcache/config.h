@@ -86,8 +86,10 @@ enum vc_type {
 	    "remote stores shared by many machines, tried in order: "          \
 	    "http(s)://host/path or s3://bucket/prefix")                       \
 	X(REMOTE_LAYOUT, "venvcache", "remote-layout",                         \
-	    "VENVCACHE_REMOTE_LAYOUT", VC_T_ENUM, "subdirs", "subdirs|flat",   \
-	    "object paths: <hh>/<entry> (subdirs) or <entry> (flat)")          \
+	    "VENVCACHE_REMOTE_LAYOUT", VC_T_ENUM, "subdirs",                   \
+	    "subdirs|flat|bazel",                                              \
+	    "object paths: <hh>/<entry> (subdirs), <entry> (flat) or "         \
+	    "ac/<sha256 of the subdirs path> (bazel-remote)")                  \
 	X(REMOTE_READ_ONLY, "venvcache", "remote-read-only",                   \
 	    "VENVCACHE_REMOTE_READ_ONLY", VC_T_BOOL, "no", NULL,               \
 	    "download from remote stores, never upload (forks, untrusted "     \

@@ -6,6 +6,7 @@
  *   subdirs (default)  <url>/<hh>/<stem>.json
  *                      <url>/<hh>/<stem>.<checksum>.tar.zst
  *   flat               <url>/<stem>.json, <url>/<stem>.<checksum>.tar.zst
+ *   bazel              <url>/ac/<sha256 of the subdirs path>, each object
  * where <stem> is the entry's file name in the local store, <hh> the
  * first two hex digits of the key's hash and <checksum> the archive's
  * XXH3-128, as its manifest says. An entry exists when its manifest does:
@@ -15,11 +16,11 @@
  * same key at once never replace each other's archive under a manifest.
  *
  * URLs: http://, https:// (GET, HEAD and PUT, as a WebDAV server with PUT
- * or bazel-remote take them) and s3://bucket/prefix (AWS Signature V4).
- * Credentials come from the environment only: VENVCACHE_REMOTE_TOKEN
- * (bearer) or VENVCACHE_REMOTE_USER and VENVCACHE_REMOTE_PASSWORD (basic)
- * for http(s); AWS_* as the AWS SDKs read them for s3. URLs are shown
- * redacted, as the mirror's are.
+ * takes them, or bazel-remote under layout bazel) and s3://bucket/prefix (AWS
+ * Signature V4). Credentials come from the environment only:
+ * VENVCACHE_REMOTE_TOKEN (bearer) or VENVCACHE_REMOTE_USER and
+ * VENVCACHE_REMOTE_PASSWORD (basic) for http(s); AWS_* as the AWS SDKs read
+ * them for s3. URLs are shown redacted, as the mirror's are.
  *
  * A remote's faults never fail a build: a 404 is a miss; a 401 or 403 on
  * an upload makes the remote read-only for the rest of the process; 5xx,

@@ -45,6 +45,7 @@ struct remote {
 	char *shown; /* redacted, for messages */
 	char *base;  /* http(s) URL the object paths are appended to */
 	int s3;
+	int bazel;     /* remote-layout bazel: objects at ac/<sha256> */
 	char *region;  /* s3 */
 	char *sigv4;   /* s3: "aws:amz:REGION:s3" */
 	char *userpwd; /* s3: "KEY:SECRET" */
@@ -226,6 +227,7 @@ remote_setup(const struct vc_config *cfg, struct remote *r, const char *url,
 	r->url = xstrdup(url);
 	r->shown = vc_url_redact(url);
 	r->read_only = vc_config_bool(cfg, VC_S_REMOTE_READ_ONLY);
+	r->bazel = vc_config_enum(cfg, VC_S_REMOTE_LAYOUT) == 2;
 	if (vc_str_startswith(url, "http://") ||
 	    vc_str_startswith(url, "https://")) {
 		r->base = strip_slashes(url);
@@ -351,16 +353,31 @@ archive_path(const struct vc_config *cfg, const char *key, const char *checksum)
 	return a;
 }
 
-/* The URL of an object; S3 wants '+' escaped in its canonical path. */
+static void sha256_mem(const char *data, size_t len, char out[65]);
+
+/*
+ * The URL of an object; S3 wants '+' escaped in its canonical path. Under
+ * remote-layout bazel, the object path P is <base>/ac/<sha256 of P>, as
+ * ccache's bazel layout stores its entries: what bazel-remote's HTTP
+ * protocol takes (with --disable_http_ac_validation, since entries are
+ * no ActionResult).
+ */
 static char *
 object_url(const struct remote *r, const char *path)
 {
 	struct vc_buf b;
 	const char *p;
+	char sha[65];
 
 	vc_buf_init(&b);
 	vc_buf_adds(&b, r->base);
 	vc_buf_addc(&b, '/');
+	if (r->bazel) {
+		sha256_mem(path, strlen(path), sha);
+		vc_buf_adds(&b, "ac/");
+		vc_buf_adds(&b, sha);
+		return vc_buf_detach(&b);
+	}
 	for (p = path; *p != '\0'; p++) {
 		if (*p == '+')
 			vc_buf_adds(&b, "%2B");
@@ -629,7 +646,6 @@ fault(struct remote *r, const struct req *q, enum outcome o, int writing,
 /* --- signatures ---------------------------------------------------- */
 
 static void sha256_hex(const uint8_t d[SHA256_DIGEST_SIZE], char out[65]);
-static void sha256_mem(const char *data, size_t len, char out[65]);
 
 /*
  * With VENVCACHE_SIGNING_KEY, an upload puts the manifest's signature

@@ -5,7 +5,8 @@
 # venv, verified local entry. Immutable: a second upload never rewrites.
 # A remote that refuses PUT (403) is read-only with one warning; a remote
 # that is down is off for the run with one warning; neither fails.
-# remote-read-only never uploads. Credentials never reach the output.
+# remote-read-only never uploads. remote-layout bazel puts objects where
+# bazel-remote takes them. Credentials never reach the output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-remote.sh"
 
@@ -71,6 +72,21 @@ err_has "demo: hit"
 export VENVCACHE_CACHE_DIR=$T/b2/store VENVCACHE_VENV_ROOT=$VC_SHM/b2
 expect 0 restore -e demo
 [ "$(stat_of remote_hits)" = 1 ] || fail "restore: remote_hits is $(stat_of remote_hits)"
+
+# remote-layout bazel: each object at ac/<sha256 of its subdirs path>, as
+# bazel-remote's HTTP protocol (and ccache's bazel layout) has them.
+export VENVCACHE_REMOTE="$shared/bz" VENVCACHE_REMOTE_LAYOUT=bazel
+export VENVCACHE_CACHE_DIR=$T/a/store VENVCACHE_VENV_ROOT=$VC_SHM/a
+expect 0 save -e demo
+err_has "uploaded"
+msha=$(printf '%s' "$hh/$key.json" | sha256sum | cut -d' ' -f1)
+[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "$T/shared/bz/ac/$msha")" = "$key" ] ||
+    fail "bazel: no manifest of $key at ac/$msha: $(ls -R "$T/shared/bz")"
+[ "$(find "$T/shared/bz" -type f | wc -l)" = 2 ] || fail "bazel: expected 2 objects: $(find "$T/shared/bz")"
+export VENVCACHE_CACHE_DIR=$T/b3/store VENVCACHE_VENV_ROOT=$VC_SHM/b3
+expect 0 restore -e demo
+[ "$(stat_of remote_hits)" = 1 ] || fail "bazel: remote_hits is $(stat_of remote_hits)"
+unset VENVCACHE_REMOTE_LAYOUT
 
 # A remote that is down: off for the run with one warning (two envs in
 # one process), a miss, never a failure beyond the miss itself.
