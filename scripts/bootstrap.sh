@@ -18,8 +18,9 @@ if [ "${1:-}" != --build ]; then
     packages+=(
         # tests: Check, sanitizers and fuzzers, valgrind, strace
         check clang libclang-rt-dev clang-format valgrind strace
-        # the alternatives the benchmark and the actions/cache test use
-        libarchive-tools time
+        # the alternatives the benchmark and the actions/cache test use, and
+        # curl for the remote store's loopback transfer in the benchmark
+        libarchive-tools time curl
         # the remote store cases: nginx with WebDAV PUT as an HTTP store
         nginx-light
     )
