@@ -2,8 +2,10 @@
 # remote (s3): s3://bucket/prefix against moto's S3 server with signature
 # checking on, path-style at AWS_ENDPOINT_URL, credentials and region from
 # AWS_*. Machine A creates and uploads (Signature V4 with the payload's
-# sha256); machine B, mirror stopped, gets a remote hit. A wrong secret is
-# a read-only remote that misses: warned, counted, never a failure.
+# sha256), and signs; machine B, mirror stopped, gets a remote hit whose
+# signature it verified, and refuses it under another verify key. A wrong
+# secret is a read-only remote that misses: warned, counted, never a
+# failure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-remote.sh"
 
@@ -19,9 +21,10 @@ INI
 export VENVCACHE_REMOTE=s3://vc-bucket/ci/venvs
 export VENVCACHE_REMOTE_CONNECT_TIMEOUT=5s VENVCACHE_REMOTE_TIMEOUT=10s
 
-# Machine A: created, uploaded.
+# Machine A: created, uploaded, signed.
+sk=s3-signing-key-$RANDOM$RANDOM$RANDOM
 export VENVCACHE_CACHE_DIR=$T/a/store VENVCACHE_VENV_ROOT=$VC_SHM/a
-expect 0 warm -e demo
+VENVCACHE_SIGNING_KEY=$sk expect 0 warm -e demo
 err_has "demo: created"
 err_lacks "warning"
 [ "$(stat_of remote_uploads)" = 1 ] || fail "remote_uploads is $(stat_of remote_uploads)"
@@ -30,12 +33,19 @@ hh=${key##*-}; hh=${hh:0:2}
 s3_keys >"$T/keys"
 grep -qx "ci/venvs/$hh/$key.json" "$T/keys" || fail "no manifest in the bucket: $(cat "$T/keys")"
 grep -q "^ci/venvs/$hh/$key\.[0-9a-f]*\.tar\.zst$" "$T/keys" || fail "no archive in the bucket: $(cat "$T/keys")"
+grep -q "^ci/venvs/$hh/$key\.[0-9a-f]\{64\}\.sig$" "$T/keys" || fail "no signature in the bucket: $(cat "$T/keys")"
 
-# Machine B, mirror stopped: a remote hit.
+# Machine B, mirror stopped: a remote hit, its signature verified. A
+# verifier with another key refuses it (the .sig came back from S3).
 mirror_stop
+export VENVCACHE_CACHE_DIR=$T/b0/store VENVCACHE_VENV_ROOT=$VC_SHM/b0
+VENVCACHE_VERIFY_KEY=not-the-signing-key expect 3 restore -e demo
+err_has "bad signature"
+[ "$(stat_of remote_rejected)" = 1 ] || fail "other key: remote_rejected is $(stat_of remote_rejected)"
 export VENVCACHE_CACHE_DIR=$T/b/store VENVCACHE_VENV_ROOT=$VC_SHM/b
-expect 0 warm -e demo
+VENVCACHE_VERIFY_KEY=$sk expect 0 warm -e demo
 err_has "demo: hit"
+err_lacks "$sk"
 [ "$("$VC_SHM/b/demo/bin/vc-alpha")" = "vc-alpha 1.1" ] || fail "remote hit's venv does not work"
 [ "$(stat_of remote_hits)" = 1 ] || fail "remote_hits is $(stat_of remote_hits)"
 [ "$(stat_of remote_errors)" = 0 ] || fail "remote_errors is $(stat_of remote_errors)"
