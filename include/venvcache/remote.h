@@ -99,4 +99,21 @@ int vc_remote_check(const struct vc_config *,
  */
 char *vc_remote_entry_path(const char *key, int flat);
 
+/*
+ * The signature object of a manifest (`len` bytes at `manifest`, whose
+ * archive has checksum `checksum`) under the secret `key`:
+ * "hmac-sha256 <hex>\n", the HMAC-SHA256 of
+ * "venvcache-entry-v1\n<checksum>\n<manifest>". The caller frees it.
+ */
+char *vc_remote_sign(const char *key, const char *checksum,
+    const char *manifest, size_t len);
+
+/*
+ * Whether `sig` (`siglen` bytes, as downloaded: any bytes) is the
+ * signature vc_remote_sign() makes, with or without its final newline.
+ * Compares in constant time. 1 or 0.
+ */
+int vc_remote_signature_ok(const char *key, const char *checksum,
+    const char *manifest, size_t len, const char *sig, size_t siglen);
+
 #endif

@@ -693,20 +693,34 @@ sig_path(const struct vc_config *cfg, const char *key, const char *text,
 	return s;
 }
 
-/* Whether `sig` (the .sig object) signs `text` under `key`. */
-static int
-signature_ok(const char *key, const char *checksum, const char *text,
-    size_t len, const char *sig, size_t siglen)
+char *
+vc_remote_sign(const char *key, const char *checksum, const char *manifest,
+    size_t len)
+{
+	char mac[65], *sig;
+
+	entry_hmac(key, checksum, manifest, len, mac);
+	sig = xasprintf(SIG_PREFIX "%s\n", mac);
+	memset(mac, 0, sizeof mac);
+	return sig;
+}
+
+int
+vc_remote_signature_ok(const char *key, const char *checksum,
+    const char *manifest, size_t len, const char *sig, size_t siglen)
 {
 	char want[65];
 	size_t n = sizeof SIG_PREFIX - 1;
+	int ok;
 
 	if (siglen < n + 64 || memcmp(sig, SIG_PREFIX, n) != 0)
 		return 0;
 	if (siglen > n + 64 && !(siglen == n + 65 && sig[n + 64] == '\n'))
 		return 0;
-	entry_hmac(key, checksum, text, len, want);
-	return memeql_sec(want, sig + n, 64);
+	entry_hmac(key, checksum, manifest, len, want);
+	ok = memeql_sec(want, sig + n, 64);
+	memset(want, 0, sizeof want);
+	return ok;
 }
 
 /*
@@ -732,8 +746,8 @@ signature_check(const struct vc_config *cfg, struct remote *r, const char *vkey,
 	o = request(cfg, r, &q);
 	if (o == RES_OK) {
 		delta->c[VC_C_remote_bytes_in] += q.got;
-		ok = signature_ok(vkey, m->checksum, b->data, b->len, sig.data,
-		    sig.len);
+		ok = vc_remote_signature_ok(vkey, m->checksum, b->data, b->len,
+		    sig.data, sig.len);
 		if (!ok)
 			vc_error_set(err, VC_ECORRUPT, "%s: bad signature %s",
 			    name, q.path);
@@ -997,10 +1011,7 @@ upload_one(const struct vc_config *cfg, struct remote *r,
 	free(q.path);
 	q.path = NULL;
 	if ((skey = env_nonempty("VENVCACHE_SIGNING_KEY")) != NULL) {
-		char mac[65];
-
-		entry_hmac(skey, m->checksum, text, strlen(text), mac);
-		sig = xasprintf(SIG_PREFIX "%s\n", mac);
+		sig = vc_remote_sign(skey, m->checksum, text, strlen(text));
 		req_init(&q, "PUT", sig_path(cfg, m->key, text, strlen(text)));
 		q.data = sig;
 		q.in_size = strlen(sig);
