@@ -100,20 +100,37 @@ int vc_remote_check(const struct vc_config *,
 char *vc_remote_entry_path(const char *key, int flat);
 
 /*
+ * Signing keys (VENVCACHE_SIGNING_KEY, VENVCACHE_VERIFY_KEY) are of two
+ * kinds. "ed25519:<64 hex digits>": an Ed25519 private key (signing) or
+ * public key (verifying), so that whoever verifies cannot sign. Anything
+ * else, of 16 bytes or more: an HMAC-SHA256 secret, the same on both sides.
+ */
+
+/* Whether `key` (from the variable `name`) is usable; -1 with `err`,
+ * which names the variable but never shows the key. */
+int vc_remote_key_check(const char *name, const char *key,
+    struct vc_error *err);
+
+/*
  * The signature object of a manifest (`len` bytes at `manifest`, whose
- * archive has checksum `checksum`) under the secret `key`:
- * "hmac-sha256 <hex>\n", the HMAC-SHA256 of
- * "venvcache-entry-v1\n<checksum>\n<manifest>". The caller frees it.
+ * archive has checksum `checksum`) under `key`, a signature of
+ *   "venvcache-entry-v1\n<checksum>\n<manifest>":
+ * "ed25519 <128 hex>\n" or "hmac-sha256 <64 hex>\n". The caller frees it.
+ * NULL when `key` is "ed25519:" and not 64 hex digits.
  */
 char *vc_remote_sign(const char *key, const char *checksum,
     const char *manifest, size_t len);
 
 /*
- * Whether `sig` (`siglen` bytes, as downloaded: any bytes) is the
- * signature vc_remote_sign() makes, with or without its final newline.
- * Compares in constant time. 1 or 0.
+ * Whether `sig` (`siglen` bytes, as downloaded: any bytes) signs the
+ * manifest under `key` (a public key or the HMAC secret), in the form
+ * vc_remote_sign() makes, with or without its final newline. 1 or 0.
  */
 int vc_remote_signature_ok(const char *key, const char *checksum,
     const char *manifest, size_t len, const char *sig, size_t siglen);
+
+/* A new Ed25519 key pair, as "ed25519:<hex>" strings the caller frees. */
+int vc_remote_keygen(char **signing_key, char **verify_key,
+    struct vc_error *err);
 
 #endif

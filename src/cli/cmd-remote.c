@@ -1,5 +1,9 @@
-/* cmd-remote.c: venvcache remote check: can each remote store be used? */
+/*
+ * cmd-remote.c: venvcache remote check (can each remote store be used?)
+ * and venvcache remote keygen (an Ed25519 key pair for signing entries).
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -34,14 +38,36 @@ print_report(const struct vc_remote_report *r, void *arg)
 		printf("%s latency: -\n", r->url);
 }
 
+/* Prints a new key pair as the two variables that take it. */
+static int
+keygen(struct cmd_ctx *ctx)
+{
+	struct vc_error err;
+	char *sk = NULL, *vk = NULL;
+
+	vc_error_clear(&err);
+	if (vc_remote_keygen(&sk, &vk, &err) == -1) {
+		cmd_error(ctx, &err);
+		return cmd_status(&err);
+	}
+	printf("VENVCACHE_SIGNING_KEY=%s\nVENVCACHE_VERIFY_KEY=%s\n", sk, vk);
+	memset(sk, 0, strlen(sk));
+	free(sk);
+	free(vk);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int
 cmd_remote_exec(struct cmd_ctx *ctx)
 {
 	struct vc_error err;
 	int failed;
 
+	if (ctx->argc == 1 && strcmp(ctx->argv[0], "keygen") == 0)
+		return keygen(ctx);
 	if (ctx->argc != 1 || strcmp(ctx->argv[0], "check") != 0)
-		return cmd_usage_error(ctx, "the only subcommand is 'check'");
+		return cmd_usage_error(ctx,
+		    "the subcommands are 'check' and 'keygen'");
 	if (!vc_remote_configured(&ctx->cfg))
 		return cmd_usage_error(ctx,
 		    "no remote store: set remote (VENVCACHE_REMOTE)");
@@ -63,14 +89,18 @@ cmd_remote_exec(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_remote_entry = {
     .name = "remote",
-    .args = "check",
-    .summary = "check each remote store: reachable, auth, write, latency",
+    .args = "check | keygen",
+    .summary = "check each remote store: reachable, auth, write, latency; "
+               "or make a signing key pair",
     .description =
-        "Asks each remote store for an entry that does not exist (it "
-        "must answer 404: reachable, credentials accepted, and the "
+        "check asks each remote store for an entry that does not exist "
+        "(it must answer 404: reachable, credentials accepted, and the "
         "latency of that request) and, unless remote-read-only, writes a "
         "small probe object, venvcache-probe.txt, at its root. One line "
-        "each on stdout; exit status 1 when a check failed.",
+        "each on stdout; exit status 1 when a check failed. keygen "
+        "prints a new Ed25519 key pair as VENVCACHE_SIGNING_KEY=... (a "
+        "secret, for the jobs that upload) and VENVCACHE_VERIFY_KEY=... "
+        "(public, for every job).",
     .flags = CMD_ARGS,
     .exec = cmd_remote_exec,
 };

@@ -10,11 +10,13 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <nettle/eddsa.h>
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +34,8 @@
 #define LOW_SPEED_BYTES 1024
 #define PROBE_NAME "venvcache-probe.txt"
 #define SIG_PREFIX "hmac-sha256 "
+#define ED25519_SIG_PREFIX "ed25519 "
+#define ED25519_KEY_PREFIX "ed25519:"
 #define SIG_MAX 256
 /* Shortest VENVCACHE_SIGNING_KEY and VENVCACHE_VERIFY_KEY. */
 #define KEY_MIN 16
@@ -254,14 +258,14 @@ remotes(const struct vc_config *cfg, struct vc_error *err)
 	size_t i;
 	int rc = -1;
 
-	/* A guessable key signs nothing: refuse the remotes rather than
-	 * trust or publish entries under it. */
+	/* A guessable or malformed key signs nothing: refuse the remotes
+	 * rather than trust or publish entries under it. */
 	for (i = 0; i < sizeof keys / sizeof *keys; i++)
-		if ((k = env_nonempty(keys[i])) != NULL && strlen(k) < KEY_MIN)
-			return vc_error_set(err, VC_EFAIL,
-			    "%s: shorter than %d bytes (openssl rand -hex 32 "
-			    "makes one); no remote store is used",
-			    keys[i], KEY_MIN);
+		if ((k = env_nonempty(keys[i])) != NULL &&
+		    vc_remote_key_check(keys[i], k, err) == -1) {
+			vc_error_prefix(err, "no remote store is used");
+			return -1;
+		}
 	if (run.setting != NULL && strcmp(run.setting, setting) == 0)
 		return 0;
 	run_reset();
@@ -647,6 +651,44 @@ fault(struct remote *r, const struct req *q, enum outcome o, int writing,
 
 static void sha256_hex(const uint8_t d[SHA256_DIGEST_SIZE], char out[65]);
 
+static void
+to_hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hex_digit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	    : c >= 'a' && c <= 'f'  ? c - 'a' + 10
+	    : c >= 'A' && c <= 'F'  ? c - 'A' + 10
+	                            : -1;
+}
+
+/* 2n hex digits at `s` into n bytes: 0, or -1 on another character. */
+static int
+unhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hex_digit((unsigned char)s[2 * i])) == -1 ||
+		    (lo = hex_digit((unsigned char)s[2 * i + 1])) == -1)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 /*
  * With VENVCACHE_SIGNING_KEY, an upload puts the manifest's signature
  * before the manifest, at <stem>.<sha256 of the manifest>.sig (named by
@@ -693,34 +735,154 @@ sig_path(const struct vc_config *cfg, const char *key, const char *text,
 	return s;
 }
 
+/* "ed25519:<64 hex digits>" into 32 bytes: 1; another kind of key: 0;
+ * "ed25519:" followed by anything else: -1. */
+static int
+ed25519_key(const char *key, uint8_t out[ED25519_KEY_SIZE])
+{
+	size_t n = sizeof ED25519_KEY_PREFIX - 1;
+
+	if (strncmp(key, ED25519_KEY_PREFIX, n) != 0)
+		return 0;
+	if (strlen(key + n) != 2 * ED25519_KEY_SIZE ||
+	    unhex(key + n, out, ED25519_KEY_SIZE) == -1)
+		return -1;
+	return 1;
+}
+
+/* "venvcache-entry-v1\n<checksum>\n<manifest>", what is signed. */
+static char *
+signed_message(const char *checksum, const char *manifest, size_t len,
+    size_t *out_len)
+{
+	static const char tag[] = "venvcache-entry-v1\n";
+	size_t c = strlen(checksum), n = sizeof tag - 1 + c + 1 + len;
+	char *msg = xmalloc(n > 0 ? n : 1);
+
+	memcpy(msg, tag, sizeof tag - 1);
+	memcpy(msg + sizeof tag - 1, checksum, c);
+	msg[sizeof tag - 1 + c] = '\n';
+	if (len > 0)
+		memcpy(msg + sizeof tag + c, manifest, len);
+	*out_len = n;
+	return msg;
+}
+
+int
+vc_remote_key_check(const char *name, const char *key, struct vc_error *err)
+{
+	uint8_t k[ED25519_KEY_SIZE];
+	int rc = ed25519_key(key, k);
+
+	memset(k, 0, sizeof k);
+	if (rc == -1)
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: '" ED25519_KEY_PREFIX "' must be followed by %d hex "
+		    "digits (venvcache remote keygen makes a pair)",
+		    name, 2 * ED25519_KEY_SIZE);
+	if (rc == 0 && strlen(key) < KEY_MIN)
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: shorter than %d bytes (openssl rand -hex 32 makes "
+		    "one)",
+		    name, KEY_MIN);
+	return 0;
+}
+
 char *
 vc_remote_sign(const char *key, const char *checksum, const char *manifest,
     size_t len)
 {
-	char mac[65], *sig;
+	uint8_t priv[ED25519_KEY_SIZE], pub[ED25519_KEY_SIZE];
+	uint8_t sig[ED25519_SIGNATURE_SIZE];
+	char mac[65], hex[2 * ED25519_SIGNATURE_SIZE + 1], *msg, *out;
+	size_t n;
 
+	switch (ed25519_key(key, priv)) {
+	case -1:
+		return NULL;
+	case 1:
+		msg = signed_message(checksum, manifest, len, &n);
+		ed25519_sha512_public_key(pub, priv);
+		ed25519_sha512_sign(pub, priv, n, (const uint8_t *)msg, sig);
+		memset(priv, 0, sizeof priv);
+		free(msg);
+		to_hex(sig, sizeof sig, hex);
+		return xasprintf(ED25519_SIG_PREFIX "%s\n", hex);
+	}
 	entry_hmac(key, checksum, manifest, len, mac);
-	sig = xasprintf(SIG_PREFIX "%s\n", mac);
+	out = xasprintf(SIG_PREFIX "%s\n", mac);
 	memset(mac, 0, sizeof mac);
-	return sig;
+	return out;
+}
+
+/* Whether `sig` is `prefix` and `hexlen` more bytes, then maybe '\n'. */
+static int
+sig_shape(const char *sig, size_t siglen, const char *prefix, size_t hexlen)
+{
+	size_t n = strlen(prefix);
+
+	if (siglen < n + hexlen || memcmp(sig, prefix, n) != 0)
+		return 0;
+	return siglen == n + hexlen ||
+	    (siglen == n + hexlen + 1 && sig[n + hexlen] == '\n');
 }
 
 int
 vc_remote_signature_ok(const char *key, const char *checksum,
     const char *manifest, size_t len, const char *sig, size_t siglen)
 {
-	char want[65];
-	size_t n = sizeof SIG_PREFIX - 1;
+	uint8_t pub[ED25519_KEY_SIZE], raw[ED25519_SIGNATURE_SIZE];
+	char want[65], *msg;
+	size_t n = sizeof SIG_PREFIX - 1, mlen;
 	int ok;
 
-	if (siglen < n + 64 || memcmp(sig, SIG_PREFIX, n) != 0)
+	switch (ed25519_key(key, pub)) {
+	case -1:
 		return 0;
-	if (siglen > n + 64 && !(siglen == n + 65 && sig[n + 64] == '\n'))
+	case 1:
+		if (!sig_shape(sig, siglen, ED25519_SIG_PREFIX,
+		        2 * ED25519_SIGNATURE_SIZE) ||
+		    unhex(sig + sizeof ED25519_SIG_PREFIX - 1, raw,
+		        sizeof raw) == -1)
+			return 0;
+		msg = signed_message(checksum, manifest, len, &mlen);
+		ok = ed25519_sha512_verify(pub, mlen, (const uint8_t *)msg,
+		         raw) == 1;
+		free(msg);
+		return ok;
+	}
+	if (!sig_shape(sig, siglen, SIG_PREFIX, 64))
 		return 0;
 	entry_hmac(key, checksum, manifest, len, want);
 	ok = memeql_sec(want, sig + n, 64);
 	memset(want, 0, sizeof want);
 	return ok;
+}
+
+int
+vc_remote_keygen(char **signing_key, char **verify_key, struct vc_error *err)
+{
+	uint8_t priv[ED25519_KEY_SIZE], pub[ED25519_KEY_SIZE];
+	char hex[2 * ED25519_KEY_SIZE + 1];
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < sizeof priv) {
+		r = getrandom(priv + got, sizeof priv - got, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return vc_error_set(err, VC_EFAIL,
+			    "cannot read random bytes: %s", strerror(errno));
+		got += (size_t)r;
+	}
+	ed25519_sha512_public_key(pub, priv);
+	to_hex(priv, sizeof priv, hex);
+	*signing_key = xasprintf(ED25519_KEY_PREFIX "%s", hex);
+	to_hex(pub, sizeof pub, hex);
+	*verify_key = xasprintf(ED25519_KEY_PREFIX "%s", hex);
+	memset(priv, 0, sizeof priv);
+	return 0;
 }
 
 /*
@@ -1011,7 +1173,10 @@ upload_one(const struct vc_config *cfg, struct remote *r,
 	free(q.path);
 	q.path = NULL;
 	if ((skey = env_nonempty("VENVCACHE_SIGNING_KEY")) != NULL) {
-		sig = vc_remote_sign(skey, m->checksum, text, strlen(text));
+		/* remotes() checked the key: never NULL here. */
+		if ((sig = vc_remote_sign(skey, m->checksum, text,
+		         strlen(text))) == NULL)
+			goto out;
 		req_init(&q, "PUT", sig_path(cfg, m->key, text, strlen(text)));
 		q.data = sig;
 		q.in_size = strlen(sig);

@@ -7,8 +7,10 @@
 # published: an unsigned entry, one signed under another key, a tampered
 # manifest with or without its old signature beside it. The same entries
 # are hits without VENVCACHE_VERIFY_KEY, so it is the signature that
-# refuses them. A key under 16 bytes turns the remotes off. Keys never
-# reach the output.
+# refuses them. The same with Ed25519 keys from remote keygen, the
+# signature checked by the cryptography package. A key under 16 bytes, or
+# a malformed Ed25519 key, turns the remotes off. Keys never reach the
+# output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-remote.sh"
 
@@ -95,6 +97,47 @@ export VENVCACHE_REMOTE=$NGINX_URL/unsigned
  err_has "uploaded") || exit 1
 ls "$T/shared/unsigned/$hh/" | grep -q '\.sig$' && fail "an upload without signing key wrote a signature"
 refused f "unsigned (no $hh/$key."
+
+# Ed25519 (remote keygen): the jobs that verify hold only the public key.
+# The signature checks with the cryptography package (moto's venv); a
+# verifier refuses an entry under another public key, and the HMAC entry
+# above; the private key given as the verify key verifies nothing.
+expect 0 remote keygen
+grep -qx 'VENVCACHE_SIGNING_KEY=ed25519:[0-9a-f]\{64\}' "$T/out" || fail "keygen: $(cat "$T/out")"
+grep -qx 'VENVCACHE_VERIFY_KEY=ed25519:[0-9a-f]\{64\}' "$T/out" || fail "keygen: $(cat "$T/out")"
+esk=$(sed -n 's/^VENVCACHE_SIGNING_KEY=//p' "$T/out")
+evk=$(sed -n 's/^VENVCACHE_VERIFY_KEY=//p' "$T/out")
+expect 0 remote keygen
+other_vk=$(sed -n 's/^VENVCACHE_VERIFY_KEY=//p' "$T/out")
+[ "$other_vk" != "$evk" ] || fail "keygen made the same key twice"
+export VENVCACHE_REMOTE=$NGINX_URL/ed
+(export VENVCACHE_CACHE_DIR=$T/a/store VENVCACHE_VENV_ROOT=$VC_SHM/a VENVCACHE_SIGNING_KEY=$esk
+ unset VENVCACHE_VERIFY_KEY
+ expect 0 save -e demo
+ err_has "uploaded"
+ err_lacks "${esk#ed25519:}") || exit 1
+edir=$T/shared/ed/$hh
+esig=$edir/$key.$(sha256sum "$edir/$key.json" | cut -d' ' -f1).sig
+[ -f "$esig" ] || fail "no Ed25519 signature: $(ls "$edir")"
+grep -qx 'ed25519 [0-9a-f]\{128\}' "$esig" || fail "not an Ed25519 signature: $(cat "$esig")"
+"$MOTO/bin/python" - "$evk" "$edir/$key.json" "$esig" <<'PY' || fail "the cryptography package does not verify the Ed25519 signature"
+import json, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+pub = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sys.argv[1].split(":", 1)[1]))
+manifest = open(sys.argv[2], "rb").read()
+sig = bytes.fromhex(open(sys.argv[3]).read().split()[1])
+pub.verify(sig, b"venvcache-entry-v1\n" + json.loads(manifest)["checksum"].encode() + b"\n" + manifest)
+PY
+export VENVCACHE_VERIFY_KEY=$evk
+export VENVCACHE_CACHE_DIR=$T/h/store VENVCACHE_VENV_ROOT=$VC_SHM/h
+expect 0 restore -e demo
+[ "$(stat_of remote_hits)" = 1 ] || fail "ed25519: remote_hits is $(stat_of remote_hits)"
+VENVCACHE_VERIFY_KEY=$other_vk refused i "bad signature"
+VENVCACHE_VERIFY_KEY=$esk refused j "bad signature"
+VENVCACHE_REMOTE=$NGINX_URL/signed refused k "bad signature"
+export VENVCACHE_CACHE_DIR=$T/l/store VENVCACHE_VENV_ROOT=$VC_SHM/l
+VENVCACHE_VERIFY_KEY=ed25519:abc expect 3 restore -e demo
+err_has "VENVCACHE_VERIFY_KEY: 'ed25519:' must be followed by 64 hex digits"
 
 # A key under 16 bytes: no remote is used, said; no request is made.
 export VENVCACHE_REMOTE=$NGINX_URL/signed VENVCACHE_VERIFY_KEY=short-key
