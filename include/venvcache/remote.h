@@ -30,13 +30,13 @@
  * is (vc_store_verify) before it is published into the local store; one
  * that fails is discarded and counted (remote_rejected).
  *
- * Signing (docs/security.md): with VENVCACHE_SIGNING_KEY in the
- * environment, an upload also puts <stem>.<sha256 of the manifest>.sig,
- * an HMAC-SHA256 under that key over the manifest and the archive's
- * checksum, before the manifest. With VENVCACHE_VERIFY_KEY, a download
- * is used only when that object exists and holds the HMAC under the
- * key; otherwise it is refused and counted (remote_rejected). A key under
- * 16 bytes turns every remote off for the process, with a warning.
+ * Signing: with VENVCACHE_SIGNING_KEY in the environment, an upload
+ * also puts <stem>.<sha256 of the manifest>.sig, an Ed25519 signature or
+ * an HMAC-SHA256 over the manifest and the archive's checksum, before the
+ * manifest. With VENVCACHE_VERIFY_KEY, a download is used only when that
+ * object exists and holds a good signature under the key; otherwise it is
+ * refused and counted (remote_rejected). A malformed key, or one under 16
+ * bytes, turns every remote off for the process, with a warning.
  *
  * The state "read-only" or "off" lives in the process: a `warm -j N` has
  * N processes, and each learns it for itself.

@@ -693,13 +693,14 @@ unhex(const char *s, uint8_t *out, size_t n)
  * With VENVCACHE_SIGNING_KEY, an upload puts the manifest's signature
  * before the manifest, at <stem>.<sha256 of the manifest>.sig (named by
  * what it signs, so that two machines uploading the same key at once
- * never sign each other's manifest): "hmac-sha256 <hex>\n", the
- * HMAC-SHA256 under that key of
- *   "venvcache-entry-v1\n<archive checksum>\n<manifest bytes>".
+ * never sign each other's manifest): a signature of
+ *   "venvcache-entry-v1\n<archive checksum>\n<manifest bytes>",
+ * "ed25519 <hex>\n" under an "ed25519:<hex>" private key, else
+ * "hmac-sha256 <hex>\n", the HMAC-SHA256 under the key as a secret.
  * With VENVCACHE_VERIFY_KEY, a download whose signature is missing or
  * differs is refused. The manifest names the archive's checksum and size,
  * and the archive is verified against it, so the signature covers the
- * archive. HMAC: whoever can verify can sign (docs/security.md).
+ * archive. HMAC: whoever can verify can sign; Ed25519: not.
  */
 static void
 entry_hmac(const char *key, const char *checksum, const char *text, size_t len,
