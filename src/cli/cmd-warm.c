@@ -30,6 +30,9 @@ const struct cmd_entry cmd_warm_entry = {
             {"jobs", 'j', "N",
                 "environments at a time (default: jobs "
                 "setting, else the number of CPUs)"},
+            {"github-output", 0, NULL,
+                "append hits, created, envs and save-key to "
+                "$GITHUB_OUTPUT"},
         },
     .exec = cmd_warm_exec,
 };

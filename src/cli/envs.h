@@ -14,6 +14,7 @@ struct env_result {
 	int status; /* exit status for this env: 0, 1, 3 */
 	struct vc_warm_result warm;
 	char key[VC_KEY_MAX + 1];
+	char offline[VC_KEY_MAX + 1]; /* the offline key (plan.h) */
 	char path[4096];
 	struct vc_error err;
 };

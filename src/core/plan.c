@@ -59,6 +59,7 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	vc_reqset_init(&p->reqs);
 	vc_strv_init(&p->resolved);
 	vc_key_init(&p->key);
+	vc_key_init(&p->offline);
 	vc_resolution_init(&p->resolution);
 	p->path = vc_venv_path(cfg, env->name);
 	if (vc_interp_probe(&p->interp, python,
@@ -67,7 +68,12 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
 	p->project = project_path(cfg, &p->reqs);
-	if ((flags & VC_PLAN_RESOLVE && p->reqs.n > 0) ||
+	if (vc_key_compute(&p->offline, cfg, env, &p->interp, &p->reqs, NULL,
+	        err) == -1)
+		return vc_error_prefix(err, "env %s", env->name);
+	if (flags & VC_PLAN_OFFLINE)
+		; /* keyed as declared, below */
+	else if ((flags & VC_PLAN_RESOLVE && p->reqs.n > 0) ||
 	    vc_resolve_needed(cfg, &p->reqs)) {
 		if (vc_resolve(cfg, &p->interp, &p->reqs,
 		        flags & VC_PLAN_REFRESH ? VC_RESOLVE_REFRESH : 0,
@@ -90,6 +96,7 @@ vc_plan_release(struct vc_plan *p)
 	vc_strv_release(&p->resolved);
 	vc_resolution_release(&p->resolution);
 	vc_key_release(&p->key);
+	vc_key_release(&p->offline);
 	free(p->path);
 	free(p->project);
 	memset(p, 0, sizeof *p);
