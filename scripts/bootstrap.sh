@@ -28,15 +28,31 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "bootstrap: all ${#packages[@]} packages present"
+else
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+[ "${1:-}" != --build ] || exit 0
+
+# From PyPI, pinned, into the venv build/ci-tools (the tests find them there):
+# check-jsonschema, which validates action.yml and the workflows against the
+# schemas it ships (no network when it runs); scikit-build-core and
+# auditwheel, which build and check the wheel (scripts/build-wheel.sh).
+CI_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/build/ci-tools"
+ci_tools=(check-jsonschema==0.39.0 scikit-build-core==1.1.2 auditwheel==6.8.2)
+if "$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | grep -qxF "${ci_tools[0]}" &&
+    "$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | grep -qxF "${ci_tools[2]}"; then
+    echo "bootstrap: ${ci_tools[*]} present in $CI_TOOLS"
     exit 0
 fi
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
-fi
-echo "bootstrap: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "bootstrap: installing ${ci_tools[*]} into $CI_TOOLS"
+rm -rf "$CI_TOOLS"
+python3 -m venv "$CI_TOOLS"
+"$CI_TOOLS/bin/pip" install --quiet --disable-pip-version-check "${ci_tools[@]}"

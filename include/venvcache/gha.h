@@ -203,9 +203,11 @@ int vc_gha_key_outputs(const char *key_prefix, const char *cache_dir,
 
 /*
  * The `path:` string given to actions/cache for the store `dir` (an
- * absolute path): relative to $GITHUB_WORKSPACE when it is inside it (the
- * same string on every runner, whatever its HOME or workspace; actions/cache
- * resolves it from the workspace), else `dir`. Caller frees.
+ * absolute path), the same on every runner whatever its HOME or workspace
+ * (actions/cache hashes the string as given, and its glob resolves a
+ * relative path from the workspace and a leading "~/" from HOME): relative
+ * to $GITHUB_WORKSPACE when inside it, else "~/..." when inside $HOME, else
+ * `dir`. Caller frees.
  */
 char *vc_gha_cache_path(const char *dir);
 

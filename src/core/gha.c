@@ -769,20 +769,37 @@ out:
 	return rc;
 }
 
+/*
+ * `dir` below the absolute directory `base` (its trailing '/'s ignored):
+ * the rest after the '/', else NULL.
+ */
+static const char *
+below(const char *dir, const char *base)
+{
+	size_t n;
+
+	if (base == NULL || base[0] != '/')
+		return NULL;
+	n = strlen(base);
+	while (n > 1 && base[n - 1] == '/')
+		n--;
+	if (n == 1) /* "/" */
+		return NULL;
+	if (strncmp(dir, base, n) != 0 || dir[n] != '/' || dir[n + 1] == '\0')
+		return NULL;
+	return dir + n + 1;
+}
+
 char *
 vc_gha_cache_path(const char *dir)
 {
-	const char *ws = getenv("GITHUB_WORKSPACE");
-	size_t n;
+	const char *rest;
 
-	if (ws == NULL || ws[0] != '/')
-		return xstrdup(dir);
-	n = strlen(ws);
-	while (n > 1 && ws[n - 1] == '/')
-		n--;
-	if (strncmp(dir, ws, n) != 0 || dir[n] != '/' || dir[n + 1] == '\0')
-		return xstrdup(dir);
-	return xstrdup(dir + n + 1);
+	if ((rest = below(dir, getenv("GITHUB_WORKSPACE"))) != NULL)
+		return xstrdup(rest);
+	if ((rest = below(dir, getenv("HOME"))) != NULL)
+		return xasprintf("~/%s", rest);
+	return xstrdup(dir);
 }
 
 int

@@ -214,10 +214,31 @@ START_TEST(test_cache_path)
 	s = vc_gha_cache_path("/home/runner/work/r/r");
 	ck_assert_str_eq(s, "/home/runner/work/r/r");
 	free(s);
+	unsetenv("HOME");
 	s = vc_gha_cache_path("/root/.cache/venvcache");
 	ck_assert_str_eq(s, "/root/.cache/venvcache");
 	free(s);
+	/* Below HOME (and not the workspace): "~/", as actions/cache reads. */
+	setenv("HOME", "/root/", 1);
+	s = vc_gha_cache_path("/root/.cache/venvcache");
+	ck_assert_str_eq(s, "~/.cache/venvcache");
+	free(s);
+	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
+	ck_assert_str_eq(s, ".venvcache");
+	free(s);
+	s = vc_gha_cache_path("/rootx/.cache");
+	ck_assert_str_eq(s, "/rootx/.cache");
+	free(s);
+	setenv("HOME", "/", 1);
+	s = vc_gha_cache_path("/root/.cache/venvcache");
+	ck_assert_str_eq(s, "/root/.cache/venvcache");
+	free(s);
+	setenv("HOME", "/home/runner", 1);
+	s = vc_gha_cache_path("/home/runner/.cache/venvcache");
+	ck_assert_str_eq(s, "~/.cache/venvcache");
+	free(s);
 	unsetenv("GITHUB_WORKSPACE");
+	unsetenv("HOME");
 }
 END_TEST
 
@@ -266,6 +287,7 @@ START_TEST(test_key_outputs)
 	vc_strv_init(&rk);
 	vc_strv_push(&rk, "venv-a-cpython311-linux-");
 	vc_strv_push(&rk, "venv-a-cpython311-");
+	unsetenv("HOME"); /* cache-path: not below HOME */
 	setenv("GITHUB_OUTPUT", path, 1);
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
 	                     paths, 1, &err),
@@ -432,6 +454,7 @@ START_TEST(test_write_outputs)
 
 	ck_assert_int_ne(fd, -1);
 	close(fd);
+	unsetenv("HOME"); /* cache-path: not below HOME */
 	setenv("GITHUB_OUTPUT", path, 1);
 	ck_assert_int_eq(vc_gha_output("a", "1", &err), 0);
 	ck_assert_int_eq(vc_gha_output("b", "2", &err), 0);
