@@ -181,4 +181,24 @@ grep -Fq "::error file=$T/odd%2Cdir%3Ax/bad.ini,line=3::venvcache: config: " "$T
 # An error without a file has no properties.
 GITHUB_ACTIONS=true expect 1 key -r missing.txt
 grep -q '^::error::venvcache: key: ' "$T/err" || fail "plain ::error:: annotation: $(cat "$T/err")"
+
+# --- warnings: ::warning:: annotations, once a job -------------------------
+# Every step of a job shares $RUNNER_TEMP: the warning of an unset ${VAR} in
+# the config, given by the key step, is not given again by the next step.
+printf '[mirror]\nindex-url = ${VC_T_UNSET_URL}\n\n[env w]\npython = python3\ndeps = six==1.16.0\n' >warn.ini
+unset VC_T_UNSET_URL
+mkdir -p "$T/runner-temp"
+GITHUB_ACTIONS=true RUNNER_TEMP="$T/runner-temp" expect 0 -c warn.ini key -e w
+[ "$(grep -c '^::warning::venvcache: .*VC_T_UNSET_URL' "$T/err")" -eq 1 ] ||
+    fail "not one ::warning:: annotation: $(cat "$T/err")"
+err_lacks ": warning: "
+GITHUB_ACTIONS=true RUNNER_TEMP="$T/runner-temp" expect 0 -c warn.ini path -e w
+err_lacks "VC_T_UNSET_URL"
+# Another job (another RUNNER_TEMP) warns again; outside Actions, the usual line.
+mkdir -p "$T/runner-temp2"
+GITHUB_ACTIONS=true RUNNER_TEMP="$T/runner-temp2" expect 0 -c warn.ini key -e w
+err_has "::warning::venvcache: "
+expect 0 -c warn.ini key -e w
+err_has "venvcache: key: warning: warn.ini:2"
+err_lacks "::warning::"
 exit 0
