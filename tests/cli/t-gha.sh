@@ -131,6 +131,46 @@ outputs "$GITHUB_OUTPUT"
 [ "$(output key)" != "$k12" ] || fail "a changed pin kept the key"
 [ "$(output restore-keys | tail -n 1)" = "$(printf '%s\n' "$rk12" | tail -n 1)" ] ||
     fail "a changed pin changed the last restore key"
+
+# --- a matrix of two interpreters: no restore key reaches the other's store -
+# actions/cache restores the newest entry whose key starts with a restore
+# key. The store of each job is saved under "<key>-<hex>" (save-key): no
+# restore key of the 3.12 job may be a prefix of the 3.11 job's key or save
+# key, for one env and for several. Needs a second CPython minor version.
+py_other=""
+for c in python3.12 python3.13 python3.10 /root/.pyenv/versions/3.12*/bin/python3.12; do
+    p=$(command -v "$c" 2>/dev/null) || continue
+    [ "$("$p" -c 'import sys; print(sys.version_info[:2] != (3, 11) and sys.implementation.name)' 2>/dev/null)" = cpython ] &&
+        py_other=$p && break
+done
+if [ -n "$py_other" ] && [ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" = True ]; then
+    declare -A mkey mrk
+    for py in python3 "$py_other"; do
+        : >"$GITHUB_OUTPUT"
+        expect 0 key -p "$py" -e one -e two --github-output
+        outputs "$GITHUB_OUTPUT"
+        mkey[$py]=$(output key)
+        mrk[$py]=$(output restore-keys)
+        : >"$GITHUB_OUTPUT"
+        expect 0 key -p "$py" -e one --github-output
+        outputs "$GITHUB_OUTPUT"
+        mkey[$py-one]=$(output key)
+        mrk[$py-one]=$(output restore-keys)
+    done
+    for pair in "python3 $py_other" "$py_other python3"; do
+        read -r a b <<<"$pair"
+        for sfx in "" "-one"; do
+            while IFS= read -r r; do
+                case "${mkey[$a$sfx]}-0123456789abcdef0123456789abcdef" in
+                "$r"*) fail "restore key '$r' ($b) reaches the store of $a: ${mkey[$a$sfx]}" ;;
+                esac
+            done <<<"${mrk[$b$sfx]}"
+        done
+    done
+    [ "${mkey[python3-one]}" != "${mkey[$py_other-one]}" ] || fail "two interpreters, one key"
+else
+    note "no second CPython minor version beside 3.11: the two-interpreter case is not run"
+fi
 rm venvcache.ini
 
 # --- no $GITHUB_OUTPUT -----------------------------------------------------
