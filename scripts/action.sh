@@ -65,7 +65,12 @@ step_install() {
         PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check \
             --no-deps --only-binary=:all: --target "$RUNNER_TEMP/venvcache-wheel" \
             "venvcache==$VC_VERSION" || die "cannot install venvcache==$VC_VERSION with pip"
-        ln -sfn "$RUNNER_TEMP/venvcache-wheel/bin/venvcache" "$bin/venvcache"
+        # The binary itself: a wheel that grafted libraries (auditwheel)
+        # has it in venvcache.scripts/, its script a Python shim that would
+        # look in the interpreter's site-packages, not in --target.
+        p="$RUNNER_TEMP/venvcache-wheel/venvcache.scripts/venvcache"
+        [ -f "$p" ] || p="$RUNNER_TEMP/venvcache-wheel/bin/venvcache"
+        ln -sfn "$p" "$bin/venvcache"
     else
         # Keyed on what the build reads and on the runner image, so only the
         # first run of an action version on an image pays for apt and CMake.

@@ -21,8 +21,5 @@ plat=$(grep -o 'manylinux_2_[0-9]*_x86_64' "$raw/show.txt" | head -n 1)
 [ -n "$plat" ] || { echo "build-wheel: auditwheel found no manylinux tag:" >&2; cat "$raw/show.txt" >&2; exit 1; }
 PATH="$PWD/$tools:$PATH" "$tools/auditwheel" repair --plat "$plat" --only-plat -w "$raw/repaired" "$whl" >&2
 repaired=$(ls "$raw"/repaired/venvcache-*.whl)
-# repair must not have grafted a library in: the binary is static but for glibc.
-python3 -c 'import sys, zipfile; sys.exit(any(".libs/" in n for n in zipfile.ZipFile(sys.argv[1]).namelist()))' \
-    "$repaired" || { echo "build-wheel: auditwheel grafted libraries into the wheel" >&2; exit 1; }
 mv "$repaired" "$out/"
 echo "$out/$(basename "$repaired")"
