@@ -4,7 +4,32 @@
 # Runs apt-get as root, or through sudo.
 #   scripts/bootstrap.sh           everything (build, tests, benchmark)
 #   scripts/bootstrap.sh --build   only what building and running need
+# Besides Debian's packages, the tests need uv (both installers run on every
+# CI run): a pinned uv from PyPI, with pip, into the venv build/tools. The
+# tests find it there (tests/CMakeLists.txt, VC_UV) and never reach PyPI.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+TOOLS=build/tools
+
+# install_uv: build/tools/bin/uv at exactly UV_VERSION; nothing to do when
+# it is there.
+install_uv() {
+    # "uv 0.13.8 (x86_64-unknown-linux-gnu)"
+    if [ "$("$TOOLS/bin/uv" --version 2>/dev/null | cut -d' ' -f2)" = "$UV_VERSION" ]; then
+        echo "bootstrap: uv $UV_VERSION present in $TOOLS"
+        return 0
+    fi
+    echo "bootstrap: installing uv==$UV_VERSION into $TOOLS"
+    # A half-made venv fails the version check above and is made again.
+    rm -rf "$TOOLS"
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install --quiet --disable-pip-version-check \
+        "uv==$UV_VERSION"
+    [ "$("$TOOLS/bin/uv" --version | cut -d' ' -f2)" = "$UV_VERSION" ] ||
+        { echo "bootstrap: $TOOLS/bin/uv is not uv $UV_VERSION" >&2; exit 1; }
+}
 
 packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
@@ -27,6 +52,7 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "bootstrap: all ${#packages[@]} packages present"
+    [ "${1:-}" = --build ] || install_uv
     exit 0
 fi
 
@@ -39,3 +65,4 @@ echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ "${1:-}" = --build ] || install_uv
