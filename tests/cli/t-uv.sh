@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# installer: uv (the pinned one of scripts/bootstrap.sh) and pip make the
+# same venv for the same set under the same key: same distributions and
+# versions, same files, working console scripts, pip as seed says. auto
+# takes uv when the uv setting finds it and pip otherwise; -v, key
+# --explain and the store entry's manifest say which one ran. seed = no
+# needs uv and is in the key.
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$VC_UV" ] || fail "no uv at '$VC_UV': run scripts/bootstrap.sh"
+mirror_start
+# write_ini UV SETTINGS: a config whose uv setting is UV ("" for none).
+write_ini() {
+    cat >venvcache.ini <<INI
+[venvcache]
+${1:+uv = $1}
+$2
+[mirror]
+index-url = $MIRROR_URL
+
+[env demo]
+deps = vc-beta==1.0
+    vc-alpha==1.1
+    vc-data==1.0
+    Vc_Zope.Interface==5.0
+INI
+}
+# tree VENV: its files, bytecode names without the interpreter tag.
+tree() { (cd "$1" && find . ! -name .venvcache-stamp ! -name pip.conf | sed 's/\.cpython-[0-9]*\.pyc$/.pyc/' | sort); }
+
+for inst in pip uv; do
+    write_ini "$VC_UV" "installer = $inst"
+    expect 0 key -e demo
+    cp "$T/out" "$T/key-$inst"
+    expect 0 -v --cache-dir "$T/store-$inst" --venv-root "$VC_SHM/$inst" warm -e demo
+    err_has "demo: installer = $inst"
+    err_has "demo: created"
+    venv=$VC_SHM/$inst/demo
+    py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-data==1.0 vc-zope-interface==5.0
+    [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] ||
+        fail "$inst: console script: $("$venv/bin/vc-beta" 2>&1)"
+    "$venv/bin/vc-data-script" >/dev/null || fail "$inst: the #!python script does not run"
+    "$venv/bin/python" -m pip --version >/dev/null || fail "$inst: no pip with seed = yes"
+    grep -q "\"installer\": \"$inst\"" "$T/store-$inst"/entries/*.json ||
+        fail "$inst: the manifest does not say installer $inst: $(cat "$T/store-$inst"/entries/*.json)"
+    tree "$venv" >"$T/tree-$inst"
+done
+cmp -s "$T/key-pip" "$T/key-uv" || fail "the key depends on the installer: $(cat "$T/key-pip" "$T/key-uv")"
+diff "$T/tree-pip" "$T/tree-uv" >"$T/tree.diff" || fail "uv's venv differs from pip's: $(head -20 "$T/tree.diff")"
+[ "$(py_venv_freeze "$VC_SHM/pip/demo")" = "$(py_venv_freeze "$VC_SHM/uv/demo")" ] ||
+    fail "uv and pip installed different sets"
+# uv's cache is uv-cache-dir, outside the store, never in cache-dir.
+[ -d "$HOME/.cache/venvcache-uv" ] || fail "uv's cache is not in ~/.cache/venvcache-uv"
+ls -d "$HOME/.cache/venvcache-uv"/archive-v* >/dev/null || fail "uv's cache holds no archive"
+! find "$T/store-uv" -name 'archive-v*' | grep -q . || fail "uv's cache is inside the store"
+
+# auto: uv when the uv setting finds it (here on PATH), pip otherwise.
+write_ini "" ""
+PATH=$(dirname "$VC_UV"):$PATH expect 0 key -e demo --explain
+err_has "installer     uv (installer = auto: uv is '$VC_UV'"
+cmp -s "$T/out" "$T/key-pip" || fail "auto changed the key"
+write_ini "$T/no-such-uv" ""
+expect 0 -v --cache-dir "$T/store-auto" --venv-root "$VC_SHM/auto" warm -e demo
+err_has "installer = auto: no uv found ('$T/no-such-uv'), pip"
+grep -q '"installer": "pip"' "$T/store-auto"/entries/*.json || fail "auto without uv: not pip"
+
+# installer = uv without uv, and installer = pip with seed = no: errors
+# that name the settings.
+write_ini "$T/no-such-uv" "installer = uv"
+expect 1 --cache-dir "$T/store-x" --venv-root "$VC_SHM/x" warm -e demo
+err_has "installer = uv, but the uv setting ('$T/no-such-uv') finds no program"
+write_ini "$VC_UV" "installer = pip
+seed = no"
+expect 1 --cache-dir "$T/store-x" --venv-root "$VC_SHM/x" warm -e demo
+err_has "installer = pip needs pip in the venv, but seed = no"
+
+# seed = no: no pip in the venv, the same distributions, another key.
+write_ini "$VC_UV" "seed = no"
+expect 0 key -e demo
+! cmp -s "$T/out" "$T/key-pip" || fail "seed = no has the key of a venv with pip"
+expect 0 --cache-dir "$T/store-noseed" --venv-root "$VC_SHM/noseed" warm -e demo
+venv=$VC_SHM/noseed/demo
+[ ! -e "$venv/bin/pip" ] || fail "seed = no left bin/pip"
+! "$venv/bin/python" -c 'import pip' 2>/dev/null || fail "seed = no: pip imports"
+[ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "seed = no: console script"
+[ "$(py_venv_freeze "$venv")" = "$(py_venv_freeze "$VC_SHM/pip/demo")" ] || fail "seed = no: another set"
