@@ -130,7 +130,8 @@ explain(const struct vc_config *cfg, const struct key_env *ke)
 		vc_reqset_canonical(&ke->plan.reqs, &declared);
 		explain_list("declared", &declared, 1);
 		vc_strv_release(&declared);
-		fprintf(stderr, "  %-13s by pip, %s%s\n", "resolved",
+		fprintf(stderr, "  %-13s by %s, %s%s\n", "resolved",
+		    res->resolver != NULL ? res->resolver : "pip",
 		    res->cached ? "from the cache" : "just now",
 		    res->stale ? " (stale: the mirror was unreachable)" : "");
 		explain_list("", &ke->plan.resolved, 0);

@@ -22,7 +22,8 @@ index-url = $MIRROR_URL
 deps = vc-beta==1.0
     vc-alpha==1.1
     vc-data==1.0
-    Vc_Zope.Interface==5.0
+    vc-gamma[fast]==1.0
+    vc-delta==1.0
 INI
 }
 # tree VENV: its files, bytecode names without the interpreter tag.
@@ -36,7 +37,7 @@ for inst in pip uv; do
     err_has "demo: installer = $inst"
     err_has "demo: created"
     venv=$VC_SHM/$inst/demo
-    py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-data==1.0 vc-zope-interface==5.0
+    py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-data==1.0 vc-gamma==1.0 vc-delta==1.0
     [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] ||
         fail "$inst: console script: $("$venv/bin/vc-beta" 2>&1)"
     "$venv/bin/vc-data-script" >/dev/null || fail "$inst: the #!python script does not run"
@@ -56,8 +57,11 @@ ls -d "$HOME/.cache/venvcache-uv"/archive-v* >/dev/null || fail "uv's cache hold
 
 # auto: uv when the uv setting finds it (here on PATH), pip otherwise.
 write_ini "" ""
-PATH=$(dirname "$VC_UV"):$PATH expect 0 key -e demo --explain
-err_has "installer     uv (installer = auto: uv is '$VC_UV'"
+# (uv alone: build/tools/bin has a python3 too)
+mkdir -p "$T/bin"
+ln -s "$VC_UV" "$T/bin/uv"
+PATH=$T/bin:$PATH expect 0 key -e demo --explain
+err_has "installer     uv (installer = auto: uv is '$T/bin/uv'"
 cmp -s "$T/out" "$T/key-pip" || fail "auto changed the key"
 write_ini "$T/no-such-uv" ""
 expect 0 -v --cache-dir "$T/store-auto" --venv-root "$VC_SHM/auto" warm -e demo
@@ -84,3 +88,56 @@ venv=$VC_SHM/noseed/demo
 ! "$venv/bin/python" -c 'import pip' 2>/dev/null || fail "seed = no: pip imports"
 [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "seed = no: console script"
 [ "$(py_venv_freeze "$venv")" = "$(py_venv_freeze "$VC_SHM/pip/demo")" ] || fail "seed = no: another set"
+
+# Resolution: uv pip compile and pip's report give the same pins and the
+# same key for ranges, extras, markers, Requires-Python, --pre and
+# constraints; the cached records are the same text; each says which
+# resolved it, and uv's never starts pip.
+echo 'vc-delta==1.0' >c.txt
+for inst in pip uv; do
+    cat >venvcache.ini <<INI
+[venvcache]
+uv = $VC_UV
+installer = $inst
+resolve = always
+[mirror]
+index-url = $MIRROR_URL
+[env wide]
+deps = vc-beta>=1.0
+    vc-gamma[fast]
+    vc-marker
+    vc-future
+    vc-pre
+[env pre]
+deps = --pre
+    vc-pre
+    vc-alpha<2
+[env cons]
+deps = vc-gamma[fast]
+constraints = c.txt
+INI
+    for e in wide pre cons; do
+        expect 0 -v --cache-dir "$T/res-$inst" key -e $e --explain
+        err_has "resolving with $inst"
+        err_has "resolved      by $inst, just now"
+        cp "$T/out" "$T/key-$e-$inst"
+        sed -n '/^  resolved /,/^  hashed/p' "$T/err" | grep -v 'resolved \|hashed' | sed 's/^ *//' >"$T/pins-$e-$inst"
+    done
+    python3 -c 'import glob, json, sys
+print("\n--\n".join(sorted(json.load(open(f))["pins"] for f in glob.glob(sys.argv[1] + "/resolve/*.json"))))' \
+        "$T/res-$inst" >"$T/records-$inst"
+done
+for e in wide pre cons; do
+    cmp -s "$T/key-$e-pip" "$T/key-$e-uv" || fail "env $e: uv's resolution gives another key"
+    diff "$T/pins-$e-pip" "$T/pins-$e-uv" >&2 || fail "env $e: uv and pip resolve differently"
+done
+grep -qxF 'vc-alpha==1.1' "$T/pins-wide-uv" || fail "wide: not resolved to vc-alpha 1.1: $(cat "$T/pins-wide-uv")"
+grep -qxF 'vc-future==1.0' "$T/pins-wide-uv" || fail "wide: Requires-Python ignored"
+grep -qxF 'vc-delta==1.0' "$T/pins-wide-uv" || fail "wide: the extra or the marker was not followed"
+grep -qxF 'vc-pre==1.0' "$T/pins-wide-uv" || fail "wide: a pre-release without --pre"
+grep -qxF 'vc-pre==2.0rc1' "$T/pins-pre-uv" || fail "pre: --pre did not reach uv"
+diff "$T/records-pip" "$T/records-uv" >&2 || fail "the cached resolution records differ"
+grep -q 'sha256' "$T/records-uv" || fail "uv's record has no digests"
+# A record either made is read by both: the cache is shared.
+expect 0 --cache-dir "$T/res-pip" -v key -e wide
+err_lacks "resolving with"
