@@ -141,3 +141,42 @@ grep -q 'sha256' "$T/records-uv" || fail "uv's record has no digests"
 # A record either made is read by both: the cache is shared.
 expect 0 --cache-dir "$T/res-pip" -v key -e wide
 err_lacks "resolving with"
+
+# Each artifact is fetched once: a miss that resolves and then installs
+# downloads every wheel and every .metadata once, with either installer
+# (uv: one uv-cache-dir for compile and install; pip: its HTTP cache, which
+# pip keeps for an https or trusted-host origin only). Cold caches each.
+fetched() { mirror_requests "^GET /files/$1 200\$"; }
+for inst in pip uv; do
+    cat >venvcache.ini <<INI
+[venvcache]
+uv = $VC_UV
+installer = $inst
+resolve = always
+uv-cache-dir = $T/uvc-once-$inst
+[mirror]
+index-url = $MIRROR_URL
+trusted-host = 127.0.0.1:$MIRROR_PORT
+[env once]
+deps = vc-beta>=1.0
+    vc-gamma[fast]
+INI
+    files="vc_alpha-1.1 vc_beta-1.0 vc_gamma-1.0 vc_delta-1.0"
+    declare -A before=()
+    for f in $files; do
+        before[$f.whl]=$(fetched "$f-py3-none-any\\.whl")
+        before[$f.whl.metadata]=$(fetched "$f-py3-none-any\\.whl\\.metadata")
+    done
+    PIP_CACHE_DIR=$T/pipc-once-$inst expect 0 -v --cache-dir "$T/store-once-$inst" \
+        --venv-root "$VC_SHM/once-$inst" warm -e once
+    err_has "resolving with $inst"
+    err_has "once: installer = $inst"
+    err_has "once: created"
+    py_venv_has "$VC_SHM/once-$inst/once" vc-alpha==1.1 vc-beta==1.0 vc-gamma==1.0 vc-delta==1.0
+    for f in $files; do
+        for x in whl whl.metadata; do
+            n=$(($(fetched "$f-py3-none-any\\.${x//./\\.}") - ${before[$f.$x]}))
+            [ "$n" -eq 1 ] || fail "$inst: $f's .$x was downloaded $n times, not once"
+        done
+    done
+done
