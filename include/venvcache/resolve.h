@@ -75,6 +75,15 @@ int vc_resolve(const struct vc_config *, const struct vc_interp *,
     struct vc_error *);
 
 /*
+ * The metadata of the project at `project_dir`, from its build backend:
+ * pip's `install --dry-run --no-deps --report` in the scratch venv. Fills
+ * `report` with the report's JSON text.
+ */
+int vc_resolve_project_metadata(const struct vc_config *,
+    const struct vc_interp *, const char *project_dir, struct vc_buf *report,
+    struct vc_error *);
+
+/*
  * The key's lines: "name==version" (or "name @ url"). No digest: pip's and
  * uv's differ for the same pins (one file, every file), and a key must not
  * depend on which tool resolved.
