@@ -180,3 +180,35 @@ INI
         done
     done
 done
+
+# The project under test with installer = uv: uv pip install -e after the
+# creation and after a restore, the latter with the mirror stopped (the
+# project needs no index); never in the archive.
+cp -a "$VC_SRC/tests/data/project" proj
+printf -- '-e .\nvc-alpha==1.1\n' >proj/requirements.txt
+cat >proj/venvcache.ini <<INI
+[venvcache]
+uv = $VC_UV
+installer = uv
+INI
+pvenv=$VC_SHM/proj/default
+cd proj
+expect 0 -v --cache-dir "$T/store-proj" --venv-root "$VC_SHM/proj" \
+    warm -r requirements.txt --index-url "$MIRROR_URL"
+err_has "default: uv pip install -e (the project)"
+[ "$("$pvenv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
+    fail "uv: the project is not installed"
+py_venv_has "$pvenv" vc-alpha==1.1
+for a in "$T/store-proj"/entries/*.tar.zst; do
+    ! unzstd -c "$a" | tar -t | grep -qi 'vc_project\|vc-project' || fail "uv: the project is in $a"
+done
+mirror_stop
+rm -rf "$pvenv"
+expect 0 -v --cache-dir "$T/store-proj" --venv-root "$VC_SHM/proj" \
+    warm -r requirements.txt
+err_has "default: hit"
+err_has "default: uv pip install -e (the project)"
+[ "$("$pvenv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
+    fail "uv: the project is not installed after a restore"
+[ ! -e "$pvenv/.lock" ] || fail "uv's .lock was left in the venv"
+echo "ok"
