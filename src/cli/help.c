@@ -216,7 +216,10 @@ cmd_print_man(FILE *f)
 	      "Both tools make the same venv and the same resolution record, "
 	      "so "
 	      "neither the installer nor the resolver is in the key; "
-	      "\\fBseed = no\\fR is. uv runs with UV_CACHE_DIR = "
+	      "\\fBseed = no\\fR is. With \\fBcreator = venv\\fR and "
+	      "\\fBseed = yes\\fR, uv installs ensurepip's own wheels into "
+	      "a venv made \\-\\-without\\-pip (ensurepip runs where they "
+	      "are not in ensurepip/_bundled). uv runs with UV_CACHE_DIR = "
 	      "\\fBuv\\-cache\\-dir\\fR (outside the store), "
 	      "UV_LINK_MODE=copy (the venv is on a tmpfs) and the mirror in "
 	      "its environment (UV_INDEX_URL ...), never in its arguments.\n",

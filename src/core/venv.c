@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -546,13 +547,111 @@ pip_argv(const struct vc_installer *ins, const char *py, const char *verb,
 static void
 uv_tidy(const struct vc_installer *ins, const char *dir)
 {
-	char *lock;
+	char *lock, *pat;
+	glob_t g;
+	size_t i;
 
 	if (ins->kind != VC_INSTALLER_UV)
 		return;
 	lock = vc_path_join(dir, ".lock");
 	(void)unlink(lock);
 	free(lock);
+	/* uv notes where a wheel from a local file came from (the seed's:
+	 * uv_seed()); pip never does. */
+	pat =
+	    vc_path_join(dir, "lib/*/site-packages/*.dist-info/uv_cache.json");
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			(void)unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	free(pat);
+}
+
+/*
+ * What `python -m venv` seeds with: ensurepip's wheels. Prints their
+ * directory, then "name==version" for pip and setuptools, as ensurepip
+ * would install them; nothing where ensurepip takes its wheels from
+ * elsewhere (WHEEL_PKG_DIR, Debian's python-wheels), or has none.
+ */
+static const char seed_probe[] =
+    "import ensurepip, glob, os, sysconfig\n"
+    "d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled')\n"
+    "w = sorted(glob.glob(os.path.join(d, '*.whl')))\n"
+    "if w and not sysconfig.get_config_var('WHEEL_PKG_DIR'):\n"
+    "    print(d)\n"
+    "    for f in w:\n"
+    "        n, v = os.path.basename(f).split('-')[:2]\n"
+    "        if n in ('pip', 'setuptools'):\n"
+    "            print(n + '==' + v)\n";
+
+/*
+ * creator = venv and seed = yes with uv: `python -m venv` runs ensurepip,
+ * which installs pip with pip itself (several seconds, most of a miss
+ * with uv). This makes the venv --without-pip and installs ensurepip's own
+ * wheels, the same versions, from their directory with uv (no index).
+ * Returns 0 when done, -1 on failure, 1 when ensurepip's wheels cannot be
+ * told from here (then the caller runs ensurepip as usual).
+ */
+static int
+uv_seed(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, struct vc_error *err)
+{
+	const char *probe[] = {p->interp.executable, "-I", "-c", seed_probe,
+	    NULL};
+	const char *argv[24];
+	char *py = vc_path_join(dir, "bin/python"), *line, *save = NULL;
+	struct vc_strv lines;
+	struct vc_proc proc;
+	struct vc_buf b;
+	struct vc_error e2;
+	size_t i, n = 0;
+	int rc = 1;
+
+	vc_buf_init(&b);
+	vc_strv_init(&lines);
+	memset(&proc, 0, sizeof proc);
+	proc.argv = probe;
+	proc.output = &b;
+	proc.null_stdin = 1;
+	proc.output_limit = 64 * 1024;
+	proc.timeout = 60;
+	vc_error_clear(&e2);
+	if (vc_proc_run(&proc, &e2) != 0 || b.data == NULL)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		vc_strv_push(&lines, line);
+	if (lines.n < 2 || lines.n > 3 || lines.v[0][0] != '/')
+		goto out;
+	rc = -1;
+	argv[n++] = p->interp.executable;
+	argv[n++] = "-m";
+	argv[n++] = "venv";
+	argv[n++] = "--without-pip";
+	argv[n++] = dir;
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "venv", argv, err) == -1)
+		goto out;
+	n = pip_argv(ins, py, "install", argv);
+	argv[n++] = "--no-index";
+	argv[n++] = "--find-links";
+	argv[n++] = lines.v[0];
+	/* pip compiles what it installs, ensurepip's pip included. */
+	argv[n++] = "--compile-bytecode";
+	for (i = 1; i < lines.n; i++)
+		argv[n++] = lines.v[i];
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "uv pip install (ensurepip's wheels)", argv,
+	        err) == -1)
+		goto out;
+	uv_tidy(ins, dir);
+	rc = 0;
+out:
+	vc_strv_release(&lines);
+	vc_buf_release(&b);
+	free(py);
+	return rc;
 }
 
 /*
@@ -566,8 +665,12 @@ make_empty_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 	const char *creator = vc_config_str(cfg, VC_S_CREATOR);
 	int seed = vc_config_bool(cfg, VC_S_SEED);
 	const char *argv[16];
-	int n = 0;
+	int n = 0, rc;
 
+	if (strcmp(creator, "venv") == 0 && seed &&
+	    ins->kind == VC_INSTALLER_UV &&
+	    (rc = uv_seed(cfg, ins, p, dir, err)) != 1)
+		return rc;
 	if (strcmp(creator, "uv") == 0) {
 		argv[n++] = ins->uv;
 		argv[n++] = "venv";

@@ -29,6 +29,10 @@ INI
 # tree VENV: its files, bytecode names without the interpreter tag.
 tree() { (cd "$1" && find . ! -name .venvcache-stamp ! -name pip.conf | sed 's/\.cpython-[0-9]*\.pyc$/.pyc/' | sort); }
 
+# ensurepip's wheels, when the interpreter keeps them in ensurepip/_bundled.
+seed_wheels=$(python3 -I -c 'import ensurepip, glob, os, sysconfig
+if not sysconfig.get_config_var("WHEEL_PKG_DIR"):
+    print(*glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))')
 for inst in pip uv; do
     write_ini "$VC_UV" "installer = $inst"
     expect 0 key -e demo
@@ -36,6 +40,12 @@ for inst in pip uv; do
     expect 0 -v --cache-dir "$T/store-$inst" --venv-root "$VC_SHM/$inst" warm -e demo
     err_has "demo: installer = $inst"
     err_has "demo: created"
+    # uv seeds pip from ensurepip's own wheels where it can tell them.
+    if [ "$inst" = uv ] && [ -n "$seed_wheels" ]; then
+        err_has "demo: uv pip install (ensurepip's wheels)"
+    else
+        err_lacks "ensurepip's wheels"
+    fi
     venv=$VC_SHM/$inst/demo
     py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-data==1.0 vc-gamma==1.0 vc-delta==1.0
     [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] ||
