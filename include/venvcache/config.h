@@ -81,6 +81,9 @@ enum vc_type {
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
 	    "a tox.ini whose environments are selectable like [env NAME] "     \
 	    "sections")                                                        \
+	X(TOX_VERSION, "venvcache", "tox-version", "VENVCACHE_TOX_VERSION",    \
+	    VC_T_ENUM, "4", "4|3",                                             \
+	    "read the tox file as tox 4 does, or as tox 3.28 did")             \
 	X(INDEX_URL, "mirror", "index-url", "VENVCACHE_INDEX_URL", VC_T_URL,   \
 	    "", NULL, "pip's --index-url")                                     \
 	X(EXTRA_INDEX_URL, "mirror", "extra-index-url",                        \

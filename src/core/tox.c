@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "tox-int.h"
+#include "venvcache/log.h"
 
 /* --- basepython and deps as tox post-processes them ------------------- */
 
@@ -237,6 +238,8 @@ env_release(struct vc_tox_env *e)
 	vc_strv_release(&e->deps);
 	free(e->deps_lines);
 	vc_strv_release(&e->extras);
+	free(e->package);
+	vc_strv_release(&e->groups);
 }
 
 static void
@@ -314,6 +317,15 @@ count_out(struct tox *t, const struct vc_tox_env *e, size_t n, unsigned line)
 	    e->name, (size_t)(e - t->out->envs) + 1, t->out->n, MAX_OUT >> 20);
 }
 
+/* Whether the environment's section, or [testenv], sets `key`. */
+static int
+has_key(struct tox *t, const struct rd *rd, const char *key)
+{
+	return tox_find_key(t, tox_find_section(t, rd->section), key) != NULL ||
+	    (rd->fallback &&
+	        tox_find_key(t, tox_find_section(t, "testenv"), key) != NULL);
+}
+
 static int
 make_env(struct tox *t, struct vc_tox_env *e)
 {
@@ -335,7 +347,8 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	rd.nf = nf;
 	rd.env = &ctx;
 	rd.stage = A_BASEPYTHON;
-	if (basepython(&rd, e, e->line) == -1)
+	if ((t->v4 ? tox_basepython4(&rd, e, e->line)
+	           : basepython(&rd, e, e->line)) == -1)
 		goto out;
 	rd.stage = A_SKIP_INSTALL;
 	if (tox_getbool(&rd, "skip_install", 0, &e->skip_install, e->line) ==
@@ -345,7 +358,16 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	if (tox_getbool(&rd, "pip_pre", 0, &e->pip_pre, e->line) == -1)
 		goto out;
 	rd.stage = A_USEDEVELOP;
-	if (tox_getbool(&rd, "usedevelop", 0, &e->usedevelop, e->line) == -1)
+	if (tox_getbool(&rd,
+	        t->v4 && has_key(t, &rd, "use_develop") ? "use_develop"
+	                                                : "usedevelop",
+	        0, &e->usedevelop, e->line) == -1)
+		goto out;
+	if (t->v4 &&
+	    (tox_package4(&rd, e) == -1 || tox_groups4(&rd, e) == -1 ||
+	        tox_getbool(&rd, "skip_missing_interpreters", t->skip_missing,
+	            &e->skip_missing, e->line) == -1 ||
+	        tox_unread4(&rd, e) == -1))
 		goto out;
 	rd.stage = A_DEPS;
 	{
@@ -390,7 +412,7 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	if (e->basepython != NULL &&
 	    count_out(t, e, strlen(e->basepython), e->line) == -1)
 		goto out;
-	if (pip_index_setenv(&rd, e->line) == -1)
+	if (!t->v4 && pip_index_setenv(&rd, e->line) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -401,8 +423,8 @@ out:
 	return rc;
 }
 
-static struct vc_tox_env *
-add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
+struct vc_tox_env *
+tox_add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 {
 	struct vc_tox *o = t->out;
 	struct vc_tox_env *e;
@@ -439,6 +461,7 @@ add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 	e->in_envlist = in_envlist;
 	vc_strv_init(&e->deps);
 	vc_strv_init(&e->extras);
+	vc_strv_init(&e->groups);
 	return e;
 }
 
@@ -460,7 +483,13 @@ read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 	vc_buf_init(&joined);
 	vc_buf_grow(&joined, 0);
 	vc_strv_init(&names);
-	if (tox_getstring(rd, "envlist", NULL, 0, &v, &found, 0) == -1)
+	if (tox_getstring(rd,
+	        t->v4 &&
+	                tox_find_key(t, tox_find_section(t, "tox"),
+	                    "env_list") != NULL
+	            ? "env_list"
+	            : "envlist",
+	        NULL, 0, &v, &found, 0) == -1)
 		goto out;
 	for (s = v.b.data; found; li++) {
 		size_t len = strcspn(s, "\n"), hash = strcspn(s, "#");
@@ -493,7 +522,7 @@ read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 			continue; /* "a, ,b": tox 3 would list "" */
 		while (p + 1 < npart && offs[p + 1] <= starts[i])
 			p++;
-		if (add_env(t, names.v[i], plines[p], 1) == NULL)
+		if (tox_add_env(t, names.v[i], plines[p], 1) == NULL)
 			goto out;
 	}
 	*nlisted = t->out->n;
@@ -663,13 +692,30 @@ tox_section(struct tox *t)
 	if (tox_getpath(&rd, G_TOXWORKDIR, "{toxinidir}/.tox") == -1)
 		goto out;
 	rd.stage = G_DISTDIR;
-	if (tox_getbool(&rd, "ignore_basepython_conflict", 0,
-	        &t->ignore_conflict, 0) == -1 ||
+	if (tox_getbool(&rd,
+	        t->v4 &&
+	                tox_find_key(t, tox_find_section(t, "tox"),
+	                    "ignore_base_python_conflict") != NULL
+	            ? "ignore_base_python_conflict"
+	            : "ignore_basepython_conflict",
+	        0, &t->ignore_conflict, 0) == -1 ||
 	    tox_getpath(&rd, G_DISTDIR, "{toxworkdir}/dist") == -1 ||
 	    tox_getpath(&rd, G_DISTSHARE, "{homedir}/.tox/distshare") == -1 ||
 	    tox_getpath(&rd, G_TEMP_DIR, "{toxworkdir}/.tmp") == -1)
 		goto out;
 	rd.stage = G__COUNT;
+	if (t->v4) { /* tox 4 has no indexserver, and always isolates */
+		if (tox_getbool(&rd,
+		        tox_find_key(t, tox_find_section(t, "tox"),
+		            "no_package") != NULL
+		            ? "no_package"
+		            : "skipsdist",
+		        0, &t->no_package, 0) == -1 ||
+		    tox_getbool(&rd, "skip_missing_interpreters", 0,
+		        &t->skip_missing, 0) == -1)
+			goto out;
+		goto envs;
+	}
 	if (tox_getlist(&rd, "indexserver", &lines, &ixlines, 0) == -1)
 		goto out;
 	for (i = 0; i < lines.n; i++) {
@@ -706,6 +752,7 @@ tox_section(struct tox *t)
 		package_env = xstrdup(v.b.data);
 		tval_release(&v);
 	}
+envs:
 	/* _getallenvs: envlist, then [testenv:NAME] in the file's order */
 	if (read_envlist(t, &rd, &nlisted) == -1)
 		goto out;
@@ -731,25 +778,29 @@ tox_section(struct tox *t)
 		    (package_env != NULL &&
 		        strcmp(s->name + 8, package_env) == 0))
 			continue;
-		if ((e = add_env(t, s->name + 8, s->line, nlisted == 0)) ==
+		if ((e = tox_add_env(t, s->name + 8, s->line, nlisted == 0)) ==
 		    NULL)
 			goto out;
 		e->line = s->line;
 	}
+	if (t->v4 && tox_factor_envs4(t, 0) == -1)
+		goto out;
 	if (t->want != NULL &&
 	    tox_ftab_find(&t->envnames, t->want, strlen(t->want)) < 0 &&
 	    (package_env == NULL || strcmp(t->want, package_env) != 0) &&
 	    want_ok(t, nlisted)) {
 		const struct ini_sec *te = tox_find_section(t, "testenv");
 
-		if (add_env(t, t->want, te != NULL ? te->line : 1, 0) == NULL)
+		if (tox_add_env(t, t->want, te != NULL ? te->line : 1, 0) ==
+		    NULL)
 			goto out;
 		want = o->n;
 	}
 	if (o->n == 0) { /* tox's "python", at [testenv] if there is one */
 		const struct ini_sec *te = tox_find_section(t, "testenv");
 
-		if (add_env(t, "python", te != NULL ? te->line : 1, 1) == NULL)
+		if (tox_add_env(t, "python", te != NULL ? te->line : 1, 1) ==
+		    NULL)
 			goto out;
 	}
 	for (i = 0; i < o->n; i++) {
@@ -757,6 +808,10 @@ tox_section(struct tox *t)
 			goto out;
 		if (o->envs[i].in_envlist && !o->envs[i].usedevelop)
 			all_develop = 0;
+	}
+	if (t->v4) { /* tox_package4 has decided */
+		rc = 0;
+		goto out;
 	}
 	if (want > 0) /* tox -e NAME: skipsdist's default is NAME's alone */
 		all_develop = o->envs[want - 1].usedevelop;
@@ -805,6 +860,7 @@ vc_tox_release(struct vc_tox *x)
 	free(x->envs);
 	free(x->file);
 	free(x->dir);
+	vc_strv_release(&x->warnings);
 	memset(x, 0, sizeof *x);
 }
 
@@ -838,10 +894,22 @@ tox_release(struct tox *t)
 	for (i = 0; i < G__COUNT; i++)
 		free(t->global[i]);
 	vc_strv_release(&t->indexservers);
+	vc_strv_release(&t->warned);
+}
+
+/* tox 4 cuts comments from every value before anything reads it. */
+static void
+strip_all_comments(struct tox *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->nbodies; i++)
+		for (j = 0; j < t->bodies[i].n; j++)
+			tox_strip_comments4(&t->bodies[i].keys[j].value);
 }
 
 static int
-read_text(struct vc_tox *x, const char *name, const char *text,
+read_text(struct vc_tox *x, int version, const char *name, const char *text,
     const char *want, struct vc_error *err)
 {
 	struct tox t;
@@ -855,8 +923,12 @@ read_text(struct vc_tox *x, const char *name, const char *text,
 	t.name = name;
 	t.want = want;
 	t.err = err;
+	t.v4 = version == 4;
+	vc_strv_init(&t.warned);
 	vc_strv_init(&t.indexservers);
 	x->file = xstrdup(name);
+	x->version = t.v4 ? 4 : 3;
+	vc_strv_init(&x->warnings);
 	dir = vc_path_dirname(name);
 	if (*dir == '/')
 		x->dir = dir;
@@ -869,8 +941,11 @@ read_text(struct vc_tox *x, const char *name, const char *text,
 	dir = tox_path(&t, x->dir); /* normalised */
 	free(x->dir);
 	x->dir = dir;
-	if (tox_parse_ini(&t, text) == -1 ||
-	    tox_expand_section_names(&t) == -1 || tox_section(&t) == -1)
+	if (tox_parse_ini(&t, text) == -1)
+		goto out;
+	if (t.v4)
+		strip_all_comments(&t);
+	if (tox_expand_section_names(&t) == -1 || tox_section(&t) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -882,15 +957,16 @@ out:
 		vc_tox_release(x);
 		x->file = file;
 		x->dir = d;
+		x->version = t.v4 ? 4 : 3;
 	}
 	return rc;
 }
 
 int
-vc_tox_read(struct vc_tox *x, const char *name, const char *text,
+vc_tox_read(struct vc_tox *x, int version, const char *name, const char *text,
     struct vc_error *err)
 {
-	return read_text(x, name, text, NULL, err);
+	return read_text(x, version, name, text, NULL, err);
 }
 
 char *
@@ -902,7 +978,11 @@ vc_tox_project_dep(const struct vc_tox_env *e)
 	if (!e->install_project)
 		return NULL;
 	vc_buf_init(&b);
-	vc_buf_adds(&b, e->usedevelop ? "-e ." : ".");
+	if (e->package != NULL) /* tox 4 */
+		vc_buf_adds(&b,
+		    strncmp(e->package, "editable", 8) == 0 ? "-e ." : ".");
+	else
+		vc_buf_adds(&b, e->usedevelop ? "-e ." : ".");
 	for (i = 0; i < e->extras.n; i++)
 		vc_buf_addf(&b, "%c%s", i == 0 ? '[' : ',', e->extras.v[i]);
 	if (e->extras.n > 0)
@@ -939,6 +1019,8 @@ add_one(struct vc_config *cfg, const struct vc_tox *x,
 		d->python = xstrdup(e->basepython);
 	for (j = 0; j < e->deps.n; j++)
 		add_dep(d, xstrdup(e->deps.v[j]), e->deps_lines[j]);
+	for (j = 0; j < e->groups.n; j++)
+		add_dep(d, xstrdup(e->groups.v[j]), e->groups_line);
 	if (e->pip_pre)
 		add_dep(d, xstrdup("--pre"), e->line);
 	if ((project = vc_tox_project_dep(e)) != NULL)
@@ -984,8 +1066,11 @@ load(struct vc_config *cfg, const char *path, const char *want,
 		vc_error_at(err, name, 0, "not a text file");
 		goto out;
 	}
-	if (read_text(&x, name, b.data != NULL ? b.data : "", want, err) == -1)
+	if (read_text(&x, vc_config_enum(cfg, VC_S_TOX_VERSION) == 1 ? 3 : 4,
+	        name, b.data != NULL ? b.data : "", want, err) == -1)
 		goto out;
+	for (i = 0; i < x.warnings.n; i++)
+		vc_warn("%s", x.warnings.v[i]);
 	if (want == NULL) {
 		rc = vc_tox_add_envs(cfg, &x, err);
 		goto out;

@@ -30,7 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = xstrndup((const char *)data, size);
 	vc_tox_init(&x);
 	vc_config_init(&cfg);
-	if (vc_tox_read(&x, name, text, &err) == -1) {
+	if (vc_tox_read(&x, size > 0 && (data[0] & 1) ? 4 : 3, name, text,
+	        &err) == -1) {
 		if (err.code == VC_OK ||
 		    strncmp(err.msg, name, sizeof name - 1) != 0 ||
 		    err.msg[sizeof name - 1] != ':' ||
