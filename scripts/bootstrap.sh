@@ -2,7 +2,8 @@
 # bootstrap.sh: installs what building, testing and benchmarking venvcache
 # needs on Debian or Ubuntu. Idempotent: only missing packages are installed.
 # Runs apt-get as root, or through sudo.
-#   scripts/bootstrap.sh           everything (build, tests, benchmark)
+#   scripts/bootstrap.sh           everything (build, tests, benchmark, and
+#                                  build/tox4: scripts/tox4-venv.sh)
 #   scripts/bootstrap.sh --build   only what building and running need
 set -euo pipefail
 
@@ -26,8 +27,16 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
+# tox 4 and tox-uv, pinned, in build/tox4 (after the packages: it needs
+# python3-venv): what scripts/tox4-view.py runs
+tox4() {
+    if [ "${1:-}" != --build ]; then
+        "$(dirname "$0")/tox4-venv.sh"
+    fi
+}
 if [ ${#missing[@]} -eq 0 ]; then
     echo "bootstrap: all ${#packages[@]} packages present"
+    tox4 "$@"
     exit 0
 fi
 
@@ -40,3 +49,4 @@ echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+tox4 "$@"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tox4-view.py: what tox 4 itself would install into each environment.
 
-Runs real tox 4 (the pinned tox and tox-uv that scripts/bootstrap.sh
-installs into build/tox4) over a tox.ini and writes one JSON object a line,
+Runs real tox 4 (the pinned tox and tox-uv that scripts/tox4-venv.sh,
+run by scripts/bootstrap.sh, installs into build/tox4) over a tox.ini and writes one JSON object a line,
 in tox's order of `tox config -e ALL`:
 
   env          the environment's name
@@ -23,7 +23,11 @@ Usage (with build/tox4/bin/python, which has tox):
 
 TOX_INI (and PYPROJECT, as pyproject.toml) are copied into an empty
 directory, so that tox finds nothing else. Nothing is installed and no
-environment is created: tox only reads its configuration. Run by hand to
+environment is created: tox only reads its configuration. [tox] requires
+is overridden to nothing (-x tox.requires=): it says what tox itself runs
+under, not what an environment gets, and with it tox would provision an
+older tox into .tox/.tox to read the file (sentry 2024: virtualenv<20.26.3).
+Run by hand to
 make tests/data/sentry-python/tox4-*.expected.jsonl; tests never run it.
 """
 
@@ -55,7 +59,7 @@ def main():
         env["HOME"] = str(root)  # {env:HOME}, {homedir}: no user's
         r = subprocess.run(
             [str(tox), "config", "--root", str(root), "-e", "ALL",
-             "--format", "json", "-k", *KEYS],
+             "--format", "json", "-x", "tox.requires=", "-k", *KEYS],
             cwd=root, env=env, capture_output=True, text=True, check=False)
         try:
             doc = json.loads(r.stdout)
@@ -78,7 +82,8 @@ def main():
             reqs = sorted(str(q) for q in resolve(root, groups)) if groups \
                 else []
             bp = conf.get("base_python") or []
-            explicit = [b for b in bp if b != sys.executable]
+            here = os.path.realpath(sys.executable)
+            explicit = [b for b in bp if os.path.realpath(b) != here]
             print(json.dumps({
                 "env": name,
                 "deps": conf.get("deps") or [],

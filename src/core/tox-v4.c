@@ -524,6 +524,26 @@ key_line(struct rd *rd, const char *key)
 	return k != NULL ? k->line : 0;
 }
 
+/* A set_env line of a PIP_ or UV_ variable that changes what is
+ * installed (a cache directory or progress output does not). */
+static int
+installs_var(const char *ln)
+{
+	static const char *const inert[] = {"_CACHE_DIR", "_NO_PROGRESS",
+	    "_PROGRESS_BAR", "_DISABLE_PIP_VERSION_CHECK", "_NO_INPUT",
+	    "_NO_COLOR", "_LINK_MODE", "_VERBOSE", "_QUIET"};
+	size_t n = strcspn(ln, "= \t"), i, k;
+
+	if (strncmp(ln, "PIP_", 4) != 0 && strncmp(ln, "UV_", 3) != 0)
+		return 0;
+	for (i = 0; i < VC_ARRAY_SIZE(inert); i++) {
+		k = strlen(inert[i]);
+		if (n >= k && strncmp(ln + n - k, inert[i], k) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 tox_unread4(struct rd *rd, struct vc_tox_env *e)
 {
@@ -580,11 +600,14 @@ tox_unread4(struct rd *rd, struct vc_tox_env *e)
 					    strstr(ln, "uv pip install") !=
 					        NULL;
 				else
-					hit = strncmp(ln, "PIP_", 4) == 0 ||
-					    strncmp(ln, "UV_", 3) == 0;
+					hit = installs_var(ln);
 				if (hit &&
 				    (!is_cmd || strncmp(ln, "-", 1) != 0)) {
 					size_t eq = strcspn(ln, "=");
+
+					while (eq > 0 &&
+					    isspace((unsigned char)ln[eq - 1]))
+						eq--;
 
 					msg = is_cmd
 					    ? xasprintf(

@@ -152,6 +152,8 @@ dep_line(struct rd *rd, const char *line, unsigned lineno)
 	const char *p;
 	size_t i, cut;
 
+	if (rd->t->v4) /* tox 4 keeps the line as written (PythonDeps) */
+		return tox_strip_n(line, strlen(line));
 	if (line[0] == ':') { /* ":server:dep" (re.match(r":(\w+):\s*(\S+)")) */
 		for (p = line + 1; tox_word_char((unsigned char)*p); p++)
 			;
@@ -326,6 +328,45 @@ has_key(struct tox *t, const struct rd *rd, const char *key)
 	        tox_find_key(t, tox_find_section(t, "testenv"), key) != NULL);
 }
 
+/*
+ * tox 4's extras (a set[str]): split at '\n' when the value has one, else
+ * at ','; stripped, empty entries dropped; sorted and unique, as a set
+ * has no order.
+ */
+static int
+extras4(struct rd *rd, struct vc_strv *out, unsigned line)
+{
+	struct tval v;
+	int found;
+	const char *s;
+
+	rd->what = "extras";
+	tval_init(&v, line);
+	if (tox_getstring(rd, "extras", NULL, 1, &v, &found, line) == -1) {
+		tval_release(&v);
+		return -1;
+	}
+	if (found) {
+		char sep = strchr(v.b.data, '\n') != NULL ? '\n' : ',';
+
+		for (s = v.b.data;;) {
+			size_t len = strcspn(s, sep == '\n' ? "\n" : ",");
+			char *x = tox_strip_n(s, len);
+
+			if (*x != '\0')
+				vc_strv_take(out, x);
+			else
+				free(x);
+			if (s[len] == '\0')
+				break;
+			s += len + 1;
+		}
+		vc_strv_sort_uniq(out);
+	}
+	tval_release(&v);
+	return 0;
+}
+
 static int
 make_env(struct tox *t, struct vc_tox_env *e)
 {
@@ -404,7 +445,9 @@ make_env(struct tox *t, struct vc_tox_env *e)
 			goto out;
 	}
 	rd.stage = A_EXTRAS;
-	if (tox_getlist(&rd, "extras", &e->extras, NULL, e->line) == -1)
+	if ((t->v4 ? extras4(&rd, &e->extras, e->line)
+	           : tox_getlist(&rd, "extras", &e->extras, NULL, e->line)) ==
+	    -1)
 		goto out;
 	for (i = 0; i < e->extras.n; i++)
 		if (count_out(t, e, strlen(e->extras.v[i]), e->line) == -1)
