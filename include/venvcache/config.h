@@ -144,6 +144,9 @@ struct vc_envdef {
 	unsigned line;               /* line of the section header */
 	/* Lines of the python, requirements and constraints keys, or 0. */
 	unsigned python_line, requirements_line, constraints_line;
+	/* tox 4's skip_missing_interpreters: an interpreter that cannot be
+	 * probed skips the environment with a note, not an error. */
+	int skip_missing;
 };
 
 struct vc_config {

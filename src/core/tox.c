@@ -1060,6 +1060,7 @@ add_one(struct vc_config *cfg, const struct vc_tox *x,
 	d->line = e->line;
 	if (e->basepython != NULL)
 		d->python = xstrdup(e->basepython);
+	d->skip_missing = e->skip_missing;
 	for (j = 0; j < e->deps.n; j++)
 		add_dep(d, xstrdup(e->deps.v[j]), e->deps_lines[j]);
 	for (j = 0; j < e->groups.n; j++)

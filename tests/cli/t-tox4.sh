@@ -5,7 +5,8 @@
 # project out of it (package = skip); the 2022 file is refused as tox 4
 # refuses it; a tox.ini of our own against the loopback mirror: env_list,
 # a 3.11 factor, a '#' comment, dependency_groups, an environment made
-# from a factor condition, a warning naming tox.ini:LINE once.
+# from a factor condition, a warning naming tox.ini:LINE once;
+# skip_missing_interpreters.
 . "$(dirname "$0")/lib.sh"
 
 data=$VC_SRC/tests/data/sentry-python
@@ -43,6 +44,22 @@ err_one_line
 err_has "conflicting factors py3.5, 2.0 in py3.5-django-2.0"
 err_has "tox-version = 3"
 VENVCACHE_TOX=$data/tox-2022-11-14.ini VENVCACHE_TOX_VERSION=3 expect 0 -c /dev/null key -e py3.5-django-2.0 -p "$py"
+
+# skip_missing_interpreters: an environment whose interpreter is missing is
+# a reported skip, the others keyed and warmed; without it, an error.
+mkdir skip
+printf '[tox]\nenv_list = 3.11, 3.99\nskip_missing_interpreters = true\n[testenv]\npackage = skip\ndeps = vc-alpha==1.0\n' >skip/tox.ini
+VENVCACHE_TOX=skip/tox.ini expect 0 -c /dev/null key -a
+[ "$(wc -l <"$T/out")" -eq 1 ] && grep -q '^venv-3.11-' "$T/out" || fail "skip: keys $(cat "$T/out")"
+err_has "3.99: skipped (skip_missing_interpreters): "
+err_has "python3.99"
+VENVCACHE_TOX=skip/tox.ini expect 0 -c /dev/null warm -e 3.99
+[ -s "$T/out" ] && fail "warm of a skipped env printed a path: $(cat "$T/out")"
+err_has "3.99: skipped (skip_missing_interpreters): "
+sed -i 's/skip_missing_interpreters = true/skip_missing_interpreters = false/' skip/tox.ini
+VENVCACHE_TOX=skip/tox.ini expect 1 -c /dev/null key -a
+err_has "python3.99"
+[ -s "$T/out" ] && fail "key -a printed keys after an error"
 unset VENVCACHE_TOX VENVCACHE_RESOLVE
 
 # A tox.ini of our own, against the mirror.
