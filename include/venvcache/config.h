@@ -147,6 +147,7 @@ struct vc_envdef {
 	/* tox 4's skip_missing_interpreters: an interpreter that cannot be
 	 * probed skips the environment with a note, not an error. */
 	int skip_missing;
+	struct vc_strv labels; /* tox 4's labels: -m LABEL selects */
 };
 
 struct vc_config {

@@ -64,6 +64,9 @@ struct vc_tox_env {
 	/* tox 4: skip_missing_interpreters: a missing interpreter is a
 	 * skip to report, not an error */
 	int skip_missing;
+	/* tox 4: its labels (its own, and those of [tox] labels that name
+	 * it), sorted and unique: -m LABEL selects it */
+	struct vc_strv labels;
 };
 
 struct vc_tox {

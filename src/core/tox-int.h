@@ -154,8 +154,10 @@ struct tox {
 	struct vc_strv indexservers;
 	/* tox 4 */
 	int v4;
-	int no_package;        /* [tox] no_package (skipsdist) */
-	int skip_missing;      /* [tox] skip_missing_interpreters */
+	int no_package;   /* [tox] no_package (skipsdist) */
+	int skip_missing; /* [tox] skip_missing_interpreters */
+	/* tox 4's [tox] labels: label_of[i] names label_env[i] */
+	struct vc_strv label_of, label_env;
 	struct vc_strv warned; /* "key:LINE" of each warning given */
 	/* reading */
 	const char *text, *next, *line;

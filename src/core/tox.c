@@ -242,6 +242,7 @@ env_release(struct vc_tox_env *e)
 	vc_strv_release(&e->extras);
 	free(e->package);
 	vc_strv_release(&e->groups);
+	vc_strv_release(&e->labels);
 }
 
 static void
@@ -329,20 +330,20 @@ has_key(struct tox *t, const struct rd *rd, const char *key)
 }
 
 /*
- * tox 4's extras (a set[str]): split at '\n' when the value has one, else
- * at ','; stripped, empty entries dropped; sorted and unique, as a set
- * has no order.
+ * A tox 4 set[str] (extras, labels): split at '\n' when the value has one,
+ * else at ','; stripped, empty entries dropped; sorted and unique, as a
+ * set has no order.
  */
 static int
-extras4(struct rd *rd, struct vc_strv *out, unsigned line)
+set4(struct rd *rd, const char *name, struct vc_strv *out, unsigned line)
 {
 	struct tval v;
 	int found;
 	const char *s;
 
-	rd->what = "extras";
+	rd->what = name;
 	tval_init(&v, line);
-	if (tox_getstring(rd, "extras", NULL, 1, &v, &found, line) == -1) {
+	if (tox_getstring(rd, name, NULL, 1, &v, &found, line) == -1) {
 		tval_release(&v);
 		return -1;
 	}
@@ -445,7 +446,7 @@ make_env(struct tox *t, struct vc_tox_env *e)
 			goto out;
 	}
 	rd.stage = A_EXTRAS;
-	if ((t->v4 ? extras4(&rd, &e->extras, e->line)
+	if ((t->v4 ? set4(&rd, "extras", &e->extras, e->line)
 	           : tox_getlist(&rd, "extras", &e->extras, NULL, e->line)) ==
 	    -1)
 		goto out;
@@ -456,6 +457,8 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	    count_out(t, e, strlen(e->basepython), e->line) == -1)
 		goto out;
 	if (!t->v4 && pip_index_setenv(&rd, e->line) == -1)
+		goto out;
+	if (t->v4 && set4(&rd, "labels", &e->labels, e->line) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -505,10 +508,93 @@ tox_add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 	vc_strv_init(&e->deps);
 	vc_strv_init(&e->extras);
 	vc_strv_init(&e->groups);
+	vc_strv_init(&e->labels);
 	return e;
 }
 
 /* envlist (_split_env), with the line of each name. */
+/*
+ * tox 4's [tox] labels (a dict[str, EnvList]): a line "label = envs" each,
+ * the envs brace-expanded; each env named is an environment of the file
+ * (tox defines it, as it does env_list's).
+ */
+static int
+read_labels4(struct tox *t, struct rd *rd)
+{
+	struct tval v;
+	const char *s;
+	size_t li = 0, i;
+	int found, rc = -1;
+
+	rd->what = "labels";
+	tval_init(&v, 0);
+	if (tox_getstring(rd, "labels", NULL, 1, &v, &found, 0) == -1)
+		goto out;
+	for (s = v.b.data; found; li++) {
+		size_t len = strcspn(s, "\n"), eq = strcspn(s, "=");
+		char *row = tox_strip_n(s, len);
+
+		if (*row != '\0' && eq >= len) {
+			tox_fail(t, v.lines[li],
+			    "labels: a line must be 'label = envs', not "
+			    "'%.200s'",
+			    row);
+			free(row);
+			goto out;
+		}
+		if (*row != '\0') {
+			char *label = tox_strip_n(s, eq);
+			struct vc_strv names;
+			size_t *starts = NULL, nstarts = 0;
+
+			vc_strv_init(&names);
+			if (tox_expand_envstr(s + eq + 1, len - eq - 1, &names,
+			        &starts, &nstarts) == -1) {
+				tox_fail(t, v.lines[li],
+				    "labels makes more than %d names",
+				    MAX_EXPAND);
+				free(label);
+				free(row);
+				vc_strv_release(&names);
+				free(starts);
+				goto out;
+			}
+			for (i = 0; i < names.n; i++) {
+				char *n =
+				    tox_strip_n(names.v[i], strlen(names.v[i]));
+
+				if (*n == '\0') {
+					free(n);
+					continue;
+				}
+				if (tox_ftab_find(&t->envnames, n, strlen(n)) <
+				        0 &&
+				    tox_add_env(t, n, v.lines[li], 0) == NULL) {
+					free(n);
+					free(label);
+					free(row);
+					vc_strv_release(&names);
+					free(starts);
+					goto out;
+				}
+				vc_strv_push(&t->label_of, label);
+				vc_strv_take(&t->label_env, n);
+			}
+			free(label);
+			vc_strv_release(&names);
+			free(starts);
+		}
+		free(row);
+		if (s[len] == '\0')
+			break;
+		s += len + 1;
+	}
+	rc = 0;
+out:
+	tval_release(&v);
+	return rc;
+}
+
 static int
 read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 {
@@ -828,6 +914,8 @@ envs:
 	}
 	if (t->v4 && tox_factor_envs4(t, 0) == -1)
 		goto out;
+	if (t->v4 && read_labels4(t, &rd) == -1)
+		goto out;
 	if (t->want != NULL &&
 	    tox_ftab_find(&t->envnames, t->want, strlen(t->want)) < 0 &&
 	    (package_env == NULL || strcmp(t->want, package_env) != 0) &&
@@ -853,6 +941,17 @@ envs:
 			all_develop = 0;
 	}
 	if (t->v4) { /* tox_package4 has decided */
+		for (i = 0; i < t->label_env.n; i++) {
+			size_t j;
+
+			for (j = 0; j < o->n; j++)
+				if (strcmp(o->envs[j].name,
+				        t->label_env.v[i]) == 0)
+					vc_strv_push(&o->envs[j].labels,
+					    t->label_of.v[i]);
+		}
+		for (i = 0; i < o->n; i++)
+			vc_strv_sort_uniq(&o->envs[i].labels);
 		rc = 0;
 		goto out;
 	}
@@ -937,6 +1036,8 @@ tox_release(struct tox *t)
 	for (i = 0; i < G__COUNT; i++)
 		free(t->global[i]);
 	vc_strv_release(&t->indexservers);
+	vc_strv_release(&t->label_of);
+	vc_strv_release(&t->label_env);
 	vc_strv_release(&t->warned);
 }
 
@@ -969,6 +1070,8 @@ read_text(struct vc_tox *x, int version, const char *name, const char *text,
 	t.v4 = version == 4;
 	vc_strv_init(&t.warned);
 	vc_strv_init(&t.indexservers);
+	vc_strv_init(&t.label_of);
+	vc_strv_init(&t.label_env);
 	x->file = xstrdup(name);
 	x->version = t.v4 ? 4 : 3;
 	vc_strv_init(&x->warnings);
@@ -1061,6 +1164,8 @@ add_one(struct vc_config *cfg, const struct vc_tox *x,
 	if (e->basepython != NULL)
 		d->python = xstrdup(e->basepython);
 	d->skip_missing = e->skip_missing;
+	for (j = 0; j < e->labels.n; j++)
+		vc_strv_push(&d->labels, e->labels.v[j]);
 	for (j = 0; j < e->deps.n; j++)
 		add_dep(d, xstrdup(e->deps.v[j]), e->deps_lines[j]);
 	for (j = 0; j < e->groups.n; j++)

@@ -6,7 +6,7 @@
 # refuses it; a tox.ini of our own against the loopback mirror: env_list,
 # a 3.11 factor, a '#' comment, dependency_groups, an environment made
 # from a factor condition, a warning naming tox.ini:LINE once;
-# skip_missing_interpreters.
+# skip_missing_interpreters; labels (-m).
 . "$(dirname "$0")/lib.sh"
 
 data=$VC_SRC/tests/data/sentry-python
@@ -60,6 +60,18 @@ sed -i 's/skip_missing_interpreters = true/skip_missing_interpreters = false/' s
 VENVCACHE_TOX=skip/tox.ini expect 1 -c /dev/null key -a
 err_has "python3.99"
 [ -s "$T/out" ] && fail "key -a printed keys after an error"
+
+# labels: -m LABEL selects the environments [tox] labels names (and
+# defines: c) and those whose own labels have it; an unknown label is an error.
+mkdir lab
+printf '[tox]\nenv_list = a, b\nlabels =\n    grp = b, c\n[testenv]\npackage = skip\ndeps = vc-alpha==1.0\n[testenv:a]\nlabels = solo, x\n' >lab/tox.ini
+export VENVCACHE_TOX=lab/tox.ini
+expect 0 -c /dev/null key -m grp
+[ "$(cut -d- -f2 "$T/out" | tr '\n' ' ')" = "b c " ] || fail "-m grp: $(cat "$T/out")"
+expect 0 -c /dev/null key -m solo -m grp -e b
+[ "$(cut -d- -f2 "$T/out" | tr '\n' ' ')" = "b a c " ] || fail "-e b -m solo -m grp: $(cat "$T/out")"
+expect 2 -c /dev/null key -m nope
+err_has "no environment has label 'nope'"
 unset VENVCACHE_TOX VENVCACHE_RESOLVE
 
 # A tox.ini of our own, against the mirror.

@@ -301,6 +301,30 @@ START_TEST(test_factor_envs)
 }
 END_TEST
 
+START_TEST(test_labels)
+{
+	/* [tox] labels name environments (and define them: "extra"), an
+	 * environment's own labels add to them; as tox 4.67 reports */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.11, lint\n"
+	                    "labels =\n"
+	                    "    test = py3.{11,12}\n"
+	                    "    static = lint, extra\n"
+	                    "[testenv]\n"
+	                    "[testenv:lint]\nlabels = fast, static\n"),
+	    0);
+	names_are("py3.11 lint py3.12 extra");
+	strv_is(&env("py3.11")->labels, "test");
+	strv_is(&env("py3.12")->labels, "test");
+	strv_is(&env("lint")->labels, "fast|static");
+	strv_is(&env("extra")->labels, "static");
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[tox]\nlabels = a\n[testenv]\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "'label = envs'"));
+	vc_tox_release(&X);
+}
+END_TEST
+
 START_TEST(test_warnings)
 {
 	ck_assert_int_eq(rd("[tox]\nenv_list = a, b\n"
@@ -553,6 +577,7 @@ tox4_suite(void)
 	tcase_add_test(tc, test_package);
 	tcase_add_test(tc, test_dependency_groups);
 	tcase_add_test(tc, test_factor_envs);
+	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_warnings);
 	tcase_add_test(tc, test_sentry_2026);
 	tcase_add_test(tc, test_sentry_2024);
