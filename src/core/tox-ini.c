@@ -311,6 +311,13 @@ section_line(struct tox *t, const char *p, size_t n)
 		return;
 	}
 	name = xstrndup(p + 1, len - 2);
+	if (t->setup_cfg && strcmp(name, "tox") == 0) {
+		free(name);
+		name = xstrdup("tox (not read in setup.cfg)");
+	} else if (t->setup_cfg && strcmp(name, "tox:tox") == 0) {
+		free(name);
+		name = xstrdup("tox");
+	}
 	if (*name == '\0')
 		tox_fail(t, t->lineno, "empty section name");
 	else if (tox_find_section(t, name) != NULL)

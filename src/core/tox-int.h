@@ -156,6 +156,9 @@ struct tox {
 	int v4;
 	int no_package;   /* [tox] no_package (skipsdist) */
 	int skip_missing; /* [tox] skip_missing_interpreters */
+	/* the file is a setup.cfg: its [tox:tox] is the [tox] section, and
+	 * a [tox] of its own is not read (tox's SetupCfg) */
+	int setup_cfg;
 	/* tox 4's [tox] labels: label_of[i] names label_env[i] */
 	struct vc_strv label_of, label_env;
 	struct vc_strv warned; /* "key:LINE" of each warning given */

@@ -1087,8 +1087,20 @@ read_text(struct vc_tox *x, int version, const char *name, const char *text,
 	dir = tox_path(&t, x->dir); /* normalised */
 	free(x->dir);
 	x->dir = dir;
+	{
+		const char *base = strrchr(name, '/');
+
+		t.setup_cfg =
+		    strcmp(base != NULL ? base + 1 : name, "setup.cfg") == 0;
+	}
 	if (tox_parse_ini(&t, text) == -1)
 		goto out;
+	if (t.setup_cfg && tox_find_section(&t, "tox") == NULL) {
+		tox_fail(&t, 0,
+		    "no [tox:tox] section: tox reads its "
+		    "configuration from setup.cfg only when it has one");
+		goto out;
+	}
 	if (t.v4)
 		strip_all_comments(&t);
 	if (tox_expand_section_names(&t) == -1 || tox_section(&t) == -1)

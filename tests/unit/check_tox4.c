@@ -325,6 +325,30 @@ START_TEST(test_labels)
 }
 END_TEST
 
+START_TEST(test_setup_cfg)
+{
+	/* setup.cfg: [tox:tox] is read, a [tox] is not (tox 4.67 agrees) */
+	char *cfg = vc_path_join(dir, "setup.cfg");
+
+	vc_tox_init(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, cfg,
+	                     "[metadata]\nname = x\n[tox]\nenv_list = wrong\n"
+	                     "[tox:tox]\nenv_list = a, b\n"
+	                     "[testenv]\ndeps = p\n[testenv:b]\ndeps = q\n",
+	                     &err),
+	    0);
+	names_are("a b");
+	strv_is(&env("b")->deps, "q");
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, cfg, "[metadata]\nname = x\n",
+	                     &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no [tox:tox] section"));
+	vc_tox_release(&X);
+	free(cfg);
+}
+END_TEST
+
 START_TEST(test_warnings)
 {
 	ck_assert_int_eq(rd("[tox]\nenv_list = a, b\n"
@@ -578,6 +602,7 @@ tox4_suite(void)
 	tcase_add_test(tc, test_dependency_groups);
 	tcase_add_test(tc, test_factor_envs);
 	tcase_add_test(tc, test_labels);
+	tcase_add_test(tc, test_setup_cfg);
 	tcase_add_test(tc, test_warnings);
 	tcase_add_test(tc, test_sentry_2026);
 	tcase_add_test(tc, test_sentry_2024);
