@@ -29,6 +29,7 @@
 
 #include "tox-int.h"
 #include "venvcache/log.h"
+#include "venvcache/toml.h"
 
 /* --- basepython and deps as tox post-processes them ------------------- */
 
@@ -1052,12 +1053,75 @@ strip_all_comments(struct tox *t)
 			tox_strip_comments4(&t->bodies[i].keys[j].value);
 }
 
+/*
+ * pyproject.toml: the text of [tool.tox] legacy_tox_ini, with as many
+ * newlines before it as put its lines at their lines in the file, so that
+ * messages name pyproject.toml:LINE. NULL after an error (tox.toml, and
+ * a native [tool.tox], are not read).
+ */
+static char *
+legacy_ini(struct tox *t, const char *base, const char *text)
+{
+	struct vc_error terr;
+	json_t *doc, *tool;
+	const char *ini, *k;
+	char *out = NULL;
+	unsigned line = 1;
+
+	if (strcmp(base, "tox.toml") == 0) {
+		tox_fail(t, 0,
+		    "tox.toml (tox 4's native TOML configuration) is not read "
+		    "yet: venvcache reads tox.ini, setup.cfg [tox:tox] and "
+		    "pyproject.toml [tool.tox] legacy_tox_ini");
+		return NULL;
+	}
+	vc_error_clear(&terr);
+	if ((doc = vc_toml_parse(text, strlen(text), t->name, &terr)) == NULL) {
+		*t->err = terr; /* names pyproject.toml:LINE:COL */
+		t->failed = 1;
+		return NULL;
+	}
+	tool = json_object_get(json_object_get(doc, "tool"), "tox");
+	ini = json_string_value(json_object_get(tool, "legacy_tox_ini"));
+	if (ini != NULL) {
+		/* the line of the key, and the string's first line after it
+		 * (TOML drops a newline right after the opening quotes) */
+		for (k = text; (k = strstr(k, "legacy_tox_ini")) != NULL; k++)
+			if (k == text || k[-1] == '\n' || k[-1] == ' ' ||
+			    k[-1] == '\t')
+				break;
+		if (k != NULL) {
+			const char *q;
+
+			for (q = text; q < k; q++)
+				line += *q == '\n';
+			q = k + strcspn(k, "\"'");
+			q += strspn(q, "\"'");
+			if (*q == '\n' || (q[0] == '\r' && q[1] == '\n'))
+				line++;
+		}
+		out = xmalloc(line + strlen(ini));
+		memset(out, '\n', line - 1);
+		strcpy(out + line - 1, ini);
+	} else if (json_is_object(tool)) {
+		tox_fail(t, 0,
+		    "[tool.tox] has no legacy_tox_ini: tox 4's native TOML "
+		    "configuration is not read yet");
+	} else {
+		tox_fail(t, 0,
+		    "no [tool.tox] table: tox reads its configuration from "
+		    "pyproject.toml only when it has one");
+	}
+	json_decref(doc);
+	return out;
+}
+
 static int
 read_text(struct vc_tox *x, int version, const char *name, const char *text,
     const char *want, struct vc_error *err)
 {
 	struct tox t;
-	char cwd[PATH_MAX], *dir;
+	char cwd[PATH_MAX], *dir, *owned = NULL;
 	int rc = -1;
 
 	vc_error_clear(err);
@@ -1090,8 +1154,12 @@ read_text(struct vc_tox *x, int version, const char *name, const char *text,
 	{
 		const char *base = strrchr(name, '/');
 
-		t.setup_cfg =
-		    strcmp(base != NULL ? base + 1 : name, "setup.cfg") == 0;
+		base = base != NULL ? base + 1 : name;
+		t.setup_cfg = strcmp(base, "setup.cfg") == 0;
+		if ((strcmp(base, "pyproject.toml") == 0 ||
+		        strcmp(base, "tox.toml") == 0) &&
+		    (text = owned = legacy_ini(&t, base, text)) == NULL)
+			goto out;
 	}
 	if (tox_parse_ini(&t, text) == -1)
 		goto out;
@@ -1107,6 +1175,7 @@ read_text(struct vc_tox *x, int version, const char *name, const char *text,
 		goto out;
 	rc = 0;
 out:
+	free(owned);
 	tox_release(&t);
 	if (rc == -1) {
 		char *file = x->file, *d = x->dir;

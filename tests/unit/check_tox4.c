@@ -349,6 +349,58 @@ START_TEST(test_setup_cfg)
 }
 END_TEST
 
+START_TEST(test_pyproject)
+{
+	/* [tool.tox] legacy_tox_ini, its lines named as the file's; tox.toml
+	 * and native [tool.tox] refused by name */
+	char *pp = vc_path_join(dir, "pyproject.toml");
+	char *tt = vc_path_join(dir, "tox.toml");
+	char *want;
+
+	vc_tox_init(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
+	                     "[project]\nname = \"x\"\n\n[tool.tox]\n"
+	                     "legacy_tox_ini = \"\"\"\n"
+	                     "[tox]\nenv_list = a, b\n[testenv]\ndeps = p\n"
+	                     "\"\"\"\n",
+	                     &err),
+	    0);
+	names_are("a b");
+	ck_assert_uint_eq(env("a")->line, 7);
+	ck_assert_uint_eq(env("a")->deps_lines[0], 9);
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
+	                     "[tool.tox]\nlegacy_tox_ini = \"\"\"[tox]\n"
+	                     "env_list = a\n[testenv]\ndeps = "
+	                     "{nokey}\n\"\"\"\n",
+	                     &err),
+	    -1);
+	want = xasprintf("%s:5:", pp);
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	free(want);
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
+	                     "[tool.tox]\nenv_list = [\"a\"]\n", &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no legacy_tox_ini"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp, "[project]\n", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no [tool.tox] table"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp, "[tool.tox\n", &err), -1);
+	want = xasprintf("%s:1:", pp);
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	free(want);
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, tt, "env_list = [\"a\"]\n", &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml (tox 4's native"));
+	vc_tox_release(&X);
+	free(pp);
+	free(tt);
+}
+END_TEST
+
 START_TEST(test_warnings)
 {
 	ck_assert_int_eq(rd("[tox]\nenv_list = a, b\n"
@@ -603,6 +655,7 @@ tox4_suite(void)
 	tcase_add_test(tc, test_factor_envs);
 	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_setup_cfg);
+	tcase_add_test(tc, test_pyproject);
 	tcase_add_test(tc, test_warnings);
 	tcase_add_test(tc, test_sentry_2026);
 	tcase_add_test(tc, test_sentry_2024);
