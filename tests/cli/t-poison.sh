@@ -50,6 +50,9 @@ err_has "demo: created"
 [ "$("$venv/bin/vc-alpha")" = "vc-alpha 1.1" ] || fail "not rebuilt"
 [ "$(stats failed_restores)" = 1 ] || fail "failed_restores is $(stats failed_restores)"
 expect 0 verify
+# What venvcache packed, libarchive reads as the manifest says.
+expect 0 verify --deep
+out_has "ok "
 
 # 2. A symlink, then a write through it (blessed).
 manifest=$(ls "$entries"/*.json); archive=$(ls "$entries"/*.tar.zst)
