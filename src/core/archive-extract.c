@@ -846,19 +846,12 @@ header_ok(const char *h)
 {
 	const unsigned char *u = (const unsigned char *)h;
 	const signed char *sc = (const signed char *)h;
-	uint64_t want, unused;
+	uint64_t want;
 	unsigned long sum = 0;
 	long ssum = 0;
 	size_t i;
 
-	/*
-	 * Owners are not restored, but their fields must be numbers as
-	 * libarchive wants them (it takes "000000\0" "0" for no tar at all):
-	 * the two readers accept the same headers (tests/fuzz/fuzz_tardiff).
-	 */
-	if (tar_number(h + 148, 8, &want) == -1 ||
-	    tar_number(h + 108, 8, &unused) == -1 ||
-	    tar_number(h + 116, 8, &unused) == -1)
+	if (tar_number(h + 148, 8, &want) == -1)
 		return 0;
 	/* Loops the compiler vectorises; the field itself counts as spaces. */
 	for (i = 0; i < TAR_BLOCK; i++)
@@ -1507,6 +1500,14 @@ extract_members(struct extractor *x)
 		}
 		if (!header_ok(h))
 			return corrupt(x, "a bad tar header");
+		/*
+		 * Owners are not restored, but their fields must be numbers:
+		 * libarchive takes a first header with "000000" NUL "0" there
+		 * for no tar at all (tests/fuzz/fuzz_tardiff).
+		 */
+		if (tar_number(h + 108, 8, &size) == -1 ||
+		    tar_number(h + 116, 8, &size) == -1)
+			return corrupt(x, "a bad uid or gid");
 		type = h[156];
 		if (tar_number(h + 124, 12, &size) == -1)
 			return corrupt(x, "a bad size");

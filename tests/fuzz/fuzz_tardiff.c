@@ -72,6 +72,7 @@ static const char *const STRICTER[] = {
     "a bad size",
     "a bad mtime",
     "a bad mode",
+    "a bad uid or gid", /* libarchive checks them in the first header only */
     "data after the end of the archive",
 };
 

@@ -1404,14 +1404,14 @@ START_TEST(test_hostile_stream)
 	    8);
 	raw_end(&t);
 	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad tar header");
+	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
 	free(path);
 	t.len = 0;
 	raw_add(&t, "d/", '5', "0000755", 0, NULL, 0);
 	raw_patch(&t, 0, 108, "12x4567", 8);
 	raw_end(&t);
 	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad tar header");
+	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
 	free(path);
 	/* A member type venvcache never writes. */
 	t.len = 0;
