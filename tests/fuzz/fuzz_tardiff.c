@@ -17,7 +17,8 @@
  * but its digits (libarchive reads up to the first non-digit: the pax
  * record mtime=1795762930.74@183751 is 1795762930.74 to it) or more
  * than 1 MiB after the end of the archive (libarchive stops reading at
- * the end). venvcache never writes such archives, nor do GNU tar or
+ * the end), or a header without the ustar magic (libarchive reads old
+ * v7 headers). venvcache never writes such archives, nor do GNU tar or
  * bsdtar.
  *
  * The seeds (corpus/tardiff/) are corpus/extract's tar streams without
@@ -72,7 +73,8 @@ static const char *const STRICTER[] = {
     "a bad size",
     "a bad mtime",
     "a bad mode",
-    "a bad uid or gid", /* libarchive checks them in the first header only */
+    "a bad uid or gid",   /* libarchive checks them in the first header only */
+    "not a ustar header", /* libarchive reads old (v7) headers too */
     "data after the end of the archive",
 };
 

@@ -1413,6 +1413,14 @@ START_TEST(test_hostile_stream)
 	path = store_zstd(t.data, t.len);
 	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
 	free(path);
+	/* An old (v7) header, without the ustar magic. */
+	t.len = 0;
+	raw_add(&t, "f", '0', "0000644", 0, NULL, 0);
+	raw_patch(&t, 0, 257, "\0\0\0\0\0\0\0\0", 8);
+	raw_end(&t);
+	path = store_zstd(t.data, t.len);
+	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "not a ustar header");
+	free(path);
 	/* A member type venvcache never writes. */
 	t.len = 0;
 	raw_add(&t, "sparse", 'S', "0000644", 0, NULL, 0);
