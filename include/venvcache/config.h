@@ -60,7 +60,22 @@ enum vc_type {
 	X(PYTHON, "venvcache", "python", "VENVCACHE_PYTHON", VC_T_STR,         \
 	    "python3", NULL, "interpreter of environments that name none")     \
 	X(CREATOR, "venvcache", "creator", "VENVCACHE_CREATOR", VC_T_ENUM,     \
-	    "venv", "venv|virtualenv|uv", "what creates a venv on a miss")     \
+	    "venv", "venv|virtualenv|uv",                                      \
+	    "what creates the empty venv on a miss (installer installs "       \
+	    "into it)")                                                        \
+	X(INSTALLER, "venvcache", "installer", "VENVCACHE_INSTALLER",          \
+	    VC_T_ENUM, "auto", "auto|uv|pip",                                  \
+	    "what resolves and installs on a miss: auto is uv when it is "     \
+	    "found (the uv setting), pip otherwise")                           \
+	X(UV, "venvcache", "uv", "VENVCACHE_UV", VC_T_STR, "uv", NULL,         \
+	    "the uv program: a name looked up on PATH, or a path")             \
+	X(SEED, "venvcache", "seed", "VENVCACHE_SEED", VC_T_BOOL, "yes", NULL, \
+	    "pip (and what the creator seeds with it) in every venv; no "      \
+	    "needs uv")                                                        \
+	X(UV_CACHE_DIR, "venvcache", "uv-cache-dir", "VENVCACHE_UV_CACHE_DIR", \
+	    VC_T_PATH, NULL, NULL,                                             \
+	    "uv's cache (UV_CACHE_DIR): downloads and wheels, outside the "    \
+	    "store")                                                           \
 	X(INSTALL_PROJECT, "venvcache", "install-project",                     \
 	    "VENVCACHE_INSTALL_PROJECT", VC_T_STR, "no", NULL,                 \
 	    "no, yes (the current directory) or a path: installed alone "      \

@@ -58,6 +58,9 @@ struct vc_manifest {
 	struct vc_strv requirements; /* the set it holds, canonical */
 	struct vc_frame *frames;
 	size_t nframes;
+	/* "uv" or "pip": what installed it; NULL when not known (an entry
+	 * of an older venvcache, or made by save). Optional in the JSON. */
+	char *installer;
 };
 
 void vc_manifest_init(struct vc_manifest *);
