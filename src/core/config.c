@@ -98,6 +98,7 @@ envdef_release(struct vc_envdef *e)
 	free(e->basedir);
 	vc_strv_release(&e->requirements);
 	vc_strv_release(&e->constraints);
+	vc_strv_release(&e->labels);
 	vc_strv_release(&e->deps);
 	free(e->deps_lines);
 	free(e->file);
