@@ -11,7 +11,7 @@
 
 #include "venvcache/config.h"
 #include "venvcache/log.h"
-#include "venvcache/mirror.h"
+#include "venvcache/url.h"
 
 const struct vc_setting vc_settings[] = {
 #define VC_X_ROW(id, sec, name, env, type, def, choices, help) \
