@@ -24,6 +24,7 @@
 
 #include "venvcache/log.h"
 #include "venvcache/store.h"
+#include "venvcache/trust.h"
 
 #define CACHEDIR_SIGNATURE "Signature: 8a477f597d28d172789f06886806bc55"
 #define CACHEDIR_TAG                                                   \
@@ -316,7 +317,8 @@ vc_store_open(struct vc_store *st, const char *dir, struct vc_error *err)
 {
 	st->dir = NULL;
 	st->dirfd = st->entries_fd = st->locks_fd = st->tmp_fd = -1;
-	if (vc_mkdir_p(dir, 0755, err) == -1)
+	if (vc_mkdir_p(dir, 0755, err) == -1 ||
+	    vc_trust_dir(dir, "cache-dir", err) == -1)
 		goto fail;
 	st->dir = xstrdup(dir);
 	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -18,6 +18,7 @@
 #include "venvcache/proc.h"
 #include "venvcache/store.h"
 #include "venvcache/tmpfs.h"
+#include "venvcache/trust.h"
 #include "venvcache/venv.h"
 
 /* Where venvcache keeps its own things under the venv root. */
@@ -1356,8 +1357,12 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
 	klock.fd = -1;
-	if (vc_venv_ready(p))
+	if (vc_venv_ready(p)) {
+		/* Never a venv that another user could have put there. */
+		if (vc_trust_dir(root, "venv-root", err) == -1)
+			goto out;
 		goto present;
+	}
 	if (vc_tmpfs_ensure(cfg, err) == -1)
 		goto out;
 	if ((lockfd = venv_lock(cfg, p, err)) == -1)
@@ -1475,7 +1480,9 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 		    p->env->name, p->path);
 		goto out;
 	}
-	if ((lockfd = venv_lock(cfg, p, err)) == -1)
+	if (vc_trust_dir(vc_config_str(cfg, VC_S_VENV_ROOT), "venv-root",
+	        err) == -1 ||
+	    (lockfd = venv_lock(cfg, p, err)) == -1)
 		goto out;
 	/* Only what warm made for this key is saved under it. */
 	if (!stamp_matches(p, &project_ok)) {
