@@ -3,9 +3,12 @@
  *
  * A set that is not fully pinned is resolved with pip itself against the
  * configured mirror (`pip install --dry-run --ignore-installed --report`)
- * in a scratch venv of the env's interpreter; pip's JSON report gives the
- * resolved set. Resolutions are cached in <cache-dir>/resolve/, keyed by
- * the declared canonical set, the interpreter and the mirror (without
+ * in a tool venv of the env's interpreter; pip's JSON report gives the
+ * resolved set. The tool venv is the user's own, made by venvcache under
+ * <venv-root>/.venvcache/tools/, never in the store: the store can be
+ * written by others (actions/cache carries it), and pip runs there with
+ * the mirror's credentials. Resolutions are cached in <cache-dir>/resolve/,
+ * keyed by the declared canonical set, the interpreter and the mirror (without
  * credentials), and reused for resolve-ttl; when pip cannot reach the
  * mirror, one younger than resolve-grace is used with a warning.
  */
@@ -55,6 +58,14 @@ int vc_resolve_needed(const struct vc_config *, const struct vc_reqset *);
 /* Resolves, using and filling the cache. */
 int vc_resolve(const struct vc_config *, const struct vc_interp *,
     const struct vc_reqset *, int flags, struct vc_resolution *,
+    struct vc_error *);
+
+/*
+ * The python of the tool venv of `in` (made on first use, with a pip of
+ * 22.2 or newer): venvcache's own, trusted to run with the mirror's
+ * credentials. Returns a path the caller frees, or NULL with `err` set.
+ */
+char *vc_resolve_tool_python(const struct vc_config *, const struct vc_interp *,
     struct vc_error *);
 
 /* The key's lines: "name==version sha256:<hex>" (or "name @ url"). */

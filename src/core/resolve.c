@@ -14,6 +14,7 @@
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/resolve.h"
+#include "venvcache/trust.h"
 
 /* A cached resolution is at most this big; pip's reports are smaller. */
 #define MAX_JSON (64u << 20)
@@ -373,8 +374,27 @@ last_line(const struct vc_config *cfg, const struct vc_buf *out)
 }
 
 /*
- * A venv of the interpreter with a pip that has --report (22.2 or newer),
- * kept in the cache: <cache>/resolve/pip-<hash of the interpreter>.
+ * <venv-root>/.venvcache/tools: the user's own (vc_trust_dir), and not in
+ * the store, which others may write.
+ */
+static char *
+tools_dir(const struct vc_config *cfg, struct vc_error *err)
+{
+	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
+	char *dir = xasprintf("%s/.venvcache/tools", root);
+
+	if (vc_mkdir_p(root, 0755, err) == -1 ||
+	    vc_trust_dir(root, "venv-root", err) == -1 ||
+	    vc_mkdir_p(dir, 0755, err) == -1) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * A venv of the interpreter with a pip that has --report (22.2 or newer):
+ * <venv-root>/.venvcache/tools/pip-<hash of the interpreter>.
  */
 static char *
 scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
@@ -485,20 +505,34 @@ fail:
 	goto done;
 }
 
+char *
+vc_resolve_tool_python(const struct vc_config *cfg, const struct vc_interp *in,
+    struct vc_error *err)
+{
+	char *dir = tools_dir(cfg, err), *py;
+
+	if (dir == NULL)
+		return NULL;
+	py = scratch_python(cfg, in, dir, err);
+	free(dir);
+	return py;
+}
+
 /* Runs pip's resolver; fills `report` with the JSON text. */
 static int
 pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
-    const struct vc_reqset *reqs, const char *dir, struct vc_buf *report,
-    struct vc_error *err)
+    const struct vc_reqset *reqs, struct vc_buf *report, struct vc_error *err)
 {
 	char *py = NULL, *reqf = NULL, *consf = NULL, *repf = NULL;
-	char *text = NULL, *cons = NULL, *line;
+	char *text = NULL, *cons = NULL, *line, *dir = NULL;
 	const char *argv[16];
 	struct vc_buf out;
 	int n = 0, status, rc = -1;
 
 	vc_buf_init(&out);
-	if ((py = scratch_python(cfg, in, dir, err)) == NULL)
+	/* pip's files too: never where others could plant a symlink. */
+	if ((dir = tools_dir(cfg, err)) == NULL ||
+	    (py = scratch_python(cfg, in, dir, err)) == NULL)
 		goto out;
 	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
 	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
@@ -551,6 +585,7 @@ out:
 	if (repf != NULL)
 		unlink(repf);
 	free(py);
+	free(dir);
 	free(reqf);
 	free(consf);
 	free(repf);
@@ -590,7 +625,7 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 		rc = 0;
 		goto out;
 	}
-	if (pip_resolve(cfg, in, reqs, dir, &report, err) == 0) {
+	if (pip_resolve(cfg, in, reqs, &report, err) == 0) {
 		if (vc_resolution_parse_report(r, report.data, report.len,
 		        "pip's report", err) == -1)
 			goto out;

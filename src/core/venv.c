@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
+#include "venvcache/resolve.h"
 #include "venvcache/store.h"
 #include "venvcache/tmpfs.h"
 #include "venvcache/trust.h"
@@ -444,16 +446,61 @@ pip_line(const char *line, void *arg)
 		vc_progress("%s: %s: %s", pp->env, pp->what, line);
 }
 
+/* What a program from the store keeps of our environment. */
+static int
+harmless_var(const char *name, size_t len)
+{
+	static const char *const keep[] = {"PATH", "HOME", "LANG", "LANGUAGE",
+	    "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", NULL};
+	size_t i;
+
+	if (len > 3 && strncmp(name, "LC_", 3) == 0)
+		return 1;
+	for (i = 0; keep[i] != NULL; i++)
+		if (strlen(keep[i]) == len && strncmp(name, keep[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * Runs argv with the mirror's pip settings in its environment. On failure
- * shows the tail of its output (credentials hidden) and fails.
+ * The environment of a python that came from the store (a restored venv's,
+ * on a partial hit): every variable but a few harmless ones is removed, so
+ * that no secret (the mirror's credentials, a CI token) reaches code that
+ * others could have written; pip reads no configuration file. Also makes
+ * this process non-dumpable, so that such code cannot read our environment
+ * or memory through /proc either (unless it runs as root).
+ */
+static void
+restored_env(struct vc_strv *set, struct vc_strv *unset)
+{
+	extern char **environ;
+	char **e;
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (e = environ; *e != NULL; e++) {
+		size_t len = strcspn(*e, "=");
+
+		if (!harmless_var(*e, len))
+			vc_strv_take(unset, xstrndup(*e, len));
+	}
+	vc_strv_push(set, "PIP_CONFIG_FILE=/dev/null");
+	vc_strv_push(set, "PIP_NO_INPUT=1");
+	vc_strv_push(set, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+	vc_strv_push(set, "PYTHONDONTWRITEBYTECODE=1");
+}
+
+/*
+ * Runs argv: a tool of ours with the mirror's pip settings in its
+ * environment, or (`restored`) a program from the store with none of it
+ * (restored_env). On failure shows the tail of its output (credentials
+ * hidden) and fails.
  */
 static int
-run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
-    const char *const *argv, struct vc_error *err)
+run_prog(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, int restored, struct vc_error *err)
 {
 	struct pip_progress pp = {p->env->name, what};
-	struct vc_strv env, secrets;
+	struct vc_strv env, secrets, unset;
 	struct vc_buf out;
 	struct vc_proc proc;
 	char *shown = NULL;
@@ -461,12 +508,17 @@ run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 
 	vc_strv_init(&env);
 	vc_strv_init(&secrets);
+	vc_strv_init(&unset);
 	vc_buf_init(&out);
-	vc_mirror_tool_env(cfg, &env);
+	if (restored)
+		restored_env(&env, &unset);
+	else
+		vc_mirror_tool_env(cfg, &env);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
-	proc.env_unset = vc_tool_env_unset;
+	proc.env_unset =
+	    restored ? (const char *const *)unset.v : vc_tool_env_unset;
 	proc.output = &out;
 	proc.on_line = pip_line;
 	proc.arg = &pp;
@@ -502,7 +554,15 @@ out:
 	vc_buf_release(&out);
 	vc_strv_release(&env);
 	vc_strv_release(&secrets);
+	vc_strv_release(&unset);
 	return rc;
+}
+
+static int
+run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, struct vc_error *err)
+{
+	return run_prog(cfg, p, what, argv, 0, err);
 }
 
 static int
@@ -1068,15 +1128,23 @@ freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
     struct vc_strv *out, struct vc_error *err)
 {
 	char *py = vc_path_join(dir, "bin/python");
-	const char *argv[] = {py, "-m", "pip", "freeze", "--all", NULL};
+	const char *argv[] = {py, "-I", "-m", "pip", "freeze", "--all", NULL};
+	struct vc_strv env, unset;
 	struct vc_proc proc;
 	struct vc_buf b;
 	char *line, *save = NULL;
 	int status, rc = -1;
 
+	(void)cfg;
 	vc_buf_init(&b);
+	vc_strv_init(&env);
+	vc_strv_init(&unset);
+	/* The venv came from the store: nothing of ours reaches it. */
+	restored_env(&env, &unset);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
+	proc.env_set = (const char *const *)env.v;
+	proc.env_unset = (const char *const *)unset.v;
 	proc.output = &b;
 	status = vc_proc_run(&proc, err);
 	if (status != 0) {
@@ -1108,6 +1176,8 @@ freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
 	rc = 0;
 out:
 	vc_buf_release(&b);
+	vc_strv_release(&env);
+	vc_strv_release(&unset);
 	free(py);
 	return rc;
 }
@@ -1139,6 +1209,57 @@ find_item(const struct vc_resolution *r, const char *name)
 }
 
 /*
+ * Installs the pins of `reqfile` into the restored venv at `dir`. The
+ * mirror is reached only by our tool venv's pip (pip wheel: its
+ * credentials never meet code from the store); the venv's own pip then
+ * installs those wheels with -I, no index and none of our environment.
+ */
+static int
+install_restored(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *dir, const char *reqfile, struct vc_error *err)
+{
+	char *tool = NULL, *py = vc_path_join(dir, "bin/python");
+	char *wheels = vc_path_join(dir, ".venvcache-wheels");
+	struct vc_strv argv;
+	struct vc_error e2;
+	int rc = -1;
+
+	vc_strv_init(&argv);
+	if ((tool = vc_resolve_tool_python(cfg, &p->interp, err)) == NULL)
+		goto out;
+	{
+		const char *a[] = {tool, "-m", "pip", "wheel", "--no-input",
+		    "--no-deps", "--wheel-dir", wheels, "-r", reqfile, NULL};
+
+		if (run_tool(cfg, p, "pip wheel (partial)", a, err) == -1)
+			goto out;
+	}
+	vc_strv_push(&argv, py);
+	vc_strv_push(&argv, "-I");
+	vc_strv_push(&argv, "-m");
+	vc_strv_push(&argv, "pip");
+	vc_strv_push(&argv, "install");
+	vc_strv_push(&argv, "--no-index");
+	vc_strv_push(&argv, "--no-deps");
+	/* By name from --find-links, not as files: pip records no direct
+	 * URL, as for an install from the index. */
+	vc_strv_push(&argv, "--find-links");
+	vc_strv_push(&argv, wheels);
+	vc_strv_push(&argv, "-r");
+	vc_strv_push(&argv, reqfile);
+	rc = run_prog(cfg, p, "pip install (partial)",
+	    (const char *const *)argv.v, 1, err);
+out:
+	vc_error_clear(&e2);
+	(void)vc_rm_rf(wheels, &e2);
+	vc_strv_release(&argv);
+	free(tool);
+	free(py);
+	free(wheels);
+	return rc;
+}
+
+/*
  * Brings the venv at t->path to exactly `target`: installs what is
  * missing or different (no dependencies: the target is complete),
  * uninstalls what is extra, then checks `pip freeze` against it.
@@ -1165,14 +1286,17 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		char *line = freeze_line(&target->items[i]);
 
 		if (!vc_strv_contains(&have, line)) {
-			if (target->items[i].direct)
-				vc_buf_addf(&pins, "%s @ %s\n",
-				    target->items[i].name,
-				    target->items[i].url);
-			else
-				vc_buf_addf(&pins, "%s==%s\n",
-				    target->items[i].name,
-				    target->items[i].version);
+			if (target->items[i].direct) {
+				/* Installed from a wheel file, it would not
+				 * be what a creation gives: create. */
+				vc_error_set(err, VC_EFAIL,
+				    "'%s' is a direct URL requirement",
+				    target->items[i].name);
+				free(line);
+				goto out;
+			}
+			vc_buf_addf(&pins, "%s==%s\n", target->items[i].name,
+			    target->items[i].version);
 		}
 		free(line);
 	}
@@ -1184,18 +1308,15 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		else
 			free(name);
 	}
-	if (pins.len > 0) {
-		const char *a[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "-r", reqfile, NULL};
-
-		if (write_text(reqfile, pins.data, err) == -1 ||
-		    run_tool(cfg, p, "pip install (partial)", a, err) == -1)
-			goto out;
-	}
+	if (pins.len > 0 &&
+	    (write_text(reqfile, pins.data, err) == -1 ||
+	        install_restored(cfg, p, t->path, reqfile, err) == -1))
+		goto out;
 	if (extra.n > 0) {
-		argv = xcalloc(extra.n + 6, sizeof *argv);
+		argv = xcalloc(extra.n + 7, sizeof *argv);
 		n = 0;
 		argv[n++] = py;
+		argv[n++] = "-I";
 		argv[n++] = "-m";
 		argv[n++] = "pip";
 		argv[n++] = "uninstall";
@@ -1203,7 +1324,7 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		for (i = 0; i < extra.n; i++)
 			argv[n++] = extra.v[i];
 		argv[n] = NULL;
-		if (run_tool(cfg, p, "pip uninstall (partial)", argv, err) ==
+		if (run_prog(cfg, p, "pip uninstall (partial)", argv, 1, err) ==
 		    -1)
 			goto out;
 	}
