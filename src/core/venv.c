@@ -324,20 +324,73 @@ safe_relative(const char *p)
 }
 
 static int
-relocate_one(int dirfd, const char *rel, const char *from, const char *to,
-    struct vc_error *err)
+write_all(int fd, const char *p, size_t n)
 {
-	size_t flen = strlen(from), tlen = strlen(to);
-	struct vc_buf in, out;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Output through a fixed buffer: one write(2) per 64 KiB, not per match. */
+struct outbuf {
+	int fd;
+	size_t len;
+	char data[65536];
+};
+
+static int
+out_flush(struct outbuf *o)
+{
+	int rc = write_all(o->fd, o->data, o->len);
+
+	o->len = 0;
+	return rc;
+}
+
+static int
+out_add(struct outbuf *o, const char *p, size_t n)
+{
+	if (o->len + n > sizeof o->data) {
+		if (out_flush(o) == -1)
+			return -1;
+		if (n >= sizeof o->data)
+			return write_all(o->fd, p, n);
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+#define RELOCATE_CHUNK 65536
+
+/*
+ * Rewrites one file through a fixed buffer: a chunk is scanned, and its
+ * last strlen(from) bytes (a match may start there, or need the byte after
+ * it) carried to the next. `room` is what the files may still grow by.
+ */
+static int
+relocate_one(int dirfd, const char *rel, const char *from, const char *to,
+    uint64_t *room, struct vc_error *err)
+{
+	size_t flen = strlen(from), tlen = strlen(to), have = 0, keep;
+	uint64_t grown = 0;
 	struct timespec times[2];
-	char *tmp = NULL;
-	const char *p, *hit;
+	struct outbuf *o = NULL;
+	char *tmp = NULL, *buf = NULL;
+	const char *p, *hit, *end;
 	struct stat st;
-	int fd = -1, nfd = -1, rc = -1;
+	int fd = -1, nfd = -1, rc = -1, eof = 0;
 	ssize_t n;
 
-	vc_buf_init(&in);
-	vc_buf_init(&out);
 	if (!safe_relative(rel))
 		return vc_error_set(err, VC_EHOSTILE,
 		    "refusing to rewrite '%s': not a path inside the venv",
@@ -353,28 +406,6 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		rc = 0;
 		goto out;
 	}
-	for (;;) {
-		vc_buf_grow(&in, 65536);
-		n = read(fd, in.data + in.len, in.cap - in.len - 1);
-		if (n < 0) {
-			vc_error_sys(err, "cannot read '%s'", rel);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		in.len += (size_t)n;
-	}
-	in.data[in.len] = '\0';
-	for (p = in.data; (hit = memmem(p, in.len - (size_t)(p - in.data), from,
-	                       flen)) != NULL;) {
-		vc_buf_add(&out, p, (size_t)(hit - p));
-		if (hit + flen < in.data + in.len && path_char(hit[flen]))
-			vc_buf_add(&out, from, flen); /* /a/env vs /a/env2 */
-		else
-			vc_buf_add(&out, to, tlen);
-		p = hit + flen;
-	}
-	vc_buf_add(&out, p, in.len - (size_t)(p - in.data));
 	/* Write a new file next to it, then rename over: never half done. */
 	tmp = xasprintf("%s.vc-relocate", rel);
 	nfd = vc_openat_beneath(dirfd, tmp,
@@ -383,10 +414,56 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		vc_error_sys(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (write(nfd, out.data, out.len) != (ssize_t)out.len) {
-		vc_error_sys(err, "cannot write '%s'", tmp);
-		goto out;
+	buf = xmalloc(RELOCATE_CHUNK + flen);
+	o = xmalloc(sizeof *o);
+	o->fd = nfd;
+	o->len = 0;
+	while (!eof) {
+		n = read(fd, buf + have, RELOCATE_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vc_error_sys(err, "cannot read '%s'", rel);
+			goto out;
+		}
+		eof = n == 0;
+		have += (size_t)n;
+		end = buf + have;
+		for (p = buf; (hit = memmem(p, (size_t)(end - p), from,
+		                   flen)) != NULL;) {
+			const char *with = to;
+			size_t wlen = tlen;
+
+			if (hit + flen == end && !eof)
+				break; /* the byte after it is not read yet */
+			if (hit + flen < end && path_char(hit[flen])) {
+				with = from; /* /a/env vs /a/env2 */
+				wlen = flen;
+			}
+			if (wlen > flen && (grown += wlen - flen) > *room) {
+				vc_error_set(err, VC_EHOSTILE,
+				    "relocating '%s' from '%s' to '%s' makes "
+				    "the venv grow past twice its declared "
+				    "size",
+				    rel, from, to);
+				goto out;
+			}
+			if (out_add(o, p, (size_t)(hit - p)) == -1 ||
+			    out_add(o, with, wlen) == -1)
+				goto wfail;
+			p = hit + flen;
+		}
+		keep = eof                     ? 0
+		    : (size_t)(end - p) < flen ? (size_t)(end - p)
+		                               : flen;
+		if (out_add(o, p, (size_t)(end - p) - keep) == -1)
+			goto wfail;
+		memmove(buf, end - keep, keep);
+		have = keep;
 	}
+	if (out_flush(o) == -1)
+		goto wfail;
+	*room -= grown;
 	if (fchmod(nfd, st.st_mode & 0777) == -1) {
 		vc_error_sys(err, "cannot set the mode of '%s'", tmp);
 		goto out;
@@ -399,6 +476,9 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		goto out;
 	}
 	rc = 0;
+	goto out;
+wfail:
+	vc_error_sys(err, "cannot write '%s'", tmp);
 out:
 	if (rc == -1 && tmp != NULL && nfd != -1)
 		(void)unlinkat(dirfd, tmp, 0);
@@ -407,15 +487,16 @@ out:
 	if (nfd != -1)
 		close(nfd);
 	free(tmp);
-	vc_buf_release(&in);
-	vc_buf_release(&out);
+	free(buf);
+	free(o);
 	return rc;
 }
 
 int
 vc_venv_relocate(const char *dir, const char *from, const char *to,
-    const struct vc_strv *files, struct vc_error *err)
+    const struct vc_strv *files, uint64_t max_growth, struct vc_error *err)
 {
+	uint64_t room = max_growth;
 	size_t i;
 	int dfd, rc = 0;
 
@@ -425,7 +506,7 @@ vc_venv_relocate(const char *dir, const char *from, const char *to,
 	if (dfd == -1)
 		return vc_error_sys(err, "cannot open '%s'", dir);
 	for (i = 0; i < files->n && rc == 0; i++)
-		rc = relocate_one(dfd, files->v[i], from, to, err);
+		rc = relocate_one(dfd, files->v[i], from, to, &room, err);
 	close(dfd);
 	return rc;
 }
@@ -453,7 +534,8 @@ static int
 harmless_var(const char *name, size_t len)
 {
 	static const char *const keep[] = {"PATH", "HOME", "LANG", "LANGUAGE",
-	    "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", NULL};
+	    "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", "CC", "CXX", "CFLAGS",
+	    "CXXFLAGS", "CPPFLAGS", "LDFLAGS", NULL};
 	size_t i;
 
 	if (len > 3 && strncmp(name, "LC_", 3) == 0)
@@ -703,14 +785,16 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	if (p->project != NULL) {
 		/* Only the project: its dependencies and build backend are
 		 * in the env's set (vc_project_requirements()), installed at
-		 * creation and restored; no index is needed on a hit. */
+		 * creation and restored; no index is needed on a hit. The
+		 * venv may have come from the store: -I, none of our
+		 * secrets (restored_env). */
 		char *py = vc_path_join(p->path, "bin/python");
-		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "--no-build-isolation", "--no-index", "-e",
-		    p->project, NULL};
+		const char *argv[] = {py, "-I", "-m", "pip", "install",
+		    "--no-input", "--no-deps", "--no-build-isolation",
+		    "--no-index", "-e", p->project, NULL};
 
-		rc =
-		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
+		rc = run_prog(cfg, p, "pip install -e (the project)", argv, 1,
+		    err);
 		free(py);
 	}
 	return rc;
@@ -807,8 +891,8 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 			goto bad;
 		goto out;
 	}
-	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files, err) ==
-	    -1)
+	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files,
+	        m.unpacked_size, err) == -1)
 		goto bad;
 	vc_store_touch(st, key);
 	res->size = m.unpacked_size;
@@ -1254,8 +1338,9 @@ pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
 	        err) == -1)
 		return -1;
+	/* Our own tree: no bound but the disk's. */
 	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
-	    err);
+	    UINT64_MAX, err);
 }
 
 /* Creates the venv in t->path, packs it, relocates it for plan->path. */
