@@ -1,6 +1,7 @@
 /* resolve.c: pip's resolution of a requirement set, and its cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -300,6 +301,59 @@ out:
 	json_decref(root);
 	vc_buf_release(&b);
 	return rc;
+}
+
+/* Whether pip's `url` for a direct item is one of the set's own. */
+static int
+url_declared(const struct vc_reqset *reqs, const char *url)
+{
+	size_t i, n = strlen(url);
+
+	for (i = 0; i < reqs->n; i++) {
+		const char *w = reqs->reqs[i].url, *plus, *colon;
+		char real[PATH_MAX];
+
+		if (w == NULL)
+			continue;
+		/* "git+https://host/x@v1#egg=x": pip reports "https://host/x"
+		 */
+		plus = strchr(w, '+');
+		colon = strstr(w, "://");
+		if (plus != NULL && colon != NULL && plus < colon)
+			w = plus + 1;
+		if (strncmp(w, url, n) == 0 &&
+		    (w[n] == '\0' || w[n] == '@' || w[n] == '#'))
+			return 1;
+		if (reqs->reqs[i].kind != VC_REQ_URL &&
+		    realpath(reqs->reqs[i].url, real) != NULL &&
+		    strncmp(url, "file://", 7) == 0 &&
+		    strcmp(url + 7, real) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether a cached resolution may be used for `reqs`: the store can be
+ * written by others, and a direct URL in it would have pip (with the
+ * mirror's credentials) fetch and build whatever it names. Its direct items
+ * must be the set's own URLs or paths; else it is resolved again.
+ */
+static int
+cache_usable(const struct vc_resolution *r, const struct vc_reqset *reqs,
+    const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].direct &&
+		    !url_declared(reqs, r->items[i].url)) {
+			vc_debug("'%s': '%s @ %s' is not a requirement of the "
+			         "set: resolving again",
+			    path, r->items[i].name, r->items[i].url);
+			return 0;
+		}
+	return 1;
 }
 
 static int
@@ -617,7 +671,8 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	doc = cache_document(cfg, in, reqs);
 	hash = hash_hex(doc);
 	path = xasprintf("%s/%s.json", dir, hash);
-	have_cached = cache_read(path, &cached, &cerr) == 0;
+	have_cached = cache_read(path, &cached, &cerr) == 0 &&
+	    cache_usable(&cached, reqs, path);
 	if (have_cached && !(flags & VC_RESOLVE_REFRESH) &&
 	    now - cached.created < (double)ttl) {
 		*r = cached;

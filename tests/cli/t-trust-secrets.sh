@@ -63,4 +63,37 @@ mv "$T/canary.log" "$T/warm.log" 2>/dev/null ||
 ! grep -q "isolated=0" "$T/warm.log" ||
     fail "a python from the store ran without -I: $(cat "$T/warm.log")"
 py_venv_has "$venv" vc-alpha==1.0 vc-beta==1.0
+
+# A resolution record in the store names a direct URL the set does not
+# have (a wheel here; an sdist would be built by pip with the mirror's
+# credentials in its environment): it is resolved again, never installed.
+write_config "vc-alpha"
+rm -f "$VENVCACHE_CACHE_DIR"/resolve/*.json
+expect 0 key -e p
+rec=$(ls "$VENVCACHE_CACHE_DIR"/resolve/*.json) || fail "no resolution record"
+[ "$(echo "$rec" | wc -l)" -eq 1 ] || fail "more than one resolution record: $rec"
+python3 - "$T/evil-1.0-py3-none-any.whl" <<'PY'
+import sys, zipfile
+files = {"evil/__init__.py": "", "evil-1.0.dist-info/METADATA":
+         "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+         "evil-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: t\n"
+         "Root-Is-Purelib: true\nTag: py3-none-any\n"}
+files["evil-1.0.dist-info/RECORD"] = "".join(n + ",,\n" for n in files) + "evil-1.0.dist-info/RECORD,,\n"
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for n, d in files.items():
+        z.writestr(n, d)
+PY
+python3 - "$rec" "file://$T/evil-1.0-py3-none-any.whl" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["report"]["install"].append({"metadata": {"name": "evil", "version": "1.0"},
+    "download_info": {"url": sys.argv[2], "archive_info": {}}, "is_direct": True,
+    "requested": True})
+json.dump(d, open(sys.argv[1], "w"))
+PY
+rm -rf "$venv"
+expect 0 warm -e p
+"$venv/bin/python" -I -c 'import evil' 2>/dev/null &&
+    fail "a direct URL from the store's resolution record was installed"
+py_venv_has "$venv" vc-alpha==2.0
 echo "ok"
