@@ -63,6 +63,14 @@ cmd_verify_exec(struct cmd_ctx *ctx)
 	}
 	if (vc_store_open(&st, dir, &err) == -1)
 		goto fail;
+	if (fix && st.readonly) {
+		vc_store_close(&st);
+		vc_error_set(&err, VC_EFAIL,
+		    "--fix: cannot remove entries of the store '%s': it is "
+		    "read-only",
+		    dir);
+		goto fail;
+	}
 	r = vc_store_check(&st, fix, &res, report, ctx, &err);
 	vc_store_close(&st);
 	if (r == -1)

@@ -666,13 +666,18 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	vc_resolution_init(&cached);
 	vc_buf_init(&report);
 	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
-	if (vc_mkdir_p(dir, 0755, err) == -1)
-		goto out;
 	doc = cache_document(cfg, in, reqs);
 	hash = hash_hex(doc);
 	path = xasprintf("%s/%s.json", dir, hash);
 	have_cached = cache_read(path, &cached, &cerr) == 0 &&
 	    cache_usable(&cached, reqs, path);
+	vc_error_clear(&cerr);
+	if (vc_mkdir_p(dir, 0755, &cerr) == -1) {
+		/* A read-only store: resolve without caching. */
+		vc_debug("not caching the resolution: %s", cerr.msg);
+		free(path);
+		path = NULL;
+	}
 	if (have_cached && !(flags & VC_RESOLVE_REFRESH) &&
 	    now - cached.created < (double)ttl) {
 		*r = cached;
@@ -685,8 +690,9 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 		        "pip's report", err) == -1)
 			goto out;
 		r->created = now;
-		if (cache_write(path, report.data, report.len, now, &cerr) ==
-		    -1)
+		if (path != NULL &&
+		    cache_write(path, report.data, report.len, now, &cerr) ==
+		        -1)
 			vc_warn("cannot cache the resolution: %s", cerr.msg);
 		rc = 0;
 		goto out;

@@ -1326,18 +1326,102 @@ save_commit(const struct vc_config *cfg, struct vc_store *st,
 }
 
 /*
+ * Packs the tree at `dir` into nothing: what an archive of it would take,
+ * and the files that hold its prefix (to relocate it), when it cannot be
+ * packed into the store.
+ */
+static int
+dry_pack(const struct vc_config *cfg, const char *dir,
+    struct vc_pack_result *pr, struct vc_error *err)
+{
+	struct vc_pack_opts po;
+	int fd, rc;
+
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		return vc_error_sys(err, "cannot open '/dev/null'");
+	memset(&po, 0, sizeof po);
+	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
+	po.prefix = dir;
+	po.exclude = not_cached;
+	rc = vc_archive_pack(dir, fd, &po, pr, err);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Evicts least recently used entries until `need` more bytes would fit in
+ * the store's present size; only when max-size is set (eviction is then
+ * the store's policy anyway). 1 when something was removed.
+ */
+static int
+make_room(const struct vc_config *cfg, struct vc_store *st, uint64_t need,
+    struct vc_warm_result *res)
+{
+	uint64_t max = vc_config_size(cfg, VC_S_MAX_SIZE), total = 0;
+	struct vc_store_entry *v = NULL;
+	struct vc_gc_result gc;
+	struct vc_error e2;
+	size_t i, n = 0;
+
+	vc_error_clear(&e2);
+	if (max == 0 || st->readonly || vc_store_list(st, &v, &n, &e2) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		total += v[i].size;
+	vc_store_entries_free(v, n);
+	if (total == 0 ||
+	    vc_store_gc(st, total > need ? total - need : 1, 0, 0, &gc, &e2) ==
+	        -1 ||
+	    gc.removed == 0)
+		return 0;
+	res->delta.c[VC_C_evictions] += gc.removed;
+	vc_note("gc: removed %llu least recently used entr%s to make room",
+	    (unsigned long long)gc.removed, gc.removed == 1 ? "y" : "ies");
+	return 1;
+}
+
+/*
  * Packs the venv built in t->path (not yet published) and relocates it
- * for plan->path.
+ * for plan->path. When the store cannot take it (full, read-only), gc is
+ * tried first (make_room), then the venv is used all the same with a
+ * warning: it is not cached.
  */
 static int
 pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     struct tmpdir *t, double secs, struct pending_save *ps,
-    struct vc_error *err)
+    struct vc_warm_result *res, struct vc_error *err)
 {
-	if (check_installed(p, t->path, NULL, err) == -1 ||
-	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
-	        err) == -1)
+	struct vc_error e2;
+	char sz[32];
+
+	if (check_installed(p, t->path, NULL, err) == -1)
 		return -1;
+	vc_error_clear(&e2);
+	if (save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
+	        &e2) == -1) {
+		int nospace = e2.sys_errno == ENOSPC || e2.sys_errno == EDQUOT;
+
+		pending_release(st, ps);
+		if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+			return -1;
+		if (nospace && make_room(cfg, st, ps->pr.archive_size, res)) {
+			vc_pack_result_release(&ps->pr);
+			vc_pack_result_init(&ps->pr);
+			vc_error_clear(&e2);
+			if (save_pack(cfg, p, st, t->path, t->path, not_cached,
+			        secs, ps, &e2) == 0)
+				goto relocate;
+			pending_release(st, ps);
+			if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+				return -1;
+		}
+		vc_warn("env %s: not cached: the store '%s' cannot take its "
+		        "%s archive: %s",
+		    p->env->name, st->dir,
+		    vc_format_size(ps->pr.archive_size, sz, sizeof sz), e2.msg);
+	}
+relocate:
 	/* Our own tree: no bound but the disk's. */
 	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
 	    UINT64_MAX, err);
@@ -1356,7 +1440,7 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
 	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
-	return pack_new(cfg, p, st, t, secs, ps, err);
+	return pack_new(cfg, p, st, t, secs, ps, res, err);
 }
 
 /* --- partial hits -------------------------------------------------- */
@@ -1793,6 +1877,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	struct vc_lock klock;
 	struct pending_save ps;
 	struct tmpdir t = {NULL, -1};
+	struct vc_error e2;
 	double t0 = vc_monotonic();
 	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
 
@@ -1846,7 +1931,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 				res->how = VC_HOW_PARTIAL;
 				res->delta.c[VC_C_partial_hits]++;
 				rc = pack_new(cfg, p, &st, &t,
-				    vc_monotonic() - tp, &ps, err);
+				    vc_monotonic() - tp, &ps, res, err);
 			} else {
 				res->delta.c[VC_C_misses]++;
 				rc = create_and_pack(cfg, p, &st, &t, res, &ps,
@@ -1895,8 +1980,11 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	}
 	if (finish_project(cfg, p, err) == -1)
 		goto out;
-	if (ps.packed && save_commit(cfg, &st, &ps, res, err) == -1)
-		goto out;
+	if (ps.packed && save_commit(cfg, &st, &ps, res, &e2) == -1) {
+		/* The venv is whole and in place: use it, uncached. */
+		vc_warn("env %s: not cached: %s", p->env->name, e2.msg);
+		pending_release(&st, &ps);
+	}
 	if (mark_ready(p, err) == -1)
 		goto out;
 	rc = 0;
@@ -1904,6 +1992,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 present:
 	res->how = VC_HOW_PRESENT;
 	res->delta.c[VC_C_present]++;
+	/* Used: gc --max-age must not evict what is used every day. */
+	vc_store_mark_used(vc_config_str(cfg, VC_S_CACHE_DIR), p->key.key);
 	rc = 0;
 out:
 	if (t.path != NULL || t.fd != -1)
