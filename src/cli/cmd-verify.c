@@ -95,7 +95,9 @@ const struct cmd_entry cmd_verify_entry = {
                    "Exits 1 when an entry is bad; with --fix bad entries "
                    "are removed and only those that could not be are "
                    "reported as bad. Archives without manifest, left by an "
-                   "interrupted save, are always removed.",
+                   "interrupted save, are always removed. A store that "
+                   "venvcache cannot write (a read-only mount, another "
+                   "user's) is checked without locks; --fix fails there.",
     .flags = 0,
     .opts =
         {
