@@ -1397,6 +1397,13 @@ pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 
 	if (check_installed(p, t->path, NULL, err) == -1)
 		return -1;
+	if (st->readonly) {
+		if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+			return -1;
+		vc_warn("env %s: not cached: the store '%s' is read-only",
+		    p->env->name, st->dir);
+		goto relocate;
+	}
 	vc_error_clear(&e2);
 	if (save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
 	        &e2) == -1) {
@@ -1918,7 +1925,9 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
 		/* Build once: take the key exclusively and look again. */
 		vc_store_unlock(&klock);
-		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
+		/* A read-only store takes no lock, nor the new entry. */
+		if (!st.readonly &&
+		    vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
 		        err) == -1)
 			goto out;
 		rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);

@@ -57,4 +57,15 @@ expect 0 --cache-dir "$ro" warm -e demo
 err_lacks "warning"
 expect 1 --cache-dir "$ro" gc --max-size 1
 err_has "it is read-only"
+# A miss is built from the mirror and used, not cached.
+cat >>venvcache.ini <<INI
+
+[env other]
+deps = vc-alpha==1.0
+INI
+expect 0 --cache-dir "$ro" warm -e other
+err_has "env other: not cached: the store '$ro' is read-only"
+[ "$("$VENVCACHE_VENV_ROOT/other/bin/vc-alpha")" = "vc-alpha 1.0" ] || fail "the miss did not give a working venv"
+after=$(find "$VENVCACHE_CACHE_DIR" -printf '%p %s %T@\n' | sort)
+[ "$before" = "$after" ] || fail "the read-only store changed on a miss"
 echo "ok"
