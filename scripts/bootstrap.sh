@@ -4,12 +4,39 @@
 # Runs apt-get as root, or through sudo.
 #   scripts/bootstrap.sh           everything (build, tests, benchmark)
 #   scripts/bootstrap.sh --build   only what building and running need
+# Besides Debian's packages, the tests need uv (both installers run on every
+# CI run): a pinned uv from PyPI, with pip, into the venv build/tools. The
+# tests find it there (tests/CMakeLists.txt, VC_UV) and never reach PyPI.
 set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+TOOLS=build/tools
+
+# install_uv: build/tools/bin/uv at exactly UV_VERSION; nothing to do when
+# it is there.
+install_uv() {
+    # "uv 0.13.8 (x86_64-unknown-linux-gnu)"
+    if [ "$("$TOOLS/bin/uv" --version 2>/dev/null | cut -d' ' -f2)" = "$UV_VERSION" ]; then
+        echo "bootstrap: uv $UV_VERSION present in $TOOLS"
+        return 0
+    fi
+    echo "bootstrap: installing uv==$UV_VERSION into $TOOLS"
+    # A half-made venv fails the version check above and is made again.
+    rm -rf "$TOOLS"
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install --quiet --disable-pip-version-check \
+        "uv==$UV_VERSION"
+    [ "$("$TOOLS/bin/uv" --version | cut -d' ' -f2)" = "$UV_VERSION" ] ||
+        { echo "bootstrap: $TOOLS/bin/uv is not uv $UV_VERSION" >&2; exit 1; }
+}
 
 packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
     build-essential cmake pkg-config
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
+    libcurl4-openssl-dev
     libtomlplusplus-dev g++
     python3 python3-venv python3-pip zstd tar
 )
@@ -17,8 +44,11 @@ if [ "${1:-}" != --build ]; then
     packages+=(
         # tests: Check, sanitizers and fuzzers, valgrind, strace
         check clang libclang-rt-dev clang-format valgrind strace
-        # the alternatives the benchmark and the actions/cache test use
-        libarchive-tools time
+        # the alternatives the benchmark and the actions/cache test use, and
+        # curl for the remote store's loopback transfer in the benchmark
+        libarchive-tools time curl
+        # the remote store cases: nginx with WebDAV PUT as an HTTP store
+        nginx-light
     )
 fi
 
@@ -28,15 +58,29 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "bootstrap: all ${#packages[@]} packages present"
-    exit 0
+else
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
+# The s3:// remote case: moto's S3 server (moto[server], pinned), in a venv
+# of the build tree that tests/CMakeLists.txt requires (build/moto).
+if [ "${1:-}" != --build ]; then
+    moto_version=5.2.5
+    moto=$PWD/build/moto
+    if [ "$("$moto/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$moto_version" ]; then
+        echo "bootstrap: installing moto[server]==$moto_version into $moto"
+        rm -rf "$moto"
+        python3 -m venv "$moto"
+        "$moto/bin/pip" install -q --disable-pip-version-check "moto[server]==$moto_version"
+    fi
 fi
-echo "bootstrap: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+[ "${1:-}" = --build ] || install_uv

@@ -58,6 +58,9 @@ struct vc_manifest {
 	struct vc_strv requirements; /* the set it holds, canonical */
 	struct vc_frame *frames;
 	size_t nframes;
+	/* "uv" or "pip": what installed it; NULL when not known (an entry
+	 * of an older venvcache, or made by save). Optional in the JSON. */
+	char *installer;
 };
 
 void vc_manifest_init(struct vc_manifest *);
@@ -86,6 +89,8 @@ char *vc_manifest_format(const struct vc_manifest *);
  * with '.', at most VC_STORE_KEY_MAX characters.
  */
 int vc_store_key_check(const char *key, struct vc_error *);
+/* The file name of a valid key's entry, without suffix (caller frees). */
+char *vc_store_stem(const char *key);
 
 struct vc_store {
 	char *dir;

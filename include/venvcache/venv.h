@@ -46,6 +46,9 @@ struct vc_warm_result {
 	double saved;          /* creation time avoided, seconds */
 	uint64_t size;         /* unpacked bytes of the venv */
 	struct vc_stats delta; /* counters this warm added */
+	/* "uv" or "pip": what installed a venv made by this warm (static
+	 * text), NULL for a hit or one already present. */
+	const char *installer;
 };
 
 /* "present", "hit", "partial", "created". */

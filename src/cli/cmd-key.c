@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "venvcache/gha.h"
+#include "venvcache/installer.h"
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
 #include "venvcache/mirror.h"
@@ -73,8 +74,23 @@ explain_list(const char *title, const struct vc_strv *v, int redact)
 }
 
 /* --explain: every component of the key, on stderr. */
+/* Which installer a miss would use, and why: never in the key. */
 static void
-explain(const struct key_env *ke)
+explain_installer(const struct vc_config *cfg)
+{
+	struct vc_installer ins;
+	struct vc_error err;
+
+	if (vc_installer_choose(&ins, cfg, &err) == -1)
+		fprintf(stderr, "  %-13s none: %s\n", "installer", err.msg);
+	else
+		fprintf(stderr, "  %-13s %s (%s; not in the key)\n",
+		    "installer", vc_installer_name(&ins), ins.why);
+	vc_installer_release(&ins);
+}
+
+static void
+explain(const struct vc_config *cfg, const struct key_env *ke)
 {
 	const struct vc_interp *in = &ke->plan.interp;
 	const struct vc_resolution *res = &ke->plan.resolution;
@@ -92,6 +108,7 @@ explain(const struct key_env *ke)
 	if (*in->pip_version != '\0')
 		fprintf(stderr, "  %-13s %s (informational, not in the key)\n",
 		    "pip", in->pip_version);
+	explain_installer(cfg);
 	explain_list("files read", &ke->plan.reqs.files, 0);
 	if (ke->plan.project != NULL)
 		fprintf(stderr,
@@ -114,7 +131,8 @@ explain(const struct key_env *ke)
 		vc_reqset_canonical(&ke->plan.reqs, &declared);
 		explain_list("declared", &declared, 1);
 		vc_strv_release(&declared);
-		fprintf(stderr, "  %-13s by pip, %s%s\n", "resolved",
+		fprintf(stderr, "  %-13s by %s, %s%s\n", "resolved",
+		    res->resolver != NULL ? res->resolver : "pip",
 		    res->cached ? "from the cache" : "just now",
 		    res->stale ? " (stale: the mirror was unreachable)" : "");
 		explain_list("", &ke->plan.resolved, 0);
@@ -274,7 +292,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	}
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
-			explain(&envs[i]);
+			explain(&ctx->cfg, &envs[i]);
 	if (cmd_has(ctx, "github-output") && github_output(ctx, envs, n) == -1)
 		goto out; /* rc is 1: no key printed */
 	if (strcmp(format, "json") == 0) {

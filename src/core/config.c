@@ -55,17 +55,22 @@ vc_setting_find(const char *section, const char *name)
 	return NULL;
 }
 
+/*
+ * A directory of the user's cache: <XDG cache>/<name>. cache-dir is
+ * "venvcache"; uv-cache-dir is "venvcache-uv", beside it and not inside
+ * it, so that carrying the store (actions/cache) never carries uv's cache.
+ */
 static char *
-default_cache_dir(void)
+default_cache_dir(const char *name)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 
 	if (xdg != NULL && *xdg == '/')
-		return xasprintf("%s/venvcache", xdg);
+		return xasprintf("%s/%s", xdg, name);
 	if (home != NULL && *home != '\0')
-		return xasprintf("%s/.cache/venvcache", home);
-	return xasprintf("/tmp/venvcache-cache-%lu", (unsigned long)geteuid());
+		return xasprintf("%s/.cache/%s", home, name);
+	return xasprintf("/tmp/%s-cache-%lu", name, (unsigned long)geteuid());
 }
 
 /*
@@ -99,7 +104,9 @@ vc_config_init(struct vc_config *cfg)
 		else if (i == VC_S_VENV_ROOT)
 			cfg->value[i] = default_venv_root();
 		else
-			cfg->value[i] = default_cache_dir();
+			cfg->value[i] = default_cache_dir(i == VC_S_UV_CACHE_DIR
+			        ? "venvcache-uv"
+			        : "venvcache");
 		cfg->origin_kind[i] = VC_ORIGIN_DEFAULT;
 		cfg->origin[i] = xstrdup("default");
 	}

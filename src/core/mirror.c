@@ -3,6 +3,7 @@
 #include <string.h>
 #include <stdlib.h>
 
+#include "venvcache/installer.h"
 #include "venvcache/mirror.h"
 
 /*
@@ -200,6 +201,7 @@ vc_mirror_tool_env(const struct vc_config *cfg, struct vc_strv *env)
 {
 	vc_mirror_pip_env(cfg, env);
 	vc_mirror_uv_env(cfg, env);
+	vc_installer_env(cfg, env);
 	vc_strv_push(env, "PIP_NO_INPUT=1");
 	vc_strv_push(env, "PIP_DISABLE_PIP_VERSION_CHECK=1");
 }
