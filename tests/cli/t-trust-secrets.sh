@@ -86,9 +86,7 @@ PY
 python3 - "$rec" "file://$T/evil-1.0-py3-none-any.whl" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["report"]["install"].append({"metadata": {"name": "evil", "version": "1.0"},
-    "download_info": {"url": sys.argv[2], "archive_info": {}}, "is_direct": True,
-    "requested": True})
+d["pins"] = d["pins"].rstrip("\n") + "\nevil @ " + sys.argv[2] + "\n"
 json.dump(d, open(sys.argv[1], "w"))
 PY
 rm -rf "$venv"
