@@ -84,3 +84,9 @@ if [ "${1:-}" != --build ]; then
 fi
 
 [ "${1:-}" = --build ] || install_uv
+
+# tox 4 and tox-uv, every package pinned, in build/tox4: what
+# scripts/tox4-view.py runs (scripts/tox4-venv.sh is idempotent)
+if [ "${1:-}" != --build ]; then
+    scripts/tox4-venv.sh # the top directory (cd above)
+fi

@@ -100,8 +100,11 @@ enum vc_type {
 	X(JOBS, "venvcache", "jobs", "VENVCACHE_JOBS", VC_T_INT, "0",          \
 	    "0..256", "environments warmed in parallel (0: number of CPUs)")   \
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
-	    "a tox.ini whose environments are selectable like [env NAME] "     \
-	    "sections")                                                        \
+	    "a tox file (tox.ini, setup.cfg, pyproject.toml) whose "           \
+	    "environments are selectable like [env NAME] sections")            \
+	X(TOX_VERSION, "venvcache", "tox-version", "VENVCACHE_TOX_VERSION",    \
+	    VC_T_ENUM, "4", "4|3",                                             \
+	    "read the tox file as tox 4 does, or as tox 3.28 did")             \
 	X(REMOTE, "venvcache", "remote", "VENVCACHE_REMOTE", VC_T_URLS, "",    \
 	    NULL,                                                              \
 	    "remote stores shared by many machines, tried in order: "          \
@@ -192,6 +195,10 @@ struct vc_envdef {
 	unsigned line;               /* line of the section header */
 	/* Lines of the python, requirements and constraints keys, or 0. */
 	unsigned python_line, requirements_line, constraints_line;
+	/* tox 4's skip_missing_interpreters: an interpreter that cannot be
+	 * probed skips the environment with a note, not an error. */
+	int skip_missing;
+	struct vc_strv labels; /* tox 4's labels: -m LABEL selects */
 };
 
 struct vc_config {

@@ -16,6 +16,7 @@
 #include "venvcache/installer.h"
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
+#include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/plan.h"
 #include "venvcache/req.h"
@@ -265,7 +266,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	struct key_env *envs = NULL;
 	struct vc_error err;
 	const char *format = cmd_get(ctx, "format");
-	size_t n = 0, i;
+	size_t n = 0, i, kept = 0;
 	int rc = 1;
 
 	vc_error_clear(&err);
@@ -279,17 +280,32 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		return cmd_status(&err);
 	}
 	envs = xcalloc(n, sizeof *envs);
-	for (i = 0; i < n; i++)
-		envs[i].target = &targets[i];
 	for (i = 0; i < n; i++) {
-		if (compute(ctx, &envs[i], &err) == -1) {
-			cmd_error(ctx, &err);
-			rc = cmd_status(&err);
-			if (rc == 0)
-				rc = 1;
-			goto out;
+		struct key_env *ke = &envs[kept];
+
+		ke->target = &targets[i];
+		if (compute(ctx, ke, &err) == 0) {
+			kept++;
+			continue;
 		}
+		if (ke->plan.no_interp && ke->target->env->skip_missing) {
+			/* tox 4's skip_missing_interpreters: a reported
+			 * skip, no key, and the others go on */
+			vc_note("%s: skipped (skip_missing_interpreters): %s",
+			    ke->target->env->name, err.msg);
+			vc_plan_release(&ke->plan);
+			memset(ke, 0, sizeof *ke);
+			vc_error_clear(&err);
+			continue;
+		}
+		kept++; /* released at out */
+		cmd_error(ctx, &err);
+		rc = cmd_status(&err);
+		if (rc == 0)
+			rc = 1;
+		goto out;
 	}
+	n = kept;
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
 			explain(&ctx->cfg, &envs[i]);
@@ -303,7 +319,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		rc = 0;
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < kept; i++)
 		if (envs[i].planned)
 			vc_plan_release(&envs[i].plan);
 	free(envs);

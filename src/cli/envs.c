@@ -61,6 +61,11 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 	vc_error_clear(&r->err);
 	if (vc_plan_init(&plan, &ctx->cfg, t->env, t->python,
 	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &r->err) == -1) {
+		if (plan.no_interp && t->env->skip_missing) {
+			r->skipped = 1; /* a reported skip, as tox 4's */
+			vc_plan_release(&plan);
+			return;
+		}
 		r->status = cmd_status(&r->err);
 		if (r->status == 0)
 			r->status = 1;
@@ -91,6 +96,11 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 	}
 	if (r->status != 0) {
 		cmd_error(ctx, &r->err);
+		return;
+	}
+	if (r->skipped) {
+		vc_note("%s: skipped (skip_missing_interpreters): %s",
+		    t->env->name, r->err.msg);
 		return;
 	}
 	if (strcmp(ctx->entry->name, "save") == 0) {
@@ -151,6 +161,8 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		    res[i].warm.saved > 0 ? res[i].warm.saved : 0;
 		if (res[i].status != 0)
 			rows[i].outcome = VC_GHA_FAILED;
+		else if (res[i].skipped)
+			rows[i].outcome = VC_GHA_SKIPPED;
 		else if (res[i].warm.how == VC_HOW_PRESENT)
 			rows[i].outcome = VC_GHA_READY;
 		else if (res[i].warm.how == VC_HOW_HIT)
@@ -271,7 +283,7 @@ collected:
 			misses++;
 		else if (res[i].status != 0)
 			failures++;
-		if (print_paths && res[i].status == 0)
+		if (print_paths && res[i].status == 0 && !res[i].skipped)
 			printf("%s\n", res[i].path);
 	}
 	fflush(stdout);

@@ -12,7 +12,7 @@
 
 #include "venvcache/config.h"
 #include "venvcache/log.h"
-#include "venvcache/mirror.h"
+#include "venvcache/url.h"
 
 const struct vc_setting vc_settings[] = {
 #define VC_X_ROW(id, sec, name, env, type, def, choices, help) \
@@ -120,6 +120,7 @@ envdef_release(struct vc_envdef *e)
 	free(e->basedir);
 	vc_strv_release(&e->requirements);
 	vc_strv_release(&e->constraints);
+	vc_strv_release(&e->labels);
 	vc_strv_release(&e->deps);
 	free(e->deps_lines);
 	free(e->file);

@@ -1140,59 +1140,15 @@ out:
 }
 
 /*
- * What a venv holds, as "name==version" lines (PEP 503 names), read from
- * its site-packages' *.dist-info directories: no Python started. Partial
- * hits compare these.
+ * Calls `each` with every *.dist-info directory in the venv at `dir`:
+ * `site` is the path of its site-packages, `rel` that path relative to
+ * `dir` ("lib/python3.12/site-packages"), `name` the directory's name.
  */
 static void
-installed_set(const char *dir, struct vc_strv *out)
-{
-	char *lib = vc_path_join(dir, "lib");
-	struct dirent *de, *pe;
-	DIR *ld, *sd;
-
-	if ((ld = opendir(lib)) == NULL)
-		goto out;
-	while ((de = readdir(ld)) != NULL) {
-		char *sp;
-
-		if (strncmp(de->d_name, "python", 6) != 0)
-			continue;
-		sp = xasprintf("%s/%s/site-packages", lib, de->d_name);
-		if ((sd = opendir(sp)) != NULL) {
-			while ((pe = readdir(sd)) != NULL) {
-				const char *n = pe->d_name, *dash;
-				char *name, *norm;
-
-				if (!vc_str_endswith(n, ".dist-info") ||
-				    (dash = strchr(n, '-')) == NULL)
-					continue;
-				name = xstrndup(n, (size_t)(dash - n));
-				norm = vc_name_normalize(name);
-				vc_strv_pushf(out, "%s==%.*s", norm,
-				    (int)(strlen(dash + 1) -
-				        strlen(".dist-info")),
-				    dash + 1);
-				free(name);
-				free(norm);
-			}
-			closedir(sd);
-		}
-		free(sp);
-	}
-	closedir(ld);
-	vc_strv_sort_uniq(out);
-out:
-	free(lib);
-}
-
-/*
- * The files of editable installs (the project under test) in the venv at
- * `dir`, relative to it: each *.dist-info whose direct_url.json says
- * editable, and what its RECORD lists. `save` leaves them out.
- */
-static void
-editable_files(const char *dir, struct vc_strv *out)
+each_dist_info(const char *dir,
+    void (
+        *each)(const char *site, const char *rel, const char *name, void *arg),
+    void *arg)
 {
 	char *lib = vc_path_join(dir, "lib");
 	struct dirent *de, *pe;
@@ -1207,67 +1163,111 @@ editable_files(const char *dir, struct vc_strv *out)
 			continue;
 		rel = xasprintf("lib/%s/site-packages", de->d_name);
 		site = vc_path_join(dir, rel);
-		if ((sd = opendir(site)) == NULL)
-			goto next;
-		while ((pe = readdir(sd)) != NULL) {
-			struct vc_buf b;
-			struct vc_error e;
-			json_t *du;
-			char *f, *line, *save = NULL;
-			int editable;
-
-			if (!vc_str_endswith(pe->d_name, ".dist-info"))
-				continue;
-			f = xasprintf("%s/%s/direct_url.json", site,
-			    pe->d_name);
-			du = json_load_file(f, 0, NULL);
-			free(f);
-			editable = json_is_true(
-			    json_object_get(json_object_get(du, "dir_info"),
-			        "editable"));
-			json_decref(du);
-			if (!editable)
-				continue;
-			vc_strv_pushf(out, "%s/%s", rel, pe->d_name);
-			vc_buf_init(&b);
-			f = xasprintf("%s/%s/RECORD", site, pe->d_name);
-			if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
-				for (line = strtok_r(b.data, "\n", &save);
-				     line != NULL;
-				     line = strtok_r(NULL, "\n", &save)) {
-					char *path, *norm;
-
-					/* CSV: a quoted first field or up to
-					 * ','. */
-					if (*line == '"')
-						path = xstrndup(line + 1,
-						    strcspn(line + 1, "\""));
-					else
-						path = xstrndup(line,
-						    strcspn(line, ","));
-					norm = vc_path_join(rel, path);
-					free(path);
-					/* Only what is inside the venv. */
-					path = vc_path_normalize(norm);
-					free(norm);
-					if (path != NULL && *path != '/' &&
-					    strcmp(path, ".") != 0)
-						vc_strv_take(out, path);
-					else
-						free(path);
-				}
-			}
-			free(f);
-			vc_buf_release(&b);
+		if ((sd = opendir(site)) != NULL) {
+			while ((pe = readdir(sd)) != NULL)
+				if (vc_str_endswith(pe->d_name, ".dist-info"))
+					each(site, rel, pe->d_name, arg);
+			closedir(sd);
 		}
-		closedir(sd);
-	next:
 		free(site);
 		free(rel);
 	}
 	closedir(ld);
 out:
 	free(lib);
+}
+
+/* "name-1.0.dist-info" as "name==1.0", its name PEP 503-normalised. */
+static void
+add_installed(const char *site, const char *rel, const char *n, void *arg)
+{
+	struct vc_strv *out = arg;
+	const char *dash = strchr(n, '-');
+	char *name, *norm;
+
+	if (dash == NULL)
+		return;
+	name = xstrndup(n, (size_t)(dash - n));
+	norm = vc_name_normalize(name);
+	vc_strv_pushf(out, "%s==%.*s", norm,
+	    (int)(strlen(dash + 1) - strlen(".dist-info")), dash + 1);
+	free(name);
+	free(norm);
+}
+
+/*
+ * What a venv holds, as "name==version" lines (PEP 503 names), read from
+ * its site-packages' *.dist-info directories: no Python started. Partial
+ * hits compare these.
+ */
+static void
+installed_set(const char *dir, struct vc_strv *out)
+{
+	each_dist_info(dir, add_installed, out);
+	vc_strv_sort_uniq(out);
+}
+
+/*
+ * An editable install's *.dist-info (its direct_url.json says editable)
+ * and the files its RECORD lists, relative to the venv, into `arg`.
+ */
+static void
+add_editable(const char *site, const char *rel, const char *di, void *arg)
+{
+	struct vc_strv *out = arg;
+	struct vc_buf b;
+	struct vc_error e;
+	json_t *du;
+	char *f, *line, *save = NULL;
+	int editable;
+
+	f = xasprintf("%s/%s/direct_url.json", site, di);
+	du = json_load_file(f, 0, NULL);
+	free(f);
+	editable = json_is_true(
+	    json_object_get(json_object_get(du, "dir_info"), "editable"));
+	json_decref(du);
+	if (!editable)
+		return;
+	vc_strv_pushf(out, "%s/%s", rel, di);
+	vc_buf_init(&b);
+	f = xasprintf("%s/%s/RECORD", site, di);
+	if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
+		for (line = strtok_r(b.data, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *path, *norm;
+
+			/* CSV: a quoted first field or up to ','. */
+			if (*line == '"')
+				path =
+				    xstrndup(line + 1, strcspn(line + 1, "\""));
+			else
+				path = xstrndup(line, strcspn(line, ","));
+			norm = vc_path_join(rel, path);
+			free(path);
+			/* Only what is inside the venv. */
+			path = vc_path_normalize(norm);
+			free(norm);
+			if (path != NULL && *path != '/' &&
+			    strcmp(path, ".") != 0)
+				vc_strv_take(out, path);
+			else
+				free(path);
+		}
+	}
+	free(f);
+	vc_buf_release(&b);
+}
+
+/*
+ * The files of editable installs (the project under test) in the venv at
+ * `dir`, relative to it: each *.dist-info whose direct_url.json says
+ * editable, and what its RECORD lists. `save` leaves them out.
+ */
+static void
+editable_files(const char *dir, struct vc_strv *out)
+{
+	each_dist_info(dir, add_editable, out);
 }
 
 /*
