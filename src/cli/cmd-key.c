@@ -13,8 +13,10 @@
 
 #include "cmd.h"
 #include "venvcache/gha.h"
+#include "venvcache/installer.h"
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
+#include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/plan.h"
 #include "venvcache/req.h"
@@ -31,12 +33,20 @@ struct key_env {
 	int planned;
 };
 
+/*
+ * --offline (implied by --github-output): the offline key, never the
+ * network; else the entry key, resolving when the set needs it.
+ */
 static int
 compute(struct cmd_ctx *ctx, struct key_env *ke, struct vc_error *err)
 {
+	int flags = ctx->sel_refresh ? VC_PLAN_REFRESH : 0;
+
+	if (cmd_has(ctx, "offline") || cmd_has(ctx, "github-output"))
+		flags = VC_PLAN_OFFLINE;
 	ke->planned = 1;
 	return vc_plan_init(&ke->plan, &ctx->cfg, ke->target->env,
-	    ke->target->python, ctx->sel_refresh ? VC_PLAN_REFRESH : 0, err);
+	    ke->target->python, flags, err);
 }
 
 /* Index options ("--index-url URL") with credentials shown as ***. */
@@ -73,8 +83,23 @@ explain_list(const char *title, const struct vc_strv *v, int redact)
 }
 
 /* --explain: every component of the key, on stderr. */
+/* Which installer a miss would use, and why: never in the key. */
 static void
-explain(const struct key_env *ke)
+explain_installer(const struct vc_config *cfg)
+{
+	struct vc_installer ins;
+	struct vc_error err;
+
+	if (vc_installer_choose(&ins, cfg, &err) == -1)
+		fprintf(stderr, "  %-13s none: %s\n", "installer", err.msg);
+	else
+		fprintf(stderr, "  %-13s %s (%s; not in the key)\n",
+		    "installer", vc_installer_name(&ins), ins.why);
+	vc_installer_release(&ins);
+}
+
+static void
+explain(const struct vc_config *cfg, const struct key_env *ke, int offline)
 {
 	const struct vc_interp *in = &ke->plan.interp;
 	const struct vc_resolution *res = &ke->plan.resolution;
@@ -92,6 +117,7 @@ explain(const struct key_env *ke)
 	if (*in->pip_version != '\0')
 		fprintf(stderr, "  %-13s %s (informational, not in the key)\n",
 		    "pip", in->pip_version);
+	explain_installer(cfg);
 	explain_list("files read", &ke->plan.reqs.files, 0);
 	if (ke->plan.project != NULL)
 		fprintf(stderr,
@@ -114,10 +140,14 @@ explain(const struct key_env *ke)
 		vc_reqset_canonical(&ke->plan.reqs, &declared);
 		explain_list("declared", &declared, 1);
 		vc_strv_release(&declared);
-		fprintf(stderr, "  %-13s by pip, %s%s\n", "resolved",
+		fprintf(stderr, "  %-13s by %s, %s%s\n", "resolved",
+		    res->resolver != NULL ? res->resolver : "pip",
 		    res->cached ? "from the cache" : "just now",
 		    res->stale ? " (stale: the mirror was unreachable)" : "");
 		explain_list("", &ke->plan.resolved, 0);
+	} else if (ke->plan.reqs.n > 0 && offline) {
+		fprintf(stderr, "  %-13s %s\n", "resolved",
+		    "no: the offline key is the declared set's (docs/key.md)");
 	} else if (ke->plan.reqs.n > 0) {
 		fprintf(stderr, "  %-13s %s\n", "resolved",
 		    "no: the declared set is keyed (pinned, or resolve = "
@@ -247,7 +277,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	struct key_env *envs = NULL;
 	struct vc_error err;
 	const char *format = cmd_get(ctx, "format");
-	size_t n = 0, i;
+	size_t n = 0, i, kept = 0;
 	int rc = 1;
 
 	vc_error_clear(&err);
@@ -261,20 +291,37 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		return cmd_status(&err);
 	}
 	envs = xcalloc(n, sizeof *envs);
-	for (i = 0; i < n; i++)
-		envs[i].target = &targets[i];
 	for (i = 0; i < n; i++) {
-		if (compute(ctx, &envs[i], &err) == -1) {
-			cmd_error(ctx, &err);
-			rc = cmd_status(&err);
-			if (rc == 0)
-				rc = 1;
-			goto out;
+		struct key_env *ke = &envs[kept];
+
+		ke->target = &targets[i];
+		if (compute(ctx, ke, &err) == 0) {
+			kept++;
+			continue;
 		}
+		if (ke->plan.no_interp && ke->target->env->skip_missing) {
+			/* tox 4's skip_missing_interpreters: a reported
+			 * skip, no key, and the others go on */
+			vc_note("%s: skipped (skip_missing_interpreters): %s",
+			    ke->target->env->name, err.msg);
+			vc_plan_release(&ke->plan);
+			memset(ke, 0, sizeof *ke);
+			vc_error_clear(&err);
+			continue;
+		}
+		kept++; /* released at out */
+		cmd_error(ctx, &err);
+		rc = cmd_status(&err);
+		if (rc == 0)
+			rc = 1;
+		goto out;
 	}
+	n = kept;
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
-			explain(&envs[i]);
+			explain(&ctx->cfg, &envs[i],
+			    cmd_has(ctx, "offline") ||
+			        cmd_has(ctx, "github-output"));
 	if (cmd_has(ctx, "github-output") && github_output(ctx, envs, n) == -1)
 		goto out; /* rc is 1: no key printed */
 	if (strcmp(format, "json") == 0) {
@@ -285,7 +332,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		rc = 0;
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < kept; i++)
 		if (envs[i].planned)
 			vc_plan_release(&envs[i].plan);
 	free(envs);
@@ -305,15 +352,20 @@ const struct cmd_entry cmd_key_entry = {
         "options and the project under test itself (-e .) are left out, "
         "its dependencies, selected extras and build requirements are in. "
         "--explain prints every component and the hashed document on "
-        "stderr; docs/key.md specifies it.",
+        "stderr; docs/key.md specifies it. --offline prints the offline "
+        "key instead: the declared set's, never resolved, so no network; "
+        "--github-output implies it (actions/cache's key).",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {
             {"explain", 0, NULL, "print every component of the key on stderr"},
             {"format", 0, "FMT", "plain (default) or json"},
             {"github-output", 0, NULL,
-                "append key, restore-keys, path, cache-dir and "
-                "cache-version to $GITHUB_OUTPUT"},
+                "append the offline key, restore-keys, path, cache-dir, "
+                "cache-path and cache-version to $GITHUB_OUTPUT"},
+            {"offline", 0, NULL,
+                "the offline key: the declared set's, without the "
+                "network"},
         },
     .exec = cmd_key_exec,
 };

@@ -28,20 +28,29 @@ envs_jobs(struct cmd_ctx *ctx, const char *opt)
 	return n == 0 ? vc_ncpus() : (int)n;
 }
 
+/* Whether the command has the option `name` (cmd_has aborts if not). */
+static int
+declares(const struct cmd_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CMD_MAX_OPTS && ctx->entry->opts[i].name != NULL; i++)
+		if (strcmp(ctx->entry->opts[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 envs_command(struct cmd_ctx *ctx, env_op op, int print_paths)
 {
 	struct cmd_target *t;
 	struct vc_error err;
-	size_t i, n;
+	size_t n;
 	int jobs = 1, rc;
 
 	vc_error_clear(&err);
-	for (i = 0; ctx->entry->opts[i].name != NULL; i++)
-		if (strcmp(ctx->entry->opts[i].name, "jobs") == 0 &&
-		    (jobs = envs_jobs(ctx, "jobs")) == -1)
-			return cmd_usage_error(ctx,
-			    "-j takes a number from 0 to 256");
+	if (declares(ctx, "jobs") && (jobs = envs_jobs(ctx, "jobs")) == -1)
+		return cmd_usage_error(ctx, "-j takes a number from 0 to 256");
 	if (cmd_select(ctx, &t, &n, &err) == -1) {
 		cmd_error(ctx, &err);
 		return cmd_status(&err);
@@ -61,6 +70,11 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 	vc_error_clear(&r->err);
 	if (vc_plan_init(&plan, &ctx->cfg, t->env, t->python,
 	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &r->err) == -1) {
+		if (plan.no_interp && t->env->skip_missing) {
+			r->skipped = 1; /* a reported skip, as tox 4's */
+			vc_plan_release(&plan);
+			return;
+		}
 		r->status = cmd_status(&r->err);
 		if (r->status == 0)
 			r->status = 1;
@@ -69,6 +83,7 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 		return;
 	}
 	snprintf(r->key, sizeof r->key, "%s", plan.key.key);
+	snprintf(r->offline, sizeof r->offline, "%s", plan.offline.key);
 	snprintf(r->path, sizeof r->path, "%s", plan.path);
 	if (op(ctx, &plan, r) == -1) {
 		r->status = cmd_status(&r->err);
@@ -91,6 +106,11 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 	}
 	if (r->status != 0) {
 		cmd_error(ctx, &r->err);
+		return;
+	}
+	if (r->skipped) {
+		vc_note("%s: skipped (skip_missing_interpreters): %s",
+		    t->env->name, r->err.msg);
 		return;
 	}
 	if (strcmp(ctx->entry->name, "save") == 0) {
@@ -151,6 +171,8 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		    res[i].warm.saved > 0 ? res[i].warm.saved : 0;
 		if (res[i].status != 0)
 			rows[i].outcome = VC_GHA_FAILED;
+		else if (res[i].skipped)
+			rows[i].outcome = VC_GHA_SKIPPED;
 		else if (res[i].warm.how == VC_HOW_PRESENT)
 			rows[i].outcome = VC_GHA_READY;
 		else if (res[i].warm.how == VC_HOW_HIT)
@@ -167,6 +189,38 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 	free(md);
 	free(rows);
 	(void)ctx;
+}
+
+/*
+ * --github-output: hits, created, envs and the key to save the store
+ * under (gha.h, vc_gha_warm_outputs).
+ */
+static void
+github_output(struct cmd_ctx *ctx, const struct env_result *res, size_t n)
+{
+	const char **off = xcalloc(n, sizeof *off);
+	const char **keys = xcalloc(n, sizeof *keys);
+	struct vc_error err;
+	size_t i, hits = 0, created = 0;
+	int complete = 1;
+
+	for (i = 0; i < n; i++) {
+		off[i] = res[i].offline;
+		keys[i] = res[i].key;
+		if (res[i].status != 0)
+			complete = 0;
+		else if (res[i].warm.how == VC_HOW_HIT ||
+		    res[i].warm.how == VC_HOW_PRESENT)
+			hits++;
+		else
+			created++;
+	}
+	vc_error_clear(&err);
+	if (vc_gha_warm_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX), off,
+	        keys, n, hits, created, complete, &err) == -1)
+		cmd_error(ctx, &err);
+	free(off);
+	free(keys);
 }
 
 struct worker {
@@ -271,7 +325,7 @@ collected:
 			misses++;
 		else if (res[i].status != 0)
 			failures++;
-		if (print_paths && res[i].status == 0)
+		if (print_paths && res[i].status == 0 && !res[i].skipped)
 			printf("%s\n", res[i].path);
 	}
 	fflush(stdout);
@@ -279,6 +333,8 @@ collected:
 		vc_gha_endgroup(stderr);
 		summary(ctx, t, res, n);
 	}
+	if (declares(ctx, "github-output") && cmd_has(ctx, "github-output"))
+		github_output(ctx, res, n);
 	vc_error_clear(&err);
 	if (vc_stats_add(vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), &total,
 	        &err) == -1)

@@ -11,9 +11,11 @@
 
 /* What one env's operation reports back. */
 struct env_result {
-	int status; /* exit status for this env: 0, 1, 3 */
+	int status;  /* exit status for this env: 0, 1, 3 */
+	int skipped; /* status 0: skip_missing_interpreters, err says why */
 	struct vc_warm_result warm;
 	char key[VC_KEY_MAX + 1];
+	char offline[VC_KEY_MAX + 1]; /* the offline key (plan.h) */
 	char path[4096];
 	struct vc_error err;
 };

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
 
 #include "venvcache/config.h"
 #include "venvcache/log.h"
-#include "venvcache/mirror.h"
+#include "venvcache/url.h"
 
 const struct vc_setting vc_settings[] = {
 #define VC_X_ROW(id, sec, name, env, type, def, choices, help) \
@@ -54,17 +55,41 @@ vc_setting_find(const char *section, const char *name)
 	return NULL;
 }
 
+/*
+ * A directory of the user's cache: <XDG cache>/<name>. cache-dir is
+ * "venvcache"; uv-cache-dir is "venvcache-uv", beside it and not inside
+ * it, so that carrying the store (actions/cache) never carries uv's cache.
+ */
 static char *
-default_cache_dir(void)
+default_cache_dir(const char *name)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 
 	if (xdg != NULL && *xdg == '/')
-		return xasprintf("%s/venvcache", xdg);
+		return xasprintf("%s/%s", xdg, name);
 	if (home != NULL && *home != '\0')
-		return xasprintf("%s/.cache/venvcache", home);
-	return xstrdup("/tmp/venvcache-cache");
+		return xasprintf("%s/.cache/%s", home, name);
+	return xasprintf("/tmp/%s-cache-%lu", name, (unsigned long)geteuid());
+}
+
+/*
+ * /dev/shm/venvcache-UID: a RAM disk of this user's own (vc_trust_dir()
+ * refuses one that another user made first), or under $XDG_RUNTIME_DIR
+ * (private by design) where there is no /dev/shm.
+ */
+static char *
+default_venv_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if ((stat("/dev/shm", &st) == -1 || !S_ISDIR(st.st_mode)) &&
+	    xdg != NULL && *xdg == '/' && stat(xdg, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & 077) == 0)
+		return xasprintf("%s/venvcache", xdg);
+	return xasprintf("/dev/shm/venvcache-%lu", (unsigned long)geteuid());
 }
 
 void
@@ -76,8 +101,12 @@ vc_config_init(struct vc_config *cfg)
 	for (i = 0; i < VC_S__COUNT; i++) {
 		if (vc_settings[i].def != NULL)
 			cfg->value[i] = xstrdup(vc_settings[i].def);
+		else if (i == VC_S_VENV_ROOT)
+			cfg->value[i] = default_venv_root();
 		else
-			cfg->value[i] = default_cache_dir();
+			cfg->value[i] = default_cache_dir(i == VC_S_UV_CACHE_DIR
+			        ? "venvcache-uv"
+			        : "venvcache");
 		cfg->origin_kind[i] = VC_ORIGIN_DEFAULT;
 		cfg->origin[i] = xstrdup("default");
 	}
@@ -91,6 +120,7 @@ envdef_release(struct vc_envdef *e)
 	free(e->basedir);
 	vc_strv_release(&e->requirements);
 	vc_strv_release(&e->constraints);
+	vc_strv_release(&e->labels);
 	vc_strv_release(&e->deps);
 	free(e->deps_lines);
 	free(e->file);
@@ -120,6 +150,11 @@ vc_config_locate(const char *explicit, struct vc_error *err)
 	char *path;
 
 	vc_error_clear(err);
+	/* -c, else $VENVCACHE_CONFIG (what the GitHub action exports). */
+	if (explicit == NULL &&
+	    (explicit = getenv("VENVCACHE_CONFIG")) != NULL &&
+	    explicit[0] == '\0')
+		explicit = NULL;
 	if (explicit != NULL) {
 		if (access(explicit, R_OK) == -1) {
 			vc_error_sys(err, "cannot read config file '%s'",

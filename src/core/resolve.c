@@ -1,6 +1,7 @@
 /* resolve.c: pip's resolution of a requirement set, and its cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -10,10 +11,12 @@
 #include <jansson.h>
 #include <xxhash.h>
 
+#include "venvcache/installer.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/resolve.h"
+#include "venvcache/trust.h"
 
 /* A cached resolution is at most this big; pip's reports are smaller. */
 #define MAX_JSON (64u << 20)
@@ -30,7 +33,7 @@ item_release(struct vc_resolved *it)
 	free(it->name);
 	free(it->version);
 	free(it->url);
-	free(it->sha256);
+	vc_strv_release(&it->hashes);
 }
 
 void
@@ -100,6 +103,22 @@ item_sha256(json_t *dl)
 	return xstrdup(v);
 }
 
+/* Sorts the items by name; a name twice is an error. */
+static int
+sort_unique(struct vc_resolution *r, const char *name, struct vc_error *err)
+{
+	size_t i;
+
+	if (r->n > 1)
+		qsort(r->items, r->n, sizeof *r->items, cmp_item);
+	for (i = 1; i < r->n; i++)
+		if (strcmp(r->items[i].name, r->items[i - 1].name) == 0)
+			return vc_error_at(err, name, 0,
+			    "'%s' is in the resolution twice",
+			    r->items[i].name);
+	return 0;
+}
+
 int
 vc_resolution_parse_report(struct vc_resolution *r, const char *text,
     size_t len, const char *name, struct vc_error *err)
@@ -147,30 +166,147 @@ vc_resolution_parse_report(struct vc_resolution *r, const char *text,
 		r->items = xgrow(r->items, &cap, r->n + 1, sizeof *r->items);
 		it = &r->items[r->n++];
 		memset(it, 0, sizeof *it);
+		vc_strv_init(&it->hashes);
 		it->name = vc_name_normalize(json_string_value(n));
 		it->version = xstrdup(json_string_value(v));
 		it->direct = json_is_true(json_object_get(item, "is_direct"));
 		if (json_is_string(url) && token_ok(json_string_value(url)))
 			it->url = xstrdup(json_string_value(url));
-		it->sha256 = item_sha256(dl);
+		{
+			char *h = item_sha256(dl);
+
+			if (h != NULL)
+				vc_strv_take(&it->hashes, h);
+		}
 		if (it->direct && it->url == NULL) {
 			vc_error_at(err, name, 0,
 			    "direct requirement '%s' has no URL", it->name);
 			goto out;
 		}
 	}
-	if (r->n > 1)
-		qsort(r->items, r->n, sizeof *r->items, cmp_item);
-	for (i = 1; i < r->n; i++) {
-		if (strcmp(r->items[i].name, r->items[i - 1].name) == 0) {
-			vc_error_at(err, name, 0, "'%s' is in the report twice",
-			    r->items[i].name);
-			goto out;
-		}
-	}
+	if (sort_unique(r, name, err) == -1)
+		goto out;
+	r->resolver = "pip";
 	rc = 0;
 out:
 	json_decref(root);
+	return rc;
+}
+
+/* One logical line of pins: "name==version" or "name @ url", then
+ * --hash=sha256:<hex> options. */
+static int
+pin_line(struct vc_resolution *r, size_t *cap, char *line, const char *name,
+    unsigned lineno, struct vc_error *err)
+{
+	struct vc_resolved *it;
+	char *tok, *save = NULL, *eq;
+	int nf = 0;
+
+	r->items = xgrow(r->items, cap, r->n + 1, sizeof *r->items);
+	it = &r->items[r->n];
+	memset(it, 0, sizeof *it);
+	vc_strv_init(&it->hashes);
+	r->n++;
+	for (tok = strtok_r(line, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save), nf++) {
+		if (nf == 0) {
+			if ((eq = strstr(tok, "==")) == NULL) {
+				char *at = strtok_r(NULL, " \t", &save);
+				char *url = strtok_r(NULL, " \t", &save);
+
+				/* "name @ url" */
+				if (at == NULL || strcmp(at, "@") != 0 ||
+				    url == NULL || !token_ok(tok) ||
+				    !token_ok(url))
+					return vc_error_at(err, name, lineno,
+					    "not a pin (name==version or name "
+					    "@ url)");
+				it->name = vc_name_normalize(tok);
+				it->url = xstrdup(url);
+				it->version = xstrdup("");
+				it->direct = 1;
+				continue;
+			}
+			*eq = '\0';
+			if (!token_ok(tok) || !token_ok(eq + 2) ||
+			    strchr(tok, '[') != NULL ||
+			    strchr(tok, '=') != NULL)
+				return vc_error_at(err, name, lineno,
+				    "not a pin (name==version or name @ url)");
+			it->name = vc_name_normalize(tok);
+			it->version = xstrdup(eq + 2);
+		} else if (strncmp(tok, "--hash=sha256:", 14) == 0 &&
+		    hex_ok(tok + 14, 64)) {
+			vc_strv_push(&it->hashes, tok + 14);
+		} else {
+			return vc_error_at(err, name, lineno,
+			    "unexpected '%.64s' (only --hash=sha256:<64 hex "
+			    "digits> may follow a pin)",
+			    tok);
+		}
+	}
+	vc_strv_sort_uniq(&it->hashes);
+	return 0;
+}
+
+int
+vc_resolution_parse_pins(struct vc_resolution *r, const char *text, size_t len,
+    const char *name, struct vc_error *err)
+{
+	struct vc_buf logical;
+	size_t i = 0, cap = 0, n;
+	unsigned lineno = 0, start = 0;
+	int rc = -1;
+
+	vc_buf_init(&logical);
+	if (memchr(text, '\0', len) != NULL) {
+		vc_error_at(err, name, 0, "holds a NUL byte");
+		goto out;
+	}
+	while (i < len) {
+		const char *l = text + i, *nl = memchr(l, '\n', len - i);
+
+		n = nl != NULL ? (size_t)(nl - l) : len - i;
+		i += n + (nl != NULL);
+		lineno++;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		if (logical.len == 0)
+			start = lineno;
+		/* A comment, whole line or after blanks, ends the line. */
+		{
+			size_t k;
+
+			for (k = 0; k < n; k++)
+				if (l[k] == '#' &&
+				    (k == 0 || l[k - 1] == ' ' ||
+				        l[k - 1] == '\t'))
+					break;
+			if (k < n)
+				n = k;
+		}
+		if (n > 0 && l[n - 1] == '\\') {
+			vc_buf_add(&logical, l, n - 1);
+			vc_buf_addc(&logical, ' ');
+			if (i < len)
+				continue;
+		} else {
+			vc_buf_add(&logical, l, n);
+		}
+		if (logical.data != NULL &&
+		    strspn(logical.data, " \t") < logical.len &&
+		    pin_line(r, &cap, logical.data, name, start, err) == -1)
+			goto out;
+		vc_buf_reset(&logical);
+	}
+	if (sort_unique(r, name, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		vc_resolution_release(r);
+	vc_buf_release(&logical);
 	return rc;
 }
 
@@ -196,9 +332,6 @@ vc_resolution_key_lines(const struct vc_resolution *r, struct vc_strv *out)
 
 		if (it->direct)
 			vc_strv_pushf(out, "%s @ %s", it->name, it->url);
-		else if (it->sha256 != NULL)
-			vc_strv_pushf(out, "%s==%s sha256:%s", it->name,
-			    it->version, it->sha256);
 		else
 			vc_strv_pushf(out, "%s==%s", it->name, it->version);
 	}
@@ -208,7 +341,7 @@ char *
 vc_resolution_requirements(const struct vc_resolution *r, int with_hashes)
 {
 	struct vc_buf b;
-	size_t i;
+	size_t i, j;
 
 	vc_buf_init(&b);
 	for (i = 0; i < r->n; i++) {
@@ -218,9 +351,9 @@ vc_resolution_requirements(const struct vc_resolution *r, int with_hashes)
 			vc_buf_addf(&b, "%s @ %s", it->name, it->url);
 		else
 			vc_buf_addf(&b, "%s==%s", it->name, it->version);
-		if (with_hashes && it->sha256 != NULL)
+		for (j = 0; with_hashes && j < it->hashes.n; j++)
 			vc_buf_addf(&b, " \\\n    --hash=sha256:%s",
-			    it->sha256);
+			    it->hashes.v[j]);
 		vc_buf_addc(&b, '\n');
 	}
 	return vc_buf_detach(&b);
@@ -228,10 +361,16 @@ vc_resolution_requirements(const struct vc_resolution *r, int with_hashes)
 
 /* --- the cache ----------------------------------------------------- */
 
-/* What a resolution depends on; its hash names the cache file. */
+/*
+ * What a resolution depends on; its hash names the cache file. With
+ * `any_mirror`, the mirror and index options are left out: the newest
+ * resolution of the set through any mirror, the last resort within
+ * resolve-grace when pip cannot resolve (a fork's pull request has no
+ * mirror secret, and its runner resolves through no mirror at all).
+ */
 static char *
 cache_document(const struct vc_config *cfg, const struct vc_interp *in,
-    const struct vc_reqset *reqs)
+    const struct vc_reqset *reqs, int any_mirror)
 {
 	struct vc_strv lines;
 	struct vc_buf b;
@@ -240,13 +379,16 @@ cache_document(const struct vc_config *cfg, const struct vc_interp *in,
 
 	vc_strv_init(&lines);
 	vc_buf_init(&b);
-	vc_buf_addf(&b, "venvcache-resolution %d\n", VC_RESOLVE_FORMAT);
+	vc_buf_addf(&b, "venvcache-resolution %d%s\n", VC_RESOLVE_FORMAT,
+	    any_mirror ? " any-mirror" : "");
 	vc_buf_addf(&b, "python %s\nversion %s\nbuild %s\nplatform %s\n",
 	    in->executable, in->version, in->build, in->platform);
-	mirror = vc_mirror_identity(cfg);
-	vc_buf_addf(&b, "mirror %s\n", mirror);
-	free(mirror);
-	for (i = 0; i < reqs->index_options.n; i++) {
+	if (!any_mirror) {
+		mirror = vc_mirror_identity(cfg);
+		vc_buf_addf(&b, "mirror %s\n", mirror);
+		free(mirror);
+	}
+	for (i = 0; !any_mirror && i < reqs->index_options.n; i++) {
 		char *s = vc_url_strip_auth(reqs->index_options.v[i]);
 
 		vc_buf_addf(&b, "index-option %s\n", s);
@@ -268,54 +410,112 @@ hash_hex(const char *s)
 	    (unsigned long long)h.low64);
 }
 
+/*
+ * The cache file: {"format": 2, "created": <unix time>, "resolver": "uv" or
+ * "pip", "pins": <vc_resolution_requirements() text>}. The store may be
+ * written by others: every field is checked, the pins parsed as any.
+ */
 static int
 cache_read(const char *path, struct vc_resolution *r, struct vc_error *err)
 {
 	struct vc_buf b;
 	json_error_t je;
-	json_t *root = NULL, *report;
-	char *text = NULL;
+	json_t *root = NULL, *pins, *by, *fmt;
 	int rc = -1;
 
 	vc_buf_init(&b);
 	if (vc_read_file(path, MAX_JSON, &b, err) == -1)
 		goto out;
 	root = json_loadb(b.data, b.len, 0, &je);
-	if (root == NULL || !json_is_number(json_object_get(root, "created")) ||
-	    !json_is_object(json_object_get(root, "report"))) {
+	fmt = json_object_get(root, "format");
+	pins = json_object_get(root, "pins");
+	by = json_object_get(root, "resolver");
+	if (root == NULL || !json_is_integer(fmt) ||
+	    json_integer_value(fmt) != VC_RESOLVE_FORMAT ||
+	    !json_is_number(json_object_get(root, "created")) ||
+	    !json_is_string(pins) || !json_is_string(by)) {
 		vc_error_set(err, VC_EFAIL, "'%s' is not a resolution", path);
 		goto out;
 	}
-	report = json_object_get(root, "report");
-	text = json_dumps(report, JSON_COMPACT);
-	if (text == NULL ||
-	    vc_resolution_parse_report(r, text, strlen(text), path, err) == -1)
+	if (vc_resolution_parse_pins(r, json_string_value(pins),
+	        json_string_length(pins), path, err) == -1)
 		goto out;
+	r->resolver = strcmp(json_string_value(by), "uv") == 0 ? "uv" : "pip";
 	r->created = json_number_value(json_object_get(root, "created"));
 	r->cached = 1;
 	rc = 0;
 out:
-	free(text);
 	json_decref(root);
 	vc_buf_release(&b);
 	return rc;
 }
 
+/* Whether pip's `url` for a direct item is one of the set's own. */
 static int
-cache_write(const char *path, const char *report, size_t len, double created,
+url_declared(const struct vc_reqset *reqs, const char *url)
+{
+	size_t i, n = strlen(url);
+
+	for (i = 0; i < reqs->n; i++) {
+		const char *w = reqs->reqs[i].url, *plus, *colon;
+		char real[PATH_MAX];
+
+		if (w == NULL)
+			continue;
+		/* "git+https://host/x@v1#egg=x": pip reports "https://host/x"
+		 */
+		plus = strchr(w, '+');
+		colon = strstr(w, "://");
+		if (plus != NULL && colon != NULL && plus < colon)
+			w = plus + 1;
+		if (strncmp(w, url, n) == 0 &&
+		    (w[n] == '\0' || w[n] == '@' || w[n] == '#'))
+			return 1;
+		if (reqs->reqs[i].kind != VC_REQ_URL &&
+		    realpath(reqs->reqs[i].url, real) != NULL &&
+		    strncmp(url, "file://", 7) == 0 &&
+		    strcmp(url + 7, real) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether a cached resolution may be used for `reqs`: the store can be
+ * written by others, and a direct URL in it would have pip (with the
+ * mirror's credentials) fetch and build whatever it names. Its direct items
+ * must be the set's own URLs or paths; else it is resolved again.
+ */
+static int
+cache_usable(const struct vc_resolution *r, const struct vc_reqset *reqs,
+    const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].direct &&
+		    !url_declared(reqs, r->items[i].url)) {
+			vc_debug("'%s': '%s @ %s' is not a requirement of the "
+			         "set: resolving again",
+			    path, r->items[i].name, r->items[i].url);
+			return 0;
+		}
+	return 1;
+}
+
+static int
+cache_write(const char *path, const struct vc_resolution *r,
     struct vc_error *err)
 {
-	json_error_t je;
-	json_t *root, *rep;
-	char *text;
+	char *pins = vc_resolution_requirements(r, 1), *text;
+	json_t *root;
 	int rc;
 
-	rep = json_loadb(report, len, 0, &je);
-	if (rep == NULL)
-		return vc_error_set(err, VC_EFAIL, "pip's report: %s", je.text);
-	root = json_pack("{s:i, s:f, s:o}", "format", VC_RESOLVE_FORMAT,
-	    "created", created, "report", rep);
-	text = json_dumps(root, JSON_COMPACT);
+	root = json_pack("{s:i, s:f, s:s, s:s}", "format", VC_RESOLVE_FORMAT,
+	    "created", r->created, "resolver",
+	    r->resolver != NULL ? r->resolver : "pip", "pins", pins);
+	free(pins);
+	text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (text == NULL)
 		return vc_error_set(err, VC_EFAIL,
@@ -373,8 +573,27 @@ last_line(const struct vc_config *cfg, const struct vc_buf *out)
 }
 
 /*
- * A venv of the interpreter with a pip that has --report (22.2 or newer),
- * kept in the cache: <cache>/resolve/pip-<hash of the interpreter>.
+ * <venv-root>/.venvcache/tools: the user's own (vc_trust_dir), and not in
+ * the store, which others may write.
+ */
+static char *
+tools_dir(const struct vc_config *cfg, struct vc_error *err)
+{
+	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
+	char *dir = xasprintf("%s/.venvcache/tools", root);
+
+	if (vc_mkdir_p(root, 0755, err) == -1 ||
+	    vc_trust_dir(root, "venv-root", err) == -1 ||
+	    vc_mkdir_p(dir, 0755, err) == -1) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * A venv of the interpreter with a pip that has --report (22.2 or newer):
+ * <venv-root>/.venvcache/tools/pip-<hash of the interpreter>.
  */
 static char *
 scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
@@ -485,20 +704,34 @@ fail:
 	goto done;
 }
 
+char *
+vc_resolve_tool_python(const struct vc_config *cfg, const struct vc_interp *in,
+    struct vc_error *err)
+{
+	char *dir = tools_dir(cfg, err), *py;
+
+	if (dir == NULL)
+		return NULL;
+	py = scratch_python(cfg, in, dir, err);
+	free(dir);
+	return py;
+}
+
 /* Runs pip's resolver; fills `report` with the JSON text. */
 static int
 pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
-    const struct vc_reqset *reqs, const char *dir, struct vc_buf *report,
-    struct vc_error *err)
+    const struct vc_reqset *reqs, struct vc_buf *report, struct vc_error *err)
 {
 	char *py = NULL, *reqf = NULL, *consf = NULL, *repf = NULL;
-	char *text = NULL, *cons = NULL, *line;
+	char *text = NULL, *cons = NULL, *line, *dir = NULL;
 	const char *argv[16];
 	struct vc_buf out;
 	int n = 0, status, rc = -1;
 
 	vc_buf_init(&out);
-	if ((py = scratch_python(cfg, in, dir, err)) == NULL)
+	/* pip's files too: never where others could plant a symlink. */
+	if ((dir = tools_dir(cfg, err)) == NULL ||
+	    (py = scratch_python(cfg, in, dir, err)) == NULL)
 		goto out;
 	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
 	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
@@ -551,6 +784,7 @@ out:
 	if (repf != NULL)
 		unlink(repf);
 	free(py);
+	free(dir);
 	free(reqf);
 	free(consf);
 	free(repf);
@@ -560,29 +794,153 @@ out:
 	return rc;
 }
 
+/*
+ * Runs `uv pip compile` for the env's interpreter (its markers, its
+ * Python version: --python) with the same inputs pip gets: the mirror in
+ * the environment, the requirements file with its index options, the
+ * constraints, --pre. Fills `pins` with uv's output.
+ */
+static int
+uv_resolve(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_interp *in, const struct vc_reqset *reqs, const char *dir,
+    struct vc_buf *pins, struct vc_error *err)
+{
+	char *reqf = NULL, *consf = NULL, *outf = NULL;
+	char *text = NULL, *cons = NULL, *line;
+	const char *argv[24];
+	struct vc_buf out;
+	int n = 0, status, rc = -1;
+
+	vc_buf_init(&out);
+	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
+	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
+	outf = xasprintf("%s/pins.%ld.txt", dir, (long)getpid());
+	text = vc_reqset_pip_text(reqs);
+	cons = vc_reqset_pip_constraints(reqs);
+	if (vc_write_file_atomic(reqf, text, strlen(text), 0600, err) == -1)
+		goto out;
+	argv[n++] = ins->uv;
+	argv[n++] = "pip";
+	argv[n++] = "compile";
+	argv[n++] = "--quiet";
+	argv[n++] = "--no-header";
+	argv[n++] = "--no-annotate";
+	argv[n++] = "--generate-hashes";
+	argv[n++] = "--python";
+	argv[n++] = in->executable;
+	argv[n++] = "--output-file";
+	argv[n++] = outf;
+	if (vc_strv_contains(&reqs->options, "--pre"))
+		argv[n++] = "--prerelease=allow";
+	argv[n++] = reqf;
+	if (*cons != '\0') {
+		if (vc_write_file_atomic(consf, cons, strlen(cons), 0600,
+		        err) == -1)
+			goto out;
+		argv[n++] = "-c";
+		argv[n++] = consf;
+	}
+	argv[n] = NULL;
+	vc_step("resolving with uv");
+	status = run(cfg, argv, &out, err);
+	if (status != 0) {
+		if (status != -1) {
+			line = last_line(cfg, &out);
+			vc_error_set(err, VC_ENET,
+			    "uv could not resolve the requirements (exit "
+			    "status %d): %s",
+			    status, line);
+			free(line);
+		}
+		goto out;
+	}
+	if (vc_read_file(outf, MAX_JSON, pins, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	(void)unlink(reqf);
+	(void)unlink(consf);
+	(void)unlink(outf);
+	free(reqf);
+	free(consf);
+	free(outf);
+	free(text);
+	free(cons);
+	vc_buf_release(&out);
+	return rc;
+}
+
+/* Resolves with the installer's resolver: uv or pip. */
+static int
+fresh_resolve(const struct vc_config *cfg, const struct vc_interp *in,
+    const struct vc_reqset *reqs, struct vc_resolution *r, struct vc_error *err)
+{
+	struct vc_installer ins;
+	struct vc_buf out;
+	char *dir = NULL;
+	int rc = -1;
+
+	vc_buf_init(&out);
+	memset(&ins, 0, sizeof ins);
+	if (vc_installer_choose(&ins, cfg, err) == -1)
+		goto out;
+	if (ins.kind == VC_INSTALLER_UV) {
+		/* Its files in the user's own directory, never the store. */
+		if ((dir = tools_dir(cfg, err)) == NULL ||
+		    uv_resolve(cfg, &ins, in, reqs, dir, &out, err) == -1 ||
+		    vc_resolution_parse_pins(r,
+		        out.data != NULL ? out.data : "", out.len,
+		        "uv pip compile's output", err) == -1)
+			goto out;
+		r->resolver = "uv";
+	} else {
+		if (pip_resolve(cfg, in, reqs, &out, err) == -1 ||
+		    vc_resolution_parse_report(r, out.data, out.len,
+		        "pip's report", err) == -1)
+			goto out;
+		r->resolver = "pip";
+	}
+	rc = 0;
+out:
+	vc_installer_release(&ins);
+	vc_buf_release(&out);
+	free(dir);
+	return rc;
+}
+
 int
 vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
     const struct vc_reqset *reqs, int flags, struct vc_resolution *r,
     struct vc_error *err)
 {
 	char *dir = NULL, *doc = NULL, *hash = NULL, *path = NULL;
+	char *any_path = NULL;
+	int writable = 1;
 	uint64_t ttl = vc_config_duration(cfg, VC_S_RESOLVE_TTL);
 	uint64_t grace = vc_config_duration(cfg, VC_S_RESOLVE_GRACE);
 	struct vc_resolution cached;
 	struct vc_error cerr;
-	struct vc_buf report;
 	double now = vc_now();
 	int have_cached, rc = -1;
 
 	vc_resolution_init(&cached);
-	vc_buf_init(&report);
 	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
-	if (vc_mkdir_p(dir, 0755, err) == -1)
-		goto out;
-	doc = cache_document(cfg, in, reqs);
+	doc = cache_document(cfg, in, reqs, 0);
 	hash = hash_hex(doc);
 	path = xasprintf("%s/%s.json", dir, hash);
-	have_cached = cache_read(path, &cached, &cerr) == 0;
+	free(doc);
+	free(hash);
+	doc = cache_document(cfg, in, reqs, 1);
+	hash = hash_hex(doc);
+	any_path = xasprintf("%s/%s.json", dir, hash);
+	have_cached = cache_read(path, &cached, &cerr) == 0 &&
+	    cache_usable(&cached, reqs, path);
+	vc_error_clear(&cerr);
+	if (vc_mkdir_p(dir, 0755, &cerr) == -1) {
+		/* A read-only store: resolve without caching. */
+		vc_debug("not caching the resolution: %s", cerr.msg);
+		writable = 0;
+	}
 	if (have_cached && !(flags & VC_RESOLVE_REFRESH) &&
 	    now - cached.created < (double)ttl) {
 		*r = cached;
@@ -590,18 +948,27 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 		rc = 0;
 		goto out;
 	}
-	if (pip_resolve(cfg, in, reqs, dir, &report, err) == 0) {
-		if (vc_resolution_parse_report(r, report.data, report.len,
-		        "pip's report", err) == -1)
-			goto out;
+	if (fresh_resolve(cfg, in, reqs, r, err) == 0) {
 		r->created = now;
-		if (cache_write(path, report.data, report.len, now, &cerr) ==
-		    -1)
+		if (writable &&
+		    (cache_write(path, r, &cerr) == -1 ||
+		        cache_write(any_path, r, &cerr) == -1))
 			vc_warn("cannot cache the resolution: %s", cerr.msg);
 		rc = 0;
 		goto out;
 	}
-	/* pip failed: an older resolution within the grace period will do. */
+	vc_resolution_release(r);
+	/* No record of this mirror: the newest through any mirror. */
+	if (!(have_cached && now - cached.created < (double)grace)) {
+		vc_resolution_release(&cached);
+		vc_resolution_init(&cached);
+		have_cached = cache_read(any_path, &cached, &cerr) == 0 &&
+		    cache_usable(&cached, reqs, any_path);
+		if (have_cached && now - cached.created < (double)grace)
+			vc_warn("no resolution through this mirror; using "
+			        "the newest through another one");
+	}
+	/* It failed: an older resolution within the grace period will do. */
 	if (have_cached && now - cached.created < (double)grace) {
 		vc_warn("%s; using the resolution of %.0f minutes ago "
 		        "(resolve-grace)",
@@ -618,11 +985,11 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	    "within resolve-grace)");
 out:
 	vc_resolution_release(&cached);
-	vc_buf_release(&report);
 	free(dir);
 	free(doc);
 	free(hash);
 	free(path);
+	free(any_path);
 	return rc;
 }
 
@@ -639,10 +1006,8 @@ vc_resolve_project_metadata(const struct vc_config *cfg,
 	int n = 0, status, rc = -1;
 
 	vc_buf_init(&out);
-	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
-	if (vc_mkdir_p(dir, 0755, err) == -1)
-		goto out;
-	if ((py = scratch_python(cfg, in, dir, err)) == NULL)
+	if ((dir = tools_dir(cfg, err)) == NULL ||
+	    (py = scratch_python(cfg, in, dir, err)) == NULL)
 		goto out;
 	repf = xasprintf("%s/project.%ld.json", dir, (long)getpid());
 	argv[n++] = py;

@@ -2,23 +2,28 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/installer.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/remote.h"
+#include "venvcache/resolve.h"
 #include "venvcache/store.h"
 #include "venvcache/tmpfs.h"
+#include "venvcache/trust.h"
 #include "venvcache/venv.h"
 
 /* Where venvcache keeps its own things under the venv root. */
@@ -322,20 +327,73 @@ safe_relative(const char *p)
 }
 
 static int
-relocate_one(int dirfd, const char *rel, const char *from, const char *to,
-    struct vc_error *err)
+write_all(int fd, const char *p, size_t n)
 {
-	size_t flen = strlen(from), tlen = strlen(to);
-	struct vc_buf in, out;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Output through a fixed buffer: one write(2) per 64 KiB, not per match. */
+struct outbuf {
+	int fd;
+	size_t len;
+	char data[65536];
+};
+
+static int
+out_flush(struct outbuf *o)
+{
+	int rc = write_all(o->fd, o->data, o->len);
+
+	o->len = 0;
+	return rc;
+}
+
+static int
+out_add(struct outbuf *o, const char *p, size_t n)
+{
+	if (o->len + n > sizeof o->data) {
+		if (out_flush(o) == -1)
+			return -1;
+		if (n >= sizeof o->data)
+			return write_all(o->fd, p, n);
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+#define RELOCATE_CHUNK 65536
+
+/*
+ * Rewrites one file through a fixed buffer: a chunk is scanned, and its
+ * last strlen(from) bytes (a match may start there, or need the byte after
+ * it) carried to the next. `room` is what the files may still grow by.
+ */
+static int
+relocate_one(int dirfd, const char *rel, const char *from, const char *to,
+    uint64_t *room, struct vc_error *err)
+{
+	size_t flen = strlen(from), tlen = strlen(to), have = 0, keep;
+	uint64_t grown = 0;
 	struct timespec times[2];
-	char *tmp = NULL;
-	const char *p, *hit;
+	struct outbuf *o = NULL;
+	char *tmp = NULL, *buf = NULL;
+	const char *p, *hit, *end;
 	struct stat st;
-	int fd = -1, nfd = -1, rc = -1;
+	int fd = -1, nfd = -1, rc = -1, eof = 0;
 	ssize_t n;
 
-	vc_buf_init(&in);
-	vc_buf_init(&out);
 	if (!safe_relative(rel))
 		return vc_error_set(err, VC_EHOSTILE,
 		    "refusing to rewrite '%s': not a path inside the venv",
@@ -351,28 +409,6 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		rc = 0;
 		goto out;
 	}
-	for (;;) {
-		vc_buf_grow(&in, 65536);
-		n = read(fd, in.data + in.len, in.cap - in.len - 1);
-		if (n < 0) {
-			vc_error_sys(err, "cannot read '%s'", rel);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		in.len += (size_t)n;
-	}
-	in.data[in.len] = '\0';
-	for (p = in.data; (hit = memmem(p, in.len - (size_t)(p - in.data), from,
-	                       flen)) != NULL;) {
-		vc_buf_add(&out, p, (size_t)(hit - p));
-		if (hit + flen < in.data + in.len && path_char(hit[flen]))
-			vc_buf_add(&out, from, flen); /* /a/env vs /a/env2 */
-		else
-			vc_buf_add(&out, to, tlen);
-		p = hit + flen;
-	}
-	vc_buf_add(&out, p, in.len - (size_t)(p - in.data));
 	/* Write a new file next to it, then rename over: never half done. */
 	tmp = xasprintf("%s.vc-relocate", rel);
 	nfd = vc_openat_beneath(dirfd, tmp,
@@ -381,10 +417,56 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		vc_error_sys(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (write(nfd, out.data, out.len) != (ssize_t)out.len) {
-		vc_error_sys(err, "cannot write '%s'", tmp);
-		goto out;
+	buf = xmalloc(RELOCATE_CHUNK + flen);
+	o = xmalloc(sizeof *o);
+	o->fd = nfd;
+	o->len = 0;
+	while (!eof) {
+		n = read(fd, buf + have, RELOCATE_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vc_error_sys(err, "cannot read '%s'", rel);
+			goto out;
+		}
+		eof = n == 0;
+		have += (size_t)n;
+		end = buf + have;
+		for (p = buf; (hit = memmem(p, (size_t)(end - p), from,
+		                   flen)) != NULL;) {
+			const char *with = to;
+			size_t wlen = tlen;
+
+			if (hit + flen == end && !eof)
+				break; /* the byte after it is not read yet */
+			if (hit + flen < end && path_char(hit[flen])) {
+				with = from; /* /a/env vs /a/env2 */
+				wlen = flen;
+			}
+			if (wlen > flen && (grown += wlen - flen) > *room) {
+				vc_error_set(err, VC_EHOSTILE,
+				    "relocating '%s' from '%s' to '%s' makes "
+				    "the venv grow past twice its declared "
+				    "size",
+				    rel, from, to);
+				goto out;
+			}
+			if (out_add(o, p, (size_t)(hit - p)) == -1 ||
+			    out_add(o, with, wlen) == -1)
+				goto wfail;
+			p = hit + flen;
+		}
+		keep = eof                     ? 0
+		    : (size_t)(end - p) < flen ? (size_t)(end - p)
+		                               : flen;
+		if (out_add(o, p, (size_t)(end - p) - keep) == -1)
+			goto wfail;
+		memmove(buf, end - keep, keep);
+		have = keep;
 	}
+	if (out_flush(o) == -1)
+		goto wfail;
+	*room -= grown;
 	if (fchmod(nfd, st.st_mode & 0777) == -1) {
 		vc_error_sys(err, "cannot set the mode of '%s'", tmp);
 		goto out;
@@ -397,6 +479,9 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		goto out;
 	}
 	rc = 0;
+	goto out;
+wfail:
+	vc_error_sys(err, "cannot write '%s'", tmp);
 out:
 	if (rc == -1 && tmp != NULL && nfd != -1)
 		(void)unlinkat(dirfd, tmp, 0);
@@ -405,15 +490,16 @@ out:
 	if (nfd != -1)
 		close(nfd);
 	free(tmp);
-	vc_buf_release(&in);
-	vc_buf_release(&out);
+	free(buf);
+	free(o);
 	return rc;
 }
 
 int
 vc_venv_relocate(const char *dir, const char *from, const char *to,
-    const struct vc_strv *files, struct vc_error *err)
+    const struct vc_strv *files, uint64_t max_growth, struct vc_error *err)
 {
+	uint64_t room = max_growth;
 	size_t i;
 	int dfd, rc = 0;
 
@@ -423,7 +509,7 @@ vc_venv_relocate(const char *dir, const char *from, const char *to,
 	if (dfd == -1)
 		return vc_error_sys(err, "cannot open '%s'", dir);
 	for (i = 0; i < files->n && rc == 0; i++)
-		rc = relocate_one(dfd, files->v[i], from, to, err);
+		rc = relocate_one(dfd, files->v[i], from, to, &room, err);
 	close(dfd);
 	return rc;
 }
@@ -446,16 +532,62 @@ pip_line(const char *line, void *arg)
 		vc_progress("%s: %s: %s", pp->env, pp->what, line);
 }
 
+/* What a program from the store keeps of our environment. */
+static int
+harmless_var(const char *name, size_t len)
+{
+	static const char *const keep[] = {"PATH", "HOME", "LANG", "LANGUAGE",
+	    "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", "CC", "CXX", "CFLAGS",
+	    "CXXFLAGS", "CPPFLAGS", "LDFLAGS", NULL};
+	size_t i;
+
+	if (len > 3 && strncmp(name, "LC_", 3) == 0)
+		return 1;
+	for (i = 0; keep[i] != NULL; i++)
+		if (strlen(keep[i]) == len && strncmp(name, keep[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * Runs argv with the mirror's pip settings in its environment. On failure
- * shows the tail of its output (credentials hidden) and fails.
+ * The environment of a python that came from the store (a restored venv's,
+ * on a partial hit): every variable but a few harmless ones is removed, so
+ * that no secret (the mirror's credentials, a CI token) reaches code that
+ * others could have written; pip reads no configuration file. Also makes
+ * this process non-dumpable, so that such code cannot read our environment
+ * or memory through /proc either (unless it runs as root).
+ */
+static void
+restored_env(struct vc_strv *set, struct vc_strv *unset)
+{
+	extern char **environ;
+	char **e;
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (e = environ; *e != NULL; e++) {
+		size_t len = strcspn(*e, "=");
+
+		if (!harmless_var(*e, len))
+			vc_strv_take(unset, xstrndup(*e, len));
+	}
+	vc_strv_push(set, "PIP_CONFIG_FILE=/dev/null");
+	vc_strv_push(set, "PIP_NO_INPUT=1");
+	vc_strv_push(set, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+	vc_strv_push(set, "PYTHONDONTWRITEBYTECODE=1");
+}
+
+/*
+ * Runs argv: a tool of ours with the mirror's pip settings in its
+ * environment, or (`restored`) a program from the store with none of it
+ * (restored_env). On failure shows the tail of its output (credentials
+ * hidden) and fails.
  */
 static int
-run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
-    const char *const *argv, struct vc_error *err)
+run_prog(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, int restored, struct vc_error *err)
 {
 	struct pip_progress pp = {p->env->name, what};
-	struct vc_strv env, secrets;
+	struct vc_strv env, secrets, unset;
 	struct vc_buf out;
 	struct vc_proc proc;
 	char *shown = NULL;
@@ -463,12 +595,17 @@ run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 
 	vc_strv_init(&env);
 	vc_strv_init(&secrets);
+	vc_strv_init(&unset);
 	vc_buf_init(&out);
-	vc_mirror_tool_env(cfg, &env);
+	if (restored)
+		restored_env(&env, &unset);
+	else
+		vc_mirror_tool_env(cfg, &env);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
-	proc.env_unset = vc_tool_env_unset;
+	proc.env_unset =
+	    restored ? (const char *const *)unset.v : vc_tool_env_unset;
 	proc.output = &out;
 	proc.on_line = pip_line;
 	proc.arg = &pp;
@@ -504,7 +641,15 @@ out:
 	vc_buf_release(&out);
 	vc_strv_release(&env);
 	vc_strv_release(&secrets);
+	vc_strv_release(&unset);
 	return rc;
+}
+
+static int
+run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, struct vc_error *err)
+{
+	return run_prog(cfg, p, what, argv, 0, err);
 }
 
 static int
@@ -513,36 +658,185 @@ write_text(const char *path, const char *text, struct vc_error *err)
 	return vc_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
-/* Creates a venv at `dir` with the env's interpreter and installs its set. */
+/*
+ * The start of a command line running pip's `verb` on the venv whose
+ * python is `py`: "uv pip VERB --python PY" or "PY -m pip VERB". Fills
+ * argv from argv[0]; returns how many it filled (at most 5).
+ */
+static size_t
+pip_argv(const struct vc_installer *ins, const char *py, const char *verb,
+    const char **argv)
+{
+	size_t n = 0;
+
+	if (ins->kind == VC_INSTALLER_UV) {
+		argv[n++] = ins->uv;
+		argv[n++] = "pip";
+		argv[n++] = verb;
+		argv[n++] = "--python";
+		argv[n++] = py;
+	} else {
+		argv[n++] = py;
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = verb;
+	}
+	return n;
+}
+
+/*
+ * uv leaves a lock file, <venv>/.lock, that pip never makes: removed, so
+ * that a venv is the same whichever installed it.
+ */
+static void
+uv_tidy(const struct vc_installer *ins, const char *dir)
+{
+	char *lock, *pat;
+	glob_t g;
+	size_t i;
+
+	if (ins->kind != VC_INSTALLER_UV)
+		return;
+	lock = vc_path_join(dir, ".lock");
+	(void)unlink(lock);
+	free(lock);
+	/* uv notes where a wheel from a local file came from (the seed's:
+	 * uv_seed()); pip never does. */
+	pat =
+	    vc_path_join(dir, "lib/*/site-packages/*.dist-info/uv_cache.json");
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			(void)unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	free(pat);
+}
+
+/*
+ * What `python -m venv` seeds with: ensurepip's wheels. Prints their
+ * directory, then "name==version" for pip and setuptools, as ensurepip
+ * would install them; nothing where ensurepip takes its wheels from
+ * elsewhere (WHEEL_PKG_DIR, Debian's python-wheels), or has none.
+ */
+static const char seed_probe[] =
+    "import ensurepip, glob, os, sysconfig\n"
+    "d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled')\n"
+    "w = sorted(glob.glob(os.path.join(d, '*.whl')))\n"
+    "if w and not sysconfig.get_config_var('WHEEL_PKG_DIR'):\n"
+    "    print(d)\n"
+    "    for f in w:\n"
+    "        n, v = os.path.basename(f).split('-')[:2]\n"
+    "        if n in ('pip', 'setuptools'):\n"
+    "            print(n + '==' + v)\n";
+
+/*
+ * creator = venv and seed = yes with uv: `python -m venv` runs ensurepip,
+ * which installs pip with pip itself (several seconds, most of a miss
+ * with uv). This makes the venv --without-pip and installs ensurepip's own
+ * wheels, the same versions, from their directory with uv (no index).
+ * Returns 0 when done, -1 on failure, 1 when ensurepip's wheels cannot be
+ * told from here (then the caller runs ensurepip as usual).
+ */
 static int
-create_venv(const struct vc_config *cfg, const struct vc_plan *p,
-    const char *dir, const char *scratch, struct vc_error *err)
+uv_seed(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, struct vc_error *err)
+{
+	const char *probe[] = {p->interp.executable, "-I", "-c", seed_probe,
+	    NULL};
+	const char *argv[24];
+	char *py = vc_path_join(dir, "bin/python"), *line, *save = NULL;
+	struct vc_strv lines;
+	struct vc_proc proc;
+	struct vc_buf b;
+	struct vc_error e2;
+	size_t i, n = 0;
+	int rc = 1;
+
+	vc_buf_init(&b);
+	vc_strv_init(&lines);
+	memset(&proc, 0, sizeof proc);
+	proc.argv = probe;
+	proc.output = &b;
+	proc.null_stdin = 1;
+	proc.output_limit = 64 * 1024;
+	proc.timeout = 60;
+	vc_error_clear(&e2);
+	if (vc_proc_run(&proc, &e2) != 0 || b.data == NULL)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		vc_strv_push(&lines, line);
+	if (lines.n < 2 || lines.n > 3 || lines.v[0][0] != '/')
+		goto out;
+	rc = -1;
+	argv[n++] = p->interp.executable;
+	argv[n++] = "-m";
+	argv[n++] = "venv";
+	argv[n++] = "--without-pip";
+	argv[n++] = dir;
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "venv", argv, err) == -1)
+		goto out;
+	n = pip_argv(ins, py, "install", argv);
+	argv[n++] = "--no-index";
+	argv[n++] = "--find-links";
+	argv[n++] = lines.v[0];
+	/* pip compiles what it installs, ensurepip's pip included. */
+	argv[n++] = "--compile-bytecode";
+	for (i = 1; i < lines.n; i++)
+		argv[n++] = lines.v[i];
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "uv pip install (ensurepip's wheels)", argv,
+	        err) == -1)
+		goto out;
+	uv_tidy(ins, dir);
+	rc = 0;
+out:
+	vc_strv_release(&lines);
+	vc_buf_release(&b);
+	free(py);
+	return rc;
+}
+
+/*
+ * Makes the empty venv at `dir` with the creator setting, with pip in it
+ * or not as the seed setting says.
+ */
+static int
+make_empty_venv(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, struct vc_error *err)
 {
 	const char *creator = vc_config_str(cfg, VC_S_CREATOR);
-	char *py = vc_path_join(dir, "bin/python");
-	char *reqfile = NULL, *consfile = NULL, *text = NULL, *cons = NULL;
+	int seed = vc_config_bool(cfg, VC_S_SEED);
 	const char *argv[16];
-	int rc = -1, n = 0;
-	char *uv = NULL;
+	int n = 0, rc;
 
+	if (strcmp(creator, "venv") == 0 && seed &&
+	    ins->kind == VC_INSTALLER_UV &&
+	    (rc = uv_seed(cfg, ins, p, dir, err)) != 1)
+		return rc;
 	if (strcmp(creator, "uv") == 0) {
-		if ((uv = vc_proc_which("uv")) == NULL) {
-			vc_error_set(err, VC_EFAIL,
-			    "creator = uv, but 'uv' is not on PATH");
-			goto out;
-		}
-		argv[n++] = uv;
+		argv[n++] = ins->uv;
 		argv[n++] = "venv";
 		argv[n++] = "--quiet";
-		argv[n++] = "--seed";
+		if (seed)
+			argv[n++] = "--seed";
 		argv[n++] = "--python";
 		argv[n++] = p->interp.executable;
+		argv[n++] = dir;
+	} else if (strcmp(creator, "virtualenv") == 0) {
+		argv[n++] = p->interp.executable;
+		argv[n++] = "-m";
+		argv[n++] = "virtualenv";
+		if (!seed)
+			argv[n++] = "--no-seed";
 		argv[n++] = dir;
 	} else {
 		argv[n++] = p->interp.executable;
 		argv[n++] = "-m";
-		argv[n++] =
-		    strcmp(creator, "virtualenv") == 0 ? "virtualenv" : "venv";
+		argv[n++] = "venv";
+		if (!seed)
+			argv[n++] = "--without-pip";
 		argv[n++] = dir;
 	}
 	argv[n] = NULL;
@@ -553,8 +847,31 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 			    "for "
 			    "'%s' (or set creator = venv)",
 			    p->interp.executable);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Creates a venv at `dir` with the env's interpreter and installs its set
+ * with the installer; says which one in *ins.
+ */
+static int
+create_venv(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *dir, const char *scratch, struct vc_installer *ins,
+    struct vc_error *err)
+{
+	char *py = vc_path_join(dir, "bin/python");
+	char *reqfile = NULL, *consfile = NULL, *text = NULL, *cons = NULL;
+	const char *argv[16];
+	int rc = -1;
+	size_t n;
+
+	if (vc_installer_choose(ins, cfg, err) == -1)
+		goto out;
+	vc_step("%s: %s", p->env->name, ins->why);
+	if (make_empty_venv(cfg, ins, p, dir, err) == -1)
+		goto out;
 
 	text = vc_reqset_pip_text(&p->reqs);
 	if (p->is_resolved) {
@@ -581,18 +898,14 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	if (write_text(reqfile, text, err) == -1)
 		goto out;
 	cons = vc_reqset_pip_constraints(&p->reqs);
-	n = 0;
-	if (uv != NULL) {
-		argv[n++] = uv;
-		argv[n++] = "pip";
-		argv[n++] = "install";
-		argv[n++] = "--python";
-		argv[n++] = py;
+	n = pip_argv(ins, py, "install", argv);
+	if (ins->kind == VC_INSTALLER_UV) {
+		/* pip compiles every module it installs; so must uv, for the
+		 * same venv. */
+		argv[n++] = "--compile-bytecode";
+		if (vc_strv_contains(&p->reqs.options, "--pre"))
+			argv[n++] = "--prerelease=allow";
 	} else {
-		argv[n++] = py;
-		argv[n++] = "-m";
-		argv[n++] = "pip";
-		argv[n++] = "install";
 		argv[n++] = "--no-input";
 	}
 	argv[n++] = "-r";
@@ -605,9 +918,11 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		argv[n++] = consfile;
 	}
 	argv[n] = NULL;
-	if (run_tool(cfg, p, uv != NULL ? "uv pip install" : "pip install",
+	if (run_tool(cfg, p,
+	        ins->kind == VC_INSTALLER_UV ? "uv pip install" : "pip install",
 	        argv, err) == -1)
 		goto out;
+	uv_tidy(ins, dir);
 	rc = 0;
 out:
 	if (reqfile != NULL)
@@ -619,7 +934,63 @@ out:
 	free(text);
 	free(cons);
 	free(py);
-	free(uv);
+	return rc;
+}
+
+/*
+ * pip install -e of the project under test, with the installer. Only the
+ * project: its dependencies and build backend are in the env's set
+ * (vc_project_requirements()), installed at creation and restored; no
+ * index is needed on a hit.
+ */
+static int
+install_project(const struct vc_config *cfg, const struct vc_plan *p,
+    struct vc_error *err)
+{
+	char *py = vc_path_join(p->path, "bin/python");
+	struct vc_installer ins;
+	const char *argv[16];
+	size_t n;
+	int rc = -1;
+
+	if (vc_installer_choose(&ins, cfg, err) == -1)
+		goto out;
+	if (ins.kind == VC_INSTALLER_PIP) {
+		/* The venv may have come from the store: its python runs
+		 * with -I and none of our secrets (restored_env). */
+		n = 0;
+		argv[n++] = py;
+		argv[n++] = "-I";
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "install";
+		argv[n++] = "--no-input";
+	} else {
+		n = pip_argv(&ins, py, "install", argv);
+	}
+	argv[n++] = "--no-deps";
+	argv[n++] = "--no-build-isolation";
+	argv[n++] = "--no-index";
+	/* pip without --use-pep517 takes a setup.py-only project through
+	 * "setup.py develop", which setuptools >= 80 runs as "pip install
+	 * -e . --use-pep517 --no-deps", with build isolation and the index:
+	 * a hit of retrying 1.3.4 failed with the mirror stopped. With it,
+	 * the venv's setuptools builds the editable wheel (PEP 660); a
+	 * setuptools < 64, which lacks that hook, still gets "setup.py
+	 * develop". uv always builds through PEP 517. */
+	if (ins.kind == VC_INSTALLER_PIP)
+		argv[n++] = "--use-pep517";
+	argv[n++] = "-e";
+	argv[n++] = p->project;
+	argv[n] = NULL;
+	rc = run_prog(cfg, p,
+	    ins.kind == VC_INSTALLER_UV ? "uv pip install -e (the project)"
+	                                : "pip install -e (the project)",
+	    argv, ins.kind == VC_INSTALLER_PIP, err);
+	uv_tidy(&ins, p->path);
+out:
+	vc_installer_release(&ins);
+	free(py);
 	return rc;
 }
 
@@ -640,26 +1011,8 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	free(path);
 	if (rc == -1)
 		return vc_error_prefix(err, "env %s", p->env->name);
-	if (p->project != NULL) {
-		/* Only the project: its dependencies and build backend are
-		 * in the env's set (vc_project_requirements()), installed at
-		 * creation and restored; no index is needed on a hit.
-		 * --use-pep517: without it pip takes a setup.py-only project
-		 * through "setup.py develop", which setuptools >= 80 runs as
-		 * "pip install -e . --use-pep517 --no-deps", with build
-		 * isolation and the index: a hit of retrying 1.3.4 failed
-		 * with the mirror stopped. With it, the venv's setuptools
-		 * builds the editable wheel (PEP 660); a setuptools < 64,
-		 * which lacks that hook, still gets "setup.py develop". */
-		char *py = vc_path_join(p->path, "bin/python");
-		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "--no-build-isolation", "--no-index",
-		    "--use-pep517", "-e", p->project, NULL};
-
-		rc =
-		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
-		free(py);
-	}
+	if (p->project != NULL)
+		rc = install_project(cfg, p, err);
 	return rc;
 }
 
@@ -754,8 +1107,8 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 			goto bad;
 		goto out;
 	}
-	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files, err) ==
-	    -1)
+	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files,
+	        m.unpacked_size, err) == -1)
 		goto bad;
 	vc_store_touch(st, key);
 	res->size = m.unpacked_size;
@@ -796,59 +1149,15 @@ out:
 }
 
 /*
- * What a venv holds, as "name==version" lines (PEP 503 names), read from
- * its site-packages' *.dist-info directories: no Python started. Partial
- * hits compare these.
+ * Calls `each` with every *.dist-info directory in the venv at `dir`:
+ * `site` is the path of its site-packages, `rel` that path relative to
+ * `dir` ("lib/python3.12/site-packages"), `name` the directory's name.
  */
 static void
-installed_set(const char *dir, struct vc_strv *out)
-{
-	char *lib = vc_path_join(dir, "lib");
-	struct dirent *de, *pe;
-	DIR *ld, *sd;
-
-	if ((ld = opendir(lib)) == NULL)
-		goto out;
-	while ((de = readdir(ld)) != NULL) {
-		char *sp;
-
-		if (strncmp(de->d_name, "python", 6) != 0)
-			continue;
-		sp = xasprintf("%s/%s/site-packages", lib, de->d_name);
-		if ((sd = opendir(sp)) != NULL) {
-			while ((pe = readdir(sd)) != NULL) {
-				const char *n = pe->d_name, *dash;
-				char *name, *norm;
-
-				if (!vc_str_endswith(n, ".dist-info") ||
-				    (dash = strchr(n, '-')) == NULL)
-					continue;
-				name = xstrndup(n, (size_t)(dash - n));
-				norm = vc_name_normalize(name);
-				vc_strv_pushf(out, "%s==%.*s", norm,
-				    (int)(strlen(dash + 1) -
-				        strlen(".dist-info")),
-				    dash + 1);
-				free(name);
-				free(norm);
-			}
-			closedir(sd);
-		}
-		free(sp);
-	}
-	closedir(ld);
-	vc_strv_sort_uniq(out);
-out:
-	free(lib);
-}
-
-/*
- * The files of editable installs (the project under test) in the venv at
- * `dir`, relative to it: each *.dist-info whose direct_url.json says
- * editable, and what its RECORD lists. `save` leaves them out.
- */
-static void
-editable_files(const char *dir, struct vc_strv *out)
+each_dist_info(const char *dir,
+    void (
+        *each)(const char *site, const char *rel, const char *name, void *arg),
+    void *arg)
 {
 	char *lib = vc_path_join(dir, "lib");
 	struct dirent *de, *pe;
@@ -863,67 +1172,111 @@ editable_files(const char *dir, struct vc_strv *out)
 			continue;
 		rel = xasprintf("lib/%s/site-packages", de->d_name);
 		site = vc_path_join(dir, rel);
-		if ((sd = opendir(site)) == NULL)
-			goto next;
-		while ((pe = readdir(sd)) != NULL) {
-			struct vc_buf b;
-			struct vc_error e;
-			json_t *du;
-			char *f, *line, *save = NULL;
-			int editable;
-
-			if (!vc_str_endswith(pe->d_name, ".dist-info"))
-				continue;
-			f = xasprintf("%s/%s/direct_url.json", site,
-			    pe->d_name);
-			du = json_load_file(f, 0, NULL);
-			free(f);
-			editable = json_is_true(
-			    json_object_get(json_object_get(du, "dir_info"),
-			        "editable"));
-			json_decref(du);
-			if (!editable)
-				continue;
-			vc_strv_pushf(out, "%s/%s", rel, pe->d_name);
-			vc_buf_init(&b);
-			f = xasprintf("%s/%s/RECORD", site, pe->d_name);
-			if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
-				for (line = strtok_r(b.data, "\n", &save);
-				     line != NULL;
-				     line = strtok_r(NULL, "\n", &save)) {
-					char *path, *norm;
-
-					/* CSV: a quoted first field or up to
-					 * ','. */
-					if (*line == '"')
-						path = xstrndup(line + 1,
-						    strcspn(line + 1, "\""));
-					else
-						path = xstrndup(line,
-						    strcspn(line, ","));
-					norm = vc_path_join(rel, path);
-					free(path);
-					/* Only what is inside the venv. */
-					path = vc_path_normalize(norm);
-					free(norm);
-					if (path != NULL && *path != '/' &&
-					    strcmp(path, ".") != 0)
-						vc_strv_take(out, path);
-					else
-						free(path);
-				}
-			}
-			free(f);
-			vc_buf_release(&b);
+		if ((sd = opendir(site)) != NULL) {
+			while ((pe = readdir(sd)) != NULL)
+				if (vc_str_endswith(pe->d_name, ".dist-info"))
+					each(site, rel, pe->d_name, arg);
+			closedir(sd);
 		}
-		closedir(sd);
-	next:
 		free(site);
 		free(rel);
 	}
 	closedir(ld);
 out:
 	free(lib);
+}
+
+/* "name-1.0.dist-info" as "name==1.0", its name PEP 503-normalised. */
+static void
+add_installed(const char *site, const char *rel, const char *n, void *arg)
+{
+	struct vc_strv *out = arg;
+	const char *dash = strchr(n, '-');
+	char *name, *norm;
+
+	if (dash == NULL)
+		return;
+	name = xstrndup(n, (size_t)(dash - n));
+	norm = vc_name_normalize(name);
+	vc_strv_pushf(out, "%s==%.*s", norm,
+	    (int)(strlen(dash + 1) - strlen(".dist-info")), dash + 1);
+	free(name);
+	free(norm);
+}
+
+/*
+ * What a venv holds, as "name==version" lines (PEP 503 names), read from
+ * its site-packages' *.dist-info directories: no Python started. Partial
+ * hits compare these.
+ */
+static void
+installed_set(const char *dir, struct vc_strv *out)
+{
+	each_dist_info(dir, add_installed, out);
+	vc_strv_sort_uniq(out);
+}
+
+/*
+ * An editable install's *.dist-info (its direct_url.json says editable)
+ * and the files its RECORD lists, relative to the venv, into `arg`.
+ */
+static void
+add_editable(const char *site, const char *rel, const char *di, void *arg)
+{
+	struct vc_strv *out = arg;
+	struct vc_buf b;
+	struct vc_error e;
+	json_t *du;
+	char *f, *line, *save = NULL;
+	int editable;
+
+	f = xasprintf("%s/%s/direct_url.json", site, di);
+	du = json_load_file(f, 0, NULL);
+	free(f);
+	editable = json_is_true(
+	    json_object_get(json_object_get(du, "dir_info"), "editable"));
+	json_decref(du);
+	if (!editable)
+		return;
+	vc_strv_pushf(out, "%s/%s", rel, di);
+	vc_buf_init(&b);
+	f = xasprintf("%s/%s/RECORD", site, di);
+	if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
+		for (line = strtok_r(b.data, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *path, *norm;
+
+			/* CSV: a quoted first field or up to ','. */
+			if (*line == '"')
+				path =
+				    xstrndup(line + 1, strcspn(line + 1, "\""));
+			else
+				path = xstrndup(line, strcspn(line, ","));
+			norm = vc_path_join(rel, path);
+			free(path);
+			/* Only what is inside the venv. */
+			path = vc_path_normalize(norm);
+			free(norm);
+			if (path != NULL && *path != '/' &&
+			    strcmp(path, ".") != 0)
+				vc_strv_take(out, path);
+			else
+				free(path);
+		}
+	}
+	free(f);
+	vc_buf_release(&b);
+}
+
+/*
+ * The files of editable installs (the project under test) in the venv at
+ * `dir`, relative to it: each *.dist-info whose direct_url.json says
+ * editable, and what its RECORD lists. `save` leaves them out.
+ */
+static void
+editable_files(const char *dir, struct vc_strv *out)
+{
+	each_dist_info(dir, add_editable, out);
 }
 
 /*
@@ -1114,7 +1467,8 @@ out:
 static int
 save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     const char *dir, const char *prefix, const char *const *exclude,
-    double create_seconds, struct pending_save *ps, struct vc_error *err)
+    double create_seconds, const char *installer, struct pending_save *ps,
+    struct vc_error *err)
 {
 	struct vc_pack_opts po;
 	struct vc_pack_result *pr = &ps->pr;
@@ -1142,6 +1496,8 @@ save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	memcpy(m->checksum, pr->checksum, sizeof m->checksum);
 	m->create_seconds = create_seconds;
 	m->created = (int64_t)vc_now();
+	if (installer != NULL)
+		m->installer = xstrdup(installer);
 	for (i = 0; i < pr->prefix_files.n; i++)
 		vc_strv_push(&m->prefix_files, pr->prefix_files.v[i]);
 	installed_set(dir, &m->requirements);
@@ -1189,20 +1545,112 @@ save_commit(const struct vc_config *cfg, struct vc_store *st,
 }
 
 /*
+ * Packs the tree at `dir` into nothing: what an archive of it would take,
+ * and the files that hold its prefix (to relocate it), when it cannot be
+ * packed into the store.
+ */
+static int
+dry_pack(const struct vc_config *cfg, const char *dir,
+    struct vc_pack_result *pr, struct vc_error *err)
+{
+	struct vc_pack_opts po;
+	int fd, rc;
+
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		return vc_error_sys(err, "cannot open '/dev/null'");
+	memset(&po, 0, sizeof po);
+	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
+	po.prefix = dir;
+	po.exclude = not_cached;
+	rc = vc_archive_pack(dir, fd, &po, pr, err);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Evicts least recently used entries until `need` more bytes would fit in
+ * the store's present size; only when max-size is set (eviction is then
+ * the store's policy anyway). 1 when something was removed.
+ */
+static int
+make_room(const struct vc_config *cfg, struct vc_store *st, uint64_t need,
+    struct vc_warm_result *res)
+{
+	uint64_t max = vc_config_size(cfg, VC_S_MAX_SIZE), total = 0;
+	struct vc_store_entry *v = NULL;
+	struct vc_gc_result gc;
+	struct vc_error e2;
+	size_t i, n = 0;
+
+	vc_error_clear(&e2);
+	if (max == 0 || st->readonly || vc_store_list(st, &v, &n, &e2) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		total += v[i].size;
+	vc_store_entries_free(v, n);
+	if (total == 0 ||
+	    vc_store_gc(st, total > need ? total - need : 1, 0, 0, &gc, &e2) ==
+	        -1 ||
+	    gc.removed == 0)
+		return 0;
+	res->delta.c[VC_C_evictions] += gc.removed;
+	vc_note("gc: removed %llu least recently used entr%s to make room",
+	    (unsigned long long)gc.removed, gc.removed == 1 ? "y" : "ies");
+	return 1;
+}
+
+/*
  * Packs the venv built in t->path (not yet published) and relocates it
- * for plan->path.
+ * for plan->path. When the store cannot take it (full, read-only), gc is
+ * tried first (make_room), then the venv is used all the same with a
+ * warning: it is not cached.
  */
 static int
 pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
-    struct tmpdir *t, double secs, struct pending_save *ps,
-    struct vc_error *err)
+    struct tmpdir *t, double secs, const char *installer,
+    struct pending_save *ps, struct vc_warm_result *res, struct vc_error *err)
 {
-	if (check_installed(p, t->path, NULL, err) == -1 ||
-	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
-	        err) == -1)
+	struct vc_error e2;
+	char sz[32];
+
+	if (check_installed(p, t->path, NULL, err) == -1)
 		return -1;
+	if (st->readonly) {
+		if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+			return -1;
+		vc_warn("env %s: not cached: the store '%s' is read-only",
+		    p->env->name, st->dir);
+		goto relocate;
+	}
+	vc_error_clear(&e2);
+	if (save_pack(cfg, p, st, t->path, t->path, not_cached, secs, installer,
+	        ps, &e2) == -1) {
+		int nospace = e2.sys_errno == ENOSPC || e2.sys_errno == EDQUOT;
+
+		pending_release(st, ps);
+		if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+			return -1;
+		if (nospace && make_room(cfg, st, ps->pr.archive_size, res)) {
+			vc_pack_result_release(&ps->pr);
+			vc_pack_result_init(&ps->pr);
+			vc_error_clear(&e2);
+			if (save_pack(cfg, p, st, t->path, t->path, not_cached,
+			        secs, installer, ps, &e2) == 0)
+				goto relocate;
+			pending_release(st, ps);
+			if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+				return -1;
+		}
+		vc_warn("env %s: not cached: the store '%s' cannot take its "
+		        "%s archive: %s",
+		    p->env->name, st->dir,
+		    vc_format_size(ps->pr.archive_size, sz, sizeof sz), e2.msg);
+	}
+relocate:
+	/* Our own tree: no bound but the disk's. */
 	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
-	    err);
+	    UINT64_MAX, err);
 }
 
 /* Creates the venv in t->path, packs it, relocates it for plan->path. */
@@ -1212,13 +1660,18 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
     struct pending_save *ps, struct vc_error *err)
 {
 	double t0 = vc_monotonic(), secs;
+	struct vc_installer ins;
+	int rc;
 
-	if (create_venv(cfg, p, t->path, t->path, err) == -1)
+	rc = create_venv(cfg, p, t->path, t->path, &ins, err);
+	res->installer = vc_installer_name(&ins);
+	vc_installer_release(&ins);
+	if (rc == -1)
 		return -1;
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
 	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
-	return pack_new(cfg, p, st, t, secs, ps, err);
+	return pack_new(cfg, p, st, t, secs, res->installer, ps, res, err);
 }
 
 /* --- partial hits -------------------------------------------------- */
@@ -1228,26 +1681,49 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
  * PEP 503 names (a direct URL install is "name @ ...": kept as "name@").
  */
 static int
-freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
+freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
     struct vc_strv *out, struct vc_error *err)
 {
 	char *py = vc_path_join(dir, "bin/python");
-	const char *argv[] = {py, "-m", "pip", "freeze", "--all", NULL};
+	const char *argv[8];
+	struct vc_strv env, unset;
 	struct vc_proc proc;
 	struct vc_buf b;
 	char *line, *save = NULL;
 	int status, rc = -1;
+	size_t n;
 
+	/* uv pip freeze lists pip and setuptools without being asked. */
+	if (ins->kind == VC_INSTALLER_PIP) {
+		n = 0;
+		argv[n++] = py;
+		argv[n++] = "-I";
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "freeze";
+		argv[n++] = "--all";
+	} else {
+		n = pip_argv(ins, py, "freeze", argv);
+	}
+	argv[n] = NULL;
 	vc_buf_init(&b);
+	vc_strv_init(&env);
+	vc_strv_init(&unset);
+	/* The venv came from the store: nothing of ours reaches it. */
+	restored_env(&env, &unset);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
+	proc.env_set = (const char *const *)env.v;
+	proc.env_unset = (const char *const *)unset.v;
 	proc.output = &b;
 	status = vc_proc_run(&proc, err);
 	if (status != 0) {
 		if (status != -1)
 			vc_error_set(err, VC_EFAIL,
-			    "env %s: pip freeze failed with exit status %d",
-			    p->env->name, status);
+			    "env %s: %s freeze failed with exit status %d",
+			    p->env->name,
+			    ins->kind == VC_INSTALLER_UV ? "uv pip" : "pip",
+			    status);
 		goto out;
 	}
 	for (line = strtok_r(b.data, "\n", &save); line != NULL;
@@ -1272,6 +1748,8 @@ freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
 	rc = 0;
 out:
 	vc_buf_release(&b);
+	vc_strv_release(&env);
+	vc_strv_release(&unset);
 	free(py);
 	return rc;
 }
@@ -1303,13 +1781,65 @@ find_item(const struct vc_resolution *r, const char *name)
 }
 
 /*
+ * Installs the pins of `reqfile` into the restored venv at `dir`. The
+ * mirror is reached only by our tool venv's pip (pip wheel: its
+ * credentials never meet code from the store); the venv's own pip then
+ * installs those wheels with -I, no index and none of our environment.
+ */
+static int
+install_restored(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *dir, const char *reqfile, struct vc_error *err)
+{
+	char *tool = NULL, *py = vc_path_join(dir, "bin/python");
+	char *wheels = vc_path_join(dir, ".venvcache-wheels");
+	struct vc_strv argv;
+	struct vc_error e2;
+	int rc = -1;
+
+	vc_strv_init(&argv);
+	if ((tool = vc_resolve_tool_python(cfg, &p->interp, err)) == NULL)
+		goto out;
+	{
+		const char *a[] = {tool, "-m", "pip", "wheel", "--no-input",
+		    "--no-deps", "--wheel-dir", wheels, "-r", reqfile, NULL};
+
+		if (run_tool(cfg, p, "pip wheel (partial)", a, err) == -1)
+			goto out;
+	}
+	vc_strv_push(&argv, py);
+	vc_strv_push(&argv, "-I");
+	vc_strv_push(&argv, "-m");
+	vc_strv_push(&argv, "pip");
+	vc_strv_push(&argv, "install");
+	vc_strv_push(&argv, "--no-index");
+	vc_strv_push(&argv, "--no-deps");
+	/* By name from --find-links, not as files: pip records no direct
+	 * URL, as for an install from the index. */
+	vc_strv_push(&argv, "--find-links");
+	vc_strv_push(&argv, wheels);
+	vc_strv_push(&argv, "-r");
+	vc_strv_push(&argv, reqfile);
+	rc = run_prog(cfg, p, "pip install (partial)",
+	    (const char *const *)argv.v, 1, err);
+out:
+	vc_error_clear(&e2);
+	(void)vc_rm_rf(wheels, &e2);
+	vc_strv_release(&argv);
+	free(tool);
+	free(py);
+	free(wheels);
+	return rc;
+}
+
+/*
  * Brings the venv at t->path to exactly `target`: installs what is
  * missing or different (no dependencies: the target is complete),
  * uninstalls what is extra, then checks `pip freeze` against it.
  */
 static int
-sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
-    struct tmpdir *t, const struct vc_resolution *target, struct vc_error *err)
+sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, struct tmpdir *t,
+    const struct vc_resolution *target, struct vc_error *err)
 {
 	char *py = vc_path_join(t->path, "bin/python");
 	char *reqfile = xasprintf("%s/.venvcache-sync.txt", t->path);
@@ -1323,20 +1853,23 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	vc_strv_init(&extra);
 	vc_strv_init(&again);
 	vc_buf_init(&pins);
-	if (freeze(cfg, p, t->path, &have, err) == -1)
+	if (freeze(ins, p, t->path, &have, err) == -1)
 		goto out;
 	for (i = 0; i < target->n; i++) {
 		char *line = freeze_line(&target->items[i]);
 
 		if (!vc_strv_contains(&have, line)) {
-			if (target->items[i].direct)
-				vc_buf_addf(&pins, "%s @ %s\n",
-				    target->items[i].name,
-				    target->items[i].url);
-			else
-				vc_buf_addf(&pins, "%s==%s\n",
-				    target->items[i].name,
-				    target->items[i].version);
+			if (target->items[i].direct) {
+				/* Installed from a wheel file, it would not
+				 * be what a creation gives: create. */
+				vc_error_set(err, VC_EFAIL,
+				    "'%s' is a direct URL requirement",
+				    target->items[i].name);
+				free(line);
+				goto out;
+			}
+			vc_buf_addf(&pins, "%s==%s\n", target->items[i].name,
+			    target->items[i].version);
 		}
 		free(line);
 	}
@@ -1348,31 +1881,69 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		else
 			free(name);
 	}
-	if (pins.len > 0) {
-		const char *a[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "-r", reqfile, NULL};
+	if (ins->kind == VC_INSTALLER_PIP) {
+		/* The restored venv's pip: -I, none of our secrets. */
+		if (pins.len > 0 &&
+		    (write_text(reqfile, pins.data, err) == -1 ||
+		        install_restored(cfg, p, t->path, reqfile, err) == -1))
+			goto out;
+		if (extra.n > 0) {
+			argv = xcalloc(extra.n + 7, sizeof *argv);
+			n = 0;
+			argv[n++] = py;
+			argv[n++] = "-I";
+			argv[n++] = "-m";
+			argv[n++] = "pip";
+			argv[n++] = "uninstall";
+			argv[n++] = "--yes";
+			for (i = 0; i < extra.n; i++)
+				argv[n++] = extra.v[i];
+			argv[n] = NULL;
+			if (run_prog(cfg, p, "pip uninstall (partial)", argv, 1,
+			        err) == -1)
+				goto out;
+		}
+	} else {
+		if (pins.len > 0) {
+			const char *a[12];
 
-		if (write_text(reqfile, pins.data, err) == -1 ||
-		    run_tool(cfg, p, "pip install (partial)", a, err) == -1)
-			goto out;
+			n = pip_argv(ins, py, "install", a);
+			a[n++] = "--no-deps";
+			/* pip's --no-input; uv never prompts, and compiles only
+			 * when told (pip always does). */
+			a[n++] = ins->kind == VC_INSTALLER_UV
+			    ? "--compile-bytecode"
+			    : "--no-input";
+			a[n++] = "-r";
+			a[n++] = reqfile;
+			a[n] = NULL;
+			if (write_text(reqfile, pins.data, err) == -1 ||
+			    run_tool(cfg, p,
+			        ins->kind == VC_INSTALLER_UV
+			            ? "uv pip install (partial)"
+			            : "pip install (partial)",
+			        a, err) == -1)
+				goto out;
+		}
+		if (extra.n > 0) {
+			argv = xcalloc(extra.n + 8, sizeof *argv);
+			n = pip_argv(ins, py, "uninstall", argv);
+			if (ins->kind == VC_INSTALLER_PIP)
+				argv[n++] = "--yes";
+			for (i = 0; i < extra.n; i++)
+				argv[n++] = extra.v[i];
+			argv[n] = NULL;
+			if (run_tool(cfg, p,
+			        ins->kind == VC_INSTALLER_UV
+			            ? "uv pip uninstall (partial)"
+			            : "pip uninstall (partial)",
+			        argv, err) == -1)
+				goto out;
+		}
 	}
-	if (extra.n > 0) {
-		argv = xcalloc(extra.n + 6, sizeof *argv);
-		n = 0;
-		argv[n++] = py;
-		argv[n++] = "-m";
-		argv[n++] = "pip";
-		argv[n++] = "uninstall";
-		argv[n++] = "--yes";
-		for (i = 0; i < extra.n; i++)
-			argv[n++] = extra.v[i];
-		argv[n] = NULL;
-		if (run_tool(cfg, p, "pip uninstall (partial)", argv, err) ==
-		    -1)
-			goto out;
-	}
+	uv_tidy(ins, t->path);
 	/* The venv must now be what a fresh creation gives. */
-	if (freeze(cfg, p, t->path, &again, err) == -1)
+	if (freeze(ins, p, t->path, &again, err) == -1)
 		goto out;
 	for (i = 0; i < target->n; i++) {
 		char *line = freeze_line(&target->items[i]);
@@ -1438,9 +2009,11 @@ partial_restore(const struct vc_config *cfg, struct vc_plan *p,
 	struct vc_strv want;
 	struct vc_lock lk = {-1};
 	size_t i, n = 0, best = (size_t)-1, score, best_score = 0;
+	struct vc_installer ins;
 	struct vc_error e2;
 	int rc = -1;
 
+	memset(&ins, 0, sizeof ins);
 	vc_resolution_init(&own);
 	vc_strv_init(&want);
 	if (p->key.restore_keys.n == 0 ||
@@ -1480,7 +2053,11 @@ partial_restore(const struct vc_config *cfg, struct vc_plan *p,
 	vc_store_unlock(&lk);
 	if (rc == -1)
 		goto out;
-	rc = sync_venv(cfg, p, t, target, err);
+	if ((rc = vc_installer_choose(&ins, cfg, err)) == -1)
+		goto out;
+	vc_step("%s: %s", p->env->name, ins.why);
+	res->installer = vc_installer_name(&ins);
+	rc = sync_venv(cfg, &ins, p, t, target, err);
 out:
 	if (rc == -1) {
 		vc_debug("env %s: no partial hit: %s", p->env->name, err->msg);
@@ -1492,6 +2069,7 @@ out:
 	vc_store_entries_free(ents, n);
 	vc_resolution_release(&own);
 	vc_strv_release(&want);
+	vc_installer_release(&ins);
 	return rc;
 }
 
@@ -1529,8 +2107,9 @@ save_in_place(const struct vc_config *cfg, struct vc_plan *p,
 	editable_files(p->path, &exclude);
 	if (check_installed(p, p->path, recorded, err) == -1)
 		goto out;
+	/* Which tool installed a venv saved in place is not known. */
 	if (save_pack(cfg, p, st, p->path, p->path,
-	        (const char *const *)exclude.v, secs, &ps, err) == -1 ||
+	        (const char *const *)exclude.v, secs, NULL, &ps, err) == -1 ||
 	    save_commit(cfg, st, &ps, res, err) == -1)
 		goto out;
 	rc = 0;
@@ -1594,6 +2173,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	struct vc_lock klock;
 	struct pending_save ps;
 	struct tmpdir t = {NULL, -1};
+	struct vc_error e2;
 	double t0 = vc_monotonic();
 	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
 	int published = 0;
@@ -1602,8 +2182,12 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	vc_stats_init(&res->delta);
 	pending_init(&ps);
 	klock.fd = -1;
-	if (vc_venv_ready(p))
+	if (vc_venv_ready(p)) {
+		/* Never a venv that another user could have put there. */
+		if (vc_trust_dir(root, "venv-root", err) == -1)
+			goto out;
 		goto present;
+	}
 	if (vc_tmpfs_ensure(cfg, err) == -1)
 		goto out;
 	if ((lockfd = venv_lock(cfg, p, err)) == -1)
@@ -1633,7 +2217,9 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		/* Build (or download) once: take the key exclusively and
 		 * look again. */
 		vc_store_unlock(&klock);
-		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
+		/* A read-only store takes no lock, nor the new entry. */
+		if (!st.readonly &&
+		    vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
 		        err) == -1)
 			goto out;
 		rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
@@ -1650,7 +2236,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 				res->how = VC_HOW_PARTIAL;
 				res->delta.c[VC_C_partial_hits]++;
 				rc = pack_new(cfg, p, &st, &t,
-				    vc_monotonic() - tp, &ps, err);
+				    vc_monotonic() - tp, res->installer, &ps,
+				    res, err);
 			} else {
 				res->delta.c[VC_C_misses]++;
 				rc = create_and_pack(cfg, p, &st, &t, res, &ps,
@@ -1700,9 +2287,13 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	if (finish_project(cfg, p, err) == -1)
 		goto out;
 	if (ps.packed) {
-		if (save_commit(cfg, &st, &ps, res, err) == -1)
-			goto out;
-		published = 1;
+		if (save_commit(cfg, &st, &ps, res, &e2) == 0) {
+			published = 1;
+		} else {
+			/* The venv is whole and in place: use it, uncached. */
+			vc_warn("env %s: not cached: %s", p->env->name, e2.msg);
+			pending_release(&st, &ps);
+		}
 	}
 	if (mark_ready(p, err) == -1)
 		goto out;
@@ -1715,6 +2306,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 present:
 	res->how = VC_HOW_PRESENT;
 	res->delta.c[VC_C_present]++;
+	/* Used: gc --max-age must not evict what is used every day. */
+	vc_store_mark_used(vc_config_str(cfg, VC_S_CACHE_DIR), p->key.key);
 	rc = 0;
 out:
 	if (t.path != NULL || t.fd != -1)
@@ -1751,7 +2344,9 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 		    p->env->name, p->path);
 		goto out;
 	}
-	if ((lockfd = venv_lock(cfg, p, err)) == -1)
+	if (vc_trust_dir(vc_config_str(cfg, VC_S_VENV_ROOT), "venv-root",
+	        err) == -1 ||
+	    (lockfd = venv_lock(cfg, p, err)) == -1)
 		goto out;
 	/* Only what warm made for this key is saved under it. */
 	if (!stamp_matches(p, &project_ok)) {
