@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tox 4 plugin (tox-venvcache/), with real tox 4.67 and tox-uv of
-# build/tox4, against the loopback mirror: `tox -e a,b` with the plugin
+# build/tox4, against the loopback mirror: `tox -e a,b,c` with the plugin
 # gives venvs whose pip freeze is tox's own without it (tox's virtualenv
 # runner and tox-uv's); a second run with nothing changed creates,
 # restores and installs nothing; after `rm -rf .tox` the venvs are
@@ -27,14 +27,25 @@ export UV_CACHE_DIR=$T/uv-cache UV_PYTHON_DOWNLOADS=never
 
 mkdir proj
 cat >proj/pyproject.toml <<'EOT'
+[build-system]
+requires = ["vc-backend==1.0"]
+build-backend = "vc_backend"
+
+[project]
+name = "vc-app"
+version = "0.1"
+dependencies = ["vc-data==1.0"]
+optional-dependencies = {fast = ["vc-future==1.0"]}
+
 [dependency-groups]
 test = ["vc-gamma", {include-group = "more"}]
 more = ["vc-delta"]
 EOT
 echo 'vc-alpha==1.0' >proj/constraints.txt
+mkdir proj/vc_app && echo '__version__ = "0.1"' >proj/vc_app/__init__.py
 cat >proj/tox.ini <<'EOT'
 [tox]
-env_list = a, b
+env_list = a, b, c
 
 [testenv]
 package = skip
@@ -49,14 +60,20 @@ deps = vc-alpha==1.1
 dependency_groups = test
 deps = vc-beta
 constraints = constraints.txt
+
+[testenv:c]
+package = wheel
+extras = fast
+deps = vc-alpha==1.0
+commands = python -c 'import vc_app, vc_data, vc_future'
 EOT
 
-# tox_in DIR [VAR=VALUE...]: runs `tox -e a,b` in DIR, output in $T/tox.out.
+# tox_in DIR [VAR=VALUE...]: runs `tox -e a,b,c` in DIR, output in $T/tox.out.
 tox_in() {
     local dir=$1
     shift
-    (cd "$dir" && env "$@" "$VC_SRC/build/tox4/bin/tox" -e a,b >"$T/tox.out" 2>&1) ||
-        { cat "$T/tox.out" >&2; fail "tox -e a,b in $dir failed"; }
+    (cd "$dir" && env "$@" "$VC_SRC/build/tox4/bin/tox" -e a,b,c >"$T/tox.out" 2>&1) ||
+        { cat "$T/tox.out" >&2; fail "tox -e a,b,c in $dir failed"; }
 }
 counter() {
     vc stats --format json >"$T/stats.json"
@@ -64,7 +81,7 @@ counter() {
 }
 same_freeze() { # same_freeze DIR1 DIR2
     local e
-    for e in a b; do
+    for e in a b c; do
         [ -x "$1/.tox/$e/bin/python" ] || fail "no venv $1/.tox/$e"
         [ "$(py_venv_freeze "$1/.tox/$e")" = "$(py_venv_freeze "$2/.tox/$e")" ] ||
             fail "$e: pip freeze differs: $(py_venv_freeze "$1/.tox/$e" | tr '\n' ' ')/ $(py_venv_freeze "$2/.tox/$e" | tr '\n' ' ')"
@@ -80,18 +97,19 @@ for runner in virtualenv uv; do
     cp -r proj withvc
     tox_in plain "$off"
     py_venv_has plain/.tox/a vc-alpha==1.1 vc-gamma==1.0 vc-delta==1.0
+    py_venv_has plain/.tox/c vc-alpha==1.0 vc-app==0.1 vc-data==1.0 vc-future==1.0
     c0=$(counter creations) r0=$(counter restores)
     tox_in withvc "$off" PYTHONPATH="$T/plugin-site"
     no_warning
-    [ -f withvc/.tox/a/.venvcache-stamp ] && [ -f withvc/.tox/b/.venvcache-stamp ] ||
+    [ -f withvc/.tox/a/.venvcache-stamp ] && [ -f withvc/.tox/b/.venvcache-stamp ] && [ -f withvc/.tox/c/.venvcache-stamp ] ||
         fail "$runner: the venvs are not venvcache's: $(cat "$T/tox.out")"
     same_freeze withvc plain
     c1=$(counter creations) r1=$(counter restores)
     if [ $runner = virtualenv ]; then
-        [ "$c1" -eq $((c0 + 2)) ] || fail "$runner: $((c1 - c0)) creations, expected 2"
+        [ "$c1" -eq $((c0 + 3)) ] || fail "$runner: $((c1 - c0)) creations, expected 3"
     else # the same keys as the virtualenv runner's: restored
-        [ "$c1" -eq "$c0" ] && [ "$r1" -eq $((r0 + 2)) ] ||
-            fail "$runner: $((c1 - c0)) creations, $((r1 - r0)) restores; expected 0, 2"
+        [ "$c1" -eq "$c0" ] && [ "$r1" -eq $((r0 + 3)) ] ||
+            fail "$runner: $((c1 - c0)) creations, $((r1 - r0)) restores; expected 0, 3"
     fi
     # Nothing changed: no creation, no restore, no install by tox.
     stamp=$(stat -c %Y.%i withvc/.tox/a/.venvcache-stamp)
@@ -100,14 +118,17 @@ for runner in virtualenv uv; do
     [ "$(counter creations)" -eq "$c1" ] && [ "$(counter restores)" -eq "$r1" ] ||
         fail "$runner: a second run did work"
     [ "$(stat -c %Y.%i withvc/.tox/a/.venvcache-stamp)" = "$stamp" ] || fail "$runner: a second run replaced a"
-    grep -Eq 'install_deps|install_dependency_groups|pip install|uv pip' "$T/tox.out" &&
+    # (c's package itself is built and installed by tox on every run, as without the plugin)
+    grep -Eq 'install_deps>|install_dependency-groups>|install_package_deps>' "$T/tox.out" &&
         fail "$runner: a second run installed: $(cat "$T/tox.out")"
     # rm -rf .tox: restored, not created.
     rm -rf withvc/.tox
     tox_in withvc "$off" PYTHONPATH="$T/plugin-site"
     no_warning
-    [ "$(counter creations)" -eq "$c1" ] && [ "$(counter restores)" -eq $((r1 + 2)) ] ||
-        fail "$runner: after rm -rf .tox: $(($(counter creations) - c1)) creations, $(($(counter restores) - r1)) restores; expected 0, 2"
+    [ "$(counter creations)" -eq "$c1" ] && [ "$(counter restores)" -eq $((r1 + 3)) ] ||
+        fail "$runner: after rm -rf .tox: $(($(counter creations) - c1)) creations, $(($(counter restores) - r1)) restores; expected 0, 3"
+    grep -Eq 'install_deps>|install_dependency-groups>|install_package_deps>' "$T/tox.out" &&
+        fail "$runner: after rm -rf .tox, tox installed: $(cat "$T/tox.out")"
     same_freeze withvc plain
 done
 
@@ -129,7 +150,7 @@ for how in missing failing; do
         tox_in fb TOX_DISABLED_EXTERNAL_PLUGINS=tox-uv PYTHONPATH="$T/plugin-site" VENVCACHE_CACHE_DIR=/dev/null/store
     fi
     n=$(grep -c 'venvcache: .*tox makes the environment itself' "$T/tox.out" || true)
-    if [ $how = missing ]; then want=1; else want=2; fi # once; once per environment that failed
+    if [ $how = missing ]; then want=1; else want=3; fi # once; once per environment that failed
     [ "$n" -eq $want ] || fail "$how: $n warnings, expected $want: $(cat "$T/tox.out")"
     [ ! -e fb/.tox/a/.venvcache-stamp ] || fail "$how: a is venvcache's"
     same_freeze fb plain

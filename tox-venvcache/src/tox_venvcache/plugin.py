@@ -17,6 +17,7 @@ PATH, or named by TOX_VENVCACHE), never anything from the store.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -72,9 +73,27 @@ def _requirements(env: Any) -> tuple[list[str], list[str]]:
         except KeyError:
             root = env.core["tox_root"]
         lines.extend(sorted(str(r) for r in resolve(root, groups)))
+    pkg = _package_deps(env)
+    env._vc_pkg_deps = pkg is not None  # noqa: SLF001
+    lines.extend(pkg or [])
     if env.conf["pip_pre"]:
         lines.append("--pre")
     return lines, constraints
+
+
+PACKAGE_TYPES = ("wheel", "sdist", "editable", "editable-legacy", "deps-only")
+
+
+def _package_deps(env: Any) -> list[str] | None:
+    """The package's dependencies with its extras, as tox's package environment gives them; None: tox's to install."""
+    if getattr(env, "package_env", None) is None or env.pkg_type not in PACKAGE_TYPES:
+        return None
+    opts = env.options
+    if getattr(opts, "force_dep", None) or getattr(opts, "skip_pkg_install", False) or opts.package_only:
+        return None
+    package_env = env.package_env
+    with package_env.display_context(env._has_display_suspended):  # noqa: SLF001
+        return [str(r) for r in package_env.load_deps_for_env(env.conf)]
 
 
 def _python(env: Any) -> str:
@@ -126,11 +145,13 @@ def _warm(env: Any) -> bool:
         proc = subprocess.run(  # noqa: S603
             cmd, cwd=env.core["tox_root"], env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False
         )
-    for line in proc.stderr.splitlines():
-        LOGGER.warning("%s", line) if proc.returncode else LOGGER.info("%s", line)
+    err = proc.stderr.strip().splitlines()
+    for line in err:
+        LOGGER.info("%s", line)
     path = proc.stdout.strip()
     if proc.returncode != 0 or Path(path) != env_dir:
-        _warn_once(f"warm:{env.name}", f"{env.name}: warm exited {proc.returncode}" + (f", venv {path}" if path else ""))
+        why = err[-1] if proc.returncode != 0 and err else f"warm exited {proc.returncode}, venv '{path}'"
+        _warn_once(f"warm:{env.name}", f"{env.name}: {why}")
         if (env_dir / STAMP).exists():
             shutil.rmtree(env_dir)  # not ready: tox makes it from nothing
         return False
@@ -141,6 +162,7 @@ class _Mixin:
     """Wraps a runner class: its venv comes from venvcache when it can."""
 
     _vc_ready = False
+    _vc_pkg_deps = False
 
     def _setup_env(self) -> None:
         self._vc_ready = _warm(self)
@@ -157,6 +179,22 @@ class _Mixin:
     def _install_dependency_groups(self) -> None:
         if not self._vc_ready:
             super()._install_dependency_groups()  # type: ignore[misc]
+
+    def _install(self, arguments: Any, section: str, of_type: str) -> None:
+        if self._vc_ready and self._vc_pkg_deps and of_type in ("package", "package_deps"):
+            if of_type == "package_deps":
+                return  # deps-only: venvcache installed them
+            arguments = [_without_deps(a) for a in arguments]  # the package alone, as tox installs it
+        super()._install(arguments, section, of_type)  # type: ignore[misc]
+
+
+def _without_deps(package: Any) -> Any:
+    from tox.tox_env.python.package import PythonPathPackageWithDeps  # noqa: PLC0415
+
+    if isinstance(package, PythonPathPackageWithDeps):
+        package = copy.copy(package)
+        package.deps = []
+    return package
 
 
 @impl(trylast=True)
