@@ -155,4 +155,12 @@ for how in missing failing; do
     [ ! -e fb/.tox/a/.venvcache-stamp ] || fail "$how: a is venvcache's"
     same_freeze fb plain
 done
+# A setting venvcache does not make (install_command): tox's own, warned once.
+rm -rf fb
+cp -r proj fb
+printf 'install_command = python -m pip install --no-compile {opts} {packages}\n' >>fb/tox.ini
+tox_in fb TOX_DISABLED_EXTERNAL_PLUGINS=tox-uv PYTHONPATH="$T/plugin-site"
+[ "$(grep -c 'c: install_command is set, which venvcache does not make' "$T/tox.out")" -eq 1 ] ||
+    fail "install_command: not warned once: $(cat "$T/tox.out")"
+[ ! -e fb/.tox/c/.venvcache-stamp ] || fail "install_command: c is venvcache's"
 echo "ok"

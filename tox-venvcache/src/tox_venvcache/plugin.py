@@ -108,9 +108,30 @@ def _python(env: Any) -> str:
     return str(env.conf["base_python"][0])
 
 
+def _not_ours(env: Any) -> str | None:
+    """A setting that makes tox's venv another than venvcache's: tox's to make."""
+    if env.conf["system_site_packages"]:
+        return "system_site_packages"
+    try:
+        if env.conf["uv_resolution"]:
+            return f"uv_resolution = {env.conf['uv_resolution']}"
+    except KeyError:  # not tox-uv's runner
+        pass
+    inst = env.installer
+    try:
+        default = inst.post_process_install_command(inst.default_install_command(None, env.name)).args
+    except Exception:  # noqa: BLE001 - an installer of another shape: its command is its own
+        return None
+    if env.conf["install_command"].args != default:
+        return "install_command is set"
+    return None
+
+
 def _warm(env: Any) -> bool:
     """Make the environment's directory a venv venvcache made ready; False to leave it to tox."""
-    if env.conf["system_site_packages"]:
+    why = _not_ours(env)
+    if why:
+        _warn_once(f"conf:{env.name}", f"{env.name}: {why}, which venvcache does not make")
         return False
     prog = _program()
     if prog is None:
