@@ -183,6 +183,19 @@ mirror_start() {
     export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 }
 
+# demo_config DEP...: starts the mirror and writes venvcache.ini with it as
+# the index and one environment, demo, that installs DEP... (one a line).
+# A case appends the sections it needs more of to venvcache.ini.
+demo_config() {
+    mirror_start
+    {
+        printf '[mirror]\nindex-url = %s\n\n[env demo]\ndeps = %s\n' "$MIRROR_URL" "$1"
+        shift
+        local dep
+        for dep in "$@"; do printf '    %s\n' "$dep"; done
+    } >venvcache.ini
+}
+
 mirror_stop() {
     local pid=$MIRROR_PID st=0
     [ -n "$pid" ] || return 0
