@@ -127,6 +127,18 @@ def _not_ours(env: Any) -> str | None:
     return None
 
 
+def _uv_settings(env: Any) -> dict[str, str]:
+    """tox-uv's venv has pip only with uv_seed: so has venvcache's (seed = no needs uv: tox-uv's own)."""
+    try:
+        seed = env.conf["uv_seed"]
+    except KeyError:  # tox's virtualenv runner: pip is in its venvs
+        return {}
+    out = {"VENVCACHE_SEED": "yes" if seed else "no"}
+    if "VENVCACHE_UV" not in os.environ:
+        out["VENVCACHE_UV"] = str(env.uv)
+    return out
+
+
 def _warm(env: Any) -> bool:
     """Make the environment's directory a venv venvcache made ready; False to leave it to tox."""
     why = _not_ours(env)
@@ -162,6 +174,10 @@ def _warm(env: Any) -> bool:
         cmd = [prog, "--venv-root", str(env_dir.parent), "warm", "--name", env_dir.name, "-r", str(req), "-p", python]
         run_env = dict(os.environ)
         run_env.setdefault("VENVCACHE_MOUNT", "no")  # the venv is tox's env dir, where tox keeps it
+        run_env.update(_uv_settings(env))
+        # A partial hit starts from the nearest entry of the env name whatever its seed (the manifest does
+        # not say), so tox-uv's venv (no pip) could start from virtualenv's (pip): not from the plugin.
+        run_env["VENVCACHE_PARTIAL"] = "no"
         LOGGER.debug("venvcache: %s", " ".join(cmd))
         proc = subprocess.run(  # noqa: S603
             cmd, cwd=env.core["tox_root"], env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False
