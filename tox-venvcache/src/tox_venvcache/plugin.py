@@ -175,8 +175,8 @@ def _warm(env: Any) -> bool:
         run_env = dict(os.environ)
         run_env.setdefault("VENVCACHE_MOUNT", "no")  # the venv is tox's env dir, where tox keeps it
         run_env.update(_uv_settings(env))
-        # A partial hit starts from the nearest entry of the env name whatever its seed (the manifest does
-        # not say), so tox-uv's venv (no pip) could start from virtualenv's (pip): not from the plugin.
+        # Each venv is tox's exact set, restored whole or created from scratch: never a partial hit,
+        # which would bring a nearby entry to the set with the installer (tox-uv's uv or pip).
         run_env["VENVCACHE_PARTIAL"] = "no"
         LOGGER.debug("venvcache: %s", " ".join(cmd))
         proc = subprocess.run(  # noqa: S603
