@@ -146,6 +146,7 @@ struct vc_config {
 	enum vc_origin_kind origin_kind[VC_S__COUNT];
 	char *origin[VC_S__COUNT]; /* "file:line", "VAR", ... */
 	char *file;                /* the config file read, or NULL */
+	char *looked;              /* where the file was looked for, or NULL */
 	struct vc_envdef *envs;
 	size_t nenvs;
 	size_t envs_cap;
@@ -157,10 +158,22 @@ void vc_config_release(struct vc_config *);
 
 /*
  * Finds the config file: `explicit` (must exist) if not NULL, else
- * ./venvcache.ini, else $XDG_CONFIG_HOME/venvcache/config.ini. Returns a
- * path the caller frees, or NULL with err->code == VC_OK when there is none.
+ * venvcache.ini in the current directory or the nearest parent (up to the
+ * repository root, a directory holding .git, or /), else
+ * $XDG_CONFIG_HOME/venvcache/config.ini. Returns a path the caller frees,
+ * or NULL with err->code == VC_OK when there is none. Unless `looked` is
+ * NULL, *looked is set to where it looked (for messages; the caller's, or
+ * NULL when `explicit` was given).
  */
-char *vc_config_locate(const char *explicit, struct vc_error *);
+char *vc_config_locate(const char *explicit, char **looked, struct vc_error *);
+
+/*
+ * `name` in the current directory or the nearest parent, stopping at the
+ * repository root (a directory holding .git) or /: "name" when in the
+ * current directory, else an absolute path; NULL when none. *looked is
+ * set to the directories searched ("DIR up to ROOT"); both the caller's.
+ */
+char *vc_config_find_up(const char *name, char **looked);
 
 /* Reads an INI file; unknown sections, keys and bad values fail with file:line.
  */

@@ -78,13 +78,17 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 	for (i = 0; i < ctx->sel_envs.n; i++) {
 		e = vc_config_env(cfg, ctx->sel_envs.v[i]);
 		if (e == NULL) {
-			if (cfg->nenvs == 0)
+			if (cfg->nenvs == 0 && cfg->file != NULL)
 				vc_error_set(err, VC_EUSAGE,
 				    "unknown environment '%s': %s defines "
 				    "none",
+				    ctx->sel_envs.v[i], cfg->file);
+			else if (cfg->nenvs == 0)
+				vc_error_set(err, VC_EUSAGE,
+				    "unknown environment '%s': no config file "
+				    "(looked for %s)",
 				    ctx->sel_envs.v[i],
-				    cfg->file != NULL ? cfg->file
-				                      : "no config file");
+				    cfg->looked != NULL ? cfg->looked : "none");
 			else /* from the config file, the tox.ini or -r */
 				vc_error_set(err, VC_EUSAGE,
 				    "unknown environment '%s' (%zu defined; "
@@ -113,12 +117,16 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 			count++;
 		}
 	}
+	if (count == 0 && cfg->file == NULL) {
+		vc_error_set(err, VC_EUSAGE, "no config file (looked for %s)%s",
+		    cfg->looked != NULL ? cfg->looked : "none",
+		    ctx->sel_all ? "" : ": give -r FILE or write one");
+		goto fail;
+	}
 	if (count == 0) {
 		vc_error_set(err, VC_EUSAGE,
-		    "no environment selected: give -r FILE, -e NAME or -a "
-		    "(%s)",
-		    cfg->file != NULL ? "the config file defines none"
-		                      : "no config file found");
+		    "no environment selected: %s defines none%s", cfg->file,
+		    ctx->sel_all ? "" : "; give -r FILE");
 		goto fail;
 	}
 	*out = t;
@@ -177,7 +185,8 @@ cmd_status(const struct vc_error *err)
 
 const struct cmd_common_opt cmd_common_opts[] = {
     {"config", 'c', "FILE", O_CONFIG, CMD_GLOBAL,
-        "read settings from FILE (default ./venvcache.ini, then "
+        "read settings from FILE (default venvcache.ini in the current "
+        "directory or the nearest parent, up to the repository root, then "
         "$XDG_CONFIG_HOME/venvcache/config.ini)"},
     {"cache-dir", 0, "DIR", O_CACHE_DIR, CMD_GLOBAL,
         "the store (setting cache-dir)"},

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "venvcache/gha.h"
@@ -222,6 +223,30 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 	return 0;
 }
 
+/*
+ * VENVCACHE_TOX=tox.ini, relative and not in the current directory, is
+ * looked for upward as venvcache.ini is (a file's tox setting is relative
+ * to that file already).
+ */
+static int
+tox_up(struct vc_config *cfg, struct vc_error *err)
+{
+	const char *v = getenv("VENVCACHE_TOX");
+	char *up, *looked = NULL;
+	int rc = 0;
+
+	if (v == NULL || *v == '\0' || *v == '/' || *v == '~' ||
+	    cfg->origin_kind[VC_S_TOX] != VC_ORIGIN_ENV || access(v, F_OK) == 0)
+		return 0;
+	up = vc_config_find_up(v, &looked);
+	if (up != NULL)
+		rc = vc_config_set(cfg, VC_S_TOX, up, VC_ORIGIN_ENV,
+		    "VENVCACHE_TOX", err);
+	free(up);
+	free(looked);
+	return rc;
+}
+
 static int
 load_settings(struct cmd_ctx *ctx, struct parse *p)
 {
@@ -230,7 +255,7 @@ load_settings(struct cmd_ctx *ctx, struct parse *p)
 	size_t i;
 
 	vc_error_clear(&err);
-	path = vc_config_locate(p->config, &err);
+	path = vc_config_locate(p->config, &ctx->cfg.looked, &err);
 	if (path == NULL && err.code != VC_OK)
 		goto fail;
 	if (path != NULL && vc_config_load_file(&ctx->cfg, path, &err) == -1) {
@@ -239,6 +264,8 @@ load_settings(struct cmd_ctx *ctx, struct parse *p)
 	}
 	free(path);
 	if (vc_config_load_env(&ctx->cfg, &err) == -1)
+		goto fail;
+	if (tox_up(&ctx->cfg, &err) == -1)
 		goto fail;
 	for (i = 0; i < p->nsettings; i++) {
 		if (vc_config_set(&ctx->cfg, p->settings[i].id,

@@ -109,17 +109,60 @@ vc_config_release(struct vc_config *cfg)
 		envdef_release(&cfg->envs[i]);
 	free(cfg->envs);
 	free(cfg->file);
+	free(cfg->looked);
 	memset(cfg, 0, sizeof *cfg);
 }
 
 char *
-vc_config_locate(const char *explicit, struct vc_error *err)
+vc_config_find_up(const char *name, char **looked)
+{
+	char cwd[PATH_MAX], *dir = NULL, *p, *found = NULL;
+	int root = 0;
+
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		*looked = xstrdup(".");
+		return access(name, F_OK) == 0 ? xstrdup(name) : NULL;
+	}
+	dir = xstrdup(cwd);
+	for (;;) {
+		p = vc_path_join(dir, name);
+		if (access(p, F_OK) == 0) {
+			/* in the current directory: as before, relative */
+			found = strcmp(dir, cwd) == 0 ? xstrdup(name) : p;
+			if (found != p)
+				free(p);
+			break;
+		}
+		free(p);
+		p = vc_path_join(dir, ".git");
+		root = access(p, F_OK) == 0;
+		free(p);
+		if (root || strcmp(dir, "/") == 0)
+			break;
+		p = vc_path_dirname(dir);
+		free(dir);
+		dir = p;
+	}
+	if (strcmp(dir, cwd) == 0)
+		*looked = xasprintf("%s%s", cwd,
+		    root ? " (the repository root)" : "");
+	else
+		*looked = xasprintf("%s up to %s%s", cwd, dir,
+		    root ? " (the repository root)" : "");
+	free(dir);
+	return found;
+}
+
+char *
+vc_config_locate(const char *explicit, char **looked, struct vc_error *err)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	char *path;
+	char *path, *where = NULL;
 
 	vc_error_clear(err);
+	if (looked != NULL)
+		*looked = NULL;
 	if (explicit != NULL) {
 		if (access(explicit, R_OK) == -1) {
 			vc_error_sys(err, "cannot read config file '%s'",
@@ -128,18 +171,34 @@ vc_config_locate(const char *explicit, struct vc_error *err)
 		}
 		return xstrdup(explicit);
 	}
-	if (access("venvcache.ini", F_OK) == 0)
-		return xstrdup("venvcache.ini");
+	path = vc_config_find_up("venvcache.ini", &where);
+	if (path != NULL)
+		goto out;
 	if (xdg != NULL && *xdg == '/')
 		path = xasprintf("%s/venvcache/config.ini", xdg);
 	else if (home != NULL && *home != '\0')
 		path = xasprintf("%s/.config/venvcache/config.ini", home);
+	if (path != NULL) {
+		char *w = xasprintf("venvcache.ini in %s, and %s", where, path);
+
+		free(where);
+		where = w;
+		if (access(path, F_OK) == -1) {
+			free(path);
+			path = NULL;
+		}
+	} else {
+		char *w = xasprintf("venvcache.ini in %s", where);
+
+		free(where);
+		where = w;
+	}
+out:
+	if (looked != NULL)
+		*looked = where;
 	else
-		return NULL;
-	if (access(path, F_OK) == 0)
-		return path;
-	free(path);
-	return NULL;
+		free(where);
+	return path;
 }
 
 static int

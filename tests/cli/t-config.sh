@@ -41,8 +41,8 @@ expect 1 -c missing.ini config
 err_has "cannot read config file 'missing.ini'"
 err_one_line
 
-# XDG config when there is no ./venvcache.ini.
-mkdir -p "$XDG_CONFIG_HOME/venvcache" sub
+# XDG config when there is no venvcache.ini up to the repository root.
+mkdir -p "$XDG_CONFIG_HOME/venvcache" sub/.git
 printf '[venvcache]\nmount = no\n' >"$XDG_CONFIG_HOME/venvcache/config.ini"
 (cd sub && "$VENVCACHE_BIN" config) >"$T/out"
 out_has "config.ini:2) mount = no"
