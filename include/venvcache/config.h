@@ -75,7 +75,8 @@ enum vc_type {
 	    "VENVCACHE_RESOLVE_GRACE", VC_T_DURATION, "7d", NULL,              \
 	    "how old a resolution may be when the mirror is unreachable")      \
 	X(PARTIAL, "venvcache", "partial", "VENVCACHE_PARTIAL", VC_T_BOOL,     \
-	    "yes", NULL, "on a miss, start from the nearest entry of the env") \
+	    "yes", NULL,                                                       \
+	    "on a miss, start from the nearest entry of the same interpreter") \
 	X(JOBS, "venvcache", "jobs", "VENVCACHE_JOBS", VC_T_INT, "0",          \
 	    "0..256", "environments warmed in parallel (0: number of CPUs)")   \
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
@@ -210,6 +211,14 @@ void vc_config_list(const struct vc_config *, enum vc_setting_id,
 
 /* The value as `config` prints it: credentials in URLs shown as ***. */
 char *vc_config_display(const struct vc_config *, enum vc_setting_id);
+
+/*
+ * The name of an ad-hoc (-r FILE) environment: the project root's name
+ * (the nearest directory holding .git, else the current directory) and 8
+ * hex digits of its path's XXH3, as "myproj-1a2b3c4d", so that two
+ * projects' venvs never replace each other. The caller frees it.
+ */
+char *vc_config_adhoc_name(void);
 
 /* The env named `name`, or NULL. */
 struct vc_envdef *vc_config_env(const struct vc_config *, const char *name);

@@ -167,8 +167,9 @@ void vc_gha_split_input(const char *input, struct vc_strv *out);
  * cache-dir under, for the selected environments:
  * - one env: its key, and its restore keys (most to least specific);
  * - several: "<prefix>-envs<N>-<16 hex>-<32 hex>", where the 16 hex hash
- *   the sorted keys without their hash part (env names, interpreters and
- *   platforms: what stays when requirements change) and the 32 hex hash
+ *   the sorted env names (names[i], may be NULL) each with its key without
+ *   the hash part (interpreter and platform: what stays when requirements
+ *   change; the key has no env name) and the 32 hex hash
  *   the sorted full keys; the one restore key is the key up to the 32 hex,
  *   so a job restores the last store of the same set of environments and
  *   gets partial hits for those that did not change.
@@ -183,19 +184,20 @@ struct vc_gha_keys {
 void vc_gha_keys_init(struct vc_gha_keys *);
 void vc_gha_keys_release(struct vc_gha_keys *);
 int vc_gha_keys_build(struct vc_gha_keys *, const char *key_prefix,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    size_t n, struct vc_error *);
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, size_t n, struct vc_error *);
 
 /*
  * What `key --github-output` appends to $GITHUB_OUTPUT, in one write: key
  * and restore-keys (vc_gha_keys_build), path (each env's venv, one a
  * line), cache-dir (made absolute from the current directory) and
- * cache-version (vc_gha_cache_version of that cache-dir). keys[i],
- * restore_keys[i] and paths[i] belong to env i. Nothing is written when a
- * key is invalid.
+ * cache-version (vc_gha_cache_version of that cache-dir). names[i],
+ * keys[i], restore_keys[i] and paths[i] belong to env i. Nothing is written
+ * when a key is invalid.
  */
 int vc_gha_key_outputs(const char *key_prefix, const char *cache_dir,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    const char *const *paths, size_t n, struct vc_error *);
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, const char *const *paths,
+    size_t n, struct vc_error *);
 
 #endif

@@ -214,6 +214,7 @@ static int
 github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 {
 	const char **keys = xcalloc(n, sizeof *keys);
+	const char **names = xcalloc(n, sizeof *names);
 	const struct vc_strv **rks = xcalloc(n, sizeof *rks);
 	char **paths = xcalloc(n, sizeof *paths);
 	struct vc_error err;
@@ -223,11 +224,12 @@ github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 	vc_error_clear(&err);
 	for (i = 0; i < n; i++) {
 		keys[i] = envs[i].plan.key.key;
+		names[i] = envs[i].target->env->name;
 		rks[i] = &envs[i].plan.key.restore_keys;
 		paths[i] = vc_venv_path(&ctx->cfg, envs[i].target->env->name);
 	}
 	rc = vc_gha_key_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX),
-	    vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), keys, rks,
+	    vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), names, keys, rks,
 	    (const char *const *)paths, n, &err);
 	if (rc == -1)
 		cmd_error(ctx, &err);
@@ -235,6 +237,7 @@ github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 		free(paths[i]);
 	free(paths);
 	free(rks);
+	free(names);
 	free(keys);
 	return rc;
 }

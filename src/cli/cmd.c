@@ -63,10 +63,12 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 		        ctx->sel_envs.v[i], err) == -1)
 			return -1;
 	if (ctx->sel_reqs.n > 0) {
-		const char *name =
-		    ctx->sel_name != NULL ? ctx->sel_name : "default";
+		char *name = ctx->sel_name != NULL ? xstrdup(ctx->sel_name)
+		                                   : vc_config_adhoc_name();
 
-		if ((e = vc_config_add_env(cfg, name, err)) == NULL)
+		e = vc_config_add_env(cfg, name, err);
+		free(name);
+		if (e == NULL)
 			goto fail;
 		for (i = 0; i < ctx->sel_reqs.n; i++)
 			vc_strv_push(&e->requirements, ctx->sel_reqs.v[i]);
@@ -205,7 +207,8 @@ const struct cmd_common_opt cmd_common_opts[] = {
         "interpreter: a name on PATH or a path (default python3)"},
     {"all", 'a', NULL, O_ALL, CMD_SELECT, "every environment of the config"},
     {"name", 0, "NAME", O_NAME, CMD_SELECT,
-        "name of the -r environment (default \"default\")"},
+        "name of the -r environment (default: the project's, as "
+        "\"myproj-1a2b3c4d\": its root's name and a hash of its path)"},
     {"refresh", 0, NULL, O_REFRESH, CMD_SELECT,
         "resolve unpinned requirements again, ignoring resolve-ttl"},
     {"index-url", 0, "URL", O_INDEX_URL, CMD_MIRROR,

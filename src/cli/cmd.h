@@ -116,9 +116,10 @@ const struct vc_strv *cmd_get_all(const struct cmd_ctx *, const char *name);
 
 /*
  * Resolves the selection into targets: -r makes an ad-hoc environment
- * ("default" or --name), -e names config environments, -a (or nothing at
- * all, when the config has environments) takes every one. The array is
- * the caller's (free it); the targets point into ctx->cfg.
+ * (named per project, see vc_config_adhoc_name, or --name), -e names config
+ * environments, -a (or nothing at all, when the config has environments) takes
+ * every one. The array is the caller's (free it); the targets point into
+ * ctx->cfg.
  */
 int cmd_select(struct cmd_ctx *, struct cmd_target **out, size_t *n,
     struct vc_error *);

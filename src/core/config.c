@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <xxhash.h>
 
 #include "venvcache/config.h"
 #include "venvcache/log.h"
@@ -199,6 +200,39 @@ out:
 	else
 		free(where);
 	return path;
+}
+
+static int is_name_char(int);
+
+char *
+vc_config_adhoc_name(void)
+{
+	char cwd[PATH_MAX], *git, *looked = NULL, *root, *base;
+	struct vc_buf b;
+	const char *p;
+
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup("default");
+	git = vc_config_find_up(".git", &looked);
+	root = git == NULL || strcmp(git, ".git") == 0 ? xstrdup(cwd)
+	                                               : vc_path_dirname(git);
+	base =
+	    xstrdup(strcmp(root, "/") == 0 ? "root" : strrchr(root, '/') + 1);
+	vc_buf_init(&b);
+	for (p = base; *p != '\0' && b.len < 40; p++) {
+		if (b.len == 0 && (*p == '.' || *p == '-'))
+			continue;
+		vc_buf_addc(&b,
+		    is_name_char((unsigned char)*p) || *p == '+' ? *p : '_');
+	}
+	vc_buf_addf(&b, "%s%08llx", b.len > 0 ? "-" : "",
+	    (unsigned long long)(XXH3_64bits(root, strlen(root)) &
+	        0xffffffffULL));
+	free(git);
+	free(looked);
+	free(root);
+	free(base);
+	return vc_buf_detach(&b);
 }
 
 static int

@@ -652,8 +652,8 @@ hash_sorted(struct vc_strv *v, char out[65])
 
 int
 vc_gha_keys_build(struct vc_gha_keys *k, const char *prefix,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    size_t n, struct vc_error *err)
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, size_t n, struct vc_error *err)
 {
 	struct vc_strv stems, full;
 	char hs[65], hf[65];
@@ -676,7 +676,8 @@ vc_gha_keys_build(struct vc_gha_keys *k, const char *prefix,
 	} else {
 		for (i = 0; i < n; i++) {
 			vc_strv_take(&stems,
-			    xstrndup(keys[i], key_stem(keys[i])));
+			    xasprintf("%s %.*s", names != NULL ? names[i] : "",
+			        (int)key_stem(keys[i]), keys[i]));
 			vc_strv_push(&full, keys[i]);
 		}
 		hash_sorted(&stems, hs);
@@ -714,8 +715,9 @@ join_lines(const char *const *v, size_t n)
 
 int
 vc_gha_key_outputs(const char *prefix, const char *cache_dir,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    const char *const *paths, size_t n, struct vc_error *err)
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, const char *const *paths,
+    size_t n, struct vc_error *err)
 {
 	struct vc_gha_keys k;
 	struct vc_buf b;
@@ -726,7 +728,8 @@ vc_gha_key_outputs(const char *prefix, const char *cache_dir,
 
 	vc_gha_keys_init(&k);
 	vc_buf_init(&b);
-	if (vc_gha_keys_build(&k, prefix, keys, restore_keys, n, err) == -1)
+	if (vc_gha_keys_build(&k, prefix, names, keys, restore_keys, n, err) ==
+	    -1)
 		goto out;
 	if (cache_dir[0] == '/')
 		dir = xstrdup(cache_dir);

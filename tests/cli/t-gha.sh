@@ -78,7 +78,10 @@ while IFS= read -r r; do
     [ ${#r} -lt ${#prev} ] || fail "restore keys are not most to least specific"
     prev=$r
 done <<<"$rk"
-[ "$(output path)" = "$VENVCACHE_VENV_ROOT/default" ] || fail "path output: '$(output path)'"
+# The -r env is named per project: the directory's name and a hash.
+[ "$(output path)" = "$(vc path -r reqs.txt)" ] || fail "path output: '$(output path)'"
+case "$(output path)" in "$VENVCACHE_VENV_ROOT/$(basename "$T")-"????????) ;;
+*) fail "path output: '$(output path)'" ;; esac
 [ "$(output cache-dir)" = "$T/store" ] || fail "cache-dir output: '$(output cache-dir)'"
 [ "$(output cache-version)" = "$(sha256 "$T/store|zstd-without-long|1.0")" ] ||
     fail "cache-version is not sha256('$T/store|zstd-without-long|1.0')"

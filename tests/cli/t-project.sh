@@ -9,7 +9,9 @@ cp -a "$VC_SRC/tests/data/project" proj
 cd proj
 printf -- '-e .\nvc-alpha==1.1\n' >requirements.txt
 printf 'vc-alpha==1.1\n' >plain.txt
-venv=$VENVCACHE_VENV_ROOT/default
+venv=$(vc path -r requirements.txt)
+name=$(basename "$venv")
+case "$name" in proj-????????) ;; *) fail "-r env name: $name" ;; esac
 [ "$(vc key -r requirements.txt)" = "$(vc key -r plain.txt)" ] || fail "-e . changed the key"
 
 expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
@@ -34,7 +36,7 @@ expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
 mirror_stop
 rm -rf "$venv"
 expect 0 warm -r requirements.txt
-err_has "default: hit"
+err_has "$name: hit"
 [ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
     fail "the project is not installed after a restore"
 

@@ -215,8 +215,8 @@ START_TEST(test_key_outputs)
 	vc_strv_push(&rk, "venv-a-cpython311-linux-");
 	vc_strv_push(&rk, "venv-a-cpython311-");
 	setenv("GITHUB_OUTPUT", path, 1);
-	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
-	                     paths, 1, &err),
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
+	                     rks, paths, 1, &err),
 	    0);
 	text = read_all(path);
 	ck_assert_int_eq(runner_parse(text, p, 8), 5);
@@ -240,8 +240,8 @@ START_TEST(test_key_outputs)
 	/* An invalid key: an error, and nothing written. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	keys[0] = "venv-a,b-" H1;
-	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", keys, rks, paths, 1,
-	                     &err),
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", NULL, keys, rks,
+	                     paths, 1, &err),
 	    -1);
 	text = read_all(path);
 	ck_assert_str_eq(text, "");
@@ -683,7 +683,9 @@ START_TEST(test_keys_one_env)
 	for (i = 0; i < 12; i++)
 		vc_strv_pushf(&rk, "venv-a-%d", 12 - i);
 	vc_gha_keys_init(&k);
-	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", keys, rks, 1, &err), 0);
+	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, keys, rks, 1,
+	                     &err),
+	    0);
 	ck_assert_str_eq(k.key, keys[0]);
 	/* One key and at most nine restore keys, the most specific ones. */
 	ck_assert_uint_eq(k.restore_keys.n, VC_GHA_MAX_KEYS - 1);
@@ -696,22 +698,40 @@ END_TEST
 
 START_TEST(test_keys_several_envs)
 {
-	const char *ab[] = {"venv-a-cpython311-linux-" H1,
-	    "venv-b-cpython312-linux-" H2};
+	/* Format 2 keys have no env name: the names come apart. */
+	const char *ab[] = {"venv-cp311-linux-" H1, "venv-cp312-linux-" H2};
+	const char *nab[] = {"a", "b"};
 	const char *ba[] = {ab[1], ab[0]};
-	const char *ab2[] = {"venv-a-cpython311-linux-" H2, ab[1]};
-	const char *ac[] = {ab[0], "venv-c-cpython312-linux-" H2};
-	struct vc_gha_keys k1, k2, k3, k4;
+	const char *nba[] = {"b", "a"};
+	const char *ab2[] = {"venv-cp311-linux-" H2, ab[1]};
+	const char *nac[] = {"a", "c"};
+	const char *same[] = {"venv-cp311-linux-" H1, "venv-cp311-linux-" H1};
+	const char *nxy[] = {"x", "y"};
+	const char *nxz[] = {"x", "z"};
+	struct vc_gha_keys k1, k2, k3, k4, k5, k6;
 	struct vc_error err;
 
 	vc_gha_keys_init(&k1);
 	vc_gha_keys_init(&k2);
 	vc_gha_keys_init(&k3);
 	vc_gha_keys_init(&k4);
-	ck_assert_int_eq(vc_gha_keys_build(&k1, "venv", ab, NULL, 2, &err), 0);
-	ck_assert_int_eq(vc_gha_keys_build(&k2, "venv", ba, NULL, 2, &err), 0);
-	ck_assert_int_eq(vc_gha_keys_build(&k3, "venv", ab2, NULL, 2, &err), 0);
-	ck_assert_int_eq(vc_gha_keys_build(&k4, "venv", ac, NULL, 2, &err), 0);
+	vc_gha_keys_init(&k5);
+	vc_gha_keys_init(&k6);
+	ck_assert_int_eq(vc_gha_keys_build(&k1, "venv", nab, ab, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k2, "venv", nba, ba, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k3, "venv", nab, ab2, NULL, 2,
+	                     &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k4, "venv", nac, ab, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k5, "venv", nxy, same, NULL, 2,
+	                     &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k6, "venv", nxz, same, NULL, 2,
+	                     &err),
+	    0);
 	/* venv-envs2-<16 hex>-<32 hex> */
 	ck_assert(vc_str_startswith(k1.key, "venv-envs2-"));
 	ck_assert_uint_eq(strlen(k1.key), strlen("venv-envs2-") + 16 + 1 + 32);
@@ -722,12 +742,16 @@ START_TEST(test_keys_several_envs)
 	/* New requirements: a new key, the same restore key. */
 	ck_assert_str_ne(k1.key, k3.key);
 	ck_assert_str_eq(k1.restore_keys.v[0], k3.restore_keys.v[0]);
-	/* Another set of envs: another restore key. */
+	/* Another set of envs: another restore key, even with the same
+	 * interpreters and requirements (two groups of one matrix). */
 	ck_assert_str_ne(k1.restore_keys.v[0], k4.restore_keys.v[0]);
+	ck_assert_str_ne(k5.restore_keys.v[0], k6.restore_keys.v[0]);
 	vc_gha_keys_release(&k1);
 	vc_gha_keys_release(&k2);
 	vc_gha_keys_release(&k3);
 	vc_gha_keys_release(&k4);
+	vc_gha_keys_release(&k5);
+	vc_gha_keys_release(&k6);
 }
 END_TEST
 
@@ -740,7 +764,8 @@ START_TEST(test_keys_invalid)
 
 	vc_gha_keys_init(&k);
 	vc_error_clear(&err);
-	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", comma, NULL, 1, &err),
+	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, comma, NULL, 1,
+	                     &err),
 	    -1);
 	ck_assert_ptr_null(k.key);
 	ck_assert_int_ne(err.code, VC_OK);
@@ -750,12 +775,13 @@ START_TEST(test_keys_invalid)
 		const char *two[] = {"venv-a-" H1, "venv-b-" H2};
 
 		vc_error_clear(&err);
-		ck_assert_int_eq(vc_gha_keys_build(&k, longp, two, NULL, 2,
-		                     &err),
+		ck_assert_int_eq(vc_gha_keys_build(&k, longp, NULL, two, NULL,
+		                     2, &err),
 		    -1);
 		ck_assert_int_ne(err.code, VC_OK);
 	}
-	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, NULL, 0, &err),
+	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, NULL, NULL, 0,
+	                     &err),
 	    -1);
 	free(longp);
 }
