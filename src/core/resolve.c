@@ -372,6 +372,24 @@ last_line(const struct vc_config *cfg, const struct vc_buf *out)
 	return shown;
 }
 
+/* Why pip could not reach the index, credentials hidden, or NULL. */
+static char *
+index_cause(const struct vc_config *cfg, const struct vc_buf *out)
+{
+	struct vc_strv secrets;
+	char *cause, *shown;
+
+	if (out->data == NULL ||
+	    (cause = vc_pip_index_error(out->data)) == NULL)
+		return NULL;
+	vc_strv_init(&secrets);
+	vc_mirror_secrets(cfg, &secrets);
+	shown = vc_text_redact(cause, &secrets);
+	vc_strv_release(&secrets);
+	free(cause);
+	return shown;
+}
+
 /*
  * A venv of the interpreter with a pip that has --report (22.2 or newer),
  * kept in the cache: <cache>/resolve/pip-<hash of the interpreter>.
@@ -441,12 +459,16 @@ scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
 			status = run(cfg, up, &out, err);
 			if (status != 0) {
 				char *l = last_line(cfg, &out);
+				char *c = index_cause(cfg, &out);
 
 				vc_error_set(err, VC_EFAIL,
 				    "the pip of '%s' is older than 22.2 (no "
 				    "--report) and upgrading it from the "
-				    "mirror failed: %s",
-				    in->executable, l);
+				    "mirror failed: %s%s%s",
+				    in->executable, c != NULL ? c : l,
+				    c != NULL ? "; pip's last line: " : "",
+				    c != NULL ? l : "");
+				free(c);
 				free(l);
 				goto fail;
 			}
@@ -531,11 +553,18 @@ pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	status = run(cfg, argv, &out, err);
 	if (status != 0) {
 		if (status != -1) {
+			char *cause = index_cause(cfg, &out);
+
 			line = last_line(cfg, &out);
+			/* The cause first: pip's last line is often only
+			 * "No matching distribution found". */
 			vc_error_set(err, VC_ENET,
 			    "pip could not resolve the requirements (exit "
-			    "status %d): %s",
-			    status, line);
+			    "status %d): %s%s%s",
+			    status, cause != NULL ? cause : line,
+			    cause != NULL ? "; pip's last line: " : "",
+			    cause != NULL ? line : "");
+			free(cause);
 			free(line);
 		}
 		goto out;

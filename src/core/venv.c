@@ -493,9 +493,21 @@ run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 		if (len > 0 && shown[len - 1] != '\n')
 			fputc('\n', stderr);
 	}
-	vc_error_set(err, VC_EFAIL,
-	    "env %s: %s failed with exit status %d (its output is above)",
-	    p->env->name, what, status);
+	{
+		/* pip's last line is often only "No matching distribution
+		 * found": say why the index could not be reached. */
+		char *cause = vc_pip_index_error(shown), *c = NULL;
+
+		if (cause != NULL)
+			c = vc_text_redact(cause, &secrets);
+		vc_error_set(err, VC_EFAIL,
+		    "env %s: %s failed with exit status %d%s%s (its output is "
+		    "above)",
+		    p->env->name, what, status, c != NULL ? ": " : "",
+		    c != NULL ? c : "");
+		free(cause);
+		free(c);
+	}
 out:
 	free(shown);
 	vc_buf_release(&out);
