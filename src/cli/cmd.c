@@ -91,11 +91,23 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 				    "(looked for %s)",
 				    ctx->sel_envs.v[i],
 				    cfg->looked != NULL ? cfg->looked : "none");
-			else /* from the config file, the tox.ini or -r */
+			else { /* from the config file, the tox.ini or -r */
+				struct vc_suggest sg;
+				const char *best;
+				size_t j;
+
+				vc_suggest_init(&sg, ctx->sel_envs.v[i]);
+				for (j = 0; j < cfg->nenvs; j++)
+					vc_suggest_add(&sg, cfg->envs[j].name);
+				best = vc_suggest_best(&sg);
 				vc_error_set(err, VC_EUSAGE,
-				    "unknown environment '%s' (%zu defined; "
-				    "see 'venvcache config')",
-				    ctx->sel_envs.v[i], cfg->nenvs);
+				    "unknown environment '%s'%s%s%s (%zu "
+				    "defined; see 'venvcache config')",
+				    ctx->sel_envs.v[i],
+				    best != NULL ? ": did you mean '" : "",
+				    best != NULL ? best : "",
+				    best != NULL ? "'?" : "", cfg->nenvs);
+			}
 			goto fail;
 		}
 		t = xgrow(t, &cap, count + 1, sizeof *t);

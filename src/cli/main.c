@@ -133,14 +133,31 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
+			struct vc_suggest sg;
+			char *word = NULL;
+			const char *best = NULL;
+			size_t i;
 
-			fprintf(stderr, "venvcache: %s%s%s '%s'\n",
+			/* "--max_size=1G": the name, for "did you mean" */
+			if (c == '?' && optopt == 0 &&
+			    strncmp(bad, "--", 2) == 0) {
+				word = xstrndup(bad + 2, strcspn(bad + 2, "="));
+				vc_suggest_init(&sg, word);
+				for (i = 0; lo[i].name != NULL; i++)
+					vc_suggest_add(&sg, lo[i].name);
+				best = vc_suggest_best(&sg);
+			}
+			fprintf(stderr, "venvcache: %s%s%s '%s'%s%s%s\n",
 			    who ? who : "", who ? ": " : "",
 			    c == ':' ? "missing argument for"
 			             : "unknown option",
 			    optopt != 0 && (optopt < 256)
 			        ? (char[]){'-', (char)optopt, '\0'}
-			        : bad);
+			        : bad,
+			    best != NULL ? " (did you mean '--" : "",
+			    best != NULL ? best : "",
+			    best != NULL ? "'?)" : "");
+			free(word);
 			fprintf(stderr, "Try 'venvcache %s%s--help'.\n",
 			    who ? who : "", who ? " " : "");
 			return 2;
@@ -345,10 +362,19 @@ main(int argc, char **argv)
 	}
 	ctx.entry = find_command(argv[optind]);
 	if (ctx.entry == NULL) {
+		struct vc_suggest sg;
+		size_t i;
+
+		vc_suggest_init(&sg, argv[optind]);
+		for (i = 0; cmd_table[i] != NULL; i++)
+			vc_suggest_add(&sg, cmd_table[i]->name);
 		fprintf(stderr,
-		    "venvcache: unknown command '%s'\n"
+		    "venvcache: unknown command '%s'%s%s%s\n"
 		    "Try 'venvcache --help'.\n",
-		    argv[optind]);
+		    argv[optind],
+		    vc_suggest_best(&sg) != NULL ? " (did you mean '" : "",
+		    vc_suggest_best(&sg) != NULL ? vc_suggest_best(&sg) : "",
+		    vc_suggest_best(&sg) != NULL ? "'?)" : "");
 		rc = 2;
 		goto out;
 	}

@@ -772,10 +772,23 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 		vc_strv_take(&e->deps, v);
 		return 1;
 	}
-	return ini_fail(c,
-	    "unknown key '%s' in [env %s] (expected python, requirements, "
-	    "constraints or deps)",
-	    name, e->name);
+	{
+		static const char *const keys[] = {"python", "requirements",
+		    "constraints", "deps"};
+		struct vc_suggest sg;
+		const char *best;
+		size_t i;
+
+		vc_suggest_init(&sg, name);
+		for (i = 0; i < VC_ARRAY_SIZE(keys); i++)
+			vc_suggest_add(&sg, keys[i]);
+		best = vc_suggest_best(&sg);
+		return ini_fail(c,
+		    "unknown key '%s' in [env %s]%s%s%s (expected python, "
+		    "requirements, constraints or deps)",
+		    name, e->name, best != NULL ? ": did you mean '" : "",
+		    best != NULL ? best : "", best != NULL ? "'?" : "");
+	}
 }
 
 static int
@@ -804,9 +817,20 @@ on_value(void *user, const char *section, const char *name, const char *value)
 	if (c->env != NULL)
 		return env_key(c, name, value);
 	s = vc_setting_find(c->section, name);
-	if (s == NULL)
-		return ini_fail(c, "unknown key '%s' in [%s]", name,
-		    c->section);
+	if (s == NULL) {
+		struct vc_suggest sg;
+		const char *best;
+		size_t i;
+
+		vc_suggest_init(&sg, name);
+		for (i = 0; i < VC_S__COUNT; i++)
+			if (strcmp(vc_settings[i].section, c->section) == 0)
+				vc_suggest_add(&sg, vc_settings[i].name);
+		best = vc_suggest_best(&sg);
+		return ini_fail(c, "unknown key '%s' in [%s]%s%s%s", name,
+		    c->section, best != NULL ? ": did you mean '" : "",
+		    best != NULL ? best : "", best != NULL ? "'?" : "");
+	}
 	if (c->continuation && !is_list(s->type))
 		return ini_fail(c, "'%s' takes one value", name);
 	origin = xasprintf("%s:%u", c->name, c->lineno);
