@@ -10,6 +10,7 @@ packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
     build-essential cmake pkg-config
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
+    libtomlplusplus-dev g++
     python3 python3-venv python3-pip zstd tar
 )
 if [ "${1:-}" != --build ]; then

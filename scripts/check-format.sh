@@ -3,7 +3,7 @@
 #   scripts/check-format.sh --fix   rewrites them instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files --cached --others --exclude-standard -- '*.c' '*.h')
+files=$(git ls-files --cached --others --exclude-standard -- '*.c' '*.cc' '*.h')
 [ -n "$files" ] || { echo "format: no sources found" >&2; exit 1; }
 if [ "${1:-}" = --fix ]; then
     clang-format -i $files

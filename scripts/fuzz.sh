@@ -12,7 +12,7 @@ shift || true
 build=${VC_FUZZ_BUILD:-build-fuzz}
 jobs=${VC_FUZZ_JOBS:-2}
 
-CC=clang cmake -S . -B "$build" -DVENVCACHE_FUZZ=ON -DVENVCACHE_TESTS=OFF \
+CC=clang CXX=clang++ cmake -S . -B "$build" -DVENVCACHE_FUZZ=ON -DVENVCACHE_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

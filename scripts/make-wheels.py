@@ -30,6 +30,12 @@ The fixture (what tests may rely on):
                            vc-missing (not on the mirror); python_version < "3"
     vc-pre 1.0 2.0rc1      a pre-release, chosen only with --pre
     vc-future 1.0 2.0      2.0 has Requires-Python >=4, so 1.0 is resolved
+    vc-backend 1.0         a PEP 517/660 build backend (module vc_backend):
+                           builds the package named by pyproject.toml's
+                           [project] name, with its version, dependencies
+                           and optional-dependencies, or with dynamic
+                           dependencies those of [tool.vc-backend]
+                           (Python >= 3.11: tomllib)
 Every module has __version__ and main() printing "NAME VERSION".
 
 Python 3 standard library only; no network.
@@ -66,6 +72,7 @@ PROJECTS = {
     "vc-pre": dict(releases=["1.0", "2.0rc1"]),
     "vc-future": dict(releases=["1.0", "2.0"],
                       requires_python={"1.0": ">=3", "2.0": ">=4"}),
+    "vc-backend": dict(releases=["1.0"]),
 }
 
 MODULE = '''"""{name} {version}: a distribution of venvcache's test mirror."""
@@ -96,6 +103,70 @@ def greeting():
         return f.read().strip()
 '''
 
+BACKEND_MODULE = '''
+import base64, hashlib, os, re, tomllib, zipfile
+
+
+def _project():
+    with open("pyproject.toml", "rb") as f:
+        doc = tomllib.load(f)
+    p = doc["project"]
+    # Dynamic dependencies (dynamic = ["dependencies"]) are read from
+    # [tool.vc-backend] dependencies.
+    tool = doc.get("tool", {}).get("vc-backend", {})
+    mod = re.sub(r"[-_.]+", "_", p["name"]).lower()
+    meta = ["Metadata-Version: 2.1", "Name: " + p["name"],
+            "Version: " + p["version"]]
+    deps = p.get("dependencies", tool.get("dependencies", []))
+    meta += ["Requires-Dist: " + r for r in deps]
+    for extra, reqs in sorted(p.get("optional-dependencies", {}).items()):
+        meta.append("Provides-Extra: " + extra)
+        meta += ['Requires-Dist: %s; extra == "%s"' % (r, extra) for r in reqs]
+    return mod, "%s-%s" % (mod, p["version"]), "\\n".join(meta) + "\\n"
+
+
+def _wheel(directory, files):
+    mod, dist, meta = _project()
+    files = dict(files)
+    files[dist + ".dist-info/METADATA"] = meta.encode()
+    files[dist + ".dist-info/WHEEL"] = (b"Wheel-Version: 1.0\\nGenerator: vc-backend\\n"
+                                        b"Root-Is-Purelib: true\\nTag: py3-none-any\\n")
+    rec = []
+    for n, d in sorted(files.items()):
+        h = base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=")
+        rec.append("%s,sha256=%s,%d" % (n, h.decode(), len(d)))
+    rec.append(dist + ".dist-info/RECORD,,")
+    files[dist + ".dist-info/RECORD"] = ("\\n".join(rec) + "\\n").encode()
+    path = os.path.join(directory, dist + "-py3-none-any.whl")
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in sorted(files.items()):
+            z.writestr(n, d)
+    return os.path.basename(path)
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+get_requires_for_build_editable = get_requires_for_build_wheel
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    mod = _project()[0]
+    files = {}
+    for root, _, names in os.walk(mod):
+        for n in names:
+            if n.endswith(".py"):
+                p = os.path.join(root, n)
+                files[p] = open(p, "rb").read()
+    return _wheel(wheel_directory, files)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    mod, dist, _ = _project()
+    return _wheel(wheel_directory, {"__editable__.%s.pth" % dist: (os.getcwd() + "\\n").encode()})
+'''
+
 DATA_SCRIPT = '''#!python
 import vc_data
 print(vc_data.greeting())
@@ -123,6 +194,8 @@ def release_files(name, version, shape):
     template = BETA_MODULE if canonical(name) == "vc-beta" else MODULE
     init = template.format(name=name, version=version)
     files = []
+    if canonical(name) == "vc-backend":
+        init += BACKEND_MODULE
     if shape.get("data"):
         init += DATA_MODULE
         files.append(("%s/greeting.txt" % mod,

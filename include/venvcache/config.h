@@ -63,8 +63,10 @@ enum vc_type {
 	    "venv", "venv|virtualenv|uv", "what creates a venv on a miss")     \
 	X(INSTALL_PROJECT, "venvcache", "install-project",                     \
 	    "VENVCACHE_INSTALL_PROJECT", VC_T_STR, "no", NULL,                 \
-	    "no, yes (the current directory) or a path: installed with "       \
-	    "pip install -e after create or restore, never cached")            \
+	    "no, yes (the current directory) or a path: installed alone "      \
+	    "(pip install -e --no-deps --no-index) after create or restore; "  \
+	    "its dependencies and build requirements are in the key and "      \
+	    "the cache, the project never")                                    \
 	X(RESOLVE, "venvcache", "resolve", "VENVCACHE_RESOLVE", VC_T_ENUM,     \
 	    "auto", "auto|always|never",                                       \
 	    "key what pip would install: auto resolves a set with an "         \

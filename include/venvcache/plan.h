@@ -26,6 +26,8 @@ struct vc_plan {
 	struct vc_key key;
 	char *path;    /* <venv-root>/<env> */
 	char *project; /* project to install after, or NULL */
+	/* What the project brought into `reqs`: "line  (origin)" each. */
+	struct vc_strv project_lines;
 };
 
 #define VC_PLAN_REFRESH 0x1 /* resolve again, whatever the cache holds */

@@ -57,6 +57,15 @@ int vc_resolve(const struct vc_config *, const struct vc_interp *,
     const struct vc_reqset *, int flags, struct vc_resolution *,
     struct vc_error *);
 
+/*
+ * The metadata of the project at `project_dir`, from its build backend:
+ * pip's `install --dry-run --no-deps --report` in the scratch venv. Fills
+ * `report` with the report's JSON text.
+ */
+int vc_resolve_project_metadata(const struct vc_config *,
+    const struct vc_interp *, const char *project_dir, struct vc_buf *report,
+    struct vc_error *);
+
 /* The key's lines: "name==version sha256:<hex>" (or "name @ url"). */
 void vc_resolution_key_lines(const struct vc_resolution *, struct vc_strv *out);
 /* A requirements file pinning the set, with --hash where known. */

@@ -107,11 +107,14 @@ int vc_tox_load(struct vc_config *, const char *path, struct vc_error *);
 int vc_tox_load_env(struct vc_config *, const char *path, const char *name,
     struct vc_error *);
 
+#ifdef VC_TOX_COUNT_SCANNED
 /*
  * Bytes the brace and substitution scanners have looked at since the
  * process started; for tests, which check that this grows linearly with
- * hostile input.
+ * hostile input. Only in the test build: check_tox compiles the tox
+ * sources again with VC_TOX_COUNT_SCANNED defined.
  */
 unsigned long long vc_tox_scanned(void);
+#endif
 
 #endif

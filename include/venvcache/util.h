@@ -89,6 +89,17 @@ char *vc_path_join(const char *, const char *);
 char *vc_path_dirname(const char *path);
 /* Expands a leading "~/" with $HOME. */
 char *vc_path_expand_home(const char *path);
+/*
+ * Folds "." and ".." components and repeated '/' of `path`, by the text
+ * alone (symlinks are not looked at), and drops a trailing '/'.
+ * - An absolute path stays absolute, and ".." at the root stays there:
+ *   "/.." and "/a/../.." are "/" (as POSIX and Python's os.path.normpath).
+ * - A relative path stays relative, and one that would climb above where
+ *   it starts ("..", "a/../../b") is refused: NULL.
+ * - "" and a relative path that folds to nothing ("a/..", "./") are ".".
+ * Returns a string the caller frees, or NULL as above.
+ */
+char *vc_path_normalize(const char *path);
 
 /*
  * Reads a whole file (at most `max` bytes; 0 means no limit) into `out`.

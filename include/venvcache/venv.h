@@ -7,6 +7,12 @@
  * its stamp (<venv>/.venvcache-stamp) is written last and is what makes it
  * ready. A crash leaves a temporary directory that the next run removes,
  * or a venv without stamp that the next warm replaces.
+ *
+ * A creation packs the tree before the project under test is installed
+ * (the project never enters the archive) and publishes the entry only
+ * after the project installed: a failure at any step after the restore or
+ * creation fails the warm, publishes nothing, and leaves the venv pending
+ * (not ready) for the next warm to repair.
  */
 #ifndef VENVCACHE_VENV_H
 #define VENVCACHE_VENV_H

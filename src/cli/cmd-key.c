@@ -93,11 +93,12 @@ explain(const struct key_env *ke)
 		fprintf(stderr, "  %-13s %s (informational, not in the key)\n",
 		    "pip", in->pip_version);
 	explain_list("files read", &ke->plan.reqs.files, 0);
-	if (ke->plan.reqs.project != NULL)
+	if (ke->plan.project != NULL)
 		fprintf(stderr,
-		    "  %-13s %s (not in the key: installed after create or "
-		    "restore)\n",
-		    "project", ke->plan.reqs.project);
+		    "  %-13s %s (itself not in the key: installed after "
+		    "create or restore; what it requires is)\n",
+		    "project", ke->plan.project);
+	explain_list("from project", &ke->plan.project_lines, 1);
 	explain_list("options", &ke->plan.reqs.options, 0);
 	/* Index options are given to pip, never hashed. */
 	vc_strv_init(&idx);
@@ -304,7 +305,8 @@ const struct cmd_entry cmd_key_entry = {
         "on stdout. The key covers the canonical requirement set (after "
         "-r/-c includes and ${VAR}), the options that change what pip "
         "installs, the interpreter's identity and the venv creator; index "
-        "options and the project under test (-e .) are left out. "
+        "options and the project under test itself (-e .) are left out, "
+        "its dependencies, selected extras and build requirements are in. "
         "--explain prints every component and the hashed document on "
         "stderr; docs/key.md specifies it.",
     .flags = CMD_SELECT | CMD_MIRROR,

@@ -23,7 +23,14 @@ const struct cmd_entry cmd_warm_entry = {
         "place. Otherwise created with venv and pip through the mirror, "
         "packed into the store, and put in place. The project under test "
         "(install-project, or -e . in the requirements) is installed after, "
-        "never cached. Concurrent warms of one env build it once.",
+        "alone (pip install -e --no-deps --no-build-isolation --no-index): "
+        "its dependencies and build requirements are in the env's set, "
+        "installed at creation and cached, so a hit needs no index; the "
+        "project itself is never cached. Any failure after the restore or "
+        "creation (the project does not install, the venv cannot be put in "
+        "place) fails the warm, caches nothing and leaves the venv not "
+        "ready, for the next warm to repair. Concurrent warms of one env "
+        "build it once.",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {

@@ -6,19 +6,17 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "venvcache/interp.h"
 #include "venvcache/log.h"
+#include "venvcache/proc.h"
 #include "venvcache/util.h"
 
 #define PROBE_FORMAT 1
@@ -235,156 +233,47 @@ first_line(const char *s)
 
 /*
  * Runs `exe` with the probe script: no shell, stdin from /dev/null, stdout
- * and stderr captured, killed after PROBE_TIMEOUT seconds.
+ * and stderr captured apart, killed after PROBE_TIMEOUT seconds.
  */
 static int
 run_probe(const char *exe, const char *shown, struct vc_buf *out,
     struct vc_buf *errout, struct vc_error *err)
 {
 	const char *argv[] = {exe, "-E", "-s", "-c", probe_script, NULL};
-	int po[2] = {-1, -1}, pe[2] = {-1, -1}, px[2] = {-1, -1};
-	int status, rc = -1, child_errno = 0, done = 0;
-	struct pollfd pfd[2];
-	struct timespec start, now;
-	pid_t pid = -1;
-	ssize_t n;
+	struct vc_proc proc;
+	int status;
 	char *tail;
 
-	if (pipe2(po, O_CLOEXEC) == -1 || pipe2(pe, O_CLOEXEC) == -1 ||
-	    pipe2(px, O_CLOEXEC) == -1) {
-		vc_error_sys(err, "cannot create a pipe");
-		goto out;
-	}
+	memset(&proc, 0, sizeof proc);
+	proc.argv = argv;
+	proc.shown = shown;
+	proc.null_stdin = 1;
+	proc.output = out;
+	proc.errout = errout;
+	proc.output_limit = PROBE_MAX_OUTPUT;
+	proc.timeout = PROBE_TIMEOUT;
 	runs++;
-	pid = fork();
-	if (pid == -1) {
-		vc_error_sys(err, "cannot start '%s'", shown);
-		goto out;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null != -1)
-			dup2(null, 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		execv(exe, (char *const *)argv);
-		child_errno = errno;
-		(void)!write(px[1], &child_errno, sizeof child_errno);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	close(px[1]);
-	po[1] = pe[1] = px[1] = -1;
-	if (read(px[0], &child_errno, sizeof child_errno) ==
-	    (ssize_t)sizeof child_errno) {
-		waitpid(pid, &status, 0);
-		pid = -1;
-		errno = child_errno;
-		vc_error_sys(err, "cannot run '%s'", shown);
-		goto out;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (done < 2) {
-		long left;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = PROBE_TIMEOUT * 1000L -
-		    ((now.tv_sec - start.tv_sec) * 1000L +
-		        (now.tv_nsec - start.tv_nsec) / 1000000L);
-		if (left <= 0) {
-			vc_error_set(err, VC_EFAIL,
-			    "'%s' did not answer within %d seconds", shown,
-			    PROBE_TIMEOUT);
-			goto out;
-		}
-		pfd[0].fd = po[0];
-		pfd[1].fd = pe[0];
-		pfd[0].events = pfd[1].events = POLLIN;
-		if (poll(pfd, 2, (int)left) == -1) {
-			if (errno == EINTR)
-				continue;
-			vc_error_sys(err, "cannot wait for '%s'", shown);
-			goto out;
-		}
-		for (int i = 0; i < 2; i++) {
-			struct vc_buf *b = i == 0 ? out : errout;
-
-			if (pfd[i].fd == -1 ||
-			    !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			vc_buf_grow(b, 4096);
-			n = read(pfd[i].fd, b->data + b->len, 4096);
-			if (n > 0) {
-				b->len += (size_t)n;
-				b->data[b->len] = '\0';
-				if (b->len > PROBE_MAX_OUTPUT) {
-					vc_error_set(err, VC_EFAIL,
-					    "'%s' is not a working Python: "
-					    "it printed too much",
-					    shown);
-					goto out;
-				}
-			} else if (n == 0 || errno != EINTR) {
-				close(i == 0 ? po[0] : pe[0]);
-				if (i == 0)
-					po[0] = -1;
-				else
-					pe[0] = -1;
-				done++;
-			}
-		}
-		if (po[0] == -1 && pe[0] == -1)
-			break;
-		/* A closed descriptor is skipped by poll() when negative. */
-	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			vc_error_sys(err, "cannot wait for '%s'", shown);
-			goto out;
-		}
-	}
-	pid = -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* A traceback ends with its cause; "command not found" (127,
-		 * a pyenv shim's, say) begins with it. */
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			tail = first_line(
-			    errout->data != NULL ? errout->data : "");
-		else
-			tail =
-			    last_line(errout->data != NULL ? errout->data : "");
-		if (WIFEXITED(status))
-			vc_error_set(err, VC_EFAIL,
-			    "'%s' is not a working Python (exit status "
-			    "%d)%s%s",
-			    shown, WEXITSTATUS(status), *tail ? ": " : "",
-			    tail);
-		else
-			vc_error_set(err, VC_EFAIL,
-			    "'%s' is not a working Python (killed by signal "
-			    "%d)",
-			    shown, WTERMSIG(status));
-		free(tail);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-	for (int i = 0; i < 2; i++) {
-		if (po[i] != -1)
-			close(po[i]);
-		if (pe[i] != -1)
-			close(pe[i]);
-		if (px[i] != -1)
-			close(px[i]);
-	}
-	return rc;
+	status = vc_proc_run(&proc, err);
+	if (status == -1)
+		return -1;
+	if (status == 0)
+		return 0;
+	/* A traceback ends with its cause; "command not found" (127, a
+	 * pyenv shim's, say) begins with it. */
+	if (status == 127)
+		tail = first_line(errout->data != NULL ? errout->data : "");
+	else
+		tail = last_line(errout->data != NULL ? errout->data : "");
+	if (status < 128)
+		vc_error_set(err, VC_EFAIL,
+		    "'%s' is not a working Python (exit status %d)%s%s", shown,
+		    status, *tail ? ": " : "", tail);
+	else
+		vc_error_set(err, VC_EFAIL,
+		    "'%s' is not a working Python (killed by signal %d)", shown,
+		    status - 128);
+	free(tail);
+	return -1;
 }
 
 /* A "#!" script: it may name another interpreter on each call. */

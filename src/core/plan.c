@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "venvcache/plan.h"
+#include "venvcache/project.h"
 #include "venvcache/venv.h"
 
 /*
@@ -65,6 +66,46 @@ project_path(const struct vc_config *cfg, const struct vc_envdef *env,
 	return p;
 }
 
+/*
+ * The project's dependencies and build requirements join the set: keyed,
+ * resolved, installed at creation and packed, so that a restore needs
+ * only the project itself.
+ */
+static int
+add_project(struct vc_plan *p, const struct vc_config *cfg, int flags,
+    struct vc_error *err)
+{
+	struct vc_project_reqs pr;
+	size_t i, j;
+	int rc = -1;
+
+	vc_project_reqs_init(&pr);
+	if (vc_project_requirements(cfg, &p->interp, p->project,
+	        flags & VC_PLAN_REFRESH, &pr, err) == -1)
+		goto out;
+	for (i = 0; i < pr.n; i++) {
+		struct vc_buf text;
+
+		if (pr.groups[i].lines.n == 0)
+			continue;
+		vc_buf_init(&text);
+		for (j = 0; j < pr.groups[i].lines.n; j++) {
+			vc_buf_addf(&text, "%s\n", pr.groups[i].lines.v[j]);
+			vc_strv_pushf(&p->project_lines, "%s  (%s)",
+			    pr.groups[i].lines.v[j], pr.groups[i].origin);
+		}
+		j = vc_reqset_add_text(&p->reqs, text.data, pr.groups[i].origin,
+		        NULL, pr.dir, 0, err) == -1;
+		vc_buf_release(&text);
+		if (j)
+			goto out;
+	}
+	rc = 0;
+out:
+	vc_project_reqs_release(&pr);
+	return rc;
+}
+
 /* An interpreter that does not work: the error names where it was set. */
 static int
 python_error(const struct vc_config *cfg, const struct vc_envdef *env,
@@ -90,6 +131,7 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	p->env = env;
 	vc_reqset_init(&p->reqs);
 	vc_strv_init(&p->resolved);
+	vc_strv_init(&p->project_lines);
 	vc_key_init(&p->key);
 	vc_resolution_init(&p->resolution);
 	p->path = vc_venv_path(cfg, env->name);
@@ -99,6 +141,9 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
 	p->project = project_path(cfg, env, &p->reqs);
+	if (p->project != NULL && add_project(p, cfg, flags, err) == -1)
+		return vc_error_prefix(err, "env %s: the project under test",
+		    env->name);
 	if ((flags & VC_PLAN_RESOLVE && p->reqs.n > 0) ||
 	    vc_resolve_needed(cfg, &p->reqs)) {
 		if (vc_resolve(cfg, &p->interp, &p->reqs,
@@ -124,5 +169,6 @@ vc_plan_release(struct vc_plan *p)
 	vc_key_release(&p->key);
 	free(p->path);
 	free(p->project);
+	vc_strv_release(&p->project_lines);
 	memset(p, 0, sizeof *p);
 }

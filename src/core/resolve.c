@@ -654,3 +654,62 @@ out:
 	free(path);
 	return rc;
 }
+
+/* --- a project's metadata ------------------------------------------ */
+
+int
+vc_resolve_project_metadata(const struct vc_config *cfg,
+    const struct vc_interp *in, const char *project_dir, struct vc_buf *report,
+    struct vc_error *err)
+{
+	char *dir = NULL, *py = NULL, *repf = NULL, *line;
+	const char *argv[16];
+	struct vc_buf out;
+	int n = 0, status, rc = -1;
+
+	vc_buf_init(&out);
+	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
+	if (vc_mkdir_p(dir, 0755, err) == -1)
+		goto out;
+	if ((py = scratch_python(cfg, in, dir, err)) == NULL)
+		goto out;
+	repf = xasprintf("%s/project.%ld.json", dir, (long)getpid());
+	argv[n++] = py;
+	argv[n++] = "-m";
+	argv[n++] = "pip";
+	argv[n++] = "install";
+	argv[n++] = "--dry-run";
+	argv[n++] = "--ignore-installed";
+	argv[n++] = "--no-deps";
+	argv[n++] = "--quiet";
+	argv[n++] = "--no-input";
+	argv[n++] = "--report";
+	argv[n++] = repf;
+	argv[n++] = project_dir;
+	argv[n] = NULL;
+	vc_step("asking the build backend of '%s' for its dependencies",
+	    project_dir);
+	status = run(cfg, argv, &out, err);
+	if (status != 0) {
+		if (status != -1) {
+			line = last_line(cfg, &out);
+			vc_error_set(err, VC_EFAIL,
+			    "pip could not read the metadata of the project "
+			    "'%s' (exit status %d): %s",
+			    project_dir, status, line);
+			free(line);
+		}
+		goto out;
+	}
+	if (vc_read_file(repf, MAX_JSON, report, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (repf != NULL)
+		unlink(repf);
+	free(repf);
+	free(py);
+	free(dir);
+	vc_buf_release(&out);
+	return rc;
+}

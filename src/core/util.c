@@ -346,6 +346,53 @@ vc_path_dirname(const char *path)
 }
 
 char *
+vc_path_normalize(const char *path)
+{
+	int absolute = *path == '/';
+	const char *p = path;
+	size_t *ends = NULL, cap = 0, n = 0;
+	struct vc_buf b;
+	char *out = NULL;
+
+	/* b holds the folded path; ends[i] is its length before part i. */
+	vc_buf_init(&b);
+	if (absolute)
+		vc_buf_addc(&b, '/');
+	while (*p != '\0') {
+		size_t len = 0;
+
+		/* Not strcspn(): ASan's strict_string_checks measures the
+		 * whole rest of the string on every call. */
+		while (p[len] != '\0' && p[len] != '/')
+			len++;
+
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			/* "/.." is "/"; "a/../.." climbs above "a"'s start. */
+			if (n > 0) {
+				b.len = ends[--n];
+				b.data[b.len] = '\0';
+			} else if (!absolute) {
+				goto out;
+			}
+		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
+			ends = xgrow(ends, &cap, n + 1, sizeof(*ends));
+			ends[n++] = b.len;
+			if (b.len > 0 && b.data[b.len - 1] != '/')
+				vc_buf_addc(&b, '/');
+			vc_buf_add(&b, p, len);
+		}
+		p += len + (p[len] == '/');
+	}
+	if (b.len == 0)
+		vc_buf_addc(&b, '.');
+	out = vc_buf_detach(&b);
+out:
+	vc_buf_release(&b);
+	free(ends);
+	return out;
+}
+
+char *
 vc_path_expand_home(const char *path)
 {
 	const char *home;

@@ -56,8 +56,10 @@ vc_warm_how_name(enum vc_warm_how how)
 /*
  * The stamp says which key and interpreter a venv was made for, and which
  * project was installed into it. A tree is put in place with the project
- * line "(pending)": it is ours, but not ready until finish() has written
- * pip.conf, installed the project and rewritten the stamp.
+ * line "(pending)": it is ours, but not ready until finish_project() has
+ * written pip.conf and installed the project, a creation's entry is
+ * published, and mark_ready() has rewritten the stamp. A failure on the
+ * way leaves it pending: the next warm repairs it (repair()).
  */
 static char *
 stamp_text(const struct vc_plan *p, int pending)
@@ -632,9 +634,9 @@ out:
 	return rc;
 }
 
-/* pip.conf for the mirror, the project under test, then the stamp. */
+/* pip.conf for the mirror, then the project under test. */
 static int
-finish(const struct vc_config *cfg, const struct vc_plan *p,
+finish_project(const struct vc_config *cfg, const struct vc_plan *p,
     struct vc_error *err)
 {
 	char *conf = vc_mirror_pip_conf(cfg), *path;
@@ -648,19 +650,31 @@ finish(const struct vc_config *cfg, const struct vc_plan *p,
 	free(conf);
 	free(path);
 	if (rc == -1)
-		return -1;
+		return vc_error_prefix(err, "env %s", p->env->name);
 	if (p->project != NULL) {
+		/* Only the project: its dependencies and build backend are
+		 * in the env's set (vc_project_requirements()), installed at
+		 * creation and restored; no index is needed on a hit. */
 		char *py = vc_path_join(p->path, "bin/python");
 		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
-		    "-e", p->project, NULL};
+		    "--no-deps", "--no-build-isolation", "--no-index", "-e",
+		    p->project, NULL};
 
 		rc =
 		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
 		free(py);
-		if (rc == -1)
-			return -1;
 	}
-	return write_stamp(p, p->path, 0, err);
+	return rc;
+}
+
+/* The stamp that makes the venv at p->path ready, written last. */
+static int
+mark_ready(const struct vc_plan *p, struct vc_error *err)
+{
+	if (write_stamp(p, p->path, 0, err) == -1)
+		return vc_error_prefix(err,
+		    "env %s: cannot mark the venv ready", p->env->name);
+	return 0;
 }
 
 /*
@@ -832,40 +846,6 @@ out:
 	free(lib);
 }
 
-/* "a/b/../c" -> "a/c"; NULL when it climbs out or is absolute. */
-static char *
-normalize_rel(const char *path)
-{
-	struct vc_strv parts;
-	struct vc_buf b;
-	const char *p = path;
-	size_t i, n;
-	char *out = NULL;
-
-	if (*path == '/')
-		return NULL;
-	vc_strv_init(&parts);
-	while (*p != '\0') {
-		n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (parts.n == 0)
-				goto out;
-			free(parts.v[--parts.n]);
-			parts.v[parts.n] = NULL;
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			vc_strv_take(&parts, xstrndup(p, n));
-		}
-		p += n + (p[n] == '/');
-	}
-	vc_buf_init(&b);
-	for (i = 0; i < parts.n; i++)
-		vc_buf_addf(&b, "%s%s", i ? "/" : "", parts.v[i]);
-	out = vc_buf_detach(&b);
-out:
-	vc_strv_release(&parts);
-	return out;
-}
-
 /*
  * The files of editable installs (the project under test) in the venv at
  * `dir`, relative to it: each *.dist-info whose direct_url.json says
@@ -927,10 +907,14 @@ editable_files(const char *dir, struct vc_strv *out)
 						    strcspn(line, ","));
 					norm = vc_path_join(rel, path);
 					free(path);
-					path = normalize_rel(norm);
+					/* Only what is inside the venv. */
+					path = vc_path_normalize(norm);
 					free(norm);
-					if (path != NULL)
+					if (path != NULL && *path != '/' &&
+					    strcmp(path, ".") != 0)
 						vc_strv_take(out, path);
+					else
+						free(path);
 				}
 			}
 			free(f);
@@ -946,58 +930,248 @@ out:
 	free(lib);
 }
 
+/*
+ * An entry packed into the store but not yet published: a creation packs
+ * the tree before the project is installed into it (the project never
+ * enters the archive), and publishes only once the venv is known good.
+ */
+struct pending_save {
+	struct vc_store_txn txn;
+	struct vc_manifest m;
+	struct vc_pack_result pr;
+	int packed;
+};
+
+static void
+pending_init(struct pending_save *ps)
+{
+	memset(ps, 0, sizeof *ps);
+	ps->txn.fd = -1;
+	vc_manifest_init(&ps->m);
+	vc_pack_result_init(&ps->pr);
+}
+
+/* Drops what was packed and not published. */
+static void
+pending_release(struct vc_store *st, struct pending_save *ps)
+{
+	if (st != NULL)
+		vc_store_abort(st, &ps->txn);
+	vc_manifest_release(&ps->m);
+	vc_pack_result_release(&ps->pr);
+	ps->packed = 0;
+}
+
+/* What ensurepip or the creator puts in every venv: never uninstalled. */
+static int
+base_package(const char *name)
+{
+	return strcmp(name, "pip") == 0 || strcmp(name, "setuptools") == 0 ||
+	    strcmp(name, "wheel") == 0 || strcmp(name, "distribute") == 0;
+}
+
+/* The name part of a "name==version" line. */
+static char *
+line_name(const char *line)
+{
+	return xstrndup(line, strcspn(line, "=@"));
+}
+
+/* Whether `v` holds a line whose name part is `name`. */
+static int
+has_name(const struct vc_strv *v, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < v->n; i++)
+		if (strncmp(v->v[i], name, n) == 0 &&
+		    (v->v[i][n] == '=' || v->v[i][n] == '@' ||
+		        v->v[i][n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static char *
+join(const struct vc_strv *v)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_adds(&b, "");
+	for (i = 0; i < v->n; i++)
+		vc_buf_addf(&b, "%s%s", i > 0 ? ", " : "", v->v[i]);
+	return vc_buf_detach(&b);
+}
+
+/*
+ * What is packed is what the key says: the distributions installed in the
+ * venv at `dir` against the plan's resolved set (or, for a declared set,
+ * the entry's recorded set `recorded` when there is one, else its pins).
+ * The project under test (editable) is left out on both sides, and pip,
+ * setuptools and wheel are only compared when the set names them. Fails
+ * naming the extra and missing distributions.
+ */
+static int
+check_installed(const struct vc_plan *p, const char *dir,
+    const struct vc_strv *recorded, struct vc_error *err)
+{
+	struct vc_strv have, want, files, editable, extra, missing;
+	int exact = 1, rc = -1;
+	size_t i;
+
+	vc_strv_init(&have);
+	vc_strv_init(&want);
+	vc_strv_init(&files);
+	vc_strv_init(&editable);
+	vc_strv_init(&extra);
+	vc_strv_init(&missing);
+	installed_set(dir, &have);
+	editable_files(dir, &files);
+	if (p->is_resolved) {
+		for (i = 0; i < p->resolution.n; i++) {
+			const struct vc_resolved *it = &p->resolution.items[i];
+
+			if (it->direct)
+				vc_strv_push(&want, it->name);
+			else
+				vc_strv_pushf(&want, "%s==%s", it->name,
+				    it->version);
+		}
+	} else if (recorded != NULL && recorded->n > 0) {
+		for (i = 0; i < recorded->n; i++)
+			vc_strv_push(&want, recorded->v[i]);
+	} else {
+		/* A declared set: what it pins must be there; what pip
+		 * added for them cannot be told from here. */
+		exact = 0;
+		for (i = 0; i < p->reqs.n; i++) {
+			const struct vc_req *r = &p->reqs.reqs[i];
+
+			if (r->constraint || r->kind != VC_REQ_NAMED ||
+			    r->name == NULL || r->marker != NULL ||
+			    strncmp(r->specifier, "==", 2) != 0 ||
+			    strpbrk(r->specifier, ",*") != NULL)
+				continue;
+			vc_strv_pushf(&want, "%s==%s", r->name,
+			    r->specifier + 2);
+		}
+	}
+	vc_strv_sort_uniq(&want);
+	/* Names of the editable installs: their *.dist-info entries. */
+	for (i = 0; i < files.n; i++) {
+		const char *b = strrchr(files.v[i], '/');
+		char *raw;
+
+		b = b != NULL ? b + 1 : files.v[i];
+		if (!vc_str_endswith(b, ".dist-info") || strchr(b, '-') == NULL)
+			continue;
+		raw = xstrndup(b, strcspn(b, "-"));
+		vc_strv_take(&editable, vc_name_normalize(raw));
+		free(raw);
+	}
+	for (i = 0; i < have.n; i++) {
+		char *name = line_name(have.v[i]);
+		int skip = vc_strv_contains(&editable, name) ||
+		    (base_package(name) && !has_name(&want, name));
+
+		if (!skip && exact && !vc_strv_contains(&want, have.v[i]) &&
+		    !vc_strv_contains(&want, name))
+			vc_strv_push(&extra, have.v[i]);
+		free(name);
+	}
+	for (i = 0; i < want.n; i++) {
+		char *name = line_name(want.v[i]);
+
+		if (!vc_strv_contains(&editable, name) &&
+		    !vc_strv_contains(&have, want.v[i]) &&
+		    !(strchr(want.v[i], '=') == NULL && has_name(&have, name)))
+			vc_strv_push(&missing, want.v[i]);
+		free(name);
+	}
+	if (extra.n > 0 || missing.n > 0) {
+		char *e = join(&extra), *m = join(&missing);
+
+		vc_error_set(err, VC_EFAIL,
+		    "env %s: the venv at '%s' is not what key %s says%s%s%s%s "
+		    "(changed after warm?): not saved; remove it and warm "
+		    "again",
+		    p->env->name, dir, p->key.key,
+		    extra.n > 0 ? "; not in its set: " : "", e,
+		    missing.n > 0 ? "; missing: " : "", m);
+		free(e);
+		free(m);
+		goto out;
+	}
+	rc = 0;
+out:
+	vc_strv_release(&have);
+	vc_strv_release(&want);
+	vc_strv_release(&files);
+	vc_strv_release(&editable);
+	vc_strv_release(&extra);
+	vc_strv_release(&missing);
+	return rc;
+}
+
 /* Packs the venv at `dir` (whose files name `prefix`) under the key. */
 static int
-save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
+save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     const char *dir, const char *prefix, const char *const *exclude,
-    double create_seconds, struct vc_pack_result *pr,
-    struct vc_warm_result *res, struct vc_error *err)
+    double create_seconds, struct pending_save *ps, struct vc_error *err)
 {
-	struct vc_store_txn txn;
 	struct vc_pack_opts po;
-	struct vc_manifest m;
-	struct vc_gc_result gc;
-	struct vc_error e2;
+	struct vc_pack_result *pr = &ps->pr;
+	struct vc_manifest *m = &ps->m;
 	size_t i;
-	int rc = -1;
 
-	memset(&txn, 0, sizeof txn);
-	txn.fd = -1;
-	vc_manifest_init(&m);
-	if (vc_store_begin(st, p->key.key, &txn, err) == -1)
-		goto out;
+	if (vc_store_begin(st, p->key.key, &ps->txn, err) == -1)
+		return -1;
 	memset(&po, 0, sizeof po);
 	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
 	po.prefix = prefix;
 	po.exclude = exclude;
 	vc_step("%s: packing %s", p->env->name, p->key.key);
-	if (vc_archive_pack(dir, txn.fd, &po, pr, err) == -1)
-		goto out;
-	m.format = VC_MANIFEST_FORMAT;
-	m.key = xstrdup(p->key.key);
-	m.env = xstrdup(p->env->name);
-	m.python = xstrdup(p->interp.executable);
-	m.python_version = xstrdup(p->interp.version);
-	m.prefix = xstrdup(prefix);
-	m.unpacked_size = pr->unpacked_size;
-	m.file_count = pr->file_count;
-	m.archive_size = pr->archive_size;
-	memcpy(m.checksum, pr->checksum, sizeof m.checksum);
-	m.create_seconds = create_seconds;
-	m.created = (int64_t)vc_now();
+	if (vc_archive_pack(dir, ps->txn.fd, &po, pr, err) == -1)
+		return -1;
+	m->format = VC_MANIFEST_FORMAT;
+	m->key = xstrdup(p->key.key);
+	m->env = xstrdup(p->env->name);
+	m->python = xstrdup(p->interp.executable);
+	m->python_version = xstrdup(p->interp.version);
+	m->prefix = xstrdup(prefix);
+	m->unpacked_size = pr->unpacked_size;
+	m->file_count = pr->file_count;
+	m->archive_size = pr->archive_size;
+	memcpy(m->checksum, pr->checksum, sizeof m->checksum);
+	m->create_seconds = create_seconds;
+	m->created = (int64_t)vc_now();
 	for (i = 0; i < pr->prefix_files.n; i++)
-		vc_strv_push(&m.prefix_files, pr->prefix_files.v[i]);
-	installed_set(dir, &m.requirements);
+		vc_strv_push(&m->prefix_files, pr->prefix_files.v[i]);
+	installed_set(dir, &m->requirements);
 	if (pr->nframes > 0) {
-		m.frames = xmalloc(pr->nframes * sizeof *m.frames);
-		memcpy(m.frames, pr->frames, pr->nframes * sizeof *m.frames);
-		m.nframes = pr->nframes;
+		m->frames = xmalloc(pr->nframes * sizeof *m->frames);
+		memcpy(m->frames, pr->frames, pr->nframes * sizeof *m->frames);
+		m->nframes = pr->nframes;
 	}
-	if (vc_store_commit(st, &txn, &m, err) == -1)
-		goto out;
+	ps->packed = 1;
+	return 0;
+}
+
+/* Publishes what save_pack() packed, then keeps the store in max-size. */
+static int
+save_commit(const struct vc_config *cfg, struct vc_store *st,
+    struct pending_save *ps, struct vc_warm_result *res, struct vc_error *err)
+{
+	struct vc_gc_result gc;
+	struct vc_error e2;
+
+	if (vc_store_commit(st, &ps->txn, &ps->m, err) == -1)
+		return -1;
+	ps->packed = 0;
 	res->delta.c[VC_C_saves]++;
-	res->delta.c[VC_C_bytes_saved] += pr->archive_size;
-	res->size = pr->unpacked_size;
+	res->delta.c[VC_C_bytes_saved] += ps->pr.archive_size;
+	res->size = ps->pr.unpacked_size;
 	/* Keep the store within max-size after each save. */
 	vc_error_clear(&e2);
 	if (vc_store_gc(st, vc_config_size(cfg, VC_S_MAX_SIZE), 0, 0, &gc,
@@ -1015,40 +1189,31 @@ save_tree(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 		    vc_format_size(vc_config_size(cfg, VC_S_MAX_SIZE), max,
 		        sizeof max));
 	}
-	rc = 0;
-out:
-	vc_store_abort(st, &txn);
-	vc_manifest_release(&m);
-	return rc;
+	return 0;
 }
 
-/* Packs the venv built in t->path and relocates it for plan->path. */
+/*
+ * Packs the venv built in t->path (not yet published) and relocates it
+ * for plan->path.
+ */
 static int
-save_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
-    struct tmpdir *t, double secs, struct vc_warm_result *res,
+pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
+    struct tmpdir *t, double secs, struct pending_save *ps,
     struct vc_error *err)
 {
-	struct vc_pack_result pr;
-	int rc = -1;
-
-	vc_pack_result_init(&pr);
-	if (save_tree(cfg, p, st, t->path, t->path, not_cached, secs, &pr, res,
+	if (check_installed(p, t->path, NULL, err) == -1 ||
+	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
 	        err) == -1)
-		goto out;
-	if (vc_venv_relocate(t->path, t->path, p->path, &pr.prefix_files,
-	        err) == -1)
-		goto out;
-	rc = 0;
-out:
-	vc_pack_result_release(&pr);
-	return rc;
+		return -1;
+	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
+	    err);
 }
 
-/* Creates the venv in t->path, saves it, relocates it for plan->path. */
+/* Creates the venv in t->path, packs it, relocates it for plan->path. */
 static int
-create_and_save(const struct vc_config *cfg, struct vc_plan *p,
+create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
     struct vc_store *st, struct tmpdir *t, struct vc_warm_result *res,
-    struct vc_error *err)
+    struct pending_save *ps, struct vc_error *err)
 {
 	double t0 = vc_monotonic(), secs;
 
@@ -1057,18 +1222,10 @@ create_and_save(const struct vc_config *cfg, struct vc_plan *p,
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
 	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
-	return save_new(cfg, p, st, t, secs, res, err);
+	return pack_new(cfg, p, st, t, secs, ps, err);
 }
 
 /* --- partial hits -------------------------------------------------- */
-
-/* What ensurepip or the creator puts in every venv: never uninstalled. */
-static int
-base_package(const char *name)
-{
-	return strcmp(name, "pip") == 0 || strcmp(name, "setuptools") == 0 ||
-	    strcmp(name, "wheel") == 0 || strcmp(name, "distribute") == 0;
-}
 
 /*
  * `pip freeze --all` of the venv at `dir`, as "name==version" lines with
@@ -1354,6 +1511,84 @@ venv_lock(const struct vc_config *cfg, const struct vc_plan *p,
 	return fd;
 }
 
+/*
+ * Saves the venv in place at p->path under the plan's key, the project
+ * under test left out. The caller holds the env's lock and the key's
+ * exclusive lock.
+ */
+static int
+save_in_place(const struct vc_config *cfg, struct vc_plan *p,
+    struct vc_store *st, double secs, const struct vc_strv *recorded,
+    struct vc_warm_result *res, struct vc_error *err)
+{
+	struct pending_save ps;
+	struct vc_strv exclude;
+	size_t i;
+	int rc = -1;
+
+	pending_init(&ps);
+	vc_strv_init(&exclude);
+	for (i = 0; not_cached[i] != NULL; i++)
+		vc_strv_push(&exclude, not_cached[i]);
+	editable_files(p->path, &exclude);
+	if (check_installed(p, p->path, recorded, err) == -1)
+		goto out;
+	if (save_pack(cfg, p, st, p->path, p->path,
+	        (const char *const *)exclude.v, secs, &ps, err) == -1 ||
+	    save_commit(cfg, st, &ps, res, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	pending_release(st, &ps);
+	vc_strv_release(&exclude);
+	return rc;
+}
+
+/*
+ * A venv of ours for this key left not ready (its project failed to
+ * install, or a crash): the project is installed again, and, when a
+ * creation's entry was never published, the venv is saved now.
+ */
+static int
+repair(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
+    struct vc_warm_result *res, struct vc_error *err)
+{
+	struct vc_store st;
+	struct vc_lock klock = {-1};
+	struct vc_manifest m;
+	struct vc_error e2;
+	int fd = -1, rc = -1, store_open = 0;
+
+	vc_manifest_init(&m);
+	if (finish_project(cfg, p, err) == -1)
+		goto out;
+	if (mode == VC_WARM) {
+		if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR),
+		        err) == -1)
+			goto out;
+		store_open = 1;
+		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
+		        err) == -1)
+			goto out;
+		vc_error_clear(&e2);
+		if (vc_store_lookup(&st, p->key.key, &m, &fd, &e2) == 0)
+			close(fd);
+		else if (e2.code == VC_EMISS &&
+		    save_in_place(cfg, p, &st, 0, NULL, res, err) == -1)
+			goto out;
+	}
+	if (mark_ready(p, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (klock.fd != -1)
+		vc_store_unlock(&klock);
+	if (store_open)
+		vc_store_close(&st);
+	vc_manifest_release(&m);
+	return rc;
+}
+
 int
 vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
     struct vc_warm_result *res, struct vc_error *err)
@@ -1361,12 +1596,14 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
 	struct vc_store st;
 	struct vc_lock klock;
+	struct pending_save ps;
 	struct tmpdir t = {NULL, -1};
 	double t0 = vc_monotonic();
 	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
+	pending_init(&ps);
 	klock.fd = -1;
 	if (vc_venv_ready(p))
 		goto present;
@@ -1377,7 +1614,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	/* Another warm may have made it while we waited for the lock. */
 	stamp = stamp_matches(p, &project_ok);
 	if (stamp && python_ok(p)) {
-		if (!project_ok && finish(cfg, p, err) == -1)
+		if (!project_ok && repair(cfg, p, mode, res, err) == -1)
 			goto out;
 		goto present;
 	}
@@ -1409,11 +1646,12 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 			    partial_restore(cfg, p, &st, &t, res, err) == 0) {
 				res->how = VC_HOW_PARTIAL;
 				res->delta.c[VC_C_partial_hits]++;
-				rc = save_new(cfg, p, &st, &t,
-				    vc_monotonic() - tp, res, err);
+				rc = pack_new(cfg, p, &st, &t,
+				    vc_monotonic() - tp, &ps, err);
 			} else {
 				res->delta.c[VC_C_misses]++;
-				rc = create_and_save(cfg, p, &st, &t, res, err);
+				rc = create_and_pack(cfg, p, &st, &t, res, &ps,
+				    err);
 			}
 		} else {
 			res->how = VC_HOW_HIT;
@@ -1421,7 +1659,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	} else {
 		res->how = VC_HOW_HIT;
 	}
-	vc_store_unlock(&klock);
+	if (!ps.packed) /* a creation keeps the key until it publishes */
+		vc_store_unlock(&klock);
 	if (rc == -1) {
 		if (err->code == VC_EMISS) {
 			res->delta.c[VC_C_misses]++;
@@ -1439,10 +1678,27 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 			res->delta.c[VC_C_saved_ms] +=
 			    (uint64_t)(res->saved * 1000);
 	}
-	if (write_stamp(p, t.path, 1, err) == -1 ||
-	    install_tree(&t, p->path, err) == -1)
+	/*
+	 * From here every step decides the exit status. The tree goes in
+	 * place marked pending; a failure leaves it so (not ready: the next
+	 * warm installs the project again), and a creation's entry is
+	 * published only once the venv is whole.
+	 */
+	rc = -1;
+	if (write_stamp(p, t.path, 1, err) == -1) {
+		vc_error_prefix(err, "env %s: cannot mark the venv pending",
+		    p->env->name);
 		goto out;
-	if (finish(cfg, p, err) == -1)
+	}
+	if (install_tree(&t, p->path, err) == -1) {
+		vc_error_prefix(err, "env %s", p->env->name);
+		goto out;
+	}
+	if (finish_project(cfg, p, err) == -1)
+		goto out;
+	if (ps.packed && save_commit(cfg, &st, &ps, res, err) == -1)
+		goto out;
+	if (mark_ready(p, err) == -1)
 		goto out;
 	rc = 0;
 	goto out;
@@ -1453,6 +1709,7 @@ present:
 out:
 	if (t.path != NULL || t.fd != -1)
 		tmpdir_drop(&t);
+	pending_release(store_open ? &st : NULL, &ps);
 	if (klock.fd != -1)
 		vc_store_unlock(&klock);
 	if (store_open)
@@ -1469,18 +1726,15 @@ int
 vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
     struct vc_warm_result *res, struct vc_error *err)
 {
-	struct vc_pack_result pr;
 	struct vc_store st;
 	struct vc_lock klock;
 	double t0 = vc_monotonic(), secs = 0;
 	int lockfd = -1, rc = -1, store_open = 0, project_ok;
-	struct vc_strv exclude;
-	size_t i;
+	struct vc_manifest old;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
-	vc_pack_result_init(&pr);
-	vc_strv_init(&exclude);
+	vc_manifest_init(&old);
 	klock.fd = -1;
 	if (access(p->path, F_OK) == -1) {
 		vc_error_sys(err, "env %s: no venv at '%s' to save",
@@ -1507,24 +1761,17 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	{
 		/* What creating it cost stays what the entry it replaces
 		 * says: packing is not creating. */
-		struct vc_manifest old;
 		struct vc_error e2;
 		int fd = -1;
 
-		vc_manifest_init(&old);
 		if (vc_store_lookup(&st, p->key.key, &old, &fd, &e2) == 0) {
 			secs = old.create_seconds;
 			close(fd);
 		}
-		vc_manifest_release(&old);
 	}
-	/* Never the project under test, even if installed in the venv. */
-	vc_strv_init(&exclude);
-	for (i = 0; not_cached[i] != NULL; i++)
-		vc_strv_push(&exclude, not_cached[i]);
-	editable_files(p->path, &exclude);
-	if (save_tree(cfg, p, &st, p->path, p->path,
-	        (const char *const *)exclude.v, secs, &pr, res, err) == -1)
+	/* Never the project under test, even if installed in the venv; and
+	 * only what the entry it replaces (or the resolution) says. */
+	if (save_in_place(cfg, p, &st, secs, &old.requirements, res, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1534,8 +1781,7 @@ out:
 		vc_store_close(&st);
 	if (lockfd != -1)
 		close(lockfd);
-	vc_pack_result_release(&pr);
-	vc_strv_release(&exclude);
+	vc_manifest_release(&old);
 	res->seconds = vc_monotonic() - t0;
 	return rc;
 }

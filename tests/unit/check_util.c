@@ -114,6 +114,84 @@ START_TEST(test_paths)
 }
 END_TEST
 
+/* Each input and what vc_path_normalize makes of it (NULL: refused). */
+static const struct {
+	const char *in, *want;
+} normalize_cases[] = {
+    {"", "."},
+    {".", "."},
+    {"./", "."},
+    {"./.", "."},
+    {"a", "a"},
+    {"a/", "a"},
+    {"a//b///c", "a/b/c"},
+    {"./a/./b/.", "a/b"},
+    {"a/b/../c", "a/c"},
+    {"a/..", "."},
+    {"a/../", "."},
+    {"a/b/../..", "."},
+    {"..", NULL},
+    {"../a", NULL},
+    {"a/../..", NULL},
+    {"a/../../b", NULL},
+    {"a/b/../../../c", NULL},
+    {"...", "..."},
+    {"..a/.b/a..", "..a/.b/a.."},
+    {"lib/python3.12/site-packages/../../../bin/x", "bin/x"},
+    {"/", "/"},
+    {"//", "/"},
+    {"/.", "/"},
+    {"/..", "/"},
+    {"/../..", "/"},
+    {"////..//", "/"},
+    {"/a/../..", "/"},
+    {"/../a", "/a"},
+    {"/a/b/../c/", "/a/c"},
+    {"/a/./b/..", "/a"},
+    {"//a//b//", "/a/b"},
+};
+
+START_TEST(test_path_normalize)
+{
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(normalize_cases); i++) {
+		char *s = vc_path_normalize(normalize_cases[i].in);
+
+		if (normalize_cases[i].want == NULL)
+			ck_assert_msg(s == NULL, "'%s' gave '%s', not NULL",
+			    normalize_cases[i].in, s);
+		else
+			ck_assert_msg(s != NULL &&
+			        strcmp(s, normalize_cases[i].want) == 0,
+			    "'%s' gave '%s', not '%s'", normalize_cases[i].in,
+			    s ? s : "(null)", normalize_cases[i].want);
+		free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_path_normalize_long)
+{
+	/* 100,000 components, then as many ".." as climb to the start. */
+	struct vc_buf b;
+	char *s;
+	int i;
+
+	vc_buf_init(&b);
+	for (i = 0; i < 100000; i++)
+		vc_buf_adds(&b, "d/");
+	for (i = 0; i < 99999; i++)
+		vc_buf_adds(&b, "../");
+	s = vc_path_normalize(b.data);
+	ck_assert_str_eq(s, "d");
+	free(s);
+	vc_buf_adds(&b, "../..");
+	ck_assert_ptr_null(vc_path_normalize(b.data));
+	vc_buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_atomic_write_and_rm)
 {
 	char dir[] = "/tmp/vc-util-XXXXXX";
@@ -187,6 +265,8 @@ util_suite(void)
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_expand_env);
 	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_path_normalize);
+	tcase_add_test(tc, test_path_normalize_long);
 	tcase_add_test(tc, test_atomic_write_and_rm);
 	tcase_add_test(tc, test_suggest);
 	suite_add_tcase(s, tc);

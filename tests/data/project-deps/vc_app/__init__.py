@@ -1,0 +1,4 @@
+"""vc-app: the project under test of t-project-deps."""
+import vc_beta
+
+VALUE = "v1"
