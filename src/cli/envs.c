@@ -82,7 +82,7 @@ static void
 report(struct cmd_ctx *ctx, const struct cmd_target *t,
     const struct env_result *r)
 {
-	char size[32];
+	char size[32], packed[48] = "";
 
 	if (r->status != 0 && r->err.code == VC_EMISS) {
 		/* restore's miss is an answer (exit 3), not an error. */
@@ -93,10 +93,17 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 		cmd_error(ctx, &r->err);
 		return;
 	}
+	/* Which size: the venv's (unpacked) and its archive's (packed). */
+	if (r->warm.packed > 0) {
+		char b[32];
+
+		snprintf(packed, sizeof packed, ", %s packed",
+		    vc_format_size(r->warm.packed, b, sizeof b));
+	}
 	if (strcmp(ctx->entry->name, "save") == 0) {
-		vc_note("%s: saved %s (%s) in %.2f s", t->env->name, r->key,
-		    vc_format_size(r->warm.size, size, sizeof size),
-		    r->warm.seconds);
+		vc_note("%s: saved %s (%s unpacked%s) in %.2f s", t->env->name,
+		    r->key, vc_format_size(r->warm.size, size, sizeof size),
+		    packed, r->warm.seconds);
 		return;
 	}
 	if (r->warm.how == VC_HOW_PRESENT) {
@@ -104,14 +111,14 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 		return;
 	}
 	if (r->warm.how == VC_HOW_HIT)
-		vc_note("%s: hit in %.2f s (%s, %.1f s saved)", t->env->name,
-		    r->warm.seconds,
-		    vc_format_size(r->warm.size, size, sizeof size),
+		vc_note("%s: hit in %.2f s (%s unpacked%s, %.1f s saved)",
+		    t->env->name, r->warm.seconds,
+		    vc_format_size(r->warm.size, size, sizeof size), packed,
 		    r->warm.saved > 0 ? r->warm.saved : 0.0);
 	else
-		vc_note("%s: %s in %.2f s (%s)", t->env->name,
+		vc_note("%s: %s in %.2f s (%s unpacked%s)", t->env->name,
 		    vc_warm_how_name(r->warm.how), r->warm.seconds,
-		    vc_format_size(r->warm.size, size, sizeof size));
+		    vc_format_size(r->warm.size, size, sizeof size), packed);
 }
 
 /* Reads exactly `n` bytes; 0 on success. */

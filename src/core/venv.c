@@ -763,6 +763,7 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 		goto bad;
 	vc_store_touch(st, key);
 	res->size = m.unpacked_size;
+	res->packed = m.archive_size;
 	res->delta.c[VC_C_bytes_restored] += xr.bytes;
 	res->delta.c[VC_C_restores]++;
 	res->saved = m.create_seconds - (vc_monotonic() - t0);
@@ -1172,6 +1173,7 @@ save_commit(const struct vc_config *cfg, struct vc_store *st,
 	res->delta.c[VC_C_saves]++;
 	res->delta.c[VC_C_bytes_saved] += ps->pr.archive_size;
 	res->size = ps->pr.unpacked_size;
+	res->packed = ps->pr.archive_size;
 	/* Keep the store within max-size after each save. */
 	vc_error_clear(&e2);
 	if (vc_store_gc(st, vc_config_size(cfg, VC_S_MAX_SIZE), 0, 0, &gc,

@@ -21,6 +21,11 @@ venv=$VENVCACHE_VENV_ROOT/demo
 expect 0 warm -e demo
 [ "$(cat "$T/out")" = "$venv" ] || fail "stdout is not the venv path: $(cat "$T/out")"
 err_has "demo: created"
+# Sizes say which: the venv's files, and its archive in the store.
+arch_size=$(stat -c %s "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst)
+grep -Eq '^venvcache: warm: demo: created in [0-9.]+ s \([0-9.]+ (KiB|MiB) unpacked, [0-9.]+ (KiB|MiB) packed\)$' "$T/err" ||
+    fail "created line: $(grep created "$T/err")"
+[ "$arch_size" -gt 0 ] || fail "an empty archive"
 py_venv_check "$venv" vc_alpha vc_beta vc_zope_interface
 py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-zope-interface==5.0
 [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "console script: $("$venv/bin/vc-beta" 2>&1)"
@@ -44,6 +49,8 @@ mirror_stop
 rm -rf "$venv"
 expect 0 warm -e demo
 err_has "demo: hit"
+grep -Eq '^venvcache: warm: demo: hit in [0-9.]+ s \([0-9.]+ (KiB|MiB) unpacked, [0-9.]+ (KiB|MiB) packed, [0-9.]+ s saved\)$' "$T/err" ||
+    fail "hit line: $(grep hit "$T/err")"
 [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "restored console script broken"
 py_venv_check "$venv" vc_alpha vc_beta
 "$venv/bin/pip" --version >/dev/null || fail "pip of the restored venv does not run"
