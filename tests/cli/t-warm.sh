@@ -79,6 +79,30 @@ expect 127 run -e demo -- no-such-command-here
 expect 2 run -e demo
 err_has "after '--'"
 
+# run in several envs: the command runs in each (demo2 has demo's set:
+# restored from its entry, the mirror is stopped), each status is reported,
+# the exit status is the first failure's.
+cat >>venvcache.ini <<'INI'
+
+[env demo2]
+deps = vc-alpha==1.1
+    vc-beta==1.0
+    Vc_Zope.Interface==5.0
+INI
+expect 0 run -e demo -e demo2 -- python -c 'import os; print(os.path.basename(os.environ["VIRTUAL_ENV"]))'
+[ "$(cat "$T/out")" = "$(printf 'demo\ndemo2')" ] || fail "run in two envs: $(cat "$T/out")"
+err_has "demo2: hit"
+err_has "demo: exit status 0"
+err_has "demo2: exit status 0"
+err_has "2 environments: every run succeeded"
+expect 5 run -e demo -e demo2 -- python -c 'import os, sys; sys.exit(5 if os.environ["VIRTUAL_ENV"].endswith("demo2") else 0)'
+err_has "demo: exit status 0"
+err_has "demo2: exit status 5"
+tail -n 1 "$T/err" | grep -qx 'venvcache: run: 1 of 2 environments failed' || fail "last line: $(tail -n 1 "$T/err")"
+expect 127 run -e demo2 -e demo -- no-such-command-here
+err_has "demo: exit status 127"
+err_has "demo2: exit status 127"
+
 # path prints where the venv is, whether or not it exists.
 expect 0 path -e demo
 [ "$(cat "$T/out")" = "$venv" ] || fail "path: $(cat "$T/out")"
