@@ -724,7 +724,6 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	struct vc_manifest m;
 	struct vc_error e2;
 	int fd = -1, rc = -1;
-	double t0 = vc_monotonic();
 
 	vc_manifest_init(&m);
 	if (vc_store_lookup(st, key, &m, &fd, err) == -1) {
@@ -766,7 +765,8 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	res->packed = m.archive_size;
 	res->delta.c[VC_C_bytes_restored] += xr.bytes;
 	res->delta.c[VC_C_restores]++;
-	res->saved = m.create_seconds - (vc_monotonic() - t0);
+	/* The entry's creation time: vc_warm takes off the whole warm's. */
+	res->saved = m.create_seconds;
 	rc = 0;
 	goto out;
 bad:
@@ -1223,7 +1223,6 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
 		return -1;
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
-	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
 	return pack_new(cfg, p, st, t, secs, ps, err);
 }
 
@@ -1672,14 +1671,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		}
 		goto out;
 	}
-	if (res->how == VC_HOW_HIT) {
+	if (res->how == VC_HOW_HIT)
 		res->delta.c[VC_C_hits]++;
-		res->delta.c[VC_C_restore_ms] +=
-		    (uint64_t)((vc_monotonic() - t0) * 1000);
-		if (res->saved > 0)
-			res->delta.c[VC_C_saved_ms] +=
-			    (uint64_t)(res->saved * 1000);
-	}
 	/*
 	 * From here every step decides the exit status. The tree goes in
 	 * place marked pending; a failure leaves it so (not ready: the next
@@ -1719,8 +1712,24 @@ out:
 	if (lockfd != -1)
 		close(lockfd);
 	res->seconds = vc_monotonic() - t0;
-	if (rc == -1)
+	/*
+	 * The times counted are the ones warm prints ("hit in 0.31 s"): the
+	 * whole warm, locks and the project included, so that stats' sums
+	 * add up to the lines; saved is the entry's creation time minus it.
+	 */
+	if (rc == 0 && res->how == VC_HOW_HIT) {
+		res->saved -= res->seconds;
+		res->delta.c[VC_C_restore_ms] +=
+		    (uint64_t)(res->seconds * 1000 + 0.5);
+		if (res->saved > 0)
+			res->delta.c[VC_C_saved_ms] +=
+			    (uint64_t)(res->saved * 1000 + 0.5);
+	} else {
 		res->saved = 0;
+	}
+	if (rc == 0 && res->how == VC_HOW_CREATED)
+		res->delta.c[VC_C_create_ms] +=
+		    (uint64_t)(res->seconds * 1000 + 0.5);
 	return rc;
 }
 

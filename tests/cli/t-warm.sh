@@ -21,6 +21,7 @@ venv=$VENVCACHE_VENV_ROOT/demo
 expect 0 warm -e demo
 [ "$(cat "$T/out")" = "$venv" ] || fail "stdout is not the venv path: $(cat "$T/out")"
 err_has "demo: created"
+created_line=$(grep ': created in ' "$T/err")
 # Sizes say which: the venv's files, and its archive in the store.
 arch_size=$(stat -c %s "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst)
 grep -Eq '^venvcache: warm: demo: created in [0-9.]+ s \([0-9.]+ (KiB|MiB) unpacked, [0-9.]+ (KiB|MiB) packed\)$' "$T/err" ||
@@ -51,6 +52,18 @@ expect 0 warm -e demo
 err_has "demo: hit"
 grep -Eq '^venvcache: warm: demo: hit in [0-9.]+ s \([0-9.]+ (KiB|MiB) unpacked, [0-9.]+ (KiB|MiB) packed, [0-9.]+ s saved\)$' "$T/err" ||
     fail "hit line: $(grep hit "$T/err")"
+# stats counts the times warm printed: the first hit's and the creation's.
+hit_line=$(grep ': hit in ' "$T/err")
+expect 0 stats --format json
+python3 - "$T/out" "$hit_line" "$created_line" <<'EOF' || fail "stats do not add up to warm's lines"
+import json, re, sys
+c = json.load(open(sys.argv[1]))["counters"]
+hit = re.search(r"hit in ([0-9.]+) s .* ([0-9.]+) s saved", sys.argv[2])
+made = re.search(r"created in ([0-9.]+) s", sys.argv[3])
+assert abs(c["restore_ms"] - float(hit.group(1)) * 1000) <= 5, (c, sys.argv[2])
+assert abs(c["saved_ms"] - float(hit.group(2)) * 1000) <= 50, (c, sys.argv[2])
+assert abs(c["create_ms"] - float(made.group(1)) * 1000) <= 5, (c, sys.argv[3])
+EOF
 [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "restored console script broken"
 py_venv_check "$venv" vc_alpha vc_beta
 "$venv/bin/pip" --version >/dev/null || fail "pip of the restored venv does not run"
