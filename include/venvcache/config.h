@@ -76,6 +76,11 @@ enum vc_type {
 	X(RESOLVE_GRACE, "venvcache", "resolve-grace",                         \
 	    "VENVCACHE_RESOLVE_GRACE", VC_T_DURATION, "7d", NULL,              \
 	    "how old a resolution may be when the mirror is unreachable")      \
+	X(SKIP_MISSING, "venvcache", "skip-missing-interpreters",              \
+	    "VENVCACHE_SKIP_MISSING_INTERPRETERS", VC_T_BOOL, "no", NULL,      \
+	    "an env whose interpreter is not there is skipped, not an "        \
+	    "error (tox's skip_missing_interpreters); either way the others "  \
+	    "go on")                                                           \
 	X(PARTIAL, "venvcache", "partial", "VENVCACHE_PARTIAL", VC_T_BOOL,     \
 	    "yes", NULL,                                                       \
 	    "on a miss, start from the nearest entry of the same interpreter") \

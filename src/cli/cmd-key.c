@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "venvcache/log.h"
 #include "venvcache/gha.h"
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
@@ -29,6 +30,7 @@ struct key_env {
 	const struct cmd_target *target;
 	struct vc_plan plan;
 	int planned;
+	int skipped; /* no interpreter, with skip-missing-interpreters */
 };
 
 static int
@@ -250,10 +252,13 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	struct key_env *envs = NULL;
 	struct vc_error err;
 	const char *format = cmd_get(ctx, "format");
-	size_t n = 0, i;
+	int skip = vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING);
+	struct vc_buf missing;
+	size_t n = 0, i, j, nmissing = 0;
 	int rc = 1;
 
 	vc_error_clear(&err);
+	vc_buf_init(&missing);
 	if (format == NULL)
 		format = "plain";
 	if (strcmp(format, "plain") != 0 && strcmp(format, "json") != 0)
@@ -266,14 +271,54 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	envs = xcalloc(n, sizeof *envs);
 	for (i = 0; i < n; i++)
 		envs[i].target = &targets[i];
+	/*
+	 * An env whose interpreter is not there does not stop the others: it
+	 * is skipped (skip-missing-interpreters) or, once every env was
+	 * tried, an error that prints no key. Any other error stops.
+	 */
 	for (i = 0; i < n; i++) {
-		if (compute(ctx, &envs[i], &err) == -1) {
+		if (compute(ctx, &envs[i], &err) == 0)
+			continue;
+		if (err.code != VC_ENOPY) {
 			cmd_error(ctx, &err);
 			rc = cmd_status(&err);
 			if (rc == 0)
 				rc = 1;
 			goto out;
 		}
+		if (skip) {
+			vc_note("%s: skipped (skip-missing-interpreters): %s",
+			    envs[i].target->env->name, err.msg);
+		} else {
+			cmd_error(ctx, &err);
+			vc_buf_addf(&missing, "%s%s",
+			    missing.len > 0 ? ", " : "",
+			    envs[i].target->env->name);
+		}
+		nmissing++;
+		envs[i].skipped = 1;
+	}
+	if (nmissing > 0 && !skip) {
+		vc_error("%zu of %zu environments have no interpreter: %s; no "
+		         "key printed (skip-missing-interpreters = yes skips "
+		         "them)",
+		    nmissing, n, missing.data);
+		goto out;
+	}
+	if (nmissing > 0)
+		vc_note("%zu of %zu environments skipped (no interpreter)",
+		    nmissing, n);
+	/* The skipped ones are left out of what follows. */
+	for (i = j = 0; i < n; i++) {
+		if (!envs[i].skipped)
+			envs[j++] = envs[i];
+		else if (envs[i].planned)
+			vc_plan_release(&envs[i].plan);
+	}
+	n = j;
+	if (n == 0) {
+		rc = 0;
+		goto out;
 	}
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
@@ -291,6 +336,7 @@ out:
 	for (i = 0; i < n; i++)
 		if (envs[i].planned)
 			vc_plan_release(&envs[i].plan);
+	vc_buf_release(&missing);
 	free(envs);
 	free(targets);
 	return rc;

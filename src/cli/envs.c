@@ -78,12 +78,25 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 	vc_plan_release(&plan);
 }
 
+/* An env whose interpreter is not there, with skip-missing-interpreters. */
+static int
+skipped(const struct cmd_ctx *ctx, const struct env_result *r)
+{
+	return r->status != 0 && r->err.code == VC_ENOPY &&
+	    vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING);
+}
+
 static void
 report(struct cmd_ctx *ctx, const struct cmd_target *t,
     const struct env_result *r)
 {
 	char size[32], packed[48] = "";
 
+	if (skipped(ctx, r)) {
+		vc_note("%s: skipped (skip-missing-interpreters): %s",
+		    t->env->name, r->err.msg);
+		return;
+	}
 	if (r->status != 0 && r->err.code == VC_EMISS) {
 		/* restore's miss is an answer (exit 3), not an error. */
 		vc_note("%s", r->err.msg);
@@ -191,7 +204,8 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 	struct vc_stats total;
 	struct vc_error err;
 	size_t next = 0, done = 0, i, j;
-	int running = 0, status = 0, misses = 0, failures = 0;
+	int running = 0, status = 0, misses = 0, failures = 0, skips = 0;
+	struct vc_buf failed, skipped_names;
 	int gha = vc_gha_active();
 
 	vc_stats_init(&total);
@@ -271,9 +285,20 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 		}
 	}
 collected:
+	vc_buf_init(&failed);
+	vc_buf_init(&skipped_names);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < VC_C__COUNT; j++)
 			total.c[j] += res[i].warm.delta.c[j];
+		if (skipped(ctx, &res[i])) {
+			skips++;
+			vc_buf_addf(&skipped_names, "%s%s",
+			    skipped_names.len > 0 ? ", " : "", t[i].env->name);
+			continue;
+		}
+		if (res[i].status != 0)
+			vc_buf_addf(&failed, "%s%s", failed.len > 0 ? ", " : "",
+			    t[i].env->name);
 		if (res[i].status == 3)
 			misses++;
 		else if (res[i].status != 0)
@@ -294,9 +319,17 @@ collected:
 		status = 1;
 	else if (misses > 0)
 		status = 3;
+	/* At the end, by name: what was skipped, what failed. */
+	if (skips > 0)
+		vc_note("%d of %zu environments skipped (no interpreter): %s",
+		    skips, n, skipped_names.data);
 	if (n > 1 && (failures > 0 || misses > 0))
-		vc_error("%d of %zu environments failed%s", failures + misses,
-		    n, misses > 0 && failures == 0 ? " (no entry)" : "");
+		vc_error("%d of %zu environments failed%s: %s",
+		    failures + misses, n,
+		    misses > 0 && failures == 0 ? " (no entry)" : "",
+		    failed.data);
+	vc_buf_release(&failed);
+	vc_buf_release(&skipped_names);
 	free(res);
 	free(w);
 	return status;
