@@ -299,13 +299,15 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		envs[i].skipped = 1;
 	}
 	if (nmissing > 0 && !skip) {
+		if (n == 1) /* its error said it all */
+			goto out;
 		vc_error("%zu of %zu environments have no interpreter: %s; no "
 		         "key printed (skip-missing-interpreters = yes skips "
 		         "them)",
 		    nmissing, n, missing.data);
 		goto out;
 	}
-	if (nmissing > 0)
+	if (nmissing > 0 && n > 1)
 		vc_note("%zu of %zu environments skipped (no interpreter)",
 		    nmissing, n);
 	/* The skipped ones are left out of what follows. */
