@@ -63,7 +63,8 @@ enum vc_type {
 	    "venv", "venv|virtualenv|uv", "what creates a venv on a miss")     \
 	X(INSTALL_PROJECT, "venvcache", "install-project",                     \
 	    "VENVCACHE_INSTALL_PROJECT", VC_T_STR, "no", NULL,                 \
-	    "no, yes (the current directory) or a path: installed alone "      \
+	    "no, yes (the config's directory, else the current one) or a "     \
+	    "path: installed alone "                                           \
 	    "(pip install -e --no-deps --no-index) after create or restore; "  \
 	    "its dependencies and build requirements are in the key and "      \
 	    "the cache, the project never")                                    \
@@ -147,6 +148,10 @@ struct vc_envdef {
 	unsigned line;               /* line of the section header */
 	/* Lines of the python, requirements and constraints keys, or 0. */
 	unsigned python_line, requirements_line, constraints_line;
+	/* Its install-project key (no, yes: basedir, or a path from
+	 * basedir), or NULL: the setting's. */
+	char *install_project;
+	unsigned install_project_line;
 };
 
 struct vc_config {

@@ -221,6 +221,9 @@ const struct cmd_common_opt cmd_common_opts[] = {
     {"name", 0, "NAME", O_NAME, CMD_SELECT,
         "name of the -r environment (default: the project's, as "
         "\"myproj-1a2b3c4d\": its root's name and a hash of its path)"},
+    {"install-project", 0, "no|yes|PATH", O_INSTALL_PROJECT, CMD_SELECT,
+        "install the project under test after warm (setting "
+        "install-project; yes: the current directory)"},
     {"refresh", 0, NULL, O_REFRESH, CMD_SELECT,
         "resolve unpinned requirements again, ignoring resolve-ttl"},
     {"index-url", 0, "URL", O_INDEX_URL, CMD_MIRROR,

@@ -52,6 +52,7 @@ enum {
 	O_TRUSTED_HOST,
 	O_FIND_LINKS,
 	O_NO_INDEX,
+	O_INSTALL_PROJECT,
 	O_CMD = 512, /* + index into entry->opts */
 };
 

@@ -207,6 +207,10 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 		case O_REFRESH:
 			ctx->sel_refresh = 1;
 			break;
+		case O_INSTALL_PROJECT:
+			if (add_setting(p, VC_S_INSTALL_PROJECT, optarg) == -1)
+				return 2;
+			break;
 		case O_INDEX_URL:
 			if (add_setting(p, VC_S_INDEX_URL, optarg) == -1)
 				return 2;

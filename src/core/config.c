@@ -89,6 +89,7 @@ envdef_release(struct vc_envdef *e)
 {
 	free(e->name);
 	free(e->python);
+	free(e->install_project);
 	free(e->basedir);
 	vc_strv_release(&e->requirements);
 	vc_strv_release(&e->constraints);
@@ -755,6 +756,14 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 		vc_strv_split_ws(&e->requirements, value);
 		return 1;
 	}
+	if (strcmp(name, "install-project") == 0) {
+		free(e->install_project);
+		e->install_project = vc_str_strip(value);
+		e->install_project_line = c->lineno;
+		if (*e->install_project == '\0')
+			return ini_fail(c, "install-project: empty value");
+		return 1;
+	}
 	if (strcmp(name, "constraints") == 0) {
 		e->constraints_line = c->lineno;
 		vc_strv_split_ws(&e->constraints, value);
@@ -774,7 +783,7 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 	}
 	{
 		static const char *const keys[] = {"python", "requirements",
-		    "constraints", "deps"};
+		    "constraints", "deps", "install-project"};
 		struct vc_suggest sg;
 		const char *best;
 		size_t i;
@@ -785,7 +794,7 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 		best = vc_suggest_best(&sg);
 		return ini_fail(c,
 		    "unknown key '%s' in [env %s]%s%s%s (expected python, "
-		    "requirements, constraints or deps)",
+		    "requirements, constraints, deps or install-project)",
 		    name, e->name, best != NULL ? ": did you mean '" : "",
 		    best != NULL ? best : "", best != NULL ? "'?" : "");
 	}

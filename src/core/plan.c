@@ -38,14 +38,22 @@ project_base(const struct vc_config *cfg, const struct vc_envdef *env,
 
 /*
  * The project setting: "no", "yes" (the config's directory, or the current
- * one) or a path.
+ * one) or a path. An env's own install-project key wins over the config
+ * file's setting, --install-project and VENVCACHE_INSTALL_PROJECT over
+ * both; the key's "yes" is the env's directory (its config's).
  */
 static char *
 project_path(const struct vc_config *cfg, const struct vc_envdef *env,
     const struct vc_reqset *reqs)
 {
 	const char *v = vc_config_str(cfg, VC_S_INSTALL_PROJECT);
+	enum vc_origin_kind o = cfg->origin_kind[VC_S_INSTALL_PROJECT];
+	int own = env->install_project != NULL &&
+	    (o == VC_ORIGIN_DEFAULT || o == VC_ORIGIN_FILE);
 	char *base, *p;
+
+	if (own)
+		v = env->install_project;
 
 	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
 	    strcmp(v, "0") == 0) {
@@ -57,7 +65,7 @@ project_path(const struct vc_config *cfg, const struct vc_envdef *env,
 		free(base);
 		return p;
 	}
-	base = project_base(cfg, env, 1);
+	base = own ? project_base(cfg, env, 0) : project_base(cfg, env, 1);
 	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
 	    strcmp(v, "1") == 0)
 		return base;

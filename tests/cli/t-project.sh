@@ -50,4 +50,27 @@ done
 rm -rf "$venv"
 VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt
 "$venv/bin/python" -c 'import vc_project' || fail "install-project = yes did not install it"
+# --install-project, the same from the command line; 'no' wins over the
+# environment variable. (python -I: the current directory, proj, is not on
+# sys.path.)
+rm -rf "$venv"
+expect 0 warm -r plain.txt --install-project yes
+"$venv/bin/python" -I -c 'import vc_project' || fail "--install-project yes did not install it"
+rm -rf "$venv"
+VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt --install-project no
+! "$venv/bin/python" -I -c 'import vc_project' 2>/dev/null || fail "--install-project no installed it"
+
+# An env's own install-project key: 'yes' is its config's directory, also
+# when warmed from below it; the command line wins over it.
+printf '[env withproj]\nrequirements = plain.txt\ninstall-project = yes\n\n[env without]\nrequirements = plain.txt\n' >venvcache.ini
+mkdir -p tests/unit
+(cd tests/unit && vc warm -e withproj -e without) >"$T/out" 2>"$T/err" || fail "warm from tests/unit: $(cat "$T/err")"
+"$VENVCACHE_VENV_ROOT/withproj/bin/python" -I -c 'import vc_project' || fail "the env's install-project = yes did not install it"
+! "$VENVCACHE_VENV_ROOT/without/bin/python" -I -c 'import vc_project' 2>/dev/null || fail "an env without the key got the project"
+rm -rf "$VENVCACHE_VENV_ROOT/withproj"
+expect 0 warm -e withproj --install-project no
+! "$VENVCACHE_VENV_ROOT/withproj/bin/python" -I -c 'import vc_project' 2>/dev/null || fail "--install-project no did not win over the env's key"
+printf '[env e]\ninstall-projct = yes\n' >bad.ini
+expect 1 -c bad.ini config
+err_has "bad.ini:2: unknown key 'install-projct' in [env e]: did you mean 'install-project'?"
 echo "ok"
