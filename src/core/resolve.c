@@ -1,6 +1,7 @@
 /* resolve.c: pip's resolution of a requirement set, and its cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -327,9 +328,23 @@ cache_write(const char *path, const char *report, size_t len, double created,
 
 /* --- running pip --------------------------------------------------- */
 
+/* pip's lines as a live line on a terminal: "resolving: Collecting x". */
+static void
+progress_line(const char *line, void *arg)
+{
+	while (*line == ' ')
+		line++;
+	if (*line != '\0')
+		vc_progress("%s: %s", (const char *)arg, line);
+}
+
+/*
+ * Runs pip (or python); on a terminal, `what` and each line it prints are
+ * shown as a live line while it runs, so a slow resolve is not silent.
+ */
 static int
-run(const struct vc_config *cfg, const char *const *argv, struct vc_buf *out,
-    struct vc_error *err)
+run(const struct vc_config *cfg, const char *what, const char *const *argv,
+    struct vc_buf *out, struct vc_error *err)
 {
 	struct vc_strv env;
 	struct vc_proc proc;
@@ -343,7 +358,11 @@ run(const struct vc_config *cfg, const char *const *argv, struct vc_buf *out,
 	proc.env_unset = vc_tool_env_unset;
 	proc.output = out;
 	proc.max_output = 64 * 1024;
+	proc.on_line = progress_line;
+	proc.arg = (void *)(uintptr_t)what;
+	vc_progress("%s", what);
 	status = vc_proc_run(&proc, err);
+	vc_progress_done();
 	vc_strv_release(&env);
 	return status;
 }
@@ -427,7 +446,8 @@ scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
 	{
 		const char *argv[] = {in->executable, "-m", "venv", tmp, NULL};
 
-		status = run(cfg, argv, &out, err);
+		status =
+		    run(cfg, "creating a venv to resolve in", argv, &out, err);
 		if (status != 0) {
 			char *l = last_line(cfg, &out);
 
@@ -453,10 +473,11 @@ scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
 		    "--upgrade", "pip>=22.2", NULL};
 
 		vc_buf_reset(&out);
-		status = run(cfg, argv, &out, err);
+		status = run(cfg, "checking pip's version", argv, &out, err);
 		if (status == 3) {
 			vc_buf_reset(&out);
-			status = run(cfg, up, &out, err);
+			status = run(cfg, "upgrading pip to resolve with", up,
+			    &out, err);
 			if (status != 0) {
 				char *l = last_line(cfg, &out);
 				char *c = index_cause(cfg, &out);
@@ -550,7 +571,7 @@ pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	}
 	argv[n] = NULL;
 	vc_step("resolving with pip");
-	status = run(cfg, argv, &out, err);
+	status = run(cfg, "resolving", argv, &out, err);
 	if (status != 0) {
 		if (status != -1) {
 			char *cause = index_cause(cfg, &out);
@@ -689,7 +710,8 @@ vc_resolve_project_metadata(const struct vc_config *cfg,
 	argv[n] = NULL;
 	vc_step("asking the build backend of '%s' for its dependencies",
 	    project_dir);
-	status = run(cfg, argv, &out, err);
+	status =
+	    run(cfg, "asking the project's build backend", argv, &out, err);
 	if (status != 0) {
 		if (status != -1) {
 			line = last_line(cfg, &out);
