@@ -19,6 +19,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -138,6 +139,99 @@ def start_mirror(tree, workdir):
         time.sleep(0.05)
     port = open(port_file).read().strip()
     return p, "http://127.0.0.1:%s/simple" % port
+
+
+def start_nginx(work):
+    """Debian's nginx with WebDAV PUT serving work/remote on 127.0.0.1, as the
+    tests' remote store: returns the process, its URL and the directory."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    d, root = os.path.join(work, "nginx"), os.path.join(work, "remote")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(d, exist_ok=True)
+    os.makedirs(root)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write("""daemon off;
+master_process off;
+worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path %(d)s/body;
+    proxy_temp_path %(d)s/proxy;
+    fastcgi_temp_path %(d)s/fastcgi;
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:%(port)d;
+        root %(root)s;
+        client_max_body_size 0;
+        location / {
+            dav_methods PUT;
+            create_full_put_path on;
+            dav_access user:rw;
+        }
+    }
+}
+""" % {"d": d, "port": port, "root": root})
+    p = subprocess.Popen([nginx, "-p", d, "-e", os.path.join(d, "error.log"),
+                          "-c", os.path.join(d, "nginx.conf")],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return p, "http://127.0.0.1:%d" % port, root
+        except OSError:
+            if p.poll() is not None:
+                break
+            time.sleep(0.05)
+    p.terminate()
+    raise SystemExit("bench: nginx did not start: see %s/error.log" % d)
+
+
+def bench_remote(b, name, reqfile, mirror_url, work, vc, shm, remote_url, remote_root):
+    """A remote hit (nginx on loopback) of the entry bench_fixture made,
+    beside the plain transfer of its archive by curl."""
+    log("== remote store (nginx on 127.0.0.1): %s" % name)
+    fx = "remote-" + name
+    store = os.path.join(work, "store-" + name)
+    store2 = os.path.join(work, "store-remote-" + name)
+    root = os.path.join(shm, "root")
+    venv = os.path.join(root, name)
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=store,
+               VENVCACHE_VENV_ROOT=root, VENVCACHE_INDEX_URL=mirror_url,
+               VENVCACHE_RESOLVE="never", VENVCACHE_PARTIAL="no",
+               VENVCACHE_REMOTE="%s/%s" % (remote_url, name))
+    for k in list(env):
+        if k.startswith("PIP_") and k != "PIP_CONFIG_FILE":
+            del env[k]
+    # The local store and the venv are bench_fixture's: save uploads.
+    sh("%s save -q -r %s --name %s -p %s" % (vc, reqfile, name, PY), env=env)
+    archives = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(remote_root, name))
+                for f in fs if f.endswith(".tar.zst")]
+    if len(archives) != 1:
+        raise SystemExit("bench: expected one archive on the remote, found %r" % archives)
+    rel = os.path.relpath(archives[0], remote_root)
+    warm = "%s warm -q -r %s --name %s -p %s" % (vc, reqfile, name, PY)
+    out = {"archive": os.path.getsize(archives[0])}
+    env2 = dict(env, VENVCACHE_CACHE_DIR=store2)
+    # The entry leaves the local store; its interpreter probe stays, as on
+    # a runner whose store holds other entries.
+    sh("rm -rf %s" % store2)
+    sh(warm, env=env2)
+    out["remote_hit"] = b.measure(fx, "venvcache warm, remote hit (entry not in the local store)",
+                                  warm, prepare="rm -rf %s %s/entries/*" % (venv, store2), env=env2)
+    out["local_hit"] = b.measure(fx, "venvcache warm, local hit (venv removed)", warm,
+                                 prepare="rm -rf %s" % venv, env=env2)
+    out["transfer"] = b.measure(fx, "curl GET of the archive (loopback transfer)",
+                                "curl -sSf -o /dev/null %s/%s" % (remote_url, rel))
+    sh("rm -rf %s" % store2)
+    return out
 
 
 def pypi_reachable():
@@ -388,6 +482,24 @@ def report(args, b, results, extra, skipped):
         for label, st in b.rows["many"]:
             L.append("| %s | %s |" % (label, fmt_s(st)))
         L.append("")
+    for name, r in extra.get("remote", {}).items():
+        rh, lh, tr = r["remote_hit"]["median"], r["local_hit"]["median"], r["transfer"]["median"]
+        L.append("## Remote store: fixture %s, nginx (WebDAV PUT) on 127.0.0.1\n" % name)
+        L.append("| command | time |")
+        L.append("| :-- | --: |")
+        for label, st in b.rows["remote-" + name]:
+            L.append("| %s | %s |" % (label, fmt_s(st)))
+        L.append("")
+        L.append("| ratio | value | target |")
+        L.append("| :-- | --: | :-- |")
+        L.append("| loopback transfer of the archive (%.1f MiB) | %.0f MB/s | |" % (
+            r["archive"] / 2**20, r["archive"] / tr / 1e6 if tr > 0 else 0))
+        L.append("| remote hit: archive bytes / whole warm time | %.0f MB/s | |" % (
+            r["archive"] / rh / 1e6 if rh > 0 else 0))
+        L.append("| remote hit / local hit | %.2f× | |" % ratio(rh, lh))
+        L.append("| remote hit / (1.5 × local hit + transfer) | %.2f× | ≤ 1× |" % ratio(
+            rh, 1.5 * lh + tr))
+        L.append("")
     if skipped:
         L.append("## Skipped\n")
         for s in skipped:
@@ -466,6 +578,11 @@ def main():
             mirrors.append(p)
             results["heavy"] = bench_fixture(b, "heavy", os.path.join(heavy, "requirements.txt"),
                                              url, args.work, args.vc, uv, args.shm)
+            ng, ng_url, ng_root = start_nginx(args.work)
+            mirrors.append(ng)
+            extra.setdefault("remote", {})["heavy"] = bench_remote(
+                b, "heavy", os.path.join(heavy, "requirements.txt"), url, args.work, args.vc,
+                args.shm, ng_url, ng_root)
         if "pypi" in wanted:
             if not online:
                 skipped.append("PyPI stacks (%s): PyPI unreachable" % ", ".join(PYPI_STACKS))

@@ -10,6 +10,7 @@ packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
     build-essential cmake pkg-config
     libarchive-dev libxxhash-dev libinih-dev libzstd-dev libjansson-dev nettle-dev
+    libcurl4-openssl-dev
     libtomlplusplus-dev g++
     python3 python3-venv python3-pip zstd tar
 )
@@ -17,8 +18,11 @@ if [ "${1:-}" != --build ]; then
     packages+=(
         # tests: Check, sanitizers and fuzzers, valgrind, strace
         check clang libclang-rt-dev clang-format valgrind strace
-        # the alternatives the benchmark and the actions/cache test use
-        libarchive-tools time
+        # the alternatives the benchmark and the actions/cache test use, and
+        # curl for the remote store's loopback transfer in the benchmark
+        libarchive-tools time curl
+        # the remote store cases: nginx with WebDAV PUT as an HTTP store
+        nginx-light
     )
 fi
 
@@ -28,15 +32,27 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "bootstrap: all ${#packages[@]} packages present"
-    exit 0
+else
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
+# The s3:// remote case: moto's S3 server (moto[server], pinned), in a venv
+# of the build tree that tests/CMakeLists.txt requires (build/moto).
+if [ "${1:-}" != --build ]; then
+    moto_version=5.2.5
+    moto=$(cd "$(dirname "$0")/.." && pwd)/build/moto
+    if [ "$("$moto/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$moto_version" ]; then
+        echo "bootstrap: installing moto[server]==$moto_version into $moto"
+        rm -rf "$moto"
+        python3 -m venv "$moto"
+        "$moto/bin/pip" install -q --disable-pip-version-check "moto[server]==$moto_version"
+    fi
 fi
-echo "bootstrap: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -90,6 +90,38 @@ enum vc_type {
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
 	    "a tox.ini whose environments are selectable like [env NAME] "     \
 	    "sections")                                                        \
+	X(REMOTE, "venvcache", "remote", "VENVCACHE_REMOTE", VC_T_URLS, "",    \
+	    NULL,                                                              \
+	    "remote stores shared by many machines, tried in order: "          \
+	    "http(s)://host/path or s3://bucket/prefix")                       \
+	X(REMOTE_LAYOUT, "venvcache", "remote-layout",                         \
+	    "VENVCACHE_REMOTE_LAYOUT", VC_T_ENUM, "subdirs",                   \
+	    "subdirs|flat|bazel",                                              \
+	    "object paths: <hh>/<entry> (subdirs), <entry> (flat) or "         \
+	    "ac/<sha256 of the subdirs path> (bazel-remote)")                  \
+	X(REMOTE_READ_ONLY, "venvcache", "remote-read-only",                   \
+	    "VENVCACHE_REMOTE_READ_ONLY", VC_T_BOOL, "no", NULL,               \
+	    "download from remote stores, never upload (forks, untrusted "     \
+	    "jobs)")                                                           \
+	X(REMOTE_CONNECT_TIMEOUT, "venvcache", "remote-connect-timeout",       \
+	    "VENVCACHE_REMOTE_CONNECT_TIMEOUT", VC_T_DURATION, "5s", NULL,     \
+	    "how long connecting to a remote store may take")                  \
+	X(REMOTE_TIMEOUT, "venvcache", "remote-timeout",                       \
+	    "VENVCACHE_REMOTE_TIMEOUT", VC_T_DURATION, "15s", NULL,            \
+	    "how long a remote request may take; an archive transfer, how "    \
+	    "long it may stall (under 1 KiB/s)")                               \
+	X(REMOTE_RETRIES, "venvcache", "remote-retries",                       \
+	    "VENVCACHE_REMOTE_RETRIES", VC_T_INT, "2", "0..10",                \
+	    "retries of a remote request after a 5xx, 408, 429, timeout or "   \
+	    "reset, with backoff; then the remote is off for the run")         \
+	X(REMOTE_S3_REGION, "venvcache", "remote-s3-region",                   \
+	    "VENVCACHE_REMOTE_S3_REGION", VC_T_STR, "", NULL,                  \
+	    "region of s3:// remotes (default: AWS_REGION, "                   \
+	    "AWS_DEFAULT_REGION, us-east-1)")                                  \
+	X(REMOTE_S3_ENDPOINT, "venvcache", "remote-s3-endpoint",               \
+	    "VENVCACHE_REMOTE_S3_ENDPOINT", VC_T_URL, "", NULL,                \
+	    "endpoint of s3:// remotes, path-style (default: "                 \
+	    "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)")                \
 	X(INDEX_URL, "mirror", "index-url", "VENVCACHE_INDEX_URL", VC_T_URL,   \
 	    "", NULL, "pip's --index-url")                                     \
 	X(EXTRA_INDEX_URL, "mirror", "extra-index-url",                        \

@@ -28,7 +28,14 @@
 	X(bytes_saved, "archive bytes written")                      \
 	X(create_ms, "milliseconds creating")                        \
 	X(restore_ms, "milliseconds restoring")                      \
-	X(saved_ms, "milliseconds saved (creation - restore time)")
+	X(saved_ms, "milliseconds saved (creation - restore time)")  \
+	X(remote_hits, "entries downloaded from a remote")           \
+	X(remote_misses, "misses of every remote")                   \
+	X(remote_uploads, "entries uploaded to a remote")            \
+	X(remote_errors, "remote faults (the build went on)")        \
+	X(remote_rejected, "remote entries refused (corrupt)")       \
+	X(remote_bytes_in, "bytes downloaded from remotes")          \
+	X(remote_bytes_out, "bytes uploaded to remotes")
 
 enum vc_counter {
 #define VC_X_COUNTER(id, desc) VC_C_##id,

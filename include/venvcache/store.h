@@ -86,6 +86,8 @@ char *vc_manifest_format(const struct vc_manifest *);
  * with '.', at most VC_STORE_KEY_MAX characters.
  */
 int vc_store_key_check(const char *key, struct vc_error *);
+/* The file name of a valid key's entry, without suffix (caller frees). */
+char *vc_store_stem(const char *key);
 
 struct vc_store {
 	char *dir;

@@ -11,6 +11,7 @@ extern const struct cmd_entry cmd_key_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_lock_entry;
 extern const struct cmd_entry cmd_path_entry;
+extern const struct cmd_entry cmd_remote_entry;
 extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_save_entry;
@@ -30,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_stats_entry,
     &cmd_gc_entry,
     &cmd_verify_entry,
+    &cmd_remote_entry,
     &cmd_lock_entry,
     &cmd_config_entry,
     &cmd_help_entry,

@@ -77,6 +77,15 @@ stem_of(const char *key, struct stem *st)
 	memcpy(st->s + STEM_HEAD + 1, hex, 33);
 }
 
+char *
+vc_store_stem(const char *key)
+{
+	struct stem st;
+
+	stem_of(key, &st);
+	return xstrdup(st.s);
+}
+
 /* Whether `name[0..n)` is a stem that stem_of() can produce. */
 static int
 is_stem(const char *name, size_t n)

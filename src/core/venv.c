@@ -16,6 +16,7 @@
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
+#include "venvcache/remote.h"
 #include "venvcache/store.h"
 #include "venvcache/tmpfs.h"
 #include "venvcache/venv.h"
@@ -1601,6 +1602,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	struct tmpdir t = {NULL, -1};
 	double t0 = vc_monotonic();
 	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
+	int published = 0;
 
 	memset(res, 0, sizeof *res);
 	vc_stats_init(&res->delta);
@@ -1632,14 +1634,20 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	if (vc_store_lock(&st, p->key.key, VC_LOCK_SHARED, &klock, err) == -1)
 		goto out;
 	rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
-	if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
-		/* Build once: take the key exclusively and look again. */
+	if (rc == -1 && err->code == VC_EMISS &&
+	    (mode == VC_WARM || vc_remote_configured(cfg))) {
+		/* Build (or download) once: take the key exclusively and
+		 * look again. */
 		vc_store_unlock(&klock);
 		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
 		        err) == -1)
 			goto out;
 		rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
-		if (rc == -1 && err->code == VC_EMISS) {
+		if (rc == -1 && err->code == VC_EMISS &&
+		    vc_remote_fetch(cfg, &st, p->key.key, &res->delta) == 1)
+			rc = restore_entry(p, &st, p->key.key, &t, p->path, res,
+			    err);
+		if (rc == -1 && err->code == VC_EMISS && mode == VC_WARM) {
 			double tp = vc_monotonic();
 
 			res->how = VC_HOW_CREATED;
@@ -1654,7 +1662,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 				rc = create_and_pack(cfg, p, &st, &t, res, &ps,
 				    err);
 			}
-		} else {
+		} else if (rc == 0) {
 			res->how = VC_HOW_HIT;
 		}
 	} else {
@@ -1691,10 +1699,17 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	}
 	if (finish_project(cfg, p, err) == -1)
 		goto out;
-	if (ps.packed && save_commit(cfg, &st, &ps, res, err) == -1)
-		goto out;
+	if (ps.packed) {
+		if (save_commit(cfg, &st, &ps, res, err) == -1)
+			goto out;
+		published = 1;
+	}
 	if (mark_ready(p, err) == -1)
 		goto out;
+	if (published) { /* after the local publish, the key lock shared */
+		vc_store_unlock(&klock);
+		vc_remote_upload(cfg, &st, p->key.key, &res->delta);
+	}
 	rc = 0;
 	goto out;
 present:
@@ -1784,6 +1799,8 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 	 * only what the entry it replaces (or the resolution) says. */
 	if (save_in_place(cfg, p, &st, secs, &old.requirements, res, err) == -1)
 		goto out;
+	vc_store_unlock(&klock);
+	vc_remote_upload(cfg, &st, p->key.key, &res->delta);
 	rc = 0;
 out:
 	if (klock.fd != -1)

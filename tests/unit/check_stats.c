@@ -65,9 +65,12 @@ START_TEST(test_ids)
 	size_t i, j;
 	const char *c;
 
-	ck_assert_int_eq(VC_C__COUNT, 15);
+	ck_assert_int_eq(VC_C__COUNT, 22);
 	ck_assert_str_eq(vc_counter_ids[VC_C_hits], "hits");
 	ck_assert_str_eq(vc_counter_ids[VC_C_saved_ms], "saved_ms");
+	ck_assert_str_eq(vc_counter_ids[VC_C_remote_hits], "remote_hits");
+	ck_assert_str_eq(vc_counter_ids[VC_C_remote_bytes_out],
+	    "remote_bytes_out");
 	for (i = 0; i < VC_C__COUNT; i++) {
 		ck_assert(*vc_counter_descriptions[i] != '\0');
 		for (c = vc_counter_ids[i]; *c != '\0'; c++)
