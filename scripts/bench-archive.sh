@@ -128,3 +128,28 @@ echo "  restore / bsdtar                $(ratio "$vc" "${med["bsdtar -xf"]}")"
 echo "  streamed / indexed restore      $(ratio "${med["venvcache (streamed)"]}" "$vc")"
 echo "  pack / tar | zstd -T0           $(ratio "${med["venvcache pack"]}" "${med["tar | zstd -T0 (same level)"]}")   (target <= 1.0)"
 echo "  peak RSS of a restore           $((rss / 1024)) MiB"
+
+# libarchive as the restore's tar parser (issue 19): its CPU time alone,
+# measured inside vc-archive (the decoded tar is read into memory first,
+# untimed), against the CPU time of the restore's calling thread, which
+# parses and writes while one thread decodes (on 2 CPUs): that thread bounds
+# the restore, so a parser's extra time adds to it. CPU time of one thread
+# moves little with other load; the wall times above do.
+echo "== libarchive (CPU time of one thread, measured inside the process)"
+# cpu_ms NAME CMD: median of the "CPU N ms" CMD prints, $runs runs.
+cpu_ms() {
+    local name=$1 cmd=$2 i all=()
+    for ((i = 0; i < runs; i++)); do
+        all+=($(eval "$cmd" | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p'))
+    done
+    mapfile -t all < <(printf '%s\n' "${all[@]}" | sort -n)
+    med[$name]=${all[$((runs / 2))]%.*}
+    printf '  %-34s %6s ms  (%s-%s)\n' "$name" "${all[$((runs / 2))]}" "${all[0]}" "${all[$((runs - 1))]}"
+}
+cpu_ms "restore: calling thread" "rm -rf $dest; mkdir $dest; $vca extract $arc $dest -i $arc.idx -v"
+rm -rf "$dest"
+cpu_ms "libarchive parse (4 MiB blocks)" "$vca libarchive $raw"
+echo "  libarchive parse / calling thread  $(ratio "${med["libarchive parse (4 MiB blocks)"]}" "${med["restore: calling thread"]}")   (minus the own parser's share, <= 0.10 to replace it)"
+start=$(now)
+$vca oracle "$arc" >/dev/null
+echo "  verify --deep reading (oracle)   $((($(now) - start) / 1000000)) ms wall"

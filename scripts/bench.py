@@ -601,9 +601,21 @@ def main():
         stop_all()
         shutil.rmtree(args.shm, ignore_errors=True)
     text = report(args, b, results, extra, skipped)
+    # Sections measured by other scripts (after KEEP_MARK) are kept.
+    try:
+        with open(args.out) as f:
+            old = f.read()
+        if KEEP_MARK in old:
+            text = text.rstrip("\n") + "\n\n" + old[old.index(KEEP_MARK):]
+    except FileNotFoundError:
+        pass
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
+
+
+# BENCHMARKS.md from this line on is not bench.py's: it is kept as it is.
+KEEP_MARK = "<!-- measured apart from bench.py; kept when it rewrites this file -->"
 
 
 if __name__ == "__main__":

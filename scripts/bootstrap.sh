@@ -4,7 +4,33 @@
 # Runs apt-get as root, or through sudo.
 #   scripts/bootstrap.sh           everything (build, tests, benchmark)
 #   scripts/bootstrap.sh --build   only what building and running need
+# Besides Debian's packages, the tests need uv (both installers run on every
+# CI run): a pinned uv from PyPI, with pip, into the venv build/tools. The
+# tests find it there (tests/CMakeLists.txt, VC_UV) and never reach PyPI.
 set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+TOOLS=build/tools
+
+# install_uv: build/tools/bin/uv at exactly UV_VERSION; nothing to do when
+# it is there.
+install_uv() {
+    # "uv 0.13.8 (x86_64-unknown-linux-gnu)"
+    if [ "$("$TOOLS/bin/uv" --version 2>/dev/null | cut -d' ' -f2)" = "$UV_VERSION" ]; then
+        echo "bootstrap: uv $UV_VERSION present in $TOOLS"
+        return 0
+    fi
+    echo "bootstrap: installing uv==$UV_VERSION into $TOOLS"
+    # A half-made venv fails the version check above and is made again.
+    rm -rf "$TOOLS"
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install --quiet --disable-pip-version-check \
+        "uv==$UV_VERSION"
+    [ "$("$TOOLS/bin/uv" --version | cut -d' ' -f2)" = "$UV_VERSION" ] ||
+        { echo "bootstrap: $TOOLS/bin/uv is not uv $UV_VERSION" >&2; exit 1; }
+}
 
 packages=(
     # build, and what venvcache runs: python's venv and pip, zstd
@@ -48,11 +74,19 @@ fi
 # of the build tree that tests/CMakeLists.txt requires (build/moto).
 if [ "${1:-}" != --build ]; then
     moto_version=5.2.5
-    moto=$(cd "$(dirname "$0")/.." && pwd)/build/moto
+    moto=$PWD/build/moto
     if [ "$("$moto/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$moto_version" ]; then
         echo "bootstrap: installing moto[server]==$moto_version into $moto"
         rm -rf "$moto"
         python3 -m venv "$moto"
         "$moto/bin/pip" install -q --disable-pip-version-check "moto[server]==$moto_version"
     fi
+fi
+
+[ "${1:-}" = --build ] || install_uv
+
+# tox 4 and tox-uv, every package pinned, in build/tox4: what
+# scripts/tox4-view.py runs (scripts/tox4-venv.sh is idempotent)
+if [ "${1:-}" != --build ]; then
+    scripts/tox4-venv.sh # the top directory (cd above)
 fi

@@ -19,7 +19,9 @@ make-wheels.py and make-heavy-mirror.py).
         WWW-Authenticate). --log appends "METHOD PATH STATUS" per request
         (never a header, so never a credential). SIGTERM or SIGINT stops it
         cleanly (exit 0) and removes F. As on PyPI, wheels are served as
-        immutable (so pip's HTTP cache keeps them) and pages with max-age=0;
+        immutable, with their PEP 658 .metadata files (so pip's HTTP cache, for
+        an https or trusted-host origin, and uv's keep them), and pages with
+        max-age=0;
         conditional requests are always answered in full.
 
 Python 3 standard library only.
@@ -159,7 +161,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         # As PyPI: files never change once published; pages do.
-        if self.path.startswith("/files/") and self.path.endswith(".whl"):
+        if self.path.startswith("/files/") and self.path.endswith(
+                (".whl", ".whl.metadata")):
             self.send_header("Cache-Control", "max-age=31536000, immutable")
         else:
             self.send_header("Cache-Control", "max-age=0")

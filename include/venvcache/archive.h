@@ -124,4 +124,44 @@ int vc_archive_extract(int fd, const char *dest, const struct vc_extract_opts *,
 int vc_archive_checksum(int fd, char out[33], uint64_t *size,
     struct vc_error *);
 
+/*
+ * A second reader, for checking: libarchive (raw tar, zstd or not) reads
+ * the archive in `fd` from offset 0 (pread), and `each` is called with
+ * every member as libarchive sees it. venvcache's own parser extracts;
+ * this one is what millions of programs trust, and is used to check that
+ * both read an archive the same way: `verify --deep`, the differential
+ * fuzz target (tests/fuzz/fuzz_tardiff.c) and check_archive.
+ */
+struct vc_oracle_member {
+	const char *name; /* as stored, without a trailing '/' */
+	char type;        /* 'f' file, 'd' directory, 'l' symlink,
+	                     'h' hardlink, '?' anything else */
+	unsigned mode;    /* permission bits (07777) */
+	uint64_t size;    /* data bytes (0 but for 'f') */
+	const char *link; /* target of 'l' and 'h', or NULL */
+	int64_t mtime;    /* seconds */
+	long mtime_nsec;
+	uint64_t data_hash; /* XXH3-64 of the data */
+};
+
+/*
+ * Reads every member and its data; `each` may stop the walk by returning
+ * non-zero (that value is returned). -1 with VC_ECORRUPT when libarchive
+ * refuses the archive or warns about a header (its message, naming the
+ * member read last); pointers in the member last only for the call.
+ */
+int vc_archive_oracle(int fd,
+    int (*each)(const struct vc_oracle_member *, void *), void *arg,
+    struct vc_error *);
+
+/*
+ * verify --deep: reads the whole archive in `fd` through libarchive and
+ * checks it holds what venvcache restores: `file_count` members and
+ * `unpacked_size` bytes of files (the manifest's), each a file, directory,
+ * symlink or hardlink without setuid or setgid bits, under a relative name
+ * without '..'. VC_ECORRUPT with what differs, naming the member.
+ */
+int vc_archive_deep_check(int fd, uint64_t file_count, uint64_t unpacked_size,
+    struct vc_error *);
+
 #endif

@@ -60,7 +60,22 @@ enum vc_type {
 	X(PYTHON, "venvcache", "python", "VENVCACHE_PYTHON", VC_T_STR,         \
 	    "python3", NULL, "interpreter of environments that name none")     \
 	X(CREATOR, "venvcache", "creator", "VENVCACHE_CREATOR", VC_T_ENUM,     \
-	    "venv", "venv|virtualenv|uv", "what creates a venv on a miss")     \
+	    "venv", "venv|virtualenv|uv",                                      \
+	    "what creates the empty venv on a miss (installer installs "       \
+	    "into it)")                                                        \
+	X(INSTALLER, "venvcache", "installer", "VENVCACHE_INSTALLER",          \
+	    VC_T_ENUM, "auto", "auto|uv|pip",                                  \
+	    "what resolves and installs on a miss: auto is uv when it is "     \
+	    "found (the uv setting), pip otherwise")                           \
+	X(UV, "venvcache", "uv", "VENVCACHE_UV", VC_T_STR, "uv", NULL,         \
+	    "the uv program: a name looked up on PATH, or a path")             \
+	X(SEED, "venvcache", "seed", "VENVCACHE_SEED", VC_T_BOOL, "yes", NULL, \
+	    "pip (and what the creator seeds with it) in every venv; no "      \
+	    "needs uv")                                                        \
+	X(UV_CACHE_DIR, "venvcache", "uv-cache-dir", "VENVCACHE_UV_CACHE_DIR", \
+	    VC_T_PATH, NULL, NULL,                                             \
+	    "uv's cache (UV_CACHE_DIR): downloads and wheels, outside the "    \
+	    "store")                                                           \
 	X(INSTALL_PROJECT, "venvcache", "install-project",                     \
 	    "VENVCACHE_INSTALL_PROJECT", VC_T_STR, "no", NULL,                 \
 	    "no, yes (the config's directory, else the current one) or a "     \
@@ -88,8 +103,11 @@ enum vc_type {
 	X(JOBS, "venvcache", "jobs", "VENVCACHE_JOBS", VC_T_INT, "0",          \
 	    "0..256", "environments warmed in parallel (0: number of CPUs)")   \
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
-	    "a tox.ini whose environments are selectable like [env NAME] "     \
-	    "sections")                                                        \
+	    "a tox file (tox.ini, setup.cfg, pyproject.toml) whose "           \
+	    "environments are selectable like [env NAME] sections")            \
+	X(TOX_VERSION, "venvcache", "tox-version", "VENVCACHE_TOX_VERSION",    \
+	    VC_T_ENUM, "4", "4|3",                                             \
+	    "read the tox file as tox 4 does, or as tox 3.28 did")             \
 	X(REMOTE, "venvcache", "remote", "VENVCACHE_REMOTE", VC_T_URLS, "",    \
 	    NULL,                                                              \
 	    "remote stores shared by many machines, tried in order: "          \
@@ -184,6 +202,10 @@ struct vc_envdef {
 	 * basedir), or NULL: the setting's. */
 	char *install_project;
 	unsigned install_project_line;
+	/* tox 4's skip_missing_interpreters: an interpreter that cannot be
+	 * probed skips the environment with a note, not an error. */
+	int skip_missing;
+	struct vc_strv labels; /* tox 4's labels: -m LABEL selects */
 };
 
 struct vc_config {

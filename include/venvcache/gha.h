@@ -122,6 +122,7 @@ enum vc_gha_outcome {
 	VC_GHA_PARTIAL, /* restored the nearest entry, then pip */
 	VC_GHA_CREATED, /* a miss: created with venv + pip */
 	VC_GHA_FAILED,
+	VC_GHA_SKIPPED, /* tox's skip_missing_interpreters: no interpreter */
 };
 
 struct vc_gha_row {

@@ -36,7 +36,7 @@ void vc_key_release(struct vc_key *);
 /*
  * Computes the key of `env` with interpreter `interp` and requirements
  * `reqs`. `resolved`, when not NULL, holds the resolved set as canonical
- * lines ("name==version sha256:...") and replaces the declared
+ * lines ("name==version" or "name @ url") and replaces the declared
  * requirements in the document (the declared options stay).
  */
 int vc_key_compute(struct vc_key *, const struct vc_config *,

@@ -10,21 +10,11 @@
 #define VENVCACHE_MIRROR_H
 
 #include "venvcache/config.h"
+#include "venvcache/url.h"
 #include "venvcache/util.h"
 
-/* Hides the userinfo of a URL: "https://u:t@h/x" gives "https://" "***@h/x". */
-char *vc_url_redact(const char *url);
-/* "https://user:tok@host/x" -> "https://host/x". */
-char *vc_url_strip_auth(const char *url);
-/* Appends what must be masked in logs: the userinfo and its password. */
-void vc_url_secrets(const char *url, struct vc_strv *out);
 /* Every secret of every mirror setting (for ::add-mask:: and redaction). */
 void vc_mirror_secrets(const struct vc_config *, struct vc_strv *out);
-/*
- * Replaces every occurrence of each secret in `text` with "***", and the
- * userinfo of every URL in it likewise.
- */
-char *vc_text_redact(const char *text, const struct vc_strv *secrets);
 
 /*
  * The first line of pip's `output` that says why an index could not be

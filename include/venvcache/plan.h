@@ -28,6 +28,7 @@ struct vc_plan {
 	char *project; /* project to install after, or NULL */
 	/* What the project brought into `reqs`: "line  (origin)" each. */
 	struct vc_strv project_lines;
+	int no_interp; /* vc_plan_init failed probing the interpreter */
 };
 
 #define VC_PLAN_REFRESH 0x1 /* resolve again, whatever the cache holds */

@@ -1,13 +1,16 @@
 /*
  * resolve.h: keying what pip would install, not what was declared.
  *
- * A set that is not fully pinned is resolved with pip itself against the
- * configured mirror (`pip install --dry-run --ignore-installed --report`)
- * in a scratch venv of the env's interpreter; pip's JSON report gives the
- * resolved set. Resolutions are cached in <cache-dir>/resolve/, keyed by
- * the declared canonical set, the interpreter and the mirror (without
- * credentials), and reused for resolve-ttl; when pip cannot reach the
- * mirror, one younger than resolve-grace is used with a warning.
+ * A set that is not fully pinned is resolved against the configured
+ * mirror by the installer (installer.h): with uv, `uv pip compile` for the
+ * env's interpreter; with pip, `pip install --dry-run --ignore-installed
+ * --report` in a scratch venv of the env's interpreter. Both give the
+ * same record: the pins ("name==version" or "name @ url") with the sha256
+ * digests the index gave, so a key never depends on which tool resolved.
+ * Resolutions are cached in <cache-dir>/resolve/, keyed by the declared
+ * canonical set, the interpreter and the mirror (without credentials),
+ * and reused for resolve-ttl; when the resolver cannot reach the mirror,
+ * one younger than resolve-grace is used with a warning.
  */
 #ifndef VENVCACHE_RESOLVE_H
 #define VENVCACHE_RESOLVE_H
@@ -18,15 +21,17 @@
 #include "venvcache/req.h"
 #include "venvcache/util.h"
 
-#define VC_RESOLVE_FORMAT 1
+#define VC_RESOLVE_FORMAT 2
 
-/* An entry of pip's report. */
+/* A resolved distribution. */
 struct vc_resolved {
 	char *name; /* PEP 503 normalised */
 	char *version;
-	char *url;    /* where pip would get it; NULL for an index file */
-	char *sha256; /* lower hex, or NULL */
-	int direct;   /* a URL or path requirement */
+	char *url; /* a direct requirement's URL; NULL for an index file */
+	/* sha256 digests (64 lower hex digits), sorted: pip's report gives
+	 * the file it chose, uv every file of the version. Not in the key. */
+	struct vc_strv hashes;
+	int direct; /* a URL or path requirement */
 };
 
 struct vc_resolution {
@@ -35,6 +40,8 @@ struct vc_resolution {
 	double created; /* unix time it was made */
 	int cached;     /* read from the cache */
 	int stale;      /* older than the TTL (grace use) */
+	/* "uv" or "pip": what resolved it (static text; NULL if unknown). */
+	const char *resolver;
 };
 
 void vc_resolution_init(struct vc_resolution *);
@@ -45,6 +52,16 @@ void vc_resolution_release(struct vc_resolution *);
  * messages.
  */
 int vc_resolution_parse_report(struct vc_resolution *, const char *json,
+    size_t len, const char *name, struct vc_error *);
+
+/*
+ * Parses pinned requirements as `uv pip compile --generate-hashes` writes
+ * them and as the resolution cache keeps them: one "name==version" or
+ * "name @ url" per (continued) line, each followed by any number of
+ * --hash=sha256:<hex>; comments and blank lines. Anything else fails with
+ * name:line.
+ */
+int vc_resolution_parse_pins(struct vc_resolution *, const char *text,
     size_t len, const char *name, struct vc_error *);
 
 /* Whether `reqs` must be resolved under the resolve setting. */
@@ -66,9 +83,16 @@ int vc_resolve_project_metadata(const struct vc_config *,
     const struct vc_interp *, const char *project_dir, struct vc_buf *report,
     struct vc_error *);
 
-/* The key's lines: "name==version sha256:<hex>" (or "name @ url"). */
+/*
+ * The key's lines: "name==version" (or "name @ url"). No digest: pip's and
+ * uv's differ for the same pins (one file, every file), and a key must not
+ * depend on which tool resolved.
+ */
 void vc_resolution_key_lines(const struct vc_resolution *, struct vc_strv *out);
-/* A requirements file pinning the set, with --hash where known. */
+/*
+ * A requirements file pinning the set, with every --hash known; also the
+ * text vc_resolution_parse_pins() reads back.
+ */
 char *vc_resolution_requirements(const struct vc_resolution *, int with_hashes);
 
 #endif

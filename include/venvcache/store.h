@@ -58,6 +58,9 @@ struct vc_manifest {
 	struct vc_strv requirements; /* the set it holds, canonical */
 	struct vc_frame *frames;
 	size_t nframes;
+	/* "uv" or "pip": what installed it; NULL when not known (an entry
+	 * of an older venvcache, or made by save). Optional in the JSON. */
+	char *installer;
 };
 
 void vc_manifest_init(struct vc_manifest *);
@@ -239,15 +242,21 @@ struct vc_check_result {
 	uint64_t ok, bad, removed, orphans, busy;
 };
 
+/* vc_store_check's flags. */
+#define VC_CHECK_FIX 1u  /* remove bad entries */
+#define VC_CHECK_DEEP 2u /* also read each archive with libarchive */
+
 /*
  * Verifies every entry against its manifest (vc_store_lookup and
  * vc_store_verify under the key's lock, never waiting for it), calling
  * `report` for each. Archives without manifest are removed (they are not
- * entries: leftovers of a crash between the two renames). With `fix`, bad
- * entries are removed too. Fails only when the store cannot be read; bad
+ * entries: leftovers of a crash between the two renames). With
+ * VC_CHECK_FIX, bad entries are removed too; with VC_CHECK_DEEP, an entry
+ * whose checksum matches is also read through libarchive
+ * (vc_archive_deep_check). Fails only when the store cannot be read; bad
  * entries are counted in `res`.
  */
-int vc_store_check(struct vc_store *, int fix, struct vc_check_result *,
+int vc_store_check(struct vc_store *, unsigned flags, struct vc_check_result *,
     void (*report)(const struct vc_check_item *, void *), void *arg,
     struct vc_error *);
 

@@ -35,7 +35,7 @@
 #include "venvcache/error.h"
 #include "venvcache/util.h"
 
-/* One environment, as tox 3 reports it. */
+/* One environment, as tox reports it. */
 struct vc_tox_env {
 	char *name;
 	unsigned line;  /* its [testenv:NAME] header, else its envlist line */
@@ -51,8 +51,22 @@ struct vc_tox_env {
 	int skip_install;
 	int pip_pre;
 	/* tox installs the project (not skip_install, and usedevelop or not
-	 * [tox] skipsdist) */
+	 * [tox] skipsdist; tox 4: package is not skip) */
 	int install_project;
+	/* tox 4: how the project is installed ("skip", "sdist", "wheel",
+	 * "editable", ...), as tox 4 maps usedevelop, skip_install and
+	 * [tox] no_package to it; NULL for tox 3 */
+	char *package;
+	/* tox 4: the requirements of dependency_groups (PEP 735 groups of
+	 * pyproject.toml, include-group followed, markers kept), sorted */
+	struct vc_strv groups;
+	unsigned groups_line; /* the dependency_groups line */
+	/* tox 4: skip_missing_interpreters: a missing interpreter is a
+	 * skip to report, not an error */
+	int skip_missing;
+	/* tox 4: its labels (its own, and those of [tox] labels that name
+	 * it), sorted and unique: -m LABEL selects it */
+	struct vc_strv labels;
 };
 
 struct vc_tox {
@@ -62,18 +76,24 @@ struct vc_tox {
 	size_t n;
 	size_t cap;
 	int skipsdist; /* [tox] skipsdist, as tox 3 defaults it */
+	int version;   /* 3 or 4: as which tox it was read */
+	/* "file:LINE: ..." for each setting that changes what tox installs
+	 * and that venvcache does not read (once each) */
+	struct vc_strv warnings;
 };
 
 void vc_tox_init(struct vc_tox *);
 void vc_tox_release(struct vc_tox *);
 
 /*
- * Reads tox.ini text. `name` is its path (for messages; its directory is
- * {toxinidir}, relative to the current directory). Environment variables
- * are read for {env:VAR} and {homedir}.
+ * Reads tox.ini text as tox `version` (3 or 4) reads it. `name` is its
+ * path (for messages; its directory is {toxinidir}, relative to the
+ * current directory; tox 4 reads dependency groups from the
+ * pyproject.toml there). Environment variables are read for {env:VAR}
+ * and {homedir}.
  */
-int vc_tox_read(struct vc_tox *, const char *name, const char *text,
-    struct vc_error *);
+int vc_tox_read(struct vc_tox *, int version, const char *name,
+    const char *text, struct vc_error *);
 
 /*
  * The requirement line of the project under test as tox would install it
@@ -93,7 +113,10 @@ char *vc_tox_project_dep(const struct vc_tox_env *);
 int vc_tox_add_envs(struct vc_config *, const struct vc_tox *,
     struct vc_error *);
 
-/* vc_tox_read() of the file at `path`, then vc_tox_add_envs(). */
+/*
+ * vc_tox_read() of the file at `path`, as the tox-version setting of
+ * `cfg` says, then vc_tox_add_envs(); its warnings go to vc_warn().
+ */
 int vc_tox_load(struct vc_config *, const char *path, struct vc_error *);
 
 /*

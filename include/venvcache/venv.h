@@ -47,6 +47,9 @@ struct vc_warm_result {
 	uint64_t size;         /* unpacked bytes of the venv */
 	uint64_t packed;       /* bytes of its archive (0: not known) */
 	struct vc_stats delta; /* counters this warm added */
+	/* "uv" or "pip": what installed a venv made by this warm (static
+	 * text), NULL for a hit or one already present. */
+	const char *installer;
 };
 
 /* "present", "hit", "partial", "created". */

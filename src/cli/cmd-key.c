@@ -12,10 +12,11 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "venvcache/log.h"
 #include "venvcache/gha.h"
+#include "venvcache/installer.h"
 #include "venvcache/interp.h"
 #include "venvcache/key.h"
+#include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/plan.h"
 #include "venvcache/req.h"
@@ -30,7 +31,6 @@ struct key_env {
 	const struct cmd_target *target;
 	struct vc_plan plan;
 	int planned;
-	int skipped; /* no interpreter, with skip-missing-interpreters */
 };
 
 static int
@@ -75,8 +75,23 @@ explain_list(const char *title, const struct vc_strv *v, int redact)
 }
 
 /* --explain: every component of the key, on stderr. */
+/* Which installer a miss would use, and why: never in the key. */
 static void
-explain(const struct key_env *ke)
+explain_installer(const struct vc_config *cfg)
+{
+	struct vc_installer ins;
+	struct vc_error err;
+
+	if (vc_installer_choose(&ins, cfg, &err) == -1)
+		fprintf(stderr, "  %-13s none: %s\n", "installer", err.msg);
+	else
+		fprintf(stderr, "  %-13s %s (%s; not in the key)\n",
+		    "installer", vc_installer_name(&ins), ins.why);
+	vc_installer_release(&ins);
+}
+
+static void
+explain(const struct vc_config *cfg, const struct key_env *ke)
 {
 	const struct vc_interp *in = &ke->plan.interp;
 	const struct vc_resolution *res = &ke->plan.resolution;
@@ -94,6 +109,7 @@ explain(const struct key_env *ke)
 	if (*in->pip_version != '\0')
 		fprintf(stderr, "  %-13s %s (informational, not in the key)\n",
 		    "pip", in->pip_version);
+	explain_installer(cfg);
 	explain_list("files read", &ke->plan.reqs.files, 0);
 	if (ke->plan.project != NULL)
 		fprintf(stderr,
@@ -116,7 +132,8 @@ explain(const struct key_env *ke)
 		vc_reqset_canonical(&ke->plan.reqs, &declared);
 		explain_list("declared", &declared, 1);
 		vc_strv_release(&declared);
-		fprintf(stderr, "  %-13s by pip, %s%s\n", "resolved",
+		fprintf(stderr, "  %-13s by %s, %s%s\n", "resolved",
+		    res->resolver != NULL ? res->resolver : "pip",
 		    res->cached ? "from the cache" : "just now",
 		    res->stale ? " (stale: the mirror was unreachable)" : "");
 		explain_list("", &ke->plan.resolved, 0);
@@ -254,7 +271,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	const char *format = cmd_get(ctx, "format");
 	int skip = vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING);
 	struct vc_buf missing;
-	size_t n = 0, i, j, nmissing = 0;
+	size_t n = 0, i, kept = 0, total, nmissing = 0, nskipped = 0;
 	int rc = 1;
 
 	vc_error_clear(&err);
@@ -269,62 +286,62 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		return cmd_status(&err);
 	}
 	envs = xcalloc(n, sizeof *envs);
-	for (i = 0; i < n; i++)
-		envs[i].target = &targets[i];
 	/*
 	 * An env whose interpreter is not there does not stop the others: it
-	 * is skipped (skip-missing-interpreters) or, once every env was
+	 * is skipped (skip-missing-interpreters, or tox 4's
+	 * skip_missing_interpreters for its env) or, once every env was
 	 * tried, an error that prints no key. Any other error stops.
 	 */
+	total = n;
 	for (i = 0; i < n; i++) {
-		if (compute(ctx, &envs[i], &err) == 0)
+		struct key_env *ke = &envs[kept];
+
+		ke->target = &targets[i];
+		if (compute(ctx, ke, &err) == 0) {
+			kept++;
 			continue;
-		if (err.code != VC_ENOPY) {
+		}
+		if (ke->plan.no_interp &&
+		    (ke->target->env->skip_missing ||
+		        (skip && err.code == VC_ENOPY))) {
+			vc_note("%s: skipped (%s): %s", ke->target->env->name,
+			    ke->target->env->skip_missing
+			        ? "skip_missing_interpreters"
+			        : "skip-missing-interpreters",
+			    err.msg);
+			nskipped++;
+		} else if (err.code == VC_ENOPY) {
+			cmd_error(ctx, &err);
+			vc_buf_addf(&missing, "%s%s",
+			    missing.len > 0 ? ", " : "", ke->target->env->name);
+			nmissing++;
+		} else {
+			kept++; /* released at out */
 			cmd_error(ctx, &err);
 			rc = cmd_status(&err);
 			if (rc == 0)
 				rc = 1;
 			goto out;
 		}
-		if (skip) {
-			vc_note("%s: skipped (skip-missing-interpreters): %s",
-			    envs[i].target->env->name, err.msg);
-		} else {
-			cmd_error(ctx, &err);
-			vc_buf_addf(&missing, "%s%s",
-			    missing.len > 0 ? ", " : "",
-			    envs[i].target->env->name);
-		}
-		nmissing++;
-		envs[i].skipped = 1;
+		vc_plan_release(&ke->plan);
+		memset(ke, 0, sizeof *ke);
+		vc_error_clear(&err);
 	}
-	if (nmissing > 0 && !skip) {
-		if (n == 1) /* its error said it all */
-			goto out;
-		vc_error("%zu of %zu environments have no interpreter: %s; no "
-		         "key printed (skip-missing-interpreters = yes skips "
-		         "them)",
-		    nmissing, n, missing.data);
+	if (nmissing > 0) {
+		if (total > 1) /* one env: its error said it all */
+			vc_error("%zu of %zu environments have no interpreter: "
+			         "%s; no key printed "
+			         "(skip-missing-interpreters = yes skips them)",
+			    nmissing, total, missing.data);
 		goto out;
 	}
-	if (nmissing > 0 && n > 1)
+	if (nskipped > 0 && total > 1)
 		vc_note("%zu of %zu environments skipped (no interpreter)",
-		    nmissing, n);
-	/* The skipped ones are left out of what follows. */
-	for (i = j = 0; i < n; i++) {
-		if (!envs[i].skipped)
-			envs[j++] = envs[i];
-		else if (envs[i].planned)
-			vc_plan_release(&envs[i].plan);
-	}
-	n = j;
-	if (n == 0) {
-		rc = 0;
-		goto out;
-	}
+		    nskipped, total);
+	n = kept;
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
-			explain(&envs[i]);
+			explain(&ctx->cfg, &envs[i]);
 	if (cmd_has(ctx, "github-output") && github_output(ctx, envs, n) == -1)
 		goto out; /* rc is 1: no key printed */
 	if (strcmp(format, "json") == 0) {
@@ -335,7 +352,7 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		rc = 0;
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < kept; i++)
 		if (envs[i].planned)
 			vc_plan_release(&envs[i].plan);
 	vc_buf_release(&missing);

@@ -50,7 +50,9 @@ static int
 cmd_verify_exec(struct cmd_ctx *ctx)
 {
 	const char *dir = vc_config_str(&ctx->cfg, VC_S_CACHE_DIR);
-	int fix = cmd_has(ctx, "fix") > 0, r;
+	unsigned flags = (cmd_has(ctx, "fix") > 0 ? VC_CHECK_FIX : 0) |
+	    (cmd_has(ctx, "deep") > 0 ? VC_CHECK_DEEP : 0);
+	int r;
 	struct vc_check_result res;
 	struct vc_store st;
 	struct vc_error err;
@@ -63,7 +65,7 @@ cmd_verify_exec(struct cmd_ctx *ctx)
 	}
 	if (vc_store_open(&st, dir, &err) == -1)
 		goto fail;
-	r = vc_store_check(&st, fix, &res, report, ctx, &err);
+	r = vc_store_check(&st, flags, &res, report, ctx, &err);
 	vc_store_close(&st);
 	if (r == -1)
 		goto fail;
@@ -92,6 +94,7 @@ const struct cmd_entry cmd_verify_entry = {
     .opts =
         {
             {"fix", 0, NULL, "remove bad entries"},
+            {"deep", 0, NULL, "also read each archive through libarchive"},
         },
     .exec = cmd_verify_exec,
 };

@@ -117,7 +117,36 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 		    : e->python;
 		count++;
 	}
-	if (ctx->sel_all || (count == 0 && ctx->sel_envs.n == 0)) {
+	for (i = 0; i < ctx->sel_labels.n; i++) {
+		size_t j, k, found = 0;
+
+		for (j = 0; j < cfg->nenvs; j++) {
+			e = &cfg->envs[j];
+			if (!vc_strv_contains(&e->labels, ctx->sel_labels.v[i]))
+				continue;
+			found++;
+			for (k = 0; k < count && t[k].env != e; k++)
+				;
+			if (k < count)
+				continue; /* selected already */
+			t = xgrow(t, &cap, count + 1, sizeof *t);
+			t[count].env = e;
+			t[count].python =
+			    ctx->sel_python != NULL || e->python == NULL
+			    ? python
+			    : e->python;
+			count++;
+		}
+		if (found == 0) {
+			vc_error_set(err, VC_EUSAGE,
+			    "no environment has label '%s' (labels are tox "
+			    "4's: [tox] labels, an environment's labels)",
+			    ctx->sel_labels.v[i]);
+			goto fail;
+		}
+	}
+	if (ctx->sel_all ||
+	    (count == 0 && ctx->sel_envs.n == 0 && ctx->sel_labels.n == 0)) {
 		for (i = 0; i < cfg->nenvs; i++) {
 			e = &cfg->envs[i];
 			if (e->file == NULL)
@@ -213,6 +242,9 @@ const struct cmd_common_opt cmd_common_opts[] = {
     {"help", 'h', NULL, O_HELP, CMD_GLOBAL, "print this help"},
     {"env", 'e', "NAME", O_ENV, CMD_SELECT,
         "an [env NAME] of the config (repeatable)"},
+    {"label", 'm', "LABEL", O_LABEL, CMD_SELECT,
+        "the tox environments with this label (tox 4's labels; "
+        "repeatable)"},
     {"requirement", 'r', "FILE", O_REQ, CMD_SELECT,
         "an ad-hoc environment from requirement files (repeatable)"},
     {"python", 'p', "PY", O_PYTHON, CMD_SELECT,

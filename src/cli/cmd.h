@@ -42,6 +42,7 @@ enum {
 	O_VERSION,
 	O_HELP,
 	O_ENV,
+	O_LABEL,
 	O_REQ,
 	O_PYTHON,
 	O_ALL,
@@ -96,6 +97,7 @@ struct cmd_ctx {
 
 	/* Selection, as given. */
 	struct vc_strv sel_envs;
+	struct vc_strv sel_labels; /* -m LABEL */
 	struct vc_strv sel_reqs;
 	const char *sel_name;
 	const char *sel_python;

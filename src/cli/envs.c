@@ -61,6 +61,11 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 	vc_error_clear(&r->err);
 	if (vc_plan_init(&plan, &ctx->cfg, t->env, t->python,
 	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &r->err) == -1) {
+		if (plan.no_interp && t->env->skip_missing) {
+			r->skipped = 1; /* a reported skip, as tox 4's */
+			vc_plan_release(&plan);
+			return;
+		}
 		r->status = cmd_status(&r->err);
 		if (r->status == 0)
 			r->status = 1;
@@ -78,12 +83,16 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 	vc_plan_release(&plan);
 }
 
-/* An env whose interpreter is not there, with skip-missing-interpreters. */
+/*
+ * An env whose interpreter is not there, with skip-missing-interpreters;
+ * or one that tox 4's skip_missing_interpreters skips (r->skipped).
+ */
 static int
 skipped(const struct cmd_ctx *ctx, const struct env_result *r)
 {
-	return r->status != 0 && r->err.code == VC_ENOPY &&
-	    vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING);
+	return r->skipped ||
+	    (r->status != 0 && r->err.code == VC_ENOPY &&
+	        vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING));
 }
 
 static void
@@ -93,8 +102,10 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 	char size[32], packed[48] = "";
 
 	if (skipped(ctx, r)) {
-		vc_note("%s: skipped (skip-missing-interpreters): %s",
-		    t->env->name, r->err.msg);
+		vc_note("%s: skipped (%s): %s", t->env->name,
+		    r->skipped ? "skip_missing_interpreters"
+		               : "skip-missing-interpreters",
+		    r->err.msg);
 		return;
 	}
 	if (r->status != 0 && r->err.code == VC_EMISS) {
@@ -171,6 +182,8 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		    res[i].warm.saved > 0 ? res[i].warm.saved : 0;
 		if (res[i].status != 0)
 			rows[i].outcome = VC_GHA_FAILED;
+		else if (res[i].skipped)
+			rows[i].outcome = VC_GHA_SKIPPED;
 		else if (res[i].warm.how == VC_HOW_PRESENT)
 			rows[i].outcome = VC_GHA_READY;
 		else if (res[i].warm.how == VC_HOW_HIT)
@@ -303,7 +316,7 @@ collected:
 			misses++;
 		else if (res[i].status != 0)
 			failures++;
-		if (print_paths && res[i].status == 0)
+		if (print_paths && res[i].status == 0 && !res[i].skipped)
 			printf("%s\n", res[i].path);
 	}
 	fflush(stdout);

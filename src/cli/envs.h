@@ -11,7 +11,8 @@
 
 /* What one env's operation reports back. */
 struct env_result {
-	int status; /* exit status for this env: 0, 1, 3 */
+	int status;  /* exit status for this env: 0, 1, 3 */
+	int skipped; /* status 0: skip_missing_interpreters, err says why */
 	struct vc_warm_result warm;
 	char key[VC_KEY_MAX + 1];
 	char path[4096];

@@ -238,6 +238,24 @@ cmd_print_man(FILE *f)
 	      "path, as \\fImyproj\\-1a2b3c4d\\fR; \\-\\-name names it. "
 	      "The name is not in the key: identical sets share one entry.\n",
 	    f);
+	fputs(".SH INSTALLERS\n"
+	      "\\fBinstaller\\fR says what resolves (\\fBuv pip compile\\fR "
+	      "or \\fBpip install \\-\\-dry\\-run \\-\\-report\\fR) and "
+	      "installs (\\fBuv pip install\\fR or \\fBpip install\\fR) on "
+	      "a miss; auto is uv when the \\fBuv\\fR setting finds a "
+	      "program, pip otherwise. \\fBcreator\\fR says what makes the "
+	      "empty venv, \\fBseed\\fR whether pip is in it (no needs uv). "
+	      "Both tools make the same venv and the same resolution record, "
+	      "so "
+	      "neither the installer nor the resolver is in the key; "
+	      "\\fBseed = no\\fR is. With \\fBcreator = venv\\fR and "
+	      "\\fBseed = yes\\fR, uv installs ensurepip's own wheels into "
+	      "a venv made \\-\\-without\\-pip (ensurepip runs where they "
+	      "are not in ensurepip/_bundled). uv runs with UV_CACHE_DIR = "
+	      "\\fBuv\\-cache\\-dir\\fR (outside the store), "
+	      "UV_LINK_MODE=copy (the venv is on a tmpfs) and the mirror in "
+	      "its environment (UV_INDEX_URL ...), never in its arguments.\n",
+	    f);
 	fputs(".SH REMOTE STORES\n"
 	      "With \\fBremote\\fR set, a local miss asks each remote store "
 	      "in turn; an entry found is verified as a local one is, then "
@@ -287,7 +305,9 @@ cmd_print_man(FILE *f)
 	      ".TP\n\\fI$XDG_CONFIG_HOME/venvcache/config.ini\\fR\nthe "
 	      "config file when there is no venvcache.ini.\n"
 	      ".TP\n\\fI$XDG_CACHE_HOME/venvcache\\fR\nthe store.\n"
+	      ".TP\n\\fI$XDG_CACHE_HOME/venvcache\\-uv\\fR\nuv's cache "
+	      "(uv\\-cache\\-dir).\n"
 	      ".SH SEE ALSO\n\\fBpip\\fR(1), \\fBtox\\fR(1), "
-	      "\\fBccache\\fR(1)\n",
+	      "\\fBuv\\fR(1), \\fBccache\\fR(1)\n",
 	    f);
 }

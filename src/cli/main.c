@@ -192,6 +192,9 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 		case O_ENV:
 			vc_strv_push(&ctx->sel_envs, optarg);
 			break;
+		case O_LABEL:
+			vc_strv_push(&ctx->sel_labels, optarg);
+			break;
 		case O_REQ:
 			vc_strv_push(&ctx->sel_reqs, optarg);
 			break;
@@ -336,6 +339,7 @@ ctx_release(struct cmd_ctx *ctx)
 	for (i = 0; i < CMD_MAX_OPTS; i++)
 		vc_strv_release(&ctx->values[i]);
 	vc_strv_release(&ctx->sel_envs);
+	vc_strv_release(&ctx->sel_labels);
 	vc_strv_release(&ctx->sel_reqs);
 }
 

@@ -12,7 +12,7 @@
 
 #include "venvcache/config.h"
 #include "venvcache/log.h"
-#include "venvcache/mirror.h"
+#include "venvcache/url.h"
 
 const struct vc_setting vc_settings[] = {
 #define VC_X_ROW(id, sec, name, env, type, def, choices, help) \
@@ -55,17 +55,22 @@ vc_setting_find(const char *section, const char *name)
 	return NULL;
 }
 
+/*
+ * A directory of the user's cache: <XDG cache>/<name>. cache-dir is
+ * "venvcache"; uv-cache-dir is "venvcache-uv", beside it and not inside
+ * it, so that carrying the store (actions/cache) never carries uv's cache.
+ */
 static char *
-default_cache_dir(void)
+default_cache_dir(const char *name)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 
 	if (xdg != NULL && *xdg == '/')
-		return xasprintf("%s/venvcache", xdg);
+		return xasprintf("%s/%s", xdg, name);
 	if (home != NULL && *home != '\0')
-		return xasprintf("%s/.cache/venvcache", home);
-	return xstrdup("/tmp/venvcache-cache");
+		return xasprintf("%s/.cache/%s", home, name);
+	return xasprintf("/tmp/%s-cache", name);
 }
 
 void
@@ -78,7 +83,9 @@ vc_config_init(struct vc_config *cfg)
 		if (vc_settings[i].def != NULL)
 			cfg->value[i] = xstrdup(vc_settings[i].def);
 		else
-			cfg->value[i] = default_cache_dir();
+			cfg->value[i] = default_cache_dir(i == VC_S_UV_CACHE_DIR
+			        ? "venvcache-uv"
+			        : "venvcache");
 		cfg->origin_kind[i] = VC_ORIGIN_DEFAULT;
 		cfg->origin[i] = xstrdup("default");
 	}
@@ -93,6 +100,7 @@ envdef_release(struct vc_envdef *e)
 	free(e->basedir);
 	vc_strv_release(&e->requirements);
 	vc_strv_release(&e->constraints);
+	vc_strv_release(&e->labels);
 	vc_strv_release(&e->deps);
 	free(e->deps_lines);
 	free(e->file);

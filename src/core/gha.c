@@ -482,6 +482,8 @@ outcome_text(enum vc_gha_outcome o)
 		return "miss, created";
 	case VC_GHA_FAILED:
 		return "failed";
+	case VC_GHA_SKIPPED:
+		return "skipped, no interpreter";
 	}
 	return "?";
 }
@@ -511,7 +513,8 @@ vc_gha_summary_table(const struct vc_gha_row *rows, size_t n)
 		    outcome_text(r->outcome), r->seconds,
 		    r->size == 0 &&
 		            (r->outcome == VC_GHA_READY ||
-		                r->outcome == VC_GHA_FAILED)
+		                r->outcome == VC_GHA_FAILED ||
+		                r->outcome == VC_GHA_SKIPPED)
 		        ? "–"
 		        : vc_format_size(r->size, sz, sizeof sz),
 		    r->seconds_saved);

@@ -149,6 +149,9 @@ vc_key_compute(struct vc_key *k, const struct vc_config *cfg,
 	add_field(&doc, "libc", in->libc);
 	add_field(&doc, "executable", in->executable);
 	add_field(&doc, "creator", vc_config_str(cfg, VC_S_CREATOR));
+	/* A venv without pip differs; only then, so other keys stay. */
+	if (!vc_config_bool(cfg, VC_S_SEED))
+		add_field(&doc, "seed", "no");
 	if (resolved != NULL) {
 		for (i = 0; i < resolved->n; i++)
 			lines[nlines++] = resolved->v[i];

@@ -35,6 +35,7 @@ static const char *const fields[] = {
     "prefix_files",
     "requirements",
     "frames",
+    "installer",
 };
 
 void
@@ -52,6 +53,7 @@ vc_manifest_release(struct vc_manifest *m)
 	free(m->env);
 	free(m->python);
 	free(m->python_version);
+	free(m->installer);
 	free(m->prefix);
 	vc_strv_release(&m->prefix_files);
 	vc_strv_release(&m->requirements);
@@ -171,6 +173,10 @@ vc_manifest_validate(const struct vc_manifest *m, const char *name,
 	        err) == -1 ||
 	    check_text(name, "prefix", m->prefix, PATH_MAX, 1, err) == -1)
 		return -1;
+	if (m->installer != NULL && strcmp(m->installer, "uv") != 0 &&
+	    strcmp(m->installer, "pip") != 0)
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: field 'installer' is neither 'uv' nor 'pip'", name);
 	if (m->prefix[0] != '/')
 		return vc_error_set(err, VC_EFAIL,
 		    "%s: field 'prefix' is not an absolute path", name);
@@ -426,6 +432,9 @@ from_json(json_t *root, const char *name, struct vc_manifest *m,
 		goto out;
 	}
 	m->created = (int64_t)u;
+	if (json_object_get(root, "installer") != NULL &&
+	    get_str(root, name, "installer", &m->installer, err) == -1)
+		goto out;
 	if (get_strv(root, name, "prefix_files", &m->prefix_files, err) == -1 ||
 	    get_strv(root, name, "requirements", &m->requirements, err) == -1 ||
 	    get_frames(root, name, m, err) == -1)
@@ -559,6 +568,9 @@ vc_manifest_format(const struct vc_manifest *m)
 	    set(o, "prefix_files", strv_json(&m->prefix_files)) == -1 ||
 	    set(o, "requirements", strv_json(&m->requirements)) == -1 ||
 	    set(o, "frames", frames_json(m)) == -1)
+		goto out;
+	if (m->installer != NULL &&
+	    set(o, "installer", json_string(m->installer)) == -1)
 		goto out;
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (text == NULL)

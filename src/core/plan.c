@@ -144,8 +144,10 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	vc_resolution_init(&p->resolution);
 	p->path = vc_venv_path(cfg, env->name);
 	if (vc_interp_probe(&p->interp, python,
-	        vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1)
+	        vc_config_str(cfg, VC_S_CACHE_DIR), err) == -1) {
+		p->no_interp = 1;
 		return python_error(cfg, env, python, err);
+	}
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
 	p->project = project_path(cfg, env, &p->reqs);

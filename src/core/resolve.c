@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <xxhash.h>
 
+#include "venvcache/installer.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
@@ -31,7 +32,7 @@ item_release(struct vc_resolved *it)
 	free(it->name);
 	free(it->version);
 	free(it->url);
-	free(it->sha256);
+	vc_strv_release(&it->hashes);
 }
 
 void
@@ -101,6 +102,22 @@ item_sha256(json_t *dl)
 	return xstrdup(v);
 }
 
+/* Sorts the items by name; a name twice is an error. */
+static int
+sort_unique(struct vc_resolution *r, const char *name, struct vc_error *err)
+{
+	size_t i;
+
+	if (r->n > 1)
+		qsort(r->items, r->n, sizeof *r->items, cmp_item);
+	for (i = 1; i < r->n; i++)
+		if (strcmp(r->items[i].name, r->items[i - 1].name) == 0)
+			return vc_error_at(err, name, 0,
+			    "'%s' is in the resolution twice",
+			    r->items[i].name);
+	return 0;
+}
+
 int
 vc_resolution_parse_report(struct vc_resolution *r, const char *text,
     size_t len, const char *name, struct vc_error *err)
@@ -148,30 +165,147 @@ vc_resolution_parse_report(struct vc_resolution *r, const char *text,
 		r->items = xgrow(r->items, &cap, r->n + 1, sizeof *r->items);
 		it = &r->items[r->n++];
 		memset(it, 0, sizeof *it);
+		vc_strv_init(&it->hashes);
 		it->name = vc_name_normalize(json_string_value(n));
 		it->version = xstrdup(json_string_value(v));
 		it->direct = json_is_true(json_object_get(item, "is_direct"));
 		if (json_is_string(url) && token_ok(json_string_value(url)))
 			it->url = xstrdup(json_string_value(url));
-		it->sha256 = item_sha256(dl);
+		{
+			char *h = item_sha256(dl);
+
+			if (h != NULL)
+				vc_strv_take(&it->hashes, h);
+		}
 		if (it->direct && it->url == NULL) {
 			vc_error_at(err, name, 0,
 			    "direct requirement '%s' has no URL", it->name);
 			goto out;
 		}
 	}
-	if (r->n > 1)
-		qsort(r->items, r->n, sizeof *r->items, cmp_item);
-	for (i = 1; i < r->n; i++) {
-		if (strcmp(r->items[i].name, r->items[i - 1].name) == 0) {
-			vc_error_at(err, name, 0, "'%s' is in the report twice",
-			    r->items[i].name);
-			goto out;
-		}
-	}
+	if (sort_unique(r, name, err) == -1)
+		goto out;
+	r->resolver = "pip";
 	rc = 0;
 out:
 	json_decref(root);
+	return rc;
+}
+
+/* One logical line of pins: "name==version" or "name @ url", then
+ * --hash=sha256:<hex> options. */
+static int
+pin_line(struct vc_resolution *r, size_t *cap, char *line, const char *name,
+    unsigned lineno, struct vc_error *err)
+{
+	struct vc_resolved *it;
+	char *tok, *save = NULL, *eq;
+	int nf = 0;
+
+	r->items = xgrow(r->items, cap, r->n + 1, sizeof *r->items);
+	it = &r->items[r->n];
+	memset(it, 0, sizeof *it);
+	vc_strv_init(&it->hashes);
+	r->n++;
+	for (tok = strtok_r(line, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save), nf++) {
+		if (nf == 0) {
+			if ((eq = strstr(tok, "==")) == NULL) {
+				char *at = strtok_r(NULL, " \t", &save);
+				char *url = strtok_r(NULL, " \t", &save);
+
+				/* "name @ url" */
+				if (at == NULL || strcmp(at, "@") != 0 ||
+				    url == NULL || !token_ok(tok) ||
+				    !token_ok(url))
+					return vc_error_at(err, name, lineno,
+					    "not a pin (name==version or name "
+					    "@ url)");
+				it->name = vc_name_normalize(tok);
+				it->url = xstrdup(url);
+				it->version = xstrdup("");
+				it->direct = 1;
+				continue;
+			}
+			*eq = '\0';
+			if (!token_ok(tok) || !token_ok(eq + 2) ||
+			    strchr(tok, '[') != NULL ||
+			    strchr(tok, '=') != NULL)
+				return vc_error_at(err, name, lineno,
+				    "not a pin (name==version or name @ url)");
+			it->name = vc_name_normalize(tok);
+			it->version = xstrdup(eq + 2);
+		} else if (strncmp(tok, "--hash=sha256:", 14) == 0 &&
+		    hex_ok(tok + 14, 64)) {
+			vc_strv_push(&it->hashes, tok + 14);
+		} else {
+			return vc_error_at(err, name, lineno,
+			    "unexpected '%.64s' (only --hash=sha256:<64 hex "
+			    "digits> may follow a pin)",
+			    tok);
+		}
+	}
+	vc_strv_sort_uniq(&it->hashes);
+	return 0;
+}
+
+int
+vc_resolution_parse_pins(struct vc_resolution *r, const char *text, size_t len,
+    const char *name, struct vc_error *err)
+{
+	struct vc_buf logical;
+	size_t i = 0, cap = 0, n;
+	unsigned lineno = 0, start = 0;
+	int rc = -1;
+
+	vc_buf_init(&logical);
+	if (memchr(text, '\0', len) != NULL) {
+		vc_error_at(err, name, 0, "holds a NUL byte");
+		goto out;
+	}
+	while (i < len) {
+		const char *l = text + i, *nl = memchr(l, '\n', len - i);
+
+		n = nl != NULL ? (size_t)(nl - l) : len - i;
+		i += n + (nl != NULL);
+		lineno++;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		if (logical.len == 0)
+			start = lineno;
+		/* A comment, whole line or after blanks, ends the line. */
+		{
+			size_t k;
+
+			for (k = 0; k < n; k++)
+				if (l[k] == '#' &&
+				    (k == 0 || l[k - 1] == ' ' ||
+				        l[k - 1] == '\t'))
+					break;
+			if (k < n)
+				n = k;
+		}
+		if (n > 0 && l[n - 1] == '\\') {
+			vc_buf_add(&logical, l, n - 1);
+			vc_buf_addc(&logical, ' ');
+			if (i < len)
+				continue;
+		} else {
+			vc_buf_add(&logical, l, n);
+		}
+		if (logical.data != NULL &&
+		    strspn(logical.data, " \t") < logical.len &&
+		    pin_line(r, &cap, logical.data, name, start, err) == -1)
+			goto out;
+		vc_buf_reset(&logical);
+	}
+	if (sort_unique(r, name, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		vc_resolution_release(r);
+	vc_buf_release(&logical);
 	return rc;
 }
 
@@ -197,9 +331,6 @@ vc_resolution_key_lines(const struct vc_resolution *r, struct vc_strv *out)
 
 		if (it->direct)
 			vc_strv_pushf(out, "%s @ %s", it->name, it->url);
-		else if (it->sha256 != NULL)
-			vc_strv_pushf(out, "%s==%s sha256:%s", it->name,
-			    it->version, it->sha256);
 		else
 			vc_strv_pushf(out, "%s==%s", it->name, it->version);
 	}
@@ -209,7 +340,7 @@ char *
 vc_resolution_requirements(const struct vc_resolution *r, int with_hashes)
 {
 	struct vc_buf b;
-	size_t i;
+	size_t i, j;
 
 	vc_buf_init(&b);
 	for (i = 0; i < r->n; i++) {
@@ -219,9 +350,9 @@ vc_resolution_requirements(const struct vc_resolution *r, int with_hashes)
 			vc_buf_addf(&b, "%s @ %s", it->name, it->url);
 		else
 			vc_buf_addf(&b, "%s==%s", it->name, it->version);
-		if (with_hashes && it->sha256 != NULL)
+		for (j = 0; with_hashes && j < it->hashes.n; j++)
 			vc_buf_addf(&b, " \\\n    --hash=sha256:%s",
-			    it->sha256);
+			    it->hashes.v[j]);
 		vc_buf_addc(&b, '\n');
 	}
 	return vc_buf_detach(&b);
@@ -269,54 +400,59 @@ hash_hex(const char *s)
 	    (unsigned long long)h.low64);
 }
 
+/*
+ * The cache file: {"format": 2, "created": <unix time>, "resolver": "uv" or
+ * "pip", "pins": <vc_resolution_requirements() text>}. The store may be
+ * written by others: every field is checked, the pins parsed as any.
+ */
 static int
 cache_read(const char *path, struct vc_resolution *r, struct vc_error *err)
 {
 	struct vc_buf b;
 	json_error_t je;
-	json_t *root = NULL, *report;
-	char *text = NULL;
+	json_t *root = NULL, *pins, *by, *fmt;
 	int rc = -1;
 
 	vc_buf_init(&b);
 	if (vc_read_file(path, MAX_JSON, &b, err) == -1)
 		goto out;
 	root = json_loadb(b.data, b.len, 0, &je);
-	if (root == NULL || !json_is_number(json_object_get(root, "created")) ||
-	    !json_is_object(json_object_get(root, "report"))) {
+	fmt = json_object_get(root, "format");
+	pins = json_object_get(root, "pins");
+	by = json_object_get(root, "resolver");
+	if (root == NULL || !json_is_integer(fmt) ||
+	    json_integer_value(fmt) != VC_RESOLVE_FORMAT ||
+	    !json_is_number(json_object_get(root, "created")) ||
+	    !json_is_string(pins) || !json_is_string(by)) {
 		vc_error_set(err, VC_EFAIL, "'%s' is not a resolution", path);
 		goto out;
 	}
-	report = json_object_get(root, "report");
-	text = json_dumps(report, JSON_COMPACT);
-	if (text == NULL ||
-	    vc_resolution_parse_report(r, text, strlen(text), path, err) == -1)
+	if (vc_resolution_parse_pins(r, json_string_value(pins),
+	        json_string_length(pins), path, err) == -1)
 		goto out;
+	r->resolver = strcmp(json_string_value(by), "uv") == 0 ? "uv" : "pip";
 	r->created = json_number_value(json_object_get(root, "created"));
 	r->cached = 1;
 	rc = 0;
 out:
-	free(text);
 	json_decref(root);
 	vc_buf_release(&b);
 	return rc;
 }
 
 static int
-cache_write(const char *path, const char *report, size_t len, double created,
+cache_write(const char *path, const struct vc_resolution *r,
     struct vc_error *err)
 {
-	json_error_t je;
-	json_t *root, *rep;
-	char *text;
+	char *pins = vc_resolution_requirements(r, 1), *text;
+	json_t *root;
 	int rc;
 
-	rep = json_loadb(report, len, 0, &je);
-	if (rep == NULL)
-		return vc_error_set(err, VC_EFAIL, "pip's report: %s", je.text);
-	root = json_pack("{s:i, s:f, s:o}", "format", VC_RESOLVE_FORMAT,
-	    "created", created, "report", rep);
-	text = json_dumps(root, JSON_COMPACT);
+	root = json_pack("{s:i, s:f, s:s, s:s}", "format", VC_RESOLVE_FORMAT,
+	    "created", r->created, "resolver",
+	    r->resolver != NULL ? r->resolver : "pip", "pins", pins);
+	free(pins);
+	text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (text == NULL)
 		return vc_error_set(err, VC_EFAIL,
@@ -610,6 +746,121 @@ out:
 	return rc;
 }
 
+/*
+ * Runs `uv pip compile` for the env's interpreter (its markers, its
+ * Python version: --python) with the same inputs pip gets: the mirror in
+ * the environment, the requirements file with its index options, the
+ * constraints, --pre. Fills `pins` with uv's output.
+ */
+static int
+uv_resolve(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_interp *in, const struct vc_reqset *reqs, const char *dir,
+    struct vc_buf *pins, struct vc_error *err)
+{
+	char *reqf = NULL, *consf = NULL, *outf = NULL;
+	char *text = NULL, *cons = NULL, *line;
+	const char *argv[24];
+	struct vc_buf out;
+	int n = 0, status, rc = -1;
+
+	vc_buf_init(&out);
+	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
+	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
+	outf = xasprintf("%s/pins.%ld.txt", dir, (long)getpid());
+	text = vc_reqset_pip_text(reqs);
+	cons = vc_reqset_pip_constraints(reqs);
+	if (vc_write_file_atomic(reqf, text, strlen(text), 0600, err) == -1)
+		goto out;
+	argv[n++] = ins->uv;
+	argv[n++] = "pip";
+	argv[n++] = "compile";
+	argv[n++] = "--quiet";
+	argv[n++] = "--no-header";
+	argv[n++] = "--no-annotate";
+	argv[n++] = "--generate-hashes";
+	argv[n++] = "--python";
+	argv[n++] = in->executable;
+	argv[n++] = "--output-file";
+	argv[n++] = outf;
+	if (vc_strv_contains(&reqs->options, "--pre"))
+		argv[n++] = "--prerelease=allow";
+	argv[n++] = reqf;
+	if (*cons != '\0') {
+		if (vc_write_file_atomic(consf, cons, strlen(cons), 0600,
+		        err) == -1)
+			goto out;
+		argv[n++] = "-c";
+		argv[n++] = consf;
+	}
+	argv[n] = NULL;
+	vc_step("resolving with uv");
+	status = run(cfg, "resolving", argv, &out, err);
+	if (status != 0) {
+		if (status != -1) {
+			char *cause = index_cause(cfg, &out);
+
+			line = last_line(cfg, &out);
+			vc_error_set(err, VC_ENET,
+			    "uv could not resolve the requirements (exit "
+			    "status %d): %s%s%s",
+			    status, cause != NULL ? cause : line,
+			    cause != NULL ? "; uv's last line: " : "",
+			    cause != NULL ? line : "");
+			free(cause);
+			free(line);
+		}
+		goto out;
+	}
+	if (vc_read_file(outf, MAX_JSON, pins, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	(void)unlink(reqf);
+	(void)unlink(consf);
+	(void)unlink(outf);
+	free(reqf);
+	free(consf);
+	free(outf);
+	free(text);
+	free(cons);
+	vc_buf_release(&out);
+	return rc;
+}
+
+/* Resolves with the installer's resolver: uv or pip. */
+static int
+fresh_resolve(const struct vc_config *cfg, const struct vc_interp *in,
+    const struct vc_reqset *reqs, const char *dir, struct vc_resolution *r,
+    struct vc_error *err)
+{
+	struct vc_installer ins;
+	struct vc_buf out;
+	int rc = -1;
+
+	vc_buf_init(&out);
+	if (vc_installer_choose(&ins, cfg, err) == -1)
+		goto out;
+	if (ins.kind == VC_INSTALLER_UV) {
+		if (uv_resolve(cfg, &ins, in, reqs, dir, &out, err) == -1 ||
+		    vc_resolution_parse_pins(r,
+		        out.data != NULL ? out.data : "", out.len,
+		        "uv pip compile's output", err) == -1)
+			goto out;
+		r->resolver = "uv";
+	} else {
+		if (pip_resolve(cfg, in, reqs, dir, &out, err) == -1 ||
+		    vc_resolution_parse_report(r, out.data, out.len,
+		        "pip's report", err) == -1)
+			goto out;
+		r->resolver = "pip";
+	}
+	rc = 0;
+out:
+	vc_installer_release(&ins);
+	vc_buf_release(&out);
+	return rc;
+}
+
 int
 vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
     const struct vc_reqset *reqs, int flags, struct vc_resolution *r,
@@ -620,12 +871,10 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	uint64_t grace = vc_config_duration(cfg, VC_S_RESOLVE_GRACE);
 	struct vc_resolution cached;
 	struct vc_error cerr;
-	struct vc_buf report;
 	double now = vc_now();
 	int have_cached, rc = -1;
 
 	vc_resolution_init(&cached);
-	vc_buf_init(&report);
 	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
 	if (vc_mkdir_p(dir, 0755, err) == -1)
 		goto out;
@@ -640,18 +889,15 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 		rc = 0;
 		goto out;
 	}
-	if (pip_resolve(cfg, in, reqs, dir, &report, err) == 0) {
-		if (vc_resolution_parse_report(r, report.data, report.len,
-		        "pip's report", err) == -1)
-			goto out;
+	if (fresh_resolve(cfg, in, reqs, dir, r, err) == 0) {
 		r->created = now;
-		if (cache_write(path, report.data, report.len, now, &cerr) ==
-		    -1)
+		if (cache_write(path, r, &cerr) == -1)
 			vc_warn("cannot cache the resolution: %s", cerr.msg);
 		rc = 0;
 		goto out;
 	}
-	/* pip failed: an older resolution within the grace period will do. */
+	vc_resolution_release(r);
+	/* It failed: an older resolution within the grace period will do. */
 	if (have_cached && now - cached.created < (double)grace) {
 		vc_warn("%s; using the resolution of %.0f minutes ago "
 		        "(resolve-grace)",
@@ -668,7 +914,6 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	    "within resolve-grace)");
 out:
 	vc_resolution_release(&cached);
-	vc_buf_release(&report);
 	free(dir);
 	free(doc);
 	free(hash);

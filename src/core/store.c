@@ -1217,8 +1217,18 @@ vc_store_gc(struct vc_store *st, uint64_t max_size, uint64_t max_age,
 
 /* --- check --------------------------------------------------------- */
 
+/* verify --deep: a second reading of the archive, by libarchive. */
+static int
+deep_check(const struct vc_manifest *m, int fd, struct vc_error *err)
+{
+	if (vc_archive_deep_check(fd, m->file_count, m->unpacked_size, err) ==
+	    0)
+		return 0;
+	return vc_error_prefix(err, "entry '%s'", m->key);
+}
+
 static void
-check_one(struct vc_store *st, const struct item *it, int fix,
+check_one(struct vc_store *st, const struct item *it, unsigned flags,
     struct vc_check_result *res,
     void (*report)(const struct vc_check_item *, void *), void *arg)
 {
@@ -1226,7 +1236,7 @@ check_one(struct vc_store *st, const struct item *it, int fix,
 	struct vc_manifest m;
 	struct vc_error e2;
 	struct vc_lock lk;
-	int fd = -1;
+	int fd = -1, fix = (flags & VC_CHECK_FIX) != 0;
 
 	memset(&ci, 0, sizeof ci);
 	ci.key = it->stem.s;
@@ -1253,7 +1263,9 @@ check_one(struct vc_store *st, const struct item *it, int fix,
 	}
 	if (lookup_stem(st, &it->stem, &m, &fd, &e2) == 0) {
 		ci.key = m.key;
-		if (vc_store_verify(st, &m, fd, &e2) == 0) {
+		if (vc_store_verify(st, &m, fd, &e2) == 0 &&
+		    (!(flags & VC_CHECK_DEEP) ||
+		        deep_check(&m, fd, &e2) == 0)) {
 			ci.status = VC_CHECK_OK;
 			res->ok++;
 			goto unlock;
@@ -1292,10 +1304,11 @@ out:
 }
 
 int
-vc_store_check(struct vc_store *st, int fix, struct vc_check_result *res,
+vc_store_check(struct vc_store *st, unsigned flags, struct vc_check_result *res,
     void (*report)(const struct vc_check_item *, void *), void *arg,
     struct vc_error *err)
 {
+	int fix = (flags & VC_CHECK_FIX) != 0;
 	struct vc_check_item ci;
 	struct vc_error e2;
 	struct scan sc;
@@ -1323,7 +1336,7 @@ vc_store_check(struct vc_store *st, int fix, struct vc_check_result *res,
 		free(name);
 	}
 	for (i = 0; i < sc.n; i++)
-		check_one(st, &sc.v[i], fix, res, report, arg);
+		check_one(st, &sc.v[i], flags, res, report, arg);
 	scan_release(&sc);
 	return 0;
 }

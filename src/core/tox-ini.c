@@ -311,6 +311,13 @@ section_line(struct tox *t, const char *p, size_t n)
 		return;
 	}
 	name = xstrndup(p + 1, len - 2);
+	if (t->setup_cfg && strcmp(name, "tox") == 0) {
+		free(name);
+		name = xstrdup("tox (not read in setup.cfg)");
+	} else if (t->setup_cfg && strcmp(name, "tox:tox") == 0) {
+		free(name);
+		name = xstrdup("tox");
+	}
 	if (*name == '\0')
 		tox_fail(t, t->lineno, "empty section name");
 	else if (tox_find_section(t, name) != NULL)
@@ -495,4 +502,62 @@ tox_parse_ini(struct tox *t, const char *text)
 	if (rc != 0 && !t->failed)
 		return tox_fail(t, t->lineno, "cannot parse");
 	return t->failed ? -1 : 0;
+}
+
+/* --- tox 4's value syntax --------------------------------------------- */
+
+void
+tox_strip_comments4(struct tval *v)
+{
+	struct tval out;
+	const char *s = v->b.data;
+	size_t li = 0, kept = 0;
+
+	tval_init(&out, v->lines[0]);
+	for (;; li++) {
+		size_t len = strcspn(s, "\n"), cut = len, i;
+
+		if (len == 0 || s[0] != '#') {
+			for (i = 0; i < len; i++)
+				if (s[i] == '#' && (i == 0 || s[i - 1] != '\\'))
+					break;
+			cut = i;
+			while (cut > 0 && isspace((unsigned char)s[cut - 1]))
+				cut--;
+			if (kept++ == 0)
+				out.lines[0] = v->lines[li];
+			else
+				tval_newline(&out, v->lines[li]);
+			for (i = 0; i < cut; i++) {
+				if (s[i] == '\\' && i + 1 < cut &&
+				    s[i + 1] == '#')
+					continue; /* "\#" is '#' */
+				vc_buf_addc(&out.b, s[i]);
+			}
+		}
+		if (s[len] == '\0')
+			break;
+		s += len + 1;
+	}
+	tval_swap(v, &out);
+	tval_release(&out);
+}
+
+int
+tox_bool4(const char *s)
+{
+	static const char *const yes[] = {"true", "1", "yes", "on"};
+	static const char *const no[] = {"false", "0", "no", "off", ""};
+	char *t = tox_strip_n(s, strlen(s));
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < VC_ARRAY_SIZE(yes); i++)
+		if (strcasecmp(t, yes[i]) == 0)
+			rc = 1;
+	for (i = 0; i < VC_ARRAY_SIZE(no); i++)
+		if (strcasecmp(t, no[i]) == 0)
+			rc = 0;
+	free(t);
+	return rc;
 }

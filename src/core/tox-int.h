@@ -152,6 +152,16 @@ struct tox {
 	char *global[G__COUNT]; /* NULL: not (yet) defined */
 	int ignore_conflict;
 	struct vc_strv indexservers;
+	/* tox 4 */
+	int v4;
+	int no_package;   /* [tox] no_package (skipsdist) */
+	int skip_missing; /* [tox] skip_missing_interpreters */
+	/* the file is a setup.cfg: its [tox:tox] is the [tox] section, and
+	 * a [tox] of its own is not read (tox's SetupCfg) */
+	int setup_cfg;
+	/* tox 4's [tox] labels: label_of[i] names label_env[i] */
+	struct vc_strv label_of, label_env;
+	struct vc_strv warned; /* "key:LINE" of each warning given */
 	/* reading */
 	const char *text, *next, *line;
 	size_t linelen;
@@ -238,6 +248,10 @@ void tval_swap(struct tval *, struct tval *);
 void tval_copy(struct tval *dst, const struct tval *src);
 
 /* tox-ini.c: the file */
+/* tox 4's comments in a value (IniLoader.process_raw): a line that starts
+ * with '#' goes; a '#' not after '\\' cuts the line, with the white space
+ * before it; then "\\#" is '#'. */
+void tox_strip_comments4(struct tval *);
 /* Sets the error "file:LINE: ..." (the first one only); -1. */
 int tox_fail(struct tox *, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -284,6 +298,27 @@ int tox_getbool(struct rd *, const char *name, int def, int *out,
     unsigned line);
 int tox_getlist(struct rd *, const char *name, struct vc_strv *out,
     unsigned **lines, unsigned line);
+/* tox 4's bool: true/1/yes/on, false/0/no/off/"" (any case); -1 if none. */
+int tox_bool4(const char *s);
+
+/* tox-v4.c: what tox 4 reads differently */
+/* basepython as tox 4 decides it; *out NULL: the python setting. */
+int tox_basepython4(struct rd *, struct vc_tox_env *, unsigned line);
+/* package, usedevelop, skip_install -> e->package, install_project. */
+int tox_package4(struct rd *, struct vc_tox_env *);
+/* dependency_groups -> e->groups, from pyproject.toml. */
+int tox_groups4(struct rd *, struct vc_tox_env *);
+/* Warnings for settings that change installs and are not read. */
+int tox_unread4(struct rd *, struct vc_tox_env *);
+/* The environments tox 4 makes from factor conditions. */
+int tox_factor_envs4(struct tox *, unsigned line);
+/* Adds an environment (tox.c). */
+struct vc_tox_env *tox_add_env(struct tox *, const char *name, unsigned line,
+    int in_envlist);
+/* A Python spec (py312, py3.12, 3.12, pypy3.10) as a command
+ * (python3.12, pypy3.10), or NULL when it is none. Caller frees. */
+char *tox_spec_command(const char *spec);
+
 /* toxinidir.join(path, abs=True): normalised, relative to toxinidir.
  * Caller frees. */
 char *tox_path(const struct tox *, const char *p);

@@ -659,6 +659,74 @@ replace(struct rd *rd, struct tval *v, const char *name, const char *section,
 	return rc;
 }
 
+/* A key's value with factor conditions applied (compiled once). */
+static int
+filtered(struct rd *rd, struct ini_key *k, struct tval *out)
+{
+	struct tox *t = rd->t;
+
+	if (!k->compiled) {
+		k->compiled = 1;
+		if (tox_compile_lines(t, &t->pool, &k->value, &k->cl,
+		        &k->ncl) == -1)
+			return -1;
+		if (k->ncl >= INDEX_LINES)
+			k->index =
+			    tox_build_index(&t->pool, k->cl, k->ncl, t->ft.n);
+	}
+	tox_apply_compiled(&t->pool, k->cl, k->ncl, k->index, k->value.b.data,
+	    rd->f, rd->nf, out, k->line, &t->checks);
+	if (t->checks > MAX_CHECKS)
+		return tox_fail(t, k->line, TOO_MUCH_WORK);
+	return 0;
+}
+
+static int
+blank(const char *s)
+{
+	while (tox_py_space((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+/*
+ * tox 4's Loader.load: the section's value, else its base's ([testenv]),
+ * comments already cut (tox_strip_comments4); a value that its factor
+ * conditions leave empty counts as unset there (IniLoader.load_raw raises
+ * KeyError); then substitutions.
+ */
+static int
+getstring4(struct rd *rd, const char *name, const char *def, int do_replace_,
+    struct tval *out, int *found, unsigned line)
+{
+	struct tox *t = rd->t;
+	const char *secs[2] = {rd->section, rd->fallback ? "testenv" : NULL};
+	size_t i;
+
+	*found = 0;
+	for (i = 0; i < 2 && secs[i] != NULL && !*found; i++) {
+		struct ini_key *k =
+		    tox_find_key(t, tox_find_section(t, secs[i]), name);
+
+		if (k == NULL)
+			continue;
+		if (filtered(rd, k, out) == -1)
+			return -1;
+		*found = !blank(out->b.data) || blank(k->value.b.data);
+	}
+	if (!*found) {
+		if (def == NULL)
+			return 0;
+		*found = 1;
+		tval_reset(out, line);
+		vc_buf_adds(&out->b, def);
+	}
+	if (do_replace_ && out->b.len > 0 &&
+	    replace(rd, out, name, rd->section, 0) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * SectionReader.getstring: the value in the reader's section, else in
  * [testenv]; factor conditions, substitutions, factor conditions again.
@@ -671,6 +739,8 @@ tox_getstring(struct rd *rd, const char *name, const char *def, int do_replace_,
 	struct tox *t = rd->t;
 	struct ini_key *k;
 
+	if (t->v4)
+		return getstring4(rd, name, def, do_replace_, out, found, line);
 	k = tox_find_key(t, tox_find_section(t, rd->section), name);
 	if (k == NULL && rd->fallback)
 		k = tox_find_key(t, tox_find_section(t, "testenv"), name);
@@ -800,7 +870,16 @@ tox_getbool(struct rd *rd, const char *name, int def, int *out, unsigned line)
 	if (tox_getstring(rd, name, NULL, 1, &v, &found, line) == -1)
 		goto out;
 	*out = def;
-	if (found && v.b.len > 0) {
+	if (found && rd->t->v4) {
+		if ((*out = tox_bool4(v.b.data)) == -1) {
+			tox_rfail(rd, v.lines[0],
+			    "'%s' is not a boolean (true, 1, yes, on, false, "
+			    "0, "
+			    "no, off)",
+			    v.b.data);
+			goto out;
+		}
+	} else if (found && v.b.len > 0) {
 		if (strcasecmp(v.b.data, "true") == 0)
 			*out = 1;
 		else if (strcasecmp(v.b.data, "false") == 0)

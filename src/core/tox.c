@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "tox-int.h"
+#include "venvcache/log.h"
+#include "venvcache/toml.h"
 
 /* --- basepython and deps as tox post-processes them ------------------- */
 
@@ -151,6 +153,8 @@ dep_line(struct rd *rd, const char *line, unsigned lineno)
 	const char *p;
 	size_t i, cut;
 
+	if (rd->t->v4) /* tox 4 keeps the line as written (PythonDeps) */
+		return tox_strip_n(line, strlen(line));
 	if (line[0] == ':') { /* ":server:dep" (re.match(r":(\w+):\s*(\S+)")) */
 		for (p = line + 1; tox_word_char((unsigned char)*p); p++)
 			;
@@ -237,6 +241,9 @@ env_release(struct vc_tox_env *e)
 	vc_strv_release(&e->deps);
 	free(e->deps_lines);
 	vc_strv_release(&e->extras);
+	free(e->package);
+	vc_strv_release(&e->groups);
+	vc_strv_release(&e->labels);
 }
 
 static void
@@ -314,6 +321,54 @@ count_out(struct tox *t, const struct vc_tox_env *e, size_t n, unsigned line)
 	    e->name, (size_t)(e - t->out->envs) + 1, t->out->n, MAX_OUT >> 20);
 }
 
+/* Whether the environment's section, or [testenv], sets `key`. */
+static int
+has_key(struct tox *t, const struct rd *rd, const char *key)
+{
+	return tox_find_key(t, tox_find_section(t, rd->section), key) != NULL ||
+	    (rd->fallback &&
+	        tox_find_key(t, tox_find_section(t, "testenv"), key) != NULL);
+}
+
+/*
+ * A tox 4 set[str] (extras, labels): split at '\n' when the value has one,
+ * else at ','; stripped, empty entries dropped; sorted and unique, as a
+ * set has no order.
+ */
+static int
+set4(struct rd *rd, const char *name, struct vc_strv *out, unsigned line)
+{
+	struct tval v;
+	int found;
+	const char *s;
+
+	rd->what = name;
+	tval_init(&v, line);
+	if (tox_getstring(rd, name, NULL, 1, &v, &found, line) == -1) {
+		tval_release(&v);
+		return -1;
+	}
+	if (found) {
+		char sep = strchr(v.b.data, '\n') != NULL ? '\n' : ',';
+
+		for (s = v.b.data;;) {
+			size_t len = strcspn(s, sep == '\n' ? "\n" : ",");
+			char *x = tox_strip_n(s, len);
+
+			if (*x != '\0')
+				vc_strv_take(out, x);
+			else
+				free(x);
+			if (s[len] == '\0')
+				break;
+			s += len + 1;
+		}
+		vc_strv_sort_uniq(out);
+	}
+	tval_release(&v);
+	return 0;
+}
+
 static int
 make_env(struct tox *t, struct vc_tox_env *e)
 {
@@ -335,7 +390,8 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	rd.nf = nf;
 	rd.env = &ctx;
 	rd.stage = A_BASEPYTHON;
-	if (basepython(&rd, e, e->line) == -1)
+	if ((t->v4 ? tox_basepython4(&rd, e, e->line)
+	           : basepython(&rd, e, e->line)) == -1)
 		goto out;
 	rd.stage = A_SKIP_INSTALL;
 	if (tox_getbool(&rd, "skip_install", 0, &e->skip_install, e->line) ==
@@ -345,7 +401,16 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	if (tox_getbool(&rd, "pip_pre", 0, &e->pip_pre, e->line) == -1)
 		goto out;
 	rd.stage = A_USEDEVELOP;
-	if (tox_getbool(&rd, "usedevelop", 0, &e->usedevelop, e->line) == -1)
+	if (tox_getbool(&rd,
+	        t->v4 && has_key(t, &rd, "use_develop") ? "use_develop"
+	                                                : "usedevelop",
+	        0, &e->usedevelop, e->line) == -1)
+		goto out;
+	if (t->v4 &&
+	    (tox_package4(&rd, e) == -1 || tox_groups4(&rd, e) == -1 ||
+	        tox_getbool(&rd, "skip_missing_interpreters", t->skip_missing,
+	            &e->skip_missing, e->line) == -1 ||
+	        tox_unread4(&rd, e) == -1))
 		goto out;
 	rd.stage = A_DEPS;
 	{
@@ -382,7 +447,9 @@ make_env(struct tox *t, struct vc_tox_env *e)
 			goto out;
 	}
 	rd.stage = A_EXTRAS;
-	if (tox_getlist(&rd, "extras", &e->extras, NULL, e->line) == -1)
+	if ((t->v4 ? set4(&rd, "extras", &e->extras, e->line)
+	           : tox_getlist(&rd, "extras", &e->extras, NULL, e->line)) ==
+	    -1)
 		goto out;
 	for (i = 0; i < e->extras.n; i++)
 		if (count_out(t, e, strlen(e->extras.v[i]), e->line) == -1)
@@ -390,7 +457,9 @@ make_env(struct tox *t, struct vc_tox_env *e)
 	if (e->basepython != NULL &&
 	    count_out(t, e, strlen(e->basepython), e->line) == -1)
 		goto out;
-	if (pip_index_setenv(&rd, e->line) == -1)
+	if (!t->v4 && pip_index_setenv(&rd, e->line) == -1)
+		goto out;
+	if (t->v4 && set4(&rd, "labels", &e->labels, e->line) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -401,8 +470,8 @@ out:
 	return rc;
 }
 
-static struct vc_tox_env *
-add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
+struct vc_tox_env *
+tox_add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 {
 	struct vc_tox *o = t->out;
 	struct vc_tox_env *e;
@@ -439,10 +508,94 @@ add_env(struct tox *t, const char *name, unsigned line, int in_envlist)
 	e->in_envlist = in_envlist;
 	vc_strv_init(&e->deps);
 	vc_strv_init(&e->extras);
+	vc_strv_init(&e->groups);
+	vc_strv_init(&e->labels);
 	return e;
 }
 
 /* envlist (_split_env), with the line of each name. */
+/*
+ * tox 4's [tox] labels (a dict[str, EnvList]): a line "label = envs" each,
+ * the envs brace-expanded; each env named is an environment of the file
+ * (tox defines it, as it does env_list's).
+ */
+static int
+read_labels4(struct tox *t, struct rd *rd)
+{
+	struct tval v;
+	const char *s;
+	size_t li = 0, i;
+	int found, rc = -1;
+
+	rd->what = "labels";
+	tval_init(&v, 0);
+	if (tox_getstring(rd, "labels", NULL, 1, &v, &found, 0) == -1)
+		goto out;
+	for (s = v.b.data; found; li++) {
+		size_t len = strcspn(s, "\n"), eq = strcspn(s, "=");
+		char *row = tox_strip_n(s, len);
+
+		if (*row != '\0' && eq >= len) {
+			tox_fail(t, v.lines[li],
+			    "labels: a line must be 'label = envs', not "
+			    "'%.200s'",
+			    row);
+			free(row);
+			goto out;
+		}
+		if (*row != '\0') {
+			char *label = tox_strip_n(s, eq);
+			struct vc_strv names;
+			size_t *starts = NULL, nstarts = 0;
+
+			vc_strv_init(&names);
+			if (tox_expand_envstr(s + eq + 1, len - eq - 1, &names,
+			        &starts, &nstarts) == -1) {
+				tox_fail(t, v.lines[li],
+				    "labels makes more than %d names",
+				    MAX_EXPAND);
+				free(label);
+				free(row);
+				vc_strv_release(&names);
+				free(starts);
+				goto out;
+			}
+			for (i = 0; i < names.n; i++) {
+				char *n =
+				    tox_strip_n(names.v[i], strlen(names.v[i]));
+
+				if (*n == '\0') {
+					free(n);
+					continue;
+				}
+				if (tox_ftab_find(&t->envnames, n, strlen(n)) <
+				        0 &&
+				    tox_add_env(t, n, v.lines[li], 0) == NULL) {
+					free(n);
+					free(label);
+					free(row);
+					vc_strv_release(&names);
+					free(starts);
+					goto out;
+				}
+				vc_strv_push(&t->label_of, label);
+				vc_strv_take(&t->label_env, n);
+			}
+			free(label);
+			vc_strv_release(&names);
+			free(starts);
+		}
+		free(row);
+		if (s[len] == '\0')
+			break;
+		s += len + 1;
+	}
+	rc = 0;
+out:
+	tval_release(&v);
+	return rc;
+}
+
 static int
 read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 {
@@ -460,7 +613,13 @@ read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 	vc_buf_init(&joined);
 	vc_buf_grow(&joined, 0);
 	vc_strv_init(&names);
-	if (tox_getstring(rd, "envlist", NULL, 0, &v, &found, 0) == -1)
+	if (tox_getstring(rd,
+	        t->v4 &&
+	                tox_find_key(t, tox_find_section(t, "tox"),
+	                    "env_list") != NULL
+	            ? "env_list"
+	            : "envlist",
+	        NULL, 0, &v, &found, 0) == -1)
 		goto out;
 	for (s = v.b.data; found; li++) {
 		size_t len = strcspn(s, "\n"), hash = strcspn(s, "#");
@@ -493,7 +652,7 @@ read_envlist(struct tox *t, struct rd *rd, size_t *nlisted)
 			continue; /* "a, ,b": tox 3 would list "" */
 		while (p + 1 < npart && offs[p + 1] <= starts[i])
 			p++;
-		if (add_env(t, names.v[i], plines[p], 1) == NULL)
+		if (tox_add_env(t, names.v[i], plines[p], 1) == NULL)
 			goto out;
 	}
 	*nlisted = t->out->n;
@@ -663,13 +822,30 @@ tox_section(struct tox *t)
 	if (tox_getpath(&rd, G_TOXWORKDIR, "{toxinidir}/.tox") == -1)
 		goto out;
 	rd.stage = G_DISTDIR;
-	if (tox_getbool(&rd, "ignore_basepython_conflict", 0,
-	        &t->ignore_conflict, 0) == -1 ||
+	if (tox_getbool(&rd,
+	        t->v4 &&
+	                tox_find_key(t, tox_find_section(t, "tox"),
+	                    "ignore_base_python_conflict") != NULL
+	            ? "ignore_base_python_conflict"
+	            : "ignore_basepython_conflict",
+	        0, &t->ignore_conflict, 0) == -1 ||
 	    tox_getpath(&rd, G_DISTDIR, "{toxworkdir}/dist") == -1 ||
 	    tox_getpath(&rd, G_DISTSHARE, "{homedir}/.tox/distshare") == -1 ||
 	    tox_getpath(&rd, G_TEMP_DIR, "{toxworkdir}/.tmp") == -1)
 		goto out;
 	rd.stage = G__COUNT;
+	if (t->v4) { /* tox 4 has no indexserver, and always isolates */
+		if (tox_getbool(&rd,
+		        tox_find_key(t, tox_find_section(t, "tox"),
+		            "no_package") != NULL
+		            ? "no_package"
+		            : "skipsdist",
+		        0, &t->no_package, 0) == -1 ||
+		    tox_getbool(&rd, "skip_missing_interpreters", 0,
+		        &t->skip_missing, 0) == -1)
+			goto out;
+		goto envs;
+	}
 	if (tox_getlist(&rd, "indexserver", &lines, &ixlines, 0) == -1)
 		goto out;
 	for (i = 0; i < lines.n; i++) {
@@ -706,6 +882,7 @@ tox_section(struct tox *t)
 		package_env = xstrdup(v.b.data);
 		tval_release(&v);
 	}
+envs:
 	/* _getallenvs: envlist, then [testenv:NAME] in the file's order */
 	if (read_envlist(t, &rd, &nlisted) == -1)
 		goto out;
@@ -731,25 +908,31 @@ tox_section(struct tox *t)
 		    (package_env != NULL &&
 		        strcmp(s->name + 8, package_env) == 0))
 			continue;
-		if ((e = add_env(t, s->name + 8, s->line, nlisted == 0)) ==
+		if ((e = tox_add_env(t, s->name + 8, s->line, nlisted == 0)) ==
 		    NULL)
 			goto out;
 		e->line = s->line;
 	}
+	if (t->v4 && tox_factor_envs4(t, 0) == -1)
+		goto out;
+	if (t->v4 && read_labels4(t, &rd) == -1)
+		goto out;
 	if (t->want != NULL &&
 	    tox_ftab_find(&t->envnames, t->want, strlen(t->want)) < 0 &&
 	    (package_env == NULL || strcmp(t->want, package_env) != 0) &&
 	    want_ok(t, nlisted)) {
 		const struct ini_sec *te = tox_find_section(t, "testenv");
 
-		if (add_env(t, t->want, te != NULL ? te->line : 1, 0) == NULL)
+		if (tox_add_env(t, t->want, te != NULL ? te->line : 1, 0) ==
+		    NULL)
 			goto out;
 		want = o->n;
 	}
 	if (o->n == 0) { /* tox's "python", at [testenv] if there is one */
 		const struct ini_sec *te = tox_find_section(t, "testenv");
 
-		if (add_env(t, "python", te != NULL ? te->line : 1, 1) == NULL)
+		if (tox_add_env(t, "python", te != NULL ? te->line : 1, 1) ==
+		    NULL)
 			goto out;
 	}
 	for (i = 0; i < o->n; i++) {
@@ -757,6 +940,21 @@ tox_section(struct tox *t)
 			goto out;
 		if (o->envs[i].in_envlist && !o->envs[i].usedevelop)
 			all_develop = 0;
+	}
+	if (t->v4) { /* tox_package4 has decided */
+		for (i = 0; i < t->label_env.n; i++) {
+			size_t j;
+
+			for (j = 0; j < o->n; j++)
+				if (strcmp(o->envs[j].name,
+				        t->label_env.v[i]) == 0)
+					vc_strv_push(&o->envs[j].labels,
+					    t->label_of.v[i]);
+		}
+		for (i = 0; i < o->n; i++)
+			vc_strv_sort_uniq(&o->envs[i].labels);
+		rc = 0;
+		goto out;
 	}
 	if (want > 0) /* tox -e NAME: skipsdist's default is NAME's alone */
 		all_develop = o->envs[want - 1].usedevelop;
@@ -805,6 +1003,7 @@ vc_tox_release(struct vc_tox *x)
 	free(x->envs);
 	free(x->file);
 	free(x->dir);
+	vc_strv_release(&x->warnings);
 	memset(x, 0, sizeof *x);
 }
 
@@ -838,14 +1037,91 @@ tox_release(struct tox *t)
 	for (i = 0; i < G__COUNT; i++)
 		free(t->global[i]);
 	vc_strv_release(&t->indexservers);
+	vc_strv_release(&t->label_of);
+	vc_strv_release(&t->label_env);
+	vc_strv_release(&t->warned);
+}
+
+/* tox 4 cuts comments from every value before anything reads it. */
+static void
+strip_all_comments(struct tox *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->nbodies; i++)
+		for (j = 0; j < t->bodies[i].n; j++)
+			tox_strip_comments4(&t->bodies[i].keys[j].value);
+}
+
+/*
+ * pyproject.toml: the text of [tool.tox] legacy_tox_ini, with as many
+ * newlines before it as put its lines at their lines in the file, so that
+ * messages name pyproject.toml:LINE. NULL after an error (tox.toml, and
+ * a native [tool.tox], are not read).
+ */
+static char *
+legacy_ini(struct tox *t, const char *base, const char *text)
+{
+	struct vc_error terr;
+	json_t *doc, *tool;
+	const char *ini, *k;
+	char *out = NULL;
+	unsigned line = 1;
+
+	if (strcmp(base, "tox.toml") == 0) {
+		tox_fail(t, 0,
+		    "tox.toml (tox 4's native TOML configuration) is not read "
+		    "yet: venvcache reads tox.ini, setup.cfg [tox:tox] and "
+		    "pyproject.toml [tool.tox] legacy_tox_ini");
+		return NULL;
+	}
+	vc_error_clear(&terr);
+	if ((doc = vc_toml_parse(text, strlen(text), t->name, &terr)) == NULL) {
+		*t->err = terr; /* names pyproject.toml:LINE:COL */
+		t->failed = 1;
+		return NULL;
+	}
+	tool = json_object_get(json_object_get(doc, "tool"), "tox");
+	ini = json_string_value(json_object_get(tool, "legacy_tox_ini"));
+	if (ini != NULL) {
+		/* the line of the key, and the string's first line after it
+		 * (TOML drops a newline right after the opening quotes) */
+		for (k = text; (k = strstr(k, "legacy_tox_ini")) != NULL; k++)
+			if (k == text || k[-1] == '\n' || k[-1] == ' ' ||
+			    k[-1] == '\t')
+				break;
+		if (k != NULL) {
+			const char *q;
+
+			for (q = text; q < k; q++)
+				line += *q == '\n';
+			q = k + strcspn(k, "\"'");
+			q += strspn(q, "\"'");
+			if (*q == '\n' || (q[0] == '\r' && q[1] == '\n'))
+				line++;
+		}
+		out = xmalloc(line + strlen(ini));
+		memset(out, '\n', line - 1);
+		strcpy(out + line - 1, ini);
+	} else if (json_is_object(tool)) {
+		tox_fail(t, 0,
+		    "[tool.tox] has no legacy_tox_ini: tox 4's native TOML "
+		    "configuration is not read yet");
+	} else {
+		tox_fail(t, 0,
+		    "no [tool.tox] table: tox reads its configuration from "
+		    "pyproject.toml only when it has one");
+	}
+	json_decref(doc);
+	return out;
 }
 
 static int
-read_text(struct vc_tox *x, const char *name, const char *text,
+read_text(struct vc_tox *x, int version, const char *name, const char *text,
     const char *want, struct vc_error *err)
 {
 	struct tox t;
-	char cwd[PATH_MAX], *dir;
+	char cwd[PATH_MAX], *dir, *owned = NULL;
 	int rc = -1;
 
 	vc_error_clear(err);
@@ -855,8 +1131,14 @@ read_text(struct vc_tox *x, const char *name, const char *text,
 	t.name = name;
 	t.want = want;
 	t.err = err;
+	t.v4 = version == 4;
+	vc_strv_init(&t.warned);
 	vc_strv_init(&t.indexservers);
+	vc_strv_init(&t.label_of);
+	vc_strv_init(&t.label_env);
 	x->file = xstrdup(name);
+	x->version = t.v4 ? 4 : 3;
+	vc_strv_init(&x->warnings);
 	dir = vc_path_dirname(name);
 	if (*dir == '/')
 		x->dir = dir;
@@ -869,11 +1151,31 @@ read_text(struct vc_tox *x, const char *name, const char *text,
 	dir = tox_path(&t, x->dir); /* normalised */
 	free(x->dir);
 	x->dir = dir;
-	if (tox_parse_ini(&t, text) == -1 ||
-	    tox_expand_section_names(&t) == -1 || tox_section(&t) == -1)
+	{
+		const char *base = strrchr(name, '/');
+
+		base = base != NULL ? base + 1 : name;
+		t.setup_cfg = strcmp(base, "setup.cfg") == 0;
+		if ((strcmp(base, "pyproject.toml") == 0 ||
+		        strcmp(base, "tox.toml") == 0) &&
+		    (text = owned = legacy_ini(&t, base, text)) == NULL)
+			goto out;
+	}
+	if (tox_parse_ini(&t, text) == -1)
+		goto out;
+	if (t.setup_cfg && tox_find_section(&t, "tox") == NULL) {
+		tox_fail(&t, 0,
+		    "no [tox:tox] section: tox reads its "
+		    "configuration from setup.cfg only when it has one");
+		goto out;
+	}
+	if (t.v4)
+		strip_all_comments(&t);
+	if (tox_expand_section_names(&t) == -1 || tox_section(&t) == -1)
 		goto out;
 	rc = 0;
 out:
+	free(owned);
 	tox_release(&t);
 	if (rc == -1) {
 		char *file = x->file, *d = x->dir;
@@ -882,15 +1184,16 @@ out:
 		vc_tox_release(x);
 		x->file = file;
 		x->dir = d;
+		x->version = t.v4 ? 4 : 3;
 	}
 	return rc;
 }
 
 int
-vc_tox_read(struct vc_tox *x, const char *name, const char *text,
+vc_tox_read(struct vc_tox *x, int version, const char *name, const char *text,
     struct vc_error *err)
 {
-	return read_text(x, name, text, NULL, err);
+	return read_text(x, version, name, text, NULL, err);
 }
 
 char *
@@ -902,7 +1205,11 @@ vc_tox_project_dep(const struct vc_tox_env *e)
 	if (!e->install_project)
 		return NULL;
 	vc_buf_init(&b);
-	vc_buf_adds(&b, e->usedevelop ? "-e ." : ".");
+	if (e->package != NULL) /* tox 4 */
+		vc_buf_adds(&b,
+		    strncmp(e->package, "editable", 8) == 0 ? "-e ." : ".");
+	else
+		vc_buf_adds(&b, e->usedevelop ? "-e ." : ".");
 	for (i = 0; i < e->extras.n; i++)
 		vc_buf_addf(&b, "%c%s", i == 0 ? '[' : ',', e->extras.v[i]);
 	if (e->extras.n > 0)
@@ -937,8 +1244,13 @@ add_one(struct vc_config *cfg, const struct vc_tox *x,
 	d->line = e->line;
 	if (e->basepython != NULL)
 		d->python = xstrdup(e->basepython);
+	d->skip_missing = e->skip_missing;
+	for (j = 0; j < e->labels.n; j++)
+		vc_strv_push(&d->labels, e->labels.v[j]);
 	for (j = 0; j < e->deps.n; j++)
 		add_dep(d, xstrdup(e->deps.v[j]), e->deps_lines[j]);
+	for (j = 0; j < e->groups.n; j++)
+		add_dep(d, xstrdup(e->groups.v[j]), e->groups_line);
 	if (e->pip_pre)
 		add_dep(d, xstrdup("--pre"), e->line);
 	if ((project = vc_tox_project_dep(e)) != NULL)
@@ -984,8 +1296,11 @@ load(struct vc_config *cfg, const char *path, const char *want,
 		vc_error_at(err, name, 0, "not a text file");
 		goto out;
 	}
-	if (read_text(&x, name, b.data != NULL ? b.data : "", want, err) == -1)
+	if (read_text(&x, vc_config_enum(cfg, VC_S_TOX_VERSION) == 1 ? 3 : 4,
+	        name, b.data != NULL ? b.data : "", want, err) == -1)
 		goto out;
+	for (i = 0; i < x.warnings.n; i++)
+		vc_warn("%s", x.warnings.v[i]);
 	if (want == NULL) {
 		rc = vc_tox_add_envs(cfg, &x, err);
 		goto out;

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/installer.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
@@ -525,36 +527,185 @@ write_text(const char *path, const char *text, struct vc_error *err)
 	return vc_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
-/* Creates a venv at `dir` with the env's interpreter and installs its set. */
+/*
+ * The start of a command line running pip's `verb` on the venv whose
+ * python is `py`: "uv pip VERB --python PY" or "PY -m pip VERB". Fills
+ * argv from argv[0]; returns how many it filled (at most 5).
+ */
+static size_t
+pip_argv(const struct vc_installer *ins, const char *py, const char *verb,
+    const char **argv)
+{
+	size_t n = 0;
+
+	if (ins->kind == VC_INSTALLER_UV) {
+		argv[n++] = ins->uv;
+		argv[n++] = "pip";
+		argv[n++] = verb;
+		argv[n++] = "--python";
+		argv[n++] = py;
+	} else {
+		argv[n++] = py;
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = verb;
+	}
+	return n;
+}
+
+/*
+ * uv leaves a lock file, <venv>/.lock, that pip never makes: removed, so
+ * that a venv is the same whichever installed it.
+ */
+static void
+uv_tidy(const struct vc_installer *ins, const char *dir)
+{
+	char *lock, *pat;
+	glob_t g;
+	size_t i;
+
+	if (ins->kind != VC_INSTALLER_UV)
+		return;
+	lock = vc_path_join(dir, ".lock");
+	(void)unlink(lock);
+	free(lock);
+	/* uv notes where a wheel from a local file came from (the seed's:
+	 * uv_seed()); pip never does. */
+	pat =
+	    vc_path_join(dir, "lib/*/site-packages/*.dist-info/uv_cache.json");
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			(void)unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	free(pat);
+}
+
+/*
+ * What `python -m venv` seeds with: ensurepip's wheels. Prints their
+ * directory, then "name==version" for pip and setuptools, as ensurepip
+ * would install them; nothing where ensurepip takes its wheels from
+ * elsewhere (WHEEL_PKG_DIR, Debian's python-wheels), or has none.
+ */
+static const char seed_probe[] =
+    "import ensurepip, glob, os, sysconfig\n"
+    "d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled')\n"
+    "w = sorted(glob.glob(os.path.join(d, '*.whl')))\n"
+    "if w and not sysconfig.get_config_var('WHEEL_PKG_DIR'):\n"
+    "    print(d)\n"
+    "    for f in w:\n"
+    "        n, v = os.path.basename(f).split('-')[:2]\n"
+    "        if n in ('pip', 'setuptools'):\n"
+    "            print(n + '==' + v)\n";
+
+/*
+ * creator = venv and seed = yes with uv: `python -m venv` runs ensurepip,
+ * which installs pip with pip itself (several seconds, most of a miss
+ * with uv). This makes the venv --without-pip and installs ensurepip's own
+ * wheels, the same versions, from their directory with uv (no index).
+ * Returns 0 when done, -1 on failure, 1 when ensurepip's wheels cannot be
+ * told from here (then the caller runs ensurepip as usual).
+ */
 static int
-create_venv(const struct vc_config *cfg, const struct vc_plan *p,
-    const char *dir, const char *scratch, struct vc_error *err)
+uv_seed(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, struct vc_error *err)
+{
+	const char *probe[] = {p->interp.executable, "-I", "-c", seed_probe,
+	    NULL};
+	const char *argv[24];
+	char *py = vc_path_join(dir, "bin/python"), *line, *save = NULL;
+	struct vc_strv lines;
+	struct vc_proc proc;
+	struct vc_buf b;
+	struct vc_error e2;
+	size_t i, n = 0;
+	int rc = 1;
+
+	vc_buf_init(&b);
+	vc_strv_init(&lines);
+	memset(&proc, 0, sizeof proc);
+	proc.argv = probe;
+	proc.output = &b;
+	proc.null_stdin = 1;
+	proc.output_limit = 64 * 1024;
+	proc.timeout = 60;
+	vc_error_clear(&e2);
+	if (vc_proc_run(&proc, &e2) != 0 || b.data == NULL)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		vc_strv_push(&lines, line);
+	if (lines.n < 2 || lines.n > 3 || lines.v[0][0] != '/')
+		goto out;
+	rc = -1;
+	argv[n++] = p->interp.executable;
+	argv[n++] = "-m";
+	argv[n++] = "venv";
+	argv[n++] = "--without-pip";
+	argv[n++] = dir;
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "venv", argv, err) == -1)
+		goto out;
+	n = pip_argv(ins, py, "install", argv);
+	argv[n++] = "--no-index";
+	argv[n++] = "--find-links";
+	argv[n++] = lines.v[0];
+	/* pip compiles what it installs, ensurepip's pip included. */
+	argv[n++] = "--compile-bytecode";
+	for (i = 1; i < lines.n; i++)
+		argv[n++] = lines.v[i];
+	argv[n] = NULL;
+	if (run_tool(cfg, p, "uv pip install (ensurepip's wheels)", argv,
+	        err) == -1)
+		goto out;
+	uv_tidy(ins, dir);
+	rc = 0;
+out:
+	vc_strv_release(&lines);
+	vc_buf_release(&b);
+	free(py);
+	return rc;
+}
+
+/*
+ * Makes the empty venv at `dir` with the creator setting, with pip in it
+ * or not as the seed setting says.
+ */
+static int
+make_empty_venv(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, struct vc_error *err)
 {
 	const char *creator = vc_config_str(cfg, VC_S_CREATOR);
-	char *py = vc_path_join(dir, "bin/python");
-	char *reqfile = NULL, *consfile = NULL, *text = NULL, *cons = NULL;
+	int seed = vc_config_bool(cfg, VC_S_SEED);
 	const char *argv[16];
-	int rc = -1, n = 0;
-	char *uv = NULL;
+	int n = 0, rc;
 
+	if (strcmp(creator, "venv") == 0 && seed &&
+	    ins->kind == VC_INSTALLER_UV &&
+	    (rc = uv_seed(cfg, ins, p, dir, err)) != 1)
+		return rc;
 	if (strcmp(creator, "uv") == 0) {
-		if ((uv = vc_proc_which("uv")) == NULL) {
-			vc_error_set(err, VC_EFAIL,
-			    "creator = uv, but 'uv' is not on PATH");
-			goto out;
-		}
-		argv[n++] = uv;
+		argv[n++] = ins->uv;
 		argv[n++] = "venv";
 		argv[n++] = "--quiet";
-		argv[n++] = "--seed";
+		if (seed)
+			argv[n++] = "--seed";
 		argv[n++] = "--python";
 		argv[n++] = p->interp.executable;
+		argv[n++] = dir;
+	} else if (strcmp(creator, "virtualenv") == 0) {
+		argv[n++] = p->interp.executable;
+		argv[n++] = "-m";
+		argv[n++] = "virtualenv";
+		if (!seed)
+			argv[n++] = "--no-seed";
 		argv[n++] = dir;
 	} else {
 		argv[n++] = p->interp.executable;
 		argv[n++] = "-m";
-		argv[n++] =
-		    strcmp(creator, "virtualenv") == 0 ? "virtualenv" : "venv";
+		argv[n++] = "venv";
+		if (!seed)
+			argv[n++] = "--without-pip";
 		argv[n++] = dir;
 	}
 	argv[n] = NULL;
@@ -565,8 +716,31 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 			    "for "
 			    "'%s' (or set creator = venv)",
 			    p->interp.executable);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Creates a venv at `dir` with the env's interpreter and installs its set
+ * with the installer; says which one in *ins.
+ */
+static int
+create_venv(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *dir, const char *scratch, struct vc_installer *ins,
+    struct vc_error *err)
+{
+	char *py = vc_path_join(dir, "bin/python");
+	char *reqfile = NULL, *consfile = NULL, *text = NULL, *cons = NULL;
+	const char *argv[16];
+	int rc = -1;
+	size_t n;
+
+	if (vc_installer_choose(ins, cfg, err) == -1)
+		goto out;
+	vc_step("%s: %s", p->env->name, ins->why);
+	if (make_empty_venv(cfg, ins, p, dir, err) == -1)
+		goto out;
 
 	text = vc_reqset_pip_text(&p->reqs);
 	if (p->is_resolved) {
@@ -593,18 +767,14 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	if (write_text(reqfile, text, err) == -1)
 		goto out;
 	cons = vc_reqset_pip_constraints(&p->reqs);
-	n = 0;
-	if (uv != NULL) {
-		argv[n++] = uv;
-		argv[n++] = "pip";
-		argv[n++] = "install";
-		argv[n++] = "--python";
-		argv[n++] = py;
+	n = pip_argv(ins, py, "install", argv);
+	if (ins->kind == VC_INSTALLER_UV) {
+		/* pip compiles every module it installs; so must uv, for the
+		 * same venv. */
+		argv[n++] = "--compile-bytecode";
+		if (vc_strv_contains(&p->reqs.options, "--pre"))
+			argv[n++] = "--prerelease=allow";
 	} else {
-		argv[n++] = py;
-		argv[n++] = "-m";
-		argv[n++] = "pip";
-		argv[n++] = "install";
 		argv[n++] = "--no-input";
 	}
 	argv[n++] = "-r";
@@ -617,9 +787,11 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		argv[n++] = consfile;
 	}
 	argv[n] = NULL;
-	if (run_tool(cfg, p, uv != NULL ? "uv pip install" : "pip install",
+	if (run_tool(cfg, p,
+	        ins->kind == VC_INSTALLER_UV ? "uv pip install" : "pip install",
 	        argv, err) == -1)
 		goto out;
+	uv_tidy(ins, dir);
 	rc = 0;
 out:
 	if (reqfile != NULL)
@@ -631,7 +803,44 @@ out:
 	free(text);
 	free(cons);
 	free(py);
-	free(uv);
+	return rc;
+}
+
+/*
+ * pip install -e of the project under test, with the installer. Only the
+ * project: its dependencies and build backend are in the env's set
+ * (vc_project_requirements()), installed at creation and restored; no
+ * index is needed on a hit.
+ */
+static int
+install_project(const struct vc_config *cfg, const struct vc_plan *p,
+    struct vc_error *err)
+{
+	char *py = vc_path_join(p->path, "bin/python");
+	struct vc_installer ins;
+	const char *argv[16];
+	size_t n;
+	int rc = -1;
+
+	if (vc_installer_choose(&ins, cfg, err) == -1)
+		goto out;
+	n = pip_argv(&ins, py, "install", argv);
+	if (ins.kind == VC_INSTALLER_PIP)
+		argv[n++] = "--no-input";
+	argv[n++] = "--no-deps";
+	argv[n++] = "--no-build-isolation";
+	argv[n++] = "--no-index";
+	argv[n++] = "-e";
+	argv[n++] = p->project;
+	argv[n] = NULL;
+	rc = run_tool(cfg, p,
+	    ins.kind == VC_INSTALLER_UV ? "uv pip install -e (the project)"
+	                                : "pip install -e (the project)",
+	    argv, err);
+	uv_tidy(&ins, p->path);
+out:
+	vc_installer_release(&ins);
+	free(py);
 	return rc;
 }
 
@@ -652,19 +861,8 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	free(path);
 	if (rc == -1)
 		return vc_error_prefix(err, "env %s", p->env->name);
-	if (p->project != NULL) {
-		/* Only the project: its dependencies and build backend are
-		 * in the env's set (vc_project_requirements()), installed at
-		 * creation and restored; no index is needed on a hit. */
-		char *py = vc_path_join(p->path, "bin/python");
-		const char *argv[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "--no-build-isolation", "--no-index", "-e",
-		    p->project, NULL};
-
-		rc =
-		    run_tool(cfg, p, "pip install -e (the project)", argv, err);
-		free(py);
-	}
+	if (p->project != NULL)
+		rc = install_project(cfg, p, err);
 	return rc;
 }
 
@@ -802,59 +1000,15 @@ out:
 }
 
 /*
- * What a venv holds, as "name==version" lines (PEP 503 names), read from
- * its site-packages' *.dist-info directories: no Python started. Partial
- * hits compare these.
+ * Calls `each` with every *.dist-info directory in the venv at `dir`:
+ * `site` is the path of its site-packages, `rel` that path relative to
+ * `dir` ("lib/python3.12/site-packages"), `name` the directory's name.
  */
 static void
-installed_set(const char *dir, struct vc_strv *out)
-{
-	char *lib = vc_path_join(dir, "lib");
-	struct dirent *de, *pe;
-	DIR *ld, *sd;
-
-	if ((ld = opendir(lib)) == NULL)
-		goto out;
-	while ((de = readdir(ld)) != NULL) {
-		char *sp;
-
-		if (strncmp(de->d_name, "python", 6) != 0)
-			continue;
-		sp = xasprintf("%s/%s/site-packages", lib, de->d_name);
-		if ((sd = opendir(sp)) != NULL) {
-			while ((pe = readdir(sd)) != NULL) {
-				const char *n = pe->d_name, *dash;
-				char *name, *norm;
-
-				if (!vc_str_endswith(n, ".dist-info") ||
-				    (dash = strchr(n, '-')) == NULL)
-					continue;
-				name = xstrndup(n, (size_t)(dash - n));
-				norm = vc_name_normalize(name);
-				vc_strv_pushf(out, "%s==%.*s", norm,
-				    (int)(strlen(dash + 1) -
-				        strlen(".dist-info")),
-				    dash + 1);
-				free(name);
-				free(norm);
-			}
-			closedir(sd);
-		}
-		free(sp);
-	}
-	closedir(ld);
-	vc_strv_sort_uniq(out);
-out:
-	free(lib);
-}
-
-/*
- * The files of editable installs (the project under test) in the venv at
- * `dir`, relative to it: each *.dist-info whose direct_url.json says
- * editable, and what its RECORD lists. `save` leaves them out.
- */
-static void
-editable_files(const char *dir, struct vc_strv *out)
+each_dist_info(const char *dir,
+    void (
+        *each)(const char *site, const char *rel, const char *name, void *arg),
+    void *arg)
 {
 	char *lib = vc_path_join(dir, "lib");
 	struct dirent *de, *pe;
@@ -869,67 +1023,111 @@ editable_files(const char *dir, struct vc_strv *out)
 			continue;
 		rel = xasprintf("lib/%s/site-packages", de->d_name);
 		site = vc_path_join(dir, rel);
-		if ((sd = opendir(site)) == NULL)
-			goto next;
-		while ((pe = readdir(sd)) != NULL) {
-			struct vc_buf b;
-			struct vc_error e;
-			json_t *du;
-			char *f, *line, *save = NULL;
-			int editable;
-
-			if (!vc_str_endswith(pe->d_name, ".dist-info"))
-				continue;
-			f = xasprintf("%s/%s/direct_url.json", site,
-			    pe->d_name);
-			du = json_load_file(f, 0, NULL);
-			free(f);
-			editable = json_is_true(
-			    json_object_get(json_object_get(du, "dir_info"),
-			        "editable"));
-			json_decref(du);
-			if (!editable)
-				continue;
-			vc_strv_pushf(out, "%s/%s", rel, pe->d_name);
-			vc_buf_init(&b);
-			f = xasprintf("%s/%s/RECORD", site, pe->d_name);
-			if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
-				for (line = strtok_r(b.data, "\n", &save);
-				     line != NULL;
-				     line = strtok_r(NULL, "\n", &save)) {
-					char *path, *norm;
-
-					/* CSV: a quoted first field or up to
-					 * ','. */
-					if (*line == '"')
-						path = xstrndup(line + 1,
-						    strcspn(line + 1, "\""));
-					else
-						path = xstrndup(line,
-						    strcspn(line, ","));
-					norm = vc_path_join(rel, path);
-					free(path);
-					/* Only what is inside the venv. */
-					path = vc_path_normalize(norm);
-					free(norm);
-					if (path != NULL && *path != '/' &&
-					    strcmp(path, ".") != 0)
-						vc_strv_take(out, path);
-					else
-						free(path);
-				}
-			}
-			free(f);
-			vc_buf_release(&b);
+		if ((sd = opendir(site)) != NULL) {
+			while ((pe = readdir(sd)) != NULL)
+				if (vc_str_endswith(pe->d_name, ".dist-info"))
+					each(site, rel, pe->d_name, arg);
+			closedir(sd);
 		}
-		closedir(sd);
-	next:
 		free(site);
 		free(rel);
 	}
 	closedir(ld);
 out:
 	free(lib);
+}
+
+/* "name-1.0.dist-info" as "name==1.0", its name PEP 503-normalised. */
+static void
+add_installed(const char *site, const char *rel, const char *n, void *arg)
+{
+	struct vc_strv *out = arg;
+	const char *dash = strchr(n, '-');
+	char *name, *norm;
+
+	if (dash == NULL)
+		return;
+	name = xstrndup(n, (size_t)(dash - n));
+	norm = vc_name_normalize(name);
+	vc_strv_pushf(out, "%s==%.*s", norm,
+	    (int)(strlen(dash + 1) - strlen(".dist-info")), dash + 1);
+	free(name);
+	free(norm);
+}
+
+/*
+ * What a venv holds, as "name==version" lines (PEP 503 names), read from
+ * its site-packages' *.dist-info directories: no Python started. Partial
+ * hits compare these.
+ */
+static void
+installed_set(const char *dir, struct vc_strv *out)
+{
+	each_dist_info(dir, add_installed, out);
+	vc_strv_sort_uniq(out);
+}
+
+/*
+ * An editable install's *.dist-info (its direct_url.json says editable)
+ * and the files its RECORD lists, relative to the venv, into `arg`.
+ */
+static void
+add_editable(const char *site, const char *rel, const char *di, void *arg)
+{
+	struct vc_strv *out = arg;
+	struct vc_buf b;
+	struct vc_error e;
+	json_t *du;
+	char *f, *line, *save = NULL;
+	int editable;
+
+	f = xasprintf("%s/%s/direct_url.json", site, di);
+	du = json_load_file(f, 0, NULL);
+	free(f);
+	editable = json_is_true(
+	    json_object_get(json_object_get(du, "dir_info"), "editable"));
+	json_decref(du);
+	if (!editable)
+		return;
+	vc_strv_pushf(out, "%s/%s", rel, di);
+	vc_buf_init(&b);
+	f = xasprintf("%s/%s/RECORD", site, di);
+	if (vc_read_file(f, 16 << 20, &b, &e) == 0) {
+		for (line = strtok_r(b.data, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *path, *norm;
+
+			/* CSV: a quoted first field or up to ','. */
+			if (*line == '"')
+				path =
+				    xstrndup(line + 1, strcspn(line + 1, "\""));
+			else
+				path = xstrndup(line, strcspn(line, ","));
+			norm = vc_path_join(rel, path);
+			free(path);
+			/* Only what is inside the venv. */
+			path = vc_path_normalize(norm);
+			free(norm);
+			if (path != NULL && *path != '/' &&
+			    strcmp(path, ".") != 0)
+				vc_strv_take(out, path);
+			else
+				free(path);
+		}
+	}
+	free(f);
+	vc_buf_release(&b);
+}
+
+/*
+ * The files of editable installs (the project under test) in the venv at
+ * `dir`, relative to it: each *.dist-info whose direct_url.json says
+ * editable, and what its RECORD lists. `save` leaves them out.
+ */
+static void
+editable_files(const char *dir, struct vc_strv *out)
+{
+	each_dist_info(dir, add_editable, out);
 }
 
 /*
@@ -1120,7 +1318,8 @@ out:
 static int
 save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     const char *dir, const char *prefix, const char *const *exclude,
-    double create_seconds, struct pending_save *ps, struct vc_error *err)
+    double create_seconds, const char *installer, struct pending_save *ps,
+    struct vc_error *err)
 {
 	struct vc_pack_opts po;
 	struct vc_pack_result *pr = &ps->pr;
@@ -1148,6 +1347,8 @@ save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	memcpy(m->checksum, pr->checksum, sizeof m->checksum);
 	m->create_seconds = create_seconds;
 	m->created = (int64_t)vc_now();
+	if (installer != NULL)
+		m->installer = xstrdup(installer);
 	for (i = 0; i < pr->prefix_files.n; i++)
 		vc_strv_push(&m->prefix_files, pr->prefix_files.v[i]);
 	installed_set(dir, &m->requirements);
@@ -1201,12 +1402,12 @@ save_commit(const struct vc_config *cfg, struct vc_store *st,
  */
 static int
 pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
-    struct tmpdir *t, double secs, struct pending_save *ps,
-    struct vc_error *err)
+    struct tmpdir *t, double secs, const char *installer,
+    struct pending_save *ps, struct vc_error *err)
 {
 	if (check_installed(p, t->path, NULL, err) == -1 ||
-	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, ps,
-	        err) == -1)
+	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, installer,
+	        ps, err) == -1)
 		return -1;
 	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
 	    err);
@@ -1219,12 +1420,17 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
     struct pending_save *ps, struct vc_error *err)
 {
 	double t0 = vc_monotonic(), secs;
+	struct vc_installer ins;
+	int rc;
 
-	if (create_venv(cfg, p, t->path, t->path, err) == -1)
+	rc = create_venv(cfg, p, t->path, t->path, &ins, err);
+	res->installer = vc_installer_name(&ins);
+	vc_installer_release(&ins);
+	if (rc == -1)
 		return -1;
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
-	return pack_new(cfg, p, st, t, secs, ps, err);
+	return pack_new(cfg, p, st, t, secs, res->installer, ps, err);
 }
 
 /* --- partial hits -------------------------------------------------- */
@@ -1234,16 +1440,22 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
  * PEP 503 names (a direct URL install is "name @ ...": kept as "name@").
  */
 static int
-freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
+freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
     struct vc_strv *out, struct vc_error *err)
 {
 	char *py = vc_path_join(dir, "bin/python");
-	const char *argv[] = {py, "-m", "pip", "freeze", "--all", NULL};
+	const char *argv[8];
 	struct vc_proc proc;
 	struct vc_buf b;
 	char *line, *save = NULL;
 	int status, rc = -1;
+	size_t n;
 
+	/* uv pip freeze lists pip and setuptools without being asked. */
+	n = pip_argv(ins, py, "freeze", argv);
+	if (ins->kind == VC_INSTALLER_PIP)
+		argv[n++] = "--all";
+	argv[n] = NULL;
 	vc_buf_init(&b);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
@@ -1252,8 +1464,10 @@ freeze(const struct vc_config *cfg, const struct vc_plan *p, const char *dir,
 	if (status != 0) {
 		if (status != -1)
 			vc_error_set(err, VC_EFAIL,
-			    "env %s: pip freeze failed with exit status %d",
-			    p->env->name, status);
+			    "env %s: %s freeze failed with exit status %d",
+			    p->env->name,
+			    ins->kind == VC_INSTALLER_UV ? "uv pip" : "pip",
+			    status);
 		goto out;
 	}
 	for (line = strtok_r(b.data, "\n", &save); line != NULL;
@@ -1314,8 +1528,9 @@ find_item(const struct vc_resolution *r, const char *name)
  * uninstalls what is extra, then checks `pip freeze` against it.
  */
 static int
-sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
-    struct tmpdir *t, const struct vc_resolution *target, struct vc_error *err)
+sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, struct tmpdir *t,
+    const struct vc_resolution *target, struct vc_error *err)
 {
 	char *py = vc_path_join(t->path, "bin/python");
 	char *reqfile = xasprintf("%s/.venvcache-sync.txt", t->path);
@@ -1329,7 +1544,7 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	vc_strv_init(&extra);
 	vc_strv_init(&again);
 	vc_buf_init(&pins);
-	if (freeze(cfg, p, t->path, &have, err) == -1)
+	if (freeze(ins, p, t->path, &have, err) == -1)
 		goto out;
 	for (i = 0; i < target->n; i++) {
 		char *line = freeze_line(&target->items[i]);
@@ -1355,30 +1570,43 @@ sync_venv(const struct vc_config *cfg, const struct vc_plan *p,
 			free(name);
 	}
 	if (pins.len > 0) {
-		const char *a[] = {py, "-m", "pip", "install", "--no-input",
-		    "--no-deps", "-r", reqfile, NULL};
+		const char *a[12];
 
+		n = pip_argv(ins, py, "install", a);
+		a[n++] = "--no-deps";
+		/* pip's --no-input; uv never prompts, and compiles only
+		 * when told (pip always does). */
+		a[n++] = ins->kind == VC_INSTALLER_UV ? "--compile-bytecode"
+		                                      : "--no-input";
+		a[n++] = "-r";
+		a[n++] = reqfile;
+		a[n] = NULL;
 		if (write_text(reqfile, pins.data, err) == -1 ||
-		    run_tool(cfg, p, "pip install (partial)", a, err) == -1)
+		    run_tool(cfg, p,
+		        ins->kind == VC_INSTALLER_UV
+		            ? "uv pip install (partial)"
+		            : "pip install (partial)",
+		        a, err) == -1)
 			goto out;
 	}
 	if (extra.n > 0) {
-		argv = xcalloc(extra.n + 6, sizeof *argv);
-		n = 0;
-		argv[n++] = py;
-		argv[n++] = "-m";
-		argv[n++] = "pip";
-		argv[n++] = "uninstall";
-		argv[n++] = "--yes";
+		argv = xcalloc(extra.n + 8, sizeof *argv);
+		n = pip_argv(ins, py, "uninstall", argv);
+		if (ins->kind == VC_INSTALLER_PIP)
+			argv[n++] = "--yes";
 		for (i = 0; i < extra.n; i++)
 			argv[n++] = extra.v[i];
 		argv[n] = NULL;
-		if (run_tool(cfg, p, "pip uninstall (partial)", argv, err) ==
-		    -1)
+		if (run_tool(cfg, p,
+		        ins->kind == VC_INSTALLER_UV
+		            ? "uv pip uninstall (partial)"
+		            : "pip uninstall (partial)",
+		        argv, err) == -1)
 			goto out;
 	}
+	uv_tidy(ins, t->path);
 	/* The venv must now be what a fresh creation gives. */
-	if (freeze(cfg, p, t->path, &again, err) == -1)
+	if (freeze(ins, p, t->path, &again, err) == -1)
 		goto out;
 	for (i = 0; i < target->n; i++) {
 		char *line = freeze_line(&target->items[i]);
@@ -1444,9 +1672,11 @@ partial_restore(const struct vc_config *cfg, struct vc_plan *p,
 	struct vc_strv want;
 	struct vc_lock lk = {-1};
 	size_t i, n = 0, best = (size_t)-1, score, best_score = 0;
+	struct vc_installer ins;
 	struct vc_error e2;
 	int rc = -1;
 
+	memset(&ins, 0, sizeof ins);
 	vc_resolution_init(&own);
 	vc_strv_init(&want);
 	if (p->key.restore_keys.n == 0 ||
@@ -1486,7 +1716,11 @@ partial_restore(const struct vc_config *cfg, struct vc_plan *p,
 	vc_store_unlock(&lk);
 	if (rc == -1)
 		goto out;
-	rc = sync_venv(cfg, p, t, target, err);
+	if ((rc = vc_installer_choose(&ins, cfg, err)) == -1)
+		goto out;
+	vc_step("%s: %s", p->env->name, ins.why);
+	res->installer = vc_installer_name(&ins);
+	rc = sync_venv(cfg, &ins, p, t, target, err);
 out:
 	if (rc == -1) {
 		vc_debug("env %s: no partial hit: %s", p->env->name, err->msg);
@@ -1498,6 +1732,7 @@ out:
 	vc_store_entries_free(ents, n);
 	vc_resolution_release(&own);
 	vc_strv_release(&want);
+	vc_installer_release(&ins);
 	return rc;
 }
 
@@ -1535,8 +1770,9 @@ save_in_place(const struct vc_config *cfg, struct vc_plan *p,
 	editable_files(p->path, &exclude);
 	if (check_installed(p, p->path, recorded, err) == -1)
 		goto out;
+	/* Which tool installed a venv saved in place is not known. */
 	if (save_pack(cfg, p, st, p->path, p->path,
-	        (const char *const *)exclude.v, secs, &ps, err) == -1 ||
+	        (const char *const *)exclude.v, secs, NULL, &ps, err) == -1 ||
 	    save_commit(cfg, st, &ps, res, err) == -1)
 		goto out;
 	rc = 0;
@@ -1656,7 +1892,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 				res->how = VC_HOW_PARTIAL;
 				res->delta.c[VC_C_partial_hits]++;
 				rc = pack_new(cfg, p, &st, &t,
-				    vc_monotonic() - tp, &ps, err);
+				    vc_monotonic() - tp, res->installer, &ps,
+				    err);
 			} else {
 				res->delta.c[VC_C_misses]++;
 				rc = create_and_pack(cfg, p, &st, &t, res, &ps,

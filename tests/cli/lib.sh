@@ -10,6 +10,8 @@ set -o pipefail
 : "${VENVCACHE_BIN:?run through ctest, or set VENVCACHE_BIN}"
 VC_SRC=${VC_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VC_BUILD=${VC_BUILD:-$(dirname "$VENVCACHE_BIN")}
+# The pinned uv of scripts/bootstrap.sh (tests/CMakeLists.txt finds it).
+VC_UV=${VC_UV:-$VC_SRC/build/tools/bin/uv}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vc-test.XXXXXX")
 # The venv root lives on a RAM disk, as it would for users.
@@ -28,11 +30,13 @@ cleanup() {
 trap cleanup EXIT
 
 # Hermetic environment.
-for v in $(env | sed -n 's/^\(PIP_[A-Z_]*\)=.*/\1/p; s/^\(VENVCACHE_[A-Z_]*\)=.*/\1/p'); do
+for v in $(env | sed -n 's/^\(PIP_[A-Z_]*\)=.*/\1/p; s/^\(UV_[A-Z_]*\)=.*/\1/p; s/^\(VENVCACHE_[A-Z_]*\)=.*/\1/p'); do
     [ "$v" = VENVCACHE_BIN ] || unset "$v"
 done
 unset GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY VIRTUAL_ENV || true
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+# uv's own configuration files (uv.toml) are off too.
+export UV_NO_CONFIG=1
 # Nothing leaves the loopback interface: any proxy-aware client (pip, uv,
 # urllib) that tries goes to a closed port on 127.0.0.1 and fails at once.
 export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
@@ -177,6 +181,19 @@ mirror_start() {
     export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
     export HTTP_PROXY=$http_proxy HTTPS_PROXY=$https_proxy
     export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+}
+
+# demo_config DEP...: starts the mirror and writes venvcache.ini with it as
+# the index and one environment, demo, that installs DEP... (one a line).
+# A case appends the sections it needs more of to venvcache.ini.
+demo_config() {
+    mirror_start
+    {
+        printf '[mirror]\nindex-url = %s\n\n[env demo]\ndeps = %s\n' "$MIRROR_URL" "$1"
+        shift
+        local dep
+        for dep in "$@"; do printf '    %s\n' "$dep"; done
+    } >venvcache.ini
 }
 
 mirror_stop() {

@@ -3,14 +3,8 @@
 # path. Warms of different envs do not wait for each other.
 . "$(dirname "$0")/lib.sh"
 
-mirror_start
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-beta==1.0
-    vc-alpha==1.1
+demo_config vc-beta==1.0 vc-alpha==1.1
+cat >>venvcache.ini <<INI
 
 [env other]
 deps = vc-alpha==2.0

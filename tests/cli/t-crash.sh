@@ -4,15 +4,7 @@
 # takes over the dead process's locks.
 . "$(dirname "$0")/lib.sh"
 
-mirror_start
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-beta==1.0
-    vc-alpha==1.1
-INI
+demo_config vc-beta==1.0 vc-alpha==1.1
 venv=$VENVCACHE_VENV_ROOT/demo
 expect 0 warm -e demo
 

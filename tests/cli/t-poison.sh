@@ -4,14 +4,7 @@
 # reported, and the env rebuilt from the mirror.
 . "$(dirname "$0")/lib.sh"
 
-mirror_start
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-alpha==1.1
-INI
+demo_config vc-alpha==1.1
 venv=$VENVCACHE_VENV_ROOT/demo
 expect 0 warm -e demo
 key=$(vc key -e demo)
@@ -57,6 +50,9 @@ err_has "demo: created"
 [ "$("$venv/bin/vc-alpha")" = "vc-alpha 1.1" ] || fail "not rebuilt"
 [ "$(stats failed_restores)" = 1 ] || fail "failed_restores is $(stats failed_restores)"
 expect 0 verify
+# What venvcache packed, libarchive reads as the manifest says.
+expect 0 verify --deep
+out_has "ok "
 
 # 2. A symlink, then a write through it (blessed).
 manifest=$(ls "$entries"/*.json); archive=$(ls "$entries"/*.tar.zst)

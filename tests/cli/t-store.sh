@@ -179,6 +179,21 @@ expect 0 verify
 [ "$(grep -c '^ok ' "$T/out")" -eq 6 ] || fail "verify: expected 6 ok lines"
 out_has "ok $KA"
 err_has "6 good, 0 bad"
+# Their checksums match, but GNU tar's "./" top member is not one that
+# venvcache restores, and the manifests' counts are made up: --deep reads
+# each archive through libarchive and says so.
+expect 1 verify --deep
+out_has "bad $KA"
+err_has "venvcache: verify: entry '$KA': libarchive: archive member '.': not a relative name below the top"
+err_has "0 good, 6 bad"
+KG=venv-gee-cp311-linux_x86_64-44444444444444444444444444444444
+mkdir -p "$T/src/$KG/bin" && echo hi >"$T/src/$KG/bin/data"
+tar --posix -C "$T/src/$KG" -cf - bin | zstd -q -f -3 -o "$T/$KG.tar.zst"
+"$TOOL" put "$S" "$KG" "$T/$KG.tar.zst" gee 3.11.4
+expect 1 verify --deep
+out_has "bad $KG"
+err_has "venvcache: verify: entry '$KG': libarchive reads 2 members and 3 bytes of files; the manifest says 1 and "
+rm -f "$S/entries/$KG".*
 
 # A flipped byte, a cut archive, a manifest without archive, an archive
 # without manifest.

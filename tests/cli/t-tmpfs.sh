@@ -8,15 +8,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "skipped: mounting a tmpfs needs root"
     exit 0
 fi
-mirror_start
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-beta==1.0
-    vc-alpha==1.1
-INI
+demo_config vc-beta==1.0 vc-alpha==1.1
 expect 0 warm -e demo
 
 # mount = no on a disk directory: a warning, and venvs on disk.

@@ -8,6 +8,7 @@
 data=$VC_SRC/tests/data/sentry-python
 py=$(command -v python3)
 export VENVCACHE_RESOLVE=never # the declared sets: nothing may resolve
+export VENVCACHE_TOX_VERSION=3 # tox 3.28 conformance (tox 4: t-tox4)
 
 # key -a: one valid key per environment, in tox's order (envlist, then
 # [testenv:linters]), every env name once.

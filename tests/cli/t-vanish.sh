@@ -4,14 +4,7 @@
 # next warm restores it.
 . "$(dirname "$0")/lib.sh"
 
-mirror_start
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-alpha==1.1
-INI
+demo_config vc-alpha==1.1
 venv=$VENVCACHE_VENV_ROOT/demo
 tmp=$VENVCACHE_VENV_ROOT/.venvcache/tmp
 expect 0 warm -e demo

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Mirror credentials reach pip, and nothing else: not the output, not the
-# venv's pip.conf, not the archive, the manifest, the stats or the config.
+# Mirror credentials reach pip and uv, and nothing else: not the output,
+# not the venv's pip.conf, not the archive, the manifest, the stats or the
+# config; not uv's arguments, nor the files of its cache.
 . "$(dirname "$0")/lib.sh"
 
 mirror_start --auth alice:Sup3rS3cretT0ken
@@ -29,6 +30,43 @@ check_clean "$T/out" "$T/err" "$venv" "$VENVCACHE_CACHE_DIR"
 for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
     unzstd -c "$a" | grep -a -q Sup3rS3cretT0ken && fail "credentials in $a"
 done
+
+# uv (installer = uv) resolves and installs through the same mirror with
+# the credentials in its environment only: never in any program's argv.
+uv_ini() {
+    cat >venvcache.ini <<INI
+[venvcache]
+installer = uv
+uv = $VC_UV
+[mirror]
+index-url = \${VC_T_MIRROR}
+INI
+}
+uv_ini
+printf 'vc-beta>=1.0\nvc-alpha\n' >requv.txt
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    strace -f -qq -s 4096 -e trace=execve -o "$T/trace" "$VENVCACHE_BIN" -v warm -r requv.txt --name secuv >"$T/out" 2>"$T/err" ||
+    fail "uv warm failed"
+err_has "secuv: installer = uv"
+err_has "resolving with uv"
+grep -q "uv\", \[\"$VC_UV\", \"pip\", \"compile\"" "$T/trace" || fail "uv pip compile did not run: $(grep execve "$T/trace" | head -5)"
+grep -q "\"pip\", \"install\", \"--python\"" "$T/trace" || fail "uv pip install did not run"
+! grep -q -e Sup3rS3cretT0ken -e alice: "$T/trace" || fail "credentials in a program's arguments: $(grep -e Sup3rS3cretT0ken "$T/trace" | head -3)"
+py_venv_has "$VENVCACHE_VENV_ROOT/secuv" vc-alpha==1.1 vc-beta==1.0
+check_clean "$T/out" "$T/err" "$VENVCACHE_VENV_ROOT/secuv" "$VENVCACHE_CACHE_DIR" "$HOME/.cache/venvcache-uv"
+for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
+    unzstd -c "$a" | grep -a -q Sup3rS3cretT0ken && fail "credentials in $a"
+done
+# A uv failure prints uv's output: credentials hidden there too.
+printf 'vc-does-not-exist>=1.0\n' >baduv.txt
+expect 1 warm -r baduv.txt --name secuv2
+err_has "uv could not resolve"
+err_lacks Sup3rS3cretT0ken
+check_clean "$T/err" "$VENVCACHE_CACHE_DIR"
+cat >venvcache.ini <<'INI'
+[mirror]
+index-url = ${VC_T_MIRROR}
+INI
 
 # A pip failure prints pip's output: credentials hidden there too.
 printf 'vc-does-not-exist==1.0\n' >bad.txt

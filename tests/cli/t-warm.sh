@@ -5,16 +5,7 @@
 # file; a venv whose interpreter link is broken is rebuilt; run and restore.
 . "$(dirname "$0")/lib.sh"
 
-mirror_start
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-beta==1.0
-    vc-alpha==1.1
-    Vc_Zope.Interface==5.0
-INI
+demo_config vc-beta==1.0 vc-alpha==1.1 Vc_Zope.Interface==5.0
 venv=$VENVCACHE_VENV_ROOT/demo
 
 # A miss: created with venv + pip from the mirror, saved in the store.

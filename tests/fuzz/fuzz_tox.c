@@ -1,9 +1,10 @@
 /*
- * fuzz_tox.c: vc_tox_read() on any text. It must never crash, leak, read
- * out of bounds or take long (the readers' bounds); a refusal names
- * fuzz/tox.ini and a line; what it accepts has valid, unique environment
- * names, a line for every dep, and becomes config environments whose
- * deps read as requirements with errors naming fuzz/tox.ini:LINE.
+ * fuzz_tox.c: vc_tox_read() on any text, as a tox.ini, a setup.cfg or a
+ * pyproject.toml (legacy_tox_ini), by the first byte. It must never
+ * crash, leak, read out of bounds or take long (the readers' bounds); a
+ * refusal names the file and a line; what it accepts has valid, unique
+ * environment names, a line for every dep, and becomes config environments
+ * whose deps read as requirements with errors naming fuzz/tox.ini:LINE.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char name[] = "/nonexistent/vc-fuzz/tox.ini";
+	static const char *const names[] = {"/nonexistent/vc-fuzz/tox.ini",
+	    "/nonexistent/vc-fuzz/tox.ini", "/nonexistent/vc-fuzz/setup.cfg",
+	    "/nonexistent/vc-fuzz/pyproject.toml"};
+	const char *name = names[size > 0 ? (data[0] >> 1) & 3 : 0];
+	size_t nlen = strlen(name);
 	struct vc_config cfg;
 	struct vc_error err;
 	struct vc_tox x;
@@ -30,11 +35,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = xstrndup((const char *)data, size);
 	vc_tox_init(&x);
 	vc_config_init(&cfg);
-	if (vc_tox_read(&x, name, text, &err) == -1) {
-		if (err.code == VC_OK ||
-		    strncmp(err.msg, name, sizeof name - 1) != 0 ||
-		    err.msg[sizeof name - 1] != ':' ||
-		    strcmp(err.file, name) != 0)
+	if (vc_tox_read(&x, size > 0 && (data[0] & 1) ? 4 : 3, name, text,
+	        &err) == -1) {
+		if (err.code == VC_OK || strncmp(err.msg, name, nlen) != 0 ||
+		    err.msg[nlen] != ':' || strcmp(err.file, name) != 0)
 			abort();
 		goto out;
 	}
@@ -72,8 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (deps.len > 0 &&
 		    vc_reqset_add_text(&set, deps.data, name, e->deps_lines,
 		        e->basedir, 0, &err) == -1 &&
-		    (strncmp(err.msg, name, sizeof name - 1) != 0 ||
-		        err.line == 0))
+		    (strncmp(err.msg, name, nlen) != 0 || err.line == 0))
 			abort();
 		vc_reqset_release(&set);
 		vc_buf_release(&deps);

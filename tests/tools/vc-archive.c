@@ -5,15 +5,29 @@
  *   vc-archive pack DIR OUT [-l LEVEL] [-t THREADS] [-p PREFIX]
  *       writes OUT and its frame index OUT.idx ("offset csize usize" lines)
  *   vc-archive extract ARCHIVE DIR [-t THREADS] [-w WRITERS] [-i INDEX]
- *       [-b MAXBYTES] [-f MAXFILES]
+ *       [-b MAXBYTES] [-f MAXFILES] [-v]
+ *       -v: prints the wall time and the calling thread's CPU time (it
+ *       parses and writes; decoders are other threads)
  *   vc-archive checksum FILE
+ *   vc-archive libarchive TAR
+ *       the cost of libarchive as the restore path's tar parser: reads the
+ *       plain (decoded) TAR into memory, then times libarchive (raw tar
+ *       formats) reading every header and data block from it, handed over
+ *       in 4 MiB blocks as the restore's ring holds them; nothing written
+ *   vc-archive oracle ARCHIVE
+ *       times vc_archive_oracle (verify --deep's reading: zstd, libarchive,
+ *       XXH3 of the data) over ARCHIVE
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "venvcache/archive.h"
 
@@ -24,9 +38,30 @@ usage(void)
 	    "usage: vc-archive pack DIR OUT [-l LEVEL] [-t THREADS] "
 	    "[-p PREFIX]\n"
 	    "       vc-archive extract ARCHIVE DIR [-t THREADS] [-w WRITERS] "
-	    "[-i INDEX] [-b MAXBYTES] [-f MAXFILES]\n"
-	    "       vc-archive checksum FILE\n");
+	    "[-i INDEX] [-b MAXBYTES] [-f MAXFILES] [-v]\n"
+	    "       vc-archive checksum FILE\n"
+	    "       vc-archive libarchive TAR\n"
+	    "       vc-archive oracle ARCHIVE\n");
 	return 2;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time of the calling thread (user + system), in ms. */
+static double
+thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int
@@ -132,11 +167,15 @@ extract(int argc, char **argv)
 	struct vc_extract_result r;
 	struct vc_error err;
 	struct vc_frame *frames = NULL;
-	int fd, c, rc = 1;
+	int fd, c, rc = 1, verbose = 0;
+	double t0, c0;
 
 	memset(&o, 0, sizeof o);
-	while ((c = getopt(argc, argv, "t:w:i:b:f:")) != -1) {
+	while ((c = getopt(argc, argv, "t:w:i:b:f:v")) != -1) {
 		switch (c) {
+		case 'v':
+			verbose = 1;
+			break;
 		case 't':
 			o.threads = atoi(optarg);
 			break;
@@ -166,10 +205,17 @@ extract(int argc, char **argv)
 		return 1;
 	}
 	vc_error_clear(&err);
+	t0 = now_ms();
+	c0 = thread_cpu_ms();
 	if (vc_archive_extract(fd, argv[optind + 1], &o, &r, &err) == -1) {
 		fprintf(stderr, "vc-archive: %s\n", err.msg);
 		goto out;
 	}
+	if (verbose)
+		printf("extract: %llu members, calling thread's CPU %.1f ms, "
+		       "in %.1f ms\n",
+		    (unsigned long long)r.files, thread_cpu_ms() - c0,
+		    now_ms() - t0);
 	rc = 0;
 out:
 	close(fd);
@@ -202,6 +248,119 @@ checksum(int argc, char **argv)
 	return 0;
 }
 
+#define RING_BLOCK (4u << 20)
+
+struct mem {
+	const char *data;
+	size_t len, off;
+};
+
+static la_ssize_t
+mem_read(struct archive *a, void *arg, const void **out)
+{
+	struct mem *m = arg;
+	size_t n = m->len - m->off < RING_BLOCK ? m->len - m->off : RING_BLOCK;
+
+	(void)a;
+	*out = m->data + m->off;
+	m->off += n;
+	return (la_ssize_t)n;
+}
+
+static int
+libarchive_parse(int argc, char **argv)
+{
+	struct vc_buf b;
+	struct vc_error err;
+	struct mem m;
+	struct archive *a;
+	struct archive_entry *e;
+	unsigned long long members = 0, bytes = 0;
+	double t0, t1, c0, c1;
+	int r;
+
+	if (argc != 2)
+		return usage();
+	vc_buf_init(&b);
+	if (vc_read_file(argv[1], 0, &b, &err) == -1) {
+		fprintf(stderr, "vc-archive: %s\n", err.msg);
+		return 1;
+	}
+	m.data = b.data;
+	m.len = b.len;
+	m.off = 0;
+	t0 = now_ms();
+	c0 = thread_cpu_ms();
+	a = archive_read_new();
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, &m, NULL, mem_read, NULL) != ARCHIVE_OK)
+		goto bad;
+	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+		const void *blk;
+		size_t len;
+		la_int64_t at;
+
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			goto bad;
+		members++;
+		while ((r = archive_read_data_block(a, &blk, &len, &at)) ==
+		    ARCHIVE_OK)
+			bytes += len;
+		if (r != ARCHIVE_EOF)
+			goto bad;
+	}
+	c1 = thread_cpu_ms();
+	t1 = now_ms();
+	archive_read_free(a);
+	vc_buf_release(&b);
+	printf("libarchive: %llu members, %llu bytes of data, CPU %.1f ms, "
+	       "in %.1f ms\n",
+	    members, bytes, c1 - c0, t1 - t0);
+	return 0;
+bad:
+	fprintf(stderr, "vc-archive: libarchive: %s\n",
+	    archive_error_string(a));
+	archive_read_free(a);
+	vc_buf_release(&b);
+	return 1;
+}
+
+static int
+count_member(const struct vc_oracle_member *m, void *arg)
+{
+	unsigned long long *n = arg;
+
+	(void)m;
+	(*n)++;
+	return 0;
+}
+
+static int
+oracle(int argc, char **argv)
+{
+	struct vc_error err;
+	unsigned long long n = 0;
+	double t0;
+	int fd;
+
+	if (argc != 2)
+		return usage();
+	if ((fd = open(argv[1], O_RDONLY | O_CLOEXEC)) == -1) {
+		perror(argv[1]);
+		return 1;
+	}
+	vc_error_clear(&err);
+	t0 = now_ms();
+	if (vc_archive_oracle(fd, count_member, &n, &err) != 0) {
+		fprintf(stderr, "vc-archive: %s\n", err.msg);
+		close(fd);
+		return 1;
+	}
+	printf("oracle: %llu members in %.1f ms\n", n, now_ms() - t0);
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,5 +372,9 @@ main(int argc, char **argv)
 		return extract(argc - 1, argv + 1);
 	if (strcmp(argv[1], "checksum") == 0)
 		return checksum(argc - 1, argv + 1);
+	if (strcmp(argv[1], "libarchive") == 0)
+		return libarchive_parse(argc - 1, argv + 1);
+	if (strcmp(argv[1], "oracle") == 0)
+		return oracle(argc - 1, argv + 1);
 	return usage();
 }

@@ -29,7 +29,7 @@ static int
 rd(const char *text)
 {
 	vc_tox_init(&X);
-	return vc_tox_read(&X, "/t/tox.ini", text, &err);
+	return vc_tox_read(&X, 3, "/t/tox.ini", text, &err);
 }
 
 static void
@@ -656,6 +656,9 @@ on_demand(const char *text, const char *name, struct vc_config *cfg)
 	fputs(text, f);
 	fclose(f);
 	vc_config_init(cfg);
+	ck_assert_int_eq(vc_config_set(cfg, VC_S_TOX_VERSION, "3",
+	                     VC_ORIGIN_CLI, "test", &err),
+	    0);
 	rc = vc_tox_load_env(cfg, path, name, &err);
 	unlink(path);
 	return rc;
@@ -890,7 +893,7 @@ START_TEST(test_sentry_python)
 		int all_develop = 1;
 		json_t **want = NULL;
 
-		ck_assert_int_eq(vc_tox_read(&X, ini, text, &err), 0);
+		ck_assert_int_eq(vc_tox_read(&X, 3, ini, text, &err), 0);
 		vc_config_init(&cfg);
 		ck_assert_int_eq(vc_tox_add_envs(&cfg, &X, &err), 0);
 		ck_assert_ptr_null(strstr(text, "skipsdist"));

@@ -1,0 +1,677 @@
+/*
+ * check_tox4.c: tox files read as tox 4 (4.67) reads them (tox-version =
+ * 4, the default): its value syntax, base_python, package, dependency
+ * groups, the environments it makes from factors, the warnings for what
+ * venvcache does not read; and, as conformance data, every environment of
+ * sentry-python's tox.ini files against what tox 4 itself reports for them
+ * (scripts/tox4-view.py made tests/data/sentry-python/tox4-*).
+ */
+#include <archive.h>
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "venvcache/config.h"
+#include "venvcache/req.h"
+#include "venvcache/tox.h"
+#include "venvcache/util.h"
+
+static struct vc_tox X;
+static struct vc_error err;
+static char dir[] = "/tmp/check_tox4.XXXXXX";
+
+/* Writes `name` in the test's directory. */
+static void
+put(const char *name, const char *text)
+{
+	char *p = vc_path_join(dir, name);
+	FILE *f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char *p = vc_path_join(dir, "pyproject.toml");
+
+	unlink(p);
+	free(p);
+	rmdir(dir);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+static int
+rd(const char *text)
+{
+	char *ini = vc_path_join(dir, "tox.ini");
+	int rc;
+
+	vc_tox_init(&X);
+	rc = vc_tox_read(&X, 4, ini, text, &err);
+	free(ini);
+	return rc;
+}
+
+static const struct vc_tox_env *
+env(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < X.n; i++)
+		if (strcmp(X.envs[i].name, name) == 0)
+			return &X.envs[i];
+	ck_abort_msg("no environment '%s'", name);
+	return NULL;
+}
+
+static char *
+joined(const struct vc_strv *v)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_grow(&b, 0);
+	for (i = 0; i < v->n; i++)
+		vc_buf_addf(&b, "%s%s", i ? "|" : "", v->v[i]);
+	return vc_buf_detach(&b);
+}
+
+#define strv_is(v, want)                      \
+	do {                                  \
+		char *got_ = joined(v);       \
+		ck_assert_str_eq(got_, want); \
+		free(got_);                   \
+	} while (0)
+
+static char *
+names(void)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_grow(&b, 0);
+	for (i = 0; i < X.n; i++)
+		vc_buf_addf(&b, "%s%s", i ? " " : "", X.envs[i].name);
+	return vc_buf_detach(&b);
+}
+
+#define names_are(want)                       \
+	do {                                  \
+		char *got_ = names();         \
+		ck_assert_str_eq(got_, want); \
+		free(got_);                   \
+	} while (0)
+
+/* Each expectation here is what tox 4.67 reports for the same text. */
+START_TEST(test_syntax)
+{
+	/* '#' starts a comment anywhere in a value, unless escaped */
+	ck_assert_int_eq(rd("[testenv]\ndeps =\n"
+	                    "    a @ git+https://x/y@stable/4.2.x#egg=Django\n"
+	                    "    b  # why\n"
+	                    "    # a line of its own\n"
+	                    "    c\\#d\n"),
+	    0);
+	strv_is(&env("python")->deps, "a @ git+https://x/y@stable/4.2.x|b|c#d");
+	vc_tox_release(&X);
+	/* env_list, and factor conditions that leave nothing: unset there */
+	ck_assert_int_eq(rd("[tox]\nenv_list = a, b\n"
+	                    "[testenv]\ndeps = x\n"
+	                    "[testenv:a]\ndeps = b: y\n"),
+	    0);
+	names_are("a b");
+	strv_is(&env("a")->deps, "x");
+	vc_tox_release(&X);
+	/* tox 4's booleans */
+	ck_assert_int_eq(rd("[testenv]\npip_pre = yes\nskip_install = 1\n"), 0);
+	ck_assert_int_eq(env("python")->pip_pre, 1);
+	ck_assert_str_eq(env("python")->package, "skip");
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[testenv]\npip_pre = maybe\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
+	vc_tox_release(&X);
+}
+END_TEST
+
+START_TEST(test_base_python)
+{
+	static const struct {
+		const char *name, *python;
+	} c[] = {
+	    {"py312", "python3.12"},
+	    {"py3.12-x", "python3.12"},
+	    {"3.12-tests", "python3.12"},
+	    {"x-pypy3.10", "pypy3.10"},
+	    {"pypy310", "pypy3.10"},
+	    {"py3.14t", "python3.14t"},
+	    {"cpython3.11", "python3.11"},
+	    {"py3", "python3"},
+	    {"lint", NULL},
+	    {"py", NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
+		char *text =
+		    xasprintf("[tox]\nenv_list = %s\n[testenv]\n", c[i].name);
+
+		ck_assert_int_eq(rd(text), 0);
+		if (c[i].python == NULL)
+			ck_assert_ptr_null(env(c[i].name)->basepython);
+		else
+			ck_assert_str_eq(env(c[i].name)->basepython,
+			    c[i].python);
+		vc_tox_release(&X);
+		free(text);
+	}
+	/* an explicit one that agrees, and one that does not */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "[testenv]\nbase_python = python3.12\n"),
+	    0);
+	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "[testenv]\nbase_python = python3.11\n"),
+	    -1);
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "env name py3.12 conflicting with base python"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "ignore_base_python_conflict = true\n"
+	                    "[testenv]\nbase_python = python3.11\n"),
+	    0);
+	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
+	vc_tox_release(&X);
+	/* two Python factors: tox 4 refuses the file */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.5-django-2.0\n[testenv]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "conflicting factors py3.5, 2.0"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox-version = 3"));
+	vc_tox_release(&X);
+}
+END_TEST
+
+START_TEST(test_package)
+{
+	static const struct {
+		const char *text, *package, *project;
+	} c[] = {
+	    {"[testenv]\n", "sdist", "."},
+	    {"[testenv]\npackage = wheel\nextras = b, a, b\n", "wheel",
+	        ".[a,b]"},
+	    {"[testenv]\npackage = wheel\nextras =\n    b, a\n", "wheel",
+	        ".[a,b]"},
+	    {"[testenv]\npackage = skip\n", "skip", NULL},
+	    {"[testenv]\nusedevelop = true\n", "editable", "-e ."},
+	    {"[testenv]\nuse_develop = true\n", "editable", "-e ."},
+	    {"[testenv]\npackage = editable-legacy\n", "editable-legacy",
+	        "-e ."},
+	    {"[testenv]\nskip_install = true\nusedevelop = true\n", "skip",
+	        NULL},
+	    {"[tox]\nno_package = true\n[testenv]\nusedevelop = true\n", "skip",
+	        NULL},
+	    {"[tox]\nskipsdist = true\n[testenv]\n", "skip", NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
+		char *p;
+
+		ck_assert_int_eq(rd(c[i].text), 0);
+		ck_assert_str_eq(env("python")->package, c[i].package);
+		p = vc_tox_project_dep(env("python"));
+		if (c[i].project == NULL)
+			ck_assert_ptr_null(p);
+		else
+			ck_assert_str_eq(p, c[i].project);
+		free(p);
+		vc_tox_release(&X);
+	}
+	ck_assert_int_eq(rd("[testenv]\npackage = nope\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "invalid package config type"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[testenv]\npackage = deps-only\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not supported"));
+	vc_tox_release(&X);
+}
+END_TEST
+
+START_TEST(test_dependency_groups)
+{
+	put("pyproject.toml",
+	    "[dependency-groups]\n"
+	    "Test = [\"pytest>=7\", {include-group = \"cov\"},\n"
+	    "        \"dataclasses ; python_version < '3.7'\"]\n"
+	    "cov = [\"pytest-cov\", \"pytest>=7\"]\n"
+	    "lint = [\"ruff\"]\n"
+	    "loop = [{include-group = \"loop\"}]\n");
+	ck_assert_int_eq(rd("[testenv]\ndependency_groups = test\n"
+	                    "deps = x\n"),
+	    0);
+	strv_is(&env("python")->groups,
+	    "dataclasses ; python_version < '3.7'|pytest-cov|pytest>=7");
+	ck_assert_uint_eq(env("python")->groups_line, 2);
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[testenv]\ndependency_groups = lint, test\n"), 0);
+	ck_assert_uint_eq(env("python")->groups.n, 4);
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[testenv]\ndependency_groups = nope\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "'nope' not found"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[testenv]\ndependency_groups = loop\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cyclic"));
+	vc_tox_release(&X);
+}
+END_TEST
+
+START_TEST(test_factor_envs)
+{
+	/* tox 4 makes an environment of each condition with an unknown
+	 * factor: "coverage" and "mysql" here, not "py3.12" nor "x" */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12-x\n"
+	                    "skip_missing_interpreters = true\n"
+	                    "[testenv]\ndeps =\n"
+	                    "    coverage: cov\n"
+	                    "    py3.12: a\n"
+	                    "    x-mysql: m\n"
+	                    "commands = python -c 'import a: b'\n"),
+	    0);
+	names_are("py3.12-x coverage x-mysql");
+	strv_is(&env("x-mysql")->deps, "m");
+	ck_assert_int_eq(env("coverage")->skip_missing, 1);
+	vc_tox_release(&X);
+}
+END_TEST
+
+START_TEST(test_labels)
+{
+	/* [tox] labels name environments (and define them: "extra"), an
+	 * environment's own labels add to them; as tox 4.67 reports */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.11, lint\n"
+	                    "labels =\n"
+	                    "    test = py3.{11,12}\n"
+	                    "    static = lint, extra\n"
+	                    "[testenv]\n"
+	                    "[testenv:lint]\nlabels = fast, static\n"),
+	    0);
+	names_are("py3.11 lint py3.12 extra");
+	strv_is(&env("py3.11")->labels, "test");
+	strv_is(&env("py3.12")->labels, "test");
+	strv_is(&env("lint")->labels, "fast|static");
+	strv_is(&env("extra")->labels, "static");
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[tox]\nlabels = a\n[testenv]\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "'label = envs'"));
+	vc_tox_release(&X);
+}
+END_TEST
+
+START_TEST(test_setup_cfg)
+{
+	/* setup.cfg: [tox:tox] is read, a [tox] is not (tox 4.67 agrees) */
+	char *cfg = vc_path_join(dir, "setup.cfg");
+
+	vc_tox_init(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, cfg,
+	                     "[metadata]\nname = x\n[tox]\nenv_list = wrong\n"
+	                     "[tox:tox]\nenv_list = a, b\n"
+	                     "[testenv]\ndeps = p\n[testenv:b]\ndeps = q\n",
+	                     &err),
+	    0);
+	names_are("a b");
+	strv_is(&env("b")->deps, "q");
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, cfg, "[metadata]\nname = x\n",
+	                     &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no [tox:tox] section"));
+	vc_tox_release(&X);
+	free(cfg);
+}
+END_TEST
+
+START_TEST(test_pyproject)
+{
+	/* [tool.tox] legacy_tox_ini, its lines named as the file's; tox.toml
+	 * and native [tool.tox] refused by name */
+	char *pp = vc_path_join(dir, "pyproject.toml");
+	char *tt = vc_path_join(dir, "tox.toml");
+	char *want;
+
+	vc_tox_init(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
+	                     "[project]\nname = \"x\"\n\n[tool.tox]\n"
+	                     "legacy_tox_ini = \"\"\"\n"
+	                     "[tox]\nenv_list = a, b\n[testenv]\ndeps = p\n"
+	                     "\"\"\"\n",
+	                     &err),
+	    0);
+	names_are("a b");
+	ck_assert_uint_eq(env("a")->line, 7);
+	ck_assert_uint_eq(env("a")->deps_lines[0], 9);
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
+	                     "[tool.tox]\nlegacy_tox_ini = \"\"\"[tox]\n"
+	                     "env_list = a\n[testenv]\ndeps = "
+	                     "{nokey}\n\"\"\"\n",
+	                     &err),
+	    -1);
+	want = xasprintf("%s:5:", pp);
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	free(want);
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
+	                     "[tool.tox]\nenv_list = [\"a\"]\n", &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no legacy_tox_ini"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp, "[project]\n", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no [tool.tox] table"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp, "[tool.tox\n", &err), -1);
+	want = xasprintf("%s:1:", pp);
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	free(want);
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, tt, "env_list = [\"a\"]\n", &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml (tox 4's native"));
+	vc_tox_release(&X);
+	free(pp);
+	free(tt);
+}
+END_TEST
+
+START_TEST(test_warnings)
+{
+	ck_assert_int_eq(rd("[tox]\nenv_list = a, b\n"
+	                    "[testenv]\n"
+	                    "install_command = pip install -U {opts} "
+	                    "{packages}\n"
+	                    "set_env =\n"
+	                    "    PIP_INDEX_URL = https://x\n"
+	                    "    UV_CACHE_DIR = /c\n"
+	                    "commands =\n"
+	                    "    pip install y\n"
+	                    "    pytest\n"),
+	    0);
+	{
+		char *want = xasprintf(
+		    "%s/tox.ini:4: install_command changes what tox installs; "
+		    "venvcache does not read it|"
+		    "%s/tox.ini:9: commands runs 'pip install y': what it "
+		    "installs is not in venvcache's environment|"
+		    "%s/tox.ini:6: set_env: PIP_INDEX_URL changes what tox "
+		    "installs; venvcache does not read it",
+		    dir, dir, dir);
+
+		strv_is(&X.warnings, want);
+		free(want);
+	}
+	vc_tox_release(&X);
+}
+END_TEST
+
+/* --- conformance: sentry-python --------------------------------------- */
+
+static char *
+read_all(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct vc_buf b;
+	char chunk[65536];
+	la_ssize_t n;
+
+	vc_buf_init(&b);
+	vc_buf_grow(&b, 0);
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
+	    ARCHIVE_OK);
+	ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
+	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
+		vc_buf_add(&b, chunk, (size_t)n);
+	ck_assert_int_eq(n, 0);
+	archive_read_free(a);
+	return vc_buf_detach(&b);
+}
+
+/* The strings of a JSON array joined by '|'. */
+static char *
+json_joined(json_t *a)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_grow(&b, 0);
+	for (i = 0; i < json_array_size(a); i++)
+		vc_buf_addf(&b, "%s%s", i ? "|" : "",
+		    json_string_value(json_array_get(a, i)));
+	return vc_buf_detach(&b);
+}
+
+/* Requirement lines in the form the key hashes, sorted, '|'-joined. */
+static char *
+canonical(const struct vc_strv *lines)
+{
+	struct vc_reqset set;
+	struct vc_strv out;
+	struct vc_buf text;
+	char *s;
+	size_t i;
+
+	vc_reqset_init(&set);
+	vc_strv_init(&out);
+	vc_buf_init(&text);
+	vc_buf_grow(&text, 0);
+	for (i = 0; i < lines->n; i++)
+		vc_buf_addf(&text, "%s\n", lines->v[i]);
+	ck_assert_int_eq(vc_reqset_add_text(&set, text.data, "groups", NULL,
+	                     dir, 0, &err),
+	    0);
+	vc_reqset_canonical(&set, &out);
+	s = joined(&out);
+	vc_strv_release(&out);
+	vc_buf_release(&text);
+	vc_reqset_release(&set);
+	return s;
+}
+
+/*
+ * One file against tox 4's report: the environments in tox's order;
+ * for each, deps exactly, the dependency groups' requirements (in the
+ * form the key hashes), package, extras, interpreter, pip_pre.
+ */
+static void
+conform(const char *ini, const char *pyproject, const char *expected)
+{
+	const char *data = getenv("VC_TEST_DATA");
+	char *sp, *path, *text, *lines, *line, *save, *tini;
+	size_t n = 0, bad = 0;
+
+	ck_assert_msg(data != NULL, "VC_TEST_DATA is not set");
+	sp = vc_path_join(data, "sentry-python");
+	if (pyproject != NULL) {
+		path = vc_path_join(sp, pyproject);
+		text = read_all(path);
+		put("pyproject.toml", text);
+		free(text);
+		free(path);
+	}
+	path = vc_path_join(sp, ini);
+	text = read_all(path);
+	free(path);
+	path = vc_path_join(sp, expected);
+	lines = read_all(path);
+	free(path);
+	tini = vc_path_join(dir, "tox.ini");
+	vc_tox_init(&X);
+	ck_assert_msg(vc_tox_read(&X, 4, tini, text, &err) == 0, "%s: %s", ini,
+	    err.msg);
+	for (line = strtok_r(lines, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		json_t *o = json_loads(line, 0, NULL);
+		const struct vc_tox_env *e = n < X.n ? &X.envs[n] : NULL;
+		const char *bp =
+		    json_string_value(json_object_get(o, "base_python"));
+		char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+		struct vc_strv g;
+		size_t i;
+
+		ck_assert_ptr_nonnull(o);
+		vc_strv_init(&g);
+		for (i = 0; i < json_array_size(json_object_get(o, "groups"));
+		     i++)
+			vc_strv_push(&g,
+			    json_string_value(
+			        json_array_get(json_object_get(o, "groups"),
+			            i)));
+		if (e == NULL ||
+		    strcmp(e->name,
+		        json_string_value(json_object_get(o, "env"))) != 0) {
+			if (bad++ < 5)
+				fprintf(stderr, "%s: env %zu: %s, tox 4: %s\n",
+				    ini, n, e ? e->name : "(none)",
+				    json_string_value(
+				        json_object_get(o, "env")));
+		} else if (strcmp(a = joined(&e->deps),
+		               b = json_joined(json_object_get(o, "deps"))) !=
+		        0 ||
+		    strcmp(c = canonical(&e->groups), d = canonical(&g)) != 0 ||
+		    e->package == NULL ||
+		    strcmp(e->package,
+		        json_string_value(json_object_get(o, "package"))) !=
+		        0 ||
+		    (bp == NULL) != (e->basepython == NULL) ||
+		    (bp != NULL && strcmp(bp, e->basepython) != 0) ||
+		    e->pip_pre != json_is_true(json_object_get(o, "pip_pre")) ||
+		    e->extras.n !=
+		        json_array_size(json_object_get(o, "extras"))) {
+			if (bad++ < 5)
+				fprintf(stderr,
+				    "%s: env %s differs:\n  deps %s\n  tox 4 "
+				    "%s\n  groups %s\n  tox 4 %s\n  package "
+				    "%s python %s pre %d\n  tox 4: %s\n",
+				    ini, e->name, a, b, c, d,
+				    e->package ? e->package : "-",
+				    e->basepython ? e->basepython : "-",
+				    e->pip_pre, line);
+		}
+		free(a);
+		free(b);
+		free(c);
+		free(d);
+		vc_strv_release(&g);
+		json_decref(o);
+	}
+	ck_assert_msg(bad == 0 && n == X.n,
+	    "%s: %zu of %zu environments differ from tox 4's (venvcache has "
+	    "%zu)",
+	    ini, bad, n, X.n);
+	fprintf(stderr, "%s: %zu environments as tox 4 reads them\n", ini, n);
+	vc_tox_release(&X);
+	free(tini);
+	free(text);
+	free(lines);
+	free(sp);
+}
+
+START_TEST(test_sentry_2026)
+{
+	conform("tox-2026-08-10.ini", "pyproject-2026-08-10.toml",
+	    "tox4-2026-08-10.expected.jsonl.gz");
+}
+END_TEST
+
+START_TEST(test_sentry_2024)
+{
+	conform("tox-2024-06-26.ini", NULL, "tox4-2024-06-26.expected.jsonl");
+}
+END_TEST
+
+/* tox 4 refuses the 2022 file; so does venvcache, naming tox-version. */
+START_TEST(test_sentry_2022)
+{
+	const char *data = getenv("VC_TEST_DATA");
+	char *sp = vc_path_join(data, "sentry-python");
+	char *path = vc_path_join(sp, "tox-2022-11-14.ini");
+	char *text = read_all(path), *exp;
+	json_t *o;
+
+	free(path);
+	path = vc_path_join(sp, "tox4-2022-11-14.expected.jsonl");
+	exp = read_all(path);
+	o = json_loads(exp, 0, NULL);
+	ck_assert_ptr_nonnull(json_object_get(o, "error"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(o, "error")),
+	        "conflicting factors py3.5, 2.0 in py3.5-django-2.0"));
+	ck_assert_int_eq(rd(text), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	    "conflicting factors py3.5, 2.0 in py3.5-django-2.0"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox-version = 3"));
+	vc_tox_release(&X);
+	json_decref(o);
+	free(exp);
+	free(path);
+	free(text);
+	free(sp);
+}
+END_TEST
+
+static Suite *
+tox4_suite(void)
+{
+	Suite *s = suite_create("tox4");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_syntax);
+	tcase_add_test(tc, test_base_python);
+	tcase_add_test(tc, test_package);
+	tcase_add_test(tc, test_dependency_groups);
+	tcase_add_test(tc, test_factor_envs);
+	tcase_add_test(tc, test_labels);
+	tcase_add_test(tc, test_setup_cfg);
+	tcase_add_test(tc, test_pyproject);
+	tcase_add_test(tc, test_warnings);
+	tcase_add_test(tc, test_sentry_2026);
+	tcase_add_test(tc, test_sentry_2024);
+	tcase_add_test(tc, test_sentry_2022);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(tox4_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
