@@ -31,7 +31,10 @@ project_base(const struct vc_config *cfg, const struct vc_envdef *env,
 		free(dir);
 		return abs;
 	}
-	if (!from_setting && env->file != NULL && env->basedir != NULL)
+	/* An [env NAME] of the config: its directory. A tox environment's
+	 * project is the current directory's, as tox runs (README). */
+	if (!from_setting && env->file != NULL && env->basedir != NULL &&
+	    cfg->file != NULL && strcmp(env->file, cfg->file) == 0)
 		return xstrdup(env->basedir);
 	return xstrdup(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".");
 }
