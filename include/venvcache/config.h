@@ -43,10 +43,14 @@ enum vc_type {
 	    VC_T_PATH, NULL, NULL,                                             \
 	    "the store: archives, manifests, probe and resolution caches")     \
 	X(VENV_ROOT, "venvcache", "venv-root", "VENVCACHE_VENV_ROOT",          \
-	    VC_T_PATH, "/dev/shm/venvcache", NULL,                             \
-	    "where venvs are made ready; a tmpfs, mounted on demand")          \
+	    VC_T_PATH, NULL, NULL,                                             \
+	    "where venvs are made ready, on a RAM disk: yours alone; "         \
+	    "default /dev/shm/venvcache-UID, or $XDG_RUNTIME_DIR/venvcache "   \
+	    "where there is no /dev/shm")                                      \
 	X(MOUNT, "venvcache", "mount", "VENVCACHE_MOUNT", VC_T_ENUM, "auto",   \
-	    "auto|yes|no", "mount a tmpfs on venv-root when it is not one")    \
+	    "auto|yes|no",                                                     \
+	    "yes: mount a tmpfs on venv-root when it is not one; auto, no: "   \
+	    "never mount (auto warns that it is not a RAM disk)")              \
 	X(TMPFS_SIZE, "venvcache", "tmpfs-size", "VENVCACHE_TMPFS_SIZE",       \
 	    VC_T_TMPFS_SIZE, "50%", NULL,                                      \
 	    "size of a tmpfs that venvcache mounts")                           \

@@ -4,7 +4,10 @@
  * A set that is not fully pinned is resolved against the configured
  * mirror by the installer (installer.h): with uv, `uv pip compile` for the
  * env's interpreter; with pip, `pip install --dry-run --ignore-installed
- * --report` in a scratch venv of the env's interpreter. Both give the
+ * --report` in a tool venv of the env's interpreter. The tool venv is the
+ * user's own, made by venvcache under <venv-root>/.venvcache/tools/, never
+ * in the store: the store can be written by others (actions/cache carries
+ * it), and pip runs there with the mirror's credentials. Both give the
  * same record: the pins ("name==version" or "name @ url") with the sha256
  * digests the index gave, so a key never depends on which tool resolved.
  * Resolutions are cached in <cache-dir>/resolve/, keyed by the declared
@@ -75,8 +78,16 @@ int vc_resolve(const struct vc_config *, const struct vc_interp *,
     struct vc_error *);
 
 /*
+ * The python of the tool venv of `in` (made on first use, with a pip of
+ * 22.2 or newer): venvcache's own, trusted to run with the mirror's
+ * credentials. Returns a path the caller frees, or NULL with `err` set.
+ */
+char *vc_resolve_tool_python(const struct vc_config *, const struct vc_interp *,
+    struct vc_error *);
+
+/*
  * The metadata of the project at `project_dir`, from its build backend:
- * pip's `install --dry-run --no-deps --report` in the scratch venv. Fills
+ * pip's `install --dry-run --no-deps --report` in the tool venv. Fills
  * `report` with the report's JSON text.
  */
 int vc_resolve_project_metadata(const struct vc_config *,

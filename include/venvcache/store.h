@@ -98,9 +98,18 @@ struct vc_store {
 	int entries_fd;
 	int locks_fd;
 	int tmp_fd;
+	/*
+	 * 1 when we cannot write the store (a read-only mount, a shared store
+	 * of another user): it is read without locks (shared ones are no-ops,
+	 * an exclusive one fails), nothing is touched, saved or removed.
+	 */
+	int readonly;
 };
 
-/* Opens (creating if needed) the store at `dir`; removes dead temp files. */
+/*
+ * Opens (creating if needed) the store at `dir`; removes dead temp files.
+ * A store we cannot write is opened read-only (st->readonly).
+ */
 int vc_store_open(struct vc_store *, const char *dir, struct vc_error *);
 void vc_store_close(struct vc_store *);
 
@@ -177,10 +186,23 @@ void vc_store_abort(struct vc_store *, struct vc_store_txn *);
 /* An entry as list and gc see it. */
 struct vc_store_entry {
 	struct vc_manifest m;
-	uint64_t size;       /* archive + manifest bytes on disk */
-	int64_t last_used;   /* unix time */
+	uint64_t size; /* archive + manifest bytes on disk */
+	/* Unix time of the last use (the manifest's mtime). A time in the
+	 * future (clock skew, or a hostile store) is now when at most an hour
+	 * ahead, else 0: it never ranks as used forever. */
+	int64_t last_used;
 	long last_used_nsec; /* and its nanoseconds */
+	int64_t mtime;       /* the manifest's mtime, as found */
+	long mtime_nsec;
 };
+
+/*
+ * Marks the entry of `key` in the store at `dir` used (its manifest's
+ * mtime), unless it was less than a minute ago: cheap enough for every
+ * no-op warm and run (a stat, and a utimensat at most once a minute), and
+ * without opening the store. Failures are ignored (a read-only store).
+ */
+void vc_store_mark_used(const char *dir, const char *key);
 
 /* Every entry with a readable manifest, most recently used first. */
 int vc_store_list(struct vc_store *, struct vc_store_entry **out, size_t *n,

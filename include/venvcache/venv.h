@@ -76,9 +76,13 @@ int vc_venv_save(const struct vc_config *, struct vc_plan *,
 /*
  * Rewrites `from` into `to` in the listed files under `dir` (relative
  * paths, never followed through symlinks or out of `dir`), keeping modes
- * and mtimes. Only whole path prefixes are rewritten.
+ * and mtimes. Only whole path prefixes are rewritten. Streams: memory use
+ * does not grow with the files. The files together may grow by at most
+ * `max_growth` bytes (an entry's declared unpacked size: a venv at most
+ * doubles); past that it fails with VC_EHOSTILE, the files before the one
+ * that failed rewritten: the tree is then to be thrown away.
  */
 int vc_venv_relocate(const char *dir, const char *from, const char *to,
-    const struct vc_strv *files, struct vc_error *);
+    const struct vc_strv *files, uint64_t max_growth, struct vc_error *);
 
 #endif

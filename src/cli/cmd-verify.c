@@ -65,6 +65,14 @@ cmd_verify_exec(struct cmd_ctx *ctx)
 	}
 	if (vc_store_open(&st, dir, &err) == -1)
 		goto fail;
+	if ((flags & VC_CHECK_FIX) && st.readonly) {
+		vc_store_close(&st);
+		vc_error_set(&err, VC_EFAIL,
+		    "--fix: cannot remove entries of the store '%s': it is "
+		    "read-only",
+		    dir);
+		goto fail;
+	}
 	r = vc_store_check(&st, flags, &res, report, ctx, &err);
 	vc_store_close(&st);
 	if (r == -1)
@@ -89,7 +97,9 @@ const struct cmd_entry cmd_verify_entry = {
                    "Exits 1 when an entry is bad; with --fix bad entries "
                    "are removed and only those that could not be are "
                    "reported as bad. Archives without manifest, left by an "
-                   "interrupted save, are always removed.",
+                   "interrupted save, are always removed. A store that "
+                   "venvcache cannot write (a read-only mount, another "
+                   "user's) is checked without locks; --fix fails there.",
     .flags = 0,
     .opts =
         {

@@ -304,10 +304,16 @@ cmd_print_man(FILE *f)
 	      "project) start from its directory.\n"
 	      ".TP\n\\fI$XDG_CONFIG_HOME/venvcache/config.ini\\fR\nthe "
 	      "config file when there is no venvcache.ini.\n"
-	      ".TP\n\\fI$XDG_CACHE_HOME/venvcache\\fR\nthe store.\n"
+	      ".TP\n\\fI$XDG_CACHE_HOME/venvcache\\fR\nthe store. Others may "
+	      "write it (actions/cache restores it): venvcache runs nothing "
+	      "from it, and an entry's checksum is not a signature; see "
+	      "docs/security.md.\n"
 	      ".TP\n\\fI$XDG_CACHE_HOME/venvcache\\-uv\\fR\nuv's cache "
 	      "(uv\\-cache\\-dir).\n"
+	      ".TP\n\\fI<venv\\-root>/.venvcache/tools\\fR\nvenvcache's own "
+	      "pip venvs, one per interpreter, in which it resolves with the "
+	      "mirror's credentials.\n"
 	      ".SH SEE ALSO\n\\fBpip\\fR(1), \\fBtox\\fR(1), "
-	      "\\fBuv\\fR(1), \\fBccache\\fR(1)\n",
+	      "\\fBuv\\fR(1), \\fBccache\\fR(1), docs/security.md\n",
 	    f);
 }

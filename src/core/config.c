@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -70,7 +71,26 @@ default_cache_dir(const char *name)
 		return xasprintf("%s/%s", xdg, name);
 	if (home != NULL && *home != '\0')
 		return xasprintf("%s/.cache/%s", home, name);
-	return xasprintf("/tmp/%s-cache", name);
+	return xasprintf("/tmp/%s-cache-%lu", name, (unsigned long)geteuid());
+}
+
+/*
+ * /dev/shm/venvcache-UID: a RAM disk of this user's own (vc_trust_dir()
+ * refuses one that another user made first), or under $XDG_RUNTIME_DIR
+ * (private by design) where there is no /dev/shm.
+ */
+static char *
+default_venv_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if ((stat("/dev/shm", &st) == -1 || !S_ISDIR(st.st_mode)) &&
+	    xdg != NULL && *xdg == '/' && stat(xdg, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & 077) == 0)
+		return xasprintf("%s/venvcache", xdg);
+	return xasprintf("/dev/shm/venvcache-%lu", (unsigned long)geteuid());
 }
 
 void
@@ -82,6 +102,8 @@ vc_config_init(struct vc_config *cfg)
 	for (i = 0; i < VC_S__COUNT; i++) {
 		if (vc_settings[i].def != NULL)
 			cfg->value[i] = xstrdup(vc_settings[i].def);
+		else if (i == VC_S_VENV_ROOT)
+			cfg->value[i] = default_venv_root();
 		else
 			cfg->value[i] = default_cache_dir(i == VC_S_UV_CACHE_DIR
 			        ? "venvcache-uv"

@@ -395,9 +395,16 @@ stamp(const char *real, const struct stat *st)
 	    "ino", (json_int_t)st->st_ino, "dev", (json_int_t)st->st_dev);
 }
 
-/* Reads the cached answer when it still describes the executable. */
+/*
+ * Reads the cached answer when it still describes the executable: the
+ * stamp of the file at `real` (in->path resolved), and an `executable`
+ * that is that file. The cache is in the store, which others may write:
+ * its answer never names a program to run, only describes the one that was
+ * checked.
+ */
 static int
-cache_read(struct vc_interp *in, const char *file, json_t *want)
+cache_read(struct vc_interp *in, const char *file, const char *real,
+    json_t *want)
 {
 	json_t *o, *have;
 	int rc = -1;
@@ -411,8 +418,25 @@ cache_read(struct vc_interp *in, const char *file, json_t *want)
 	    strcmp(json_string_value(json_object_get(o, "path")), in->path) ==
 	        0 &&
 	    json_equal(have, want) &&
-	    from_json(in, json_object_get(o, "probe")) == 0)
-		rc = 0;
+	    from_json(in, json_object_get(o, "probe")) == 0) {
+		if (strcmp(in->executable, real) == 0)
+			rc = 0;
+		else
+			vc_debug("'%s' names '%s' as the interpreter of '%s' "
+			         "(real path '%s'): probing again",
+			    file, in->executable, in->path, real);
+	}
+	if (rc == -1) {
+		/* What from_json filled, for the probe to fill again. */
+		char *req = in->requested, *path = in->path;
+		int wrapper = in->wrapper;
+
+		in->requested = in->path = NULL;
+		vc_interp_release(in);
+		in->requested = req;
+		in->path = path;
+		in->wrapper = wrapper;
+	}
 	json_decref(o);
 	return rc;
 }
@@ -493,7 +517,7 @@ vc_interp_probe(struct vc_interp *in, const char *python, const char *cache_dir,
 	if (cache_dir != NULL && *cache_dir != '\0' && !in->wrapper) {
 		want = stamp(real, &st);
 		file = cache_file(cache_dir, in->path);
-		if (cache_read(in, file, want) == 0) {
+		if (cache_read(in, file, real, want) == 0) {
 			in->cached = 1;
 			rc = 0;
 			goto out;
@@ -509,7 +533,8 @@ vc_interp_probe(struct vc_interp *in, const char *python, const char *cache_dir,
 		    python);
 		goto out;
 	}
-	if (want != NULL)
+	/* Only an answer that cache_read() would take. */
+	if (want != NULL && strcmp(in->executable, real) == 0)
 		cache_write(in, cache_dir, file, want);
 	rc = 0;
 out:

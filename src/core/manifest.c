@@ -145,6 +145,32 @@ check_relpath(const char *name, const char *s, struct vc_error *err)
 	}
 }
 
+/*
+ * What a venv's path can be: absolute, without empty, "." or ".."
+ * components, not "/" and not ending in '/'. Its text is rewritten in
+ * files on a restore: "/" would rewrite every slash of them.
+ */
+static int
+check_venv_path(const char *name, const char *s, struct vc_error *err)
+{
+	const char *p = s + 1, *slash;
+	size_t n;
+
+	for (;;) {
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return vc_error_set(err, VC_EFAIL,
+			    "%s: field 'prefix': '%s' cannot be the path of a "
+			    "venv (an empty, '.' or '..' component)",
+			    name, s);
+		if (slash == NULL)
+			return 0;
+		p = slash + 1;
+	}
+}
+
 #define I64_MAX ((uint64_t)INT64_MAX)
 
 int
@@ -180,6 +206,8 @@ vc_manifest_validate(const struct vc_manifest *m, const char *name,
 	if (m->prefix[0] != '/')
 		return vc_error_set(err, VC_EFAIL,
 		    "%s: field 'prefix' is not an absolute path", name);
+	if (check_venv_path(name, m->prefix, err) == -1)
+		return -1;
 	if (m->unpacked_size > I64_MAX || m->file_count > I64_MAX ||
 	    m->archive_size > I64_MAX)
 		return vc_error_set(err, VC_EFAIL, "%s: a size is too large",

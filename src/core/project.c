@@ -309,8 +309,22 @@ cache_read(const char *path, struct vc_strv *lines)
 		goto out;
 	json_array_foreach(rd, i, v)
 	{
+		const char *l = json_string_value(v), *at;
+
 		if (!json_is_string(v))
 			goto out;
+		/* The store can be written by others: a direct reference
+		 * ("x @ URL") from it would have pip fetch and build what it
+		 * names. The backend is asked again. */
+		at = strchr(l, '@');
+		if (at != NULL && at < l + strcspn(l, ";")) {
+			vc_debug("'%s': '%s' is a direct reference: asking the "
+			         "build backend again",
+			    path, l);
+			json_decref(root);
+			vc_buf_release(&b);
+			return -1;
+		}
 	}
 	json_array_foreach(rd, i, v) vc_strv_push(lines, json_string_value(v));
 	rc = 0;

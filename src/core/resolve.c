@@ -1,6 +1,7 @@
 /* resolve.c: pip's resolution of a requirement set, and its cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/resolve.h"
+#include "venvcache/trust.h"
 
 /* A cached resolution is at most this big; pip's reports are smaller. */
 #define MAX_JSON (64u << 20)
@@ -440,6 +442,59 @@ out:
 	return rc;
 }
 
+/* Whether pip's `url` for a direct item is one of the set's own. */
+static int
+url_declared(const struct vc_reqset *reqs, const char *url)
+{
+	size_t i, n = strlen(url);
+
+	for (i = 0; i < reqs->n; i++) {
+		const char *w = reqs->reqs[i].url, *plus, *colon;
+		char real[PATH_MAX];
+
+		if (w == NULL)
+			continue;
+		/* "git+https://host/x@v1#egg=x": pip reports "https://host/x"
+		 */
+		plus = strchr(w, '+');
+		colon = strstr(w, "://");
+		if (plus != NULL && colon != NULL && plus < colon)
+			w = plus + 1;
+		if (strncmp(w, url, n) == 0 &&
+		    (w[n] == '\0' || w[n] == '@' || w[n] == '#'))
+			return 1;
+		if (reqs->reqs[i].kind != VC_REQ_URL &&
+		    realpath(reqs->reqs[i].url, real) != NULL &&
+		    strncmp(url, "file://", 7) == 0 &&
+		    strcmp(url + 7, real) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether a cached resolution may be used for `reqs`: the store can be
+ * written by others, and a direct URL in it would have pip (with the
+ * mirror's credentials) fetch and build whatever it names. Its direct items
+ * must be the set's own URLs or paths; else it is resolved again.
+ */
+static int
+cache_usable(const struct vc_resolution *r, const struct vc_reqset *reqs,
+    const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].direct &&
+		    !url_declared(reqs, r->items[i].url)) {
+			vc_debug("'%s': '%s @ %s' is not a requirement of the "
+			         "set: resolving again",
+			    path, r->items[i].name, r->items[i].url);
+			return 0;
+		}
+	return 1;
+}
+
 static int
 cache_write(const char *path, const struct vc_resolution *r,
     struct vc_error *err)
@@ -546,8 +601,27 @@ index_cause(const struct vc_config *cfg, const struct vc_buf *out)
 }
 
 /*
- * A venv of the interpreter with a pip that has --report (22.2 or newer),
- * kept in the cache: <cache>/resolve/pip-<hash of the interpreter>.
+ * <venv-root>/.venvcache/tools: the user's own (vc_trust_dir), and not in
+ * the store, which others may write.
+ */
+static char *
+tools_dir(const struct vc_config *cfg, struct vc_error *err)
+{
+	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
+	char *dir = xasprintf("%s/.venvcache/tools", root);
+
+	if (vc_mkdir_p(root, 0755, err) == -1 ||
+	    vc_trust_dir(root, "venv-root", err) == -1 ||
+	    vc_mkdir_p(dir, 0755, err) == -1) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * A venv of the interpreter with a pip that has --report (22.2 or newer):
+ * <venv-root>/.venvcache/tools/pip-<hash of the interpreter>.
  */
 static char *
 scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
@@ -664,20 +738,34 @@ fail:
 	goto done;
 }
 
+char *
+vc_resolve_tool_python(const struct vc_config *cfg, const struct vc_interp *in,
+    struct vc_error *err)
+{
+	char *dir = tools_dir(cfg, err), *py;
+
+	if (dir == NULL)
+		return NULL;
+	py = scratch_python(cfg, in, dir, err);
+	free(dir);
+	return py;
+}
+
 /* Runs pip's resolver; fills `report` with the JSON text. */
 static int
 pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
-    const struct vc_reqset *reqs, const char *dir, struct vc_buf *report,
-    struct vc_error *err)
+    const struct vc_reqset *reqs, struct vc_buf *report, struct vc_error *err)
 {
 	char *py = NULL, *reqf = NULL, *consf = NULL, *repf = NULL;
-	char *text = NULL, *cons = NULL, *line;
+	char *text = NULL, *cons = NULL, *line, *dir = NULL;
 	const char *argv[16];
 	struct vc_buf out;
 	int n = 0, status, rc = -1;
 
 	vc_buf_init(&out);
-	if ((py = scratch_python(cfg, in, dir, err)) == NULL)
+	/* pip's files too: never where others could plant a symlink. */
+	if ((dir = tools_dir(cfg, err)) == NULL ||
+	    (py = scratch_python(cfg, in, dir, err)) == NULL)
 		goto out;
 	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
 	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
@@ -737,6 +825,7 @@ out:
 	if (repf != NULL)
 		unlink(repf);
 	free(py);
+	free(dir);
 	free(reqf);
 	free(consf);
 	free(repf);
@@ -830,25 +919,28 @@ out:
 /* Resolves with the installer's resolver: uv or pip. */
 static int
 fresh_resolve(const struct vc_config *cfg, const struct vc_interp *in,
-    const struct vc_reqset *reqs, const char *dir, struct vc_resolution *r,
-    struct vc_error *err)
+    const struct vc_reqset *reqs, struct vc_resolution *r, struct vc_error *err)
 {
 	struct vc_installer ins;
 	struct vc_buf out;
+	char *dir = NULL;
 	int rc = -1;
 
 	vc_buf_init(&out);
+	memset(&ins, 0, sizeof ins);
 	if (vc_installer_choose(&ins, cfg, err) == -1)
 		goto out;
 	if (ins.kind == VC_INSTALLER_UV) {
-		if (uv_resolve(cfg, &ins, in, reqs, dir, &out, err) == -1 ||
+		/* Its files in the user's own directory, never the store. */
+		if ((dir = tools_dir(cfg, err)) == NULL ||
+		    uv_resolve(cfg, &ins, in, reqs, dir, &out, err) == -1 ||
 		    vc_resolution_parse_pins(r,
 		        out.data != NULL ? out.data : "", out.len,
 		        "uv pip compile's output", err) == -1)
 			goto out;
 		r->resolver = "uv";
 	} else {
-		if (pip_resolve(cfg, in, reqs, dir, &out, err) == -1 ||
+		if (pip_resolve(cfg, in, reqs, &out, err) == -1 ||
 		    vc_resolution_parse_report(r, out.data, out.len,
 		        "pip's report", err) == -1)
 			goto out;
@@ -858,6 +950,7 @@ fresh_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 out:
 	vc_installer_release(&ins);
 	vc_buf_release(&out);
+	free(dir);
 	return rc;
 }
 
@@ -876,12 +969,18 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 
 	vc_resolution_init(&cached);
 	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
-	if (vc_mkdir_p(dir, 0755, err) == -1)
-		goto out;
 	doc = cache_document(cfg, in, reqs);
 	hash = hash_hex(doc);
 	path = xasprintf("%s/%s.json", dir, hash);
-	have_cached = cache_read(path, &cached, &cerr) == 0;
+	have_cached = cache_read(path, &cached, &cerr) == 0 &&
+	    cache_usable(&cached, reqs, path);
+	vc_error_clear(&cerr);
+	if (vc_mkdir_p(dir, 0755, &cerr) == -1) {
+		/* A read-only store: resolve without caching. */
+		vc_debug("not caching the resolution: %s", cerr.msg);
+		free(path);
+		path = NULL;
+	}
 	if (have_cached && !(flags & VC_RESOLVE_REFRESH) &&
 	    now - cached.created < (double)ttl) {
 		*r = cached;
@@ -889,9 +988,9 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 		rc = 0;
 		goto out;
 	}
-	if (fresh_resolve(cfg, in, reqs, dir, r, err) == 0) {
+	if (fresh_resolve(cfg, in, reqs, r, err) == 0) {
 		r->created = now;
-		if (cache_write(path, r, &cerr) == -1)
+		if (path != NULL && cache_write(path, r, &cerr) == -1)
 			vc_warn("cannot cache the resolution: %s", cerr.msg);
 		rc = 0;
 		goto out;
@@ -934,10 +1033,8 @@ vc_resolve_project_metadata(const struct vc_config *cfg,
 	int n = 0, status, rc = -1;
 
 	vc_buf_init(&out);
-	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
-	if (vc_mkdir_p(dir, 0755, err) == -1)
-		goto out;
-	if ((py = scratch_python(cfg, in, dir, err)) == NULL)
+	if ((dir = tools_dir(cfg, err)) == NULL ||
+	    (py = scratch_python(cfg, in, dir, err)) == NULL)
 		goto out;
 	repf = xasprintf("%s/project.%ld.json", dir, (long)getpid());
 	argv[n++] = py;

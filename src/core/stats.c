@@ -303,6 +303,14 @@ int
 vc_stats_add(const char *cache_dir, const struct vc_stats *delta,
     struct vc_error *err)
 {
+	/* A read-only store (a shared one, or a read-only mount) keeps no
+	 * counters of ours: not an error. */
+	if (access(cache_dir, W_OK) == -1 &&
+	    (errno == EROFS || errno == EACCES)) {
+		vc_debug("not counting in '%s': %s", cache_dir,
+		    strerror(errno));
+		return 0;
+	}
 	return update(cache_dir, apply_add, delta, err);
 }
 

@@ -24,6 +24,7 @@
 
 #include "venvcache/log.h"
 #include "venvcache/store.h"
+#include "venvcache/trust.h"
 
 #define CACHEDIR_SIGNATURE "Signature: 8a477f597d28d172789f06886806bc55"
 #define CACHEDIR_TAG                                                   \
@@ -325,13 +326,30 @@ vc_store_open(struct vc_store *st, const char *dir, struct vc_error *err)
 {
 	st->dir = NULL;
 	st->dirfd = st->entries_fd = st->locks_fd = st->tmp_fd = -1;
-	if (vc_mkdir_p(dir, 0755, err) == -1)
+	st->readonly = 0;
+	if (vc_mkdir_p(dir, 0755, err) == -1 ||
+	    vc_trust_dir(dir, "cache-dir", err) == -1)
 		goto fail;
 	st->dir = xstrdup(dir);
 	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->dirfd == -1) {
 		vc_error_sys(err, "cannot open store '%s'", dir);
 		goto fail;
+	}
+	if (faccessat(st->dirfd, ".", W_OK, AT_EACCESS) == -1 &&
+	    (errno == EROFS || errno == EACCES || errno == EPERM)) {
+		vc_debug("the store '%s' is read-only (%s): reading it "
+		         "without locks",
+		    dir, strerror(errno));
+		st->readonly = 1;
+		st->entries_fd = openat(st->dirfd, "entries",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (st->entries_fd == -1) {
+			vc_error_sys(err, "cannot open directory '%s/entries'",
+			    dir);
+			goto fail;
+		}
+		return 0;
 	}
 	if (write_tag(st, err) == -1 ||
 	    (st->entries_fd = subdir(st, "entries", err)) == -1 ||
@@ -372,6 +390,15 @@ lock_stem(struct vc_store *st, const struct stem *stem, int how,
 	int op, fd, tries;
 
 	lk->fd = -1;
+	if (st->readonly) {
+		/* Nobody writes it through us; readers need no lock. */
+		if (!(how & VC_LOCK_EXCLUSIVE))
+			return 0;
+		vc_error_set(err, VC_EFAIL,
+		    "cannot change the store '%s': it is read-only", st->dir);
+		err->sys_errno = EROFS;
+		return -1;
+	}
 	snprintf(name, sizeof name, "%s%s", stem->s, LOCK_SUFFIX);
 	op = (how & VC_LOCK_EXCLUSIVE) ? LOCK_EX : LOCK_SH;
 	if (how & VC_LOCK_NOWAIT)
@@ -603,13 +630,33 @@ vc_store_touch(struct vc_store *st, const char *key)
 	char mname[NAME_LEN], aname[NAME_LEN];
 	struct stem stem;
 
-	if (vc_store_key_check(key, NULL) == -1)
+	if (st->readonly || vc_store_key_check(key, NULL) == -1)
 		return;
 	stem_of(key, &stem);
 	entry_names(&stem, mname, aname, sizeof mname);
 	if (utimensat(st->entries_fd, mname, NULL, AT_SYMLINK_NOFOLLOW) == -1)
 		vc_debug("cannot touch '%s/entries/%s': %s", st->dir, mname,
 		    strerror(errno));
+}
+
+void
+vc_store_mark_used(const char *dir, const char *key)
+{
+	char mname[NAME_LEN], aname[NAME_LEN], *path;
+	time_t now = time(NULL);
+	struct stem stem;
+	struct stat sb;
+
+	if (vc_store_key_check(key, NULL) == -1)
+		return;
+	stem_of(key, &stem);
+	entry_names(&stem, mname, aname, sizeof mname);
+	path = xasprintf("%s/entries/%s", dir, mname);
+	if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (sb.st_mtime > now || now - sb.st_mtime >= 60) &&
+	    utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW) == -1)
+		vc_debug("cannot mark '%s' used: %s", path, strerror(errno));
+	free(path);
 }
 
 static int
@@ -707,6 +754,13 @@ vc_store_begin(struct vc_store *st, const char *key, struct vc_store_txn *txn,
 	txn->fd = -1;
 	if (vc_store_key_check(key, err) == -1)
 		return -1;
+	if (st->readonly) {
+		vc_error_set(err, VC_EFAIL,
+		    "cannot save into the store '%s': it is read-only",
+		    st->dir);
+		err->sys_errno = EROFS;
+		return -1;
+	}
 	if ((fd = tmp_create(st, "archive", &name, err)) == -1)
 		return -1;
 	txn->key = xstrdup(key);
@@ -940,13 +994,24 @@ entry_cmp(const void *a, const void *b)
 	return strcmp(x->m.key, y->m.key);
 }
 
+#define FUTURE_SKEW 3600 /* seconds a last use may be ahead of now */
+
 static void
 fill_entry(struct vc_store_entry *e, const struct item *it)
 {
+	int64_t now = (int64_t)time(NULL);
+
 	e->size = (uint64_t)it->ms.st_size +
 	    (it->has_archive ? (uint64_t)it->as.st_size : 0);
-	e->last_used = (int64_t)it->ms.st_mtim.tv_sec;
-	e->last_used_nsec = it->ms.st_mtim.tv_nsec;
+	e->mtime = (int64_t)it->ms.st_mtim.tv_sec;
+	e->mtime_nsec = it->ms.st_mtim.tv_nsec;
+	e->last_used = e->mtime;
+	e->last_used_nsec = e->mtime_nsec;
+	if (e->mtime > now) {
+		/* Not a time of use: skew is clamped, the rest is oldest. */
+		e->last_used = e->mtime - now <= FUTURE_SKEW ? now : 0;
+		e->last_used_nsec = 0;
+	}
 }
 
 /*
@@ -1054,8 +1119,8 @@ unchanged(struct vc_store *st, const struct stem *stem,
 	entry_names(stem, mname, aname, sizeof mname);
 	if (fstatat(st->entries_fd, mname, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
-	return (int64_t)sb.st_mtim.tv_sec == e->last_used &&
-	    sb.st_mtim.tv_nsec == e->last_used_nsec;
+	return (int64_t)sb.st_mtim.tv_sec == e->mtime &&
+	    sb.st_mtim.tv_nsec == e->mtime_nsec;
 }
 
 /*
@@ -1154,6 +1219,10 @@ vc_store_gc_report(struct vc_store *st, uint64_t max_size, uint64_t max_age,
 	int expired;
 
 	memset(res, 0, sizeof *res);
+	if (st->readonly && !dry_run)
+		return vc_error_set(err, VC_EFAIL,
+		    "cannot remove entries of the store '%s': it is read-only",
+		    st->dir);
 	if (scan(st, &sc, err) == -1)
 		return -1;
 	for (i = 0; i < sc.n; i++)
@@ -1257,9 +1326,21 @@ check_one(struct vc_store *st, const struct item *it, unsigned flags,
 	if (lock_stem(st, &it->stem,
 	        (fix ? VC_LOCK_EXCLUSIVE : VC_LOCK_SHARED) | VC_LOCK_NOWAIT,
 	        &lk, &e2) == -1) {
-		ci.status = VC_CHECK_BUSY;
-		res->busy++;
-		goto done;
+		if (e2.sys_errno == EWOULDBLOCK) {
+			ci.status = VC_CHECK_BUSY;
+			res->busy++;
+			goto done;
+		}
+		if (fix) {
+			/* Cannot lock, so cannot remove: an error. */
+			ci.reason = e2.msg;
+			ci.status = VC_CHECK_BAD;
+			res->bad++;
+			goto done;
+		}
+		/* Cannot lock (EACCES, EROFS): reading needs no lock. */
+		vc_debug("%s: checking without the lock", e2.msg);
+		vc_error_clear(&e2);
 	}
 	if (lookup_stem(st, &it->stem, &m, &fd, &e2) == 0) {
 		ci.key = m.key;

@@ -12,6 +12,7 @@
 
 #include "venvcache/log.h"
 #include "venvcache/tmpfs.h"
+#include "venvcache/trust.h"
 
 int
 vc_tmpfs_is_ram(const char *path, struct vc_error *err)
@@ -44,55 +45,46 @@ vc_tmpfs_ensure(const struct vc_config *cfg, struct vc_error *err)
 	const char *root = vc_config_str(cfg, VC_S_VENV_ROOT);
 	const char *mode = vc_config_str(cfg, VC_S_MOUNT);
 	char *opts = NULL;
-	int ram, can;
+	int ram;
 
-	if (vc_mkdir_p(root, 0755, err) == -1)
+	if (vc_mkdir_p(root, 0755, err) == -1 ||
+	    vc_trust_dir(root, "venv-root", err) == -1)
 		return -1;
 	if ((ram = vc_tmpfs_is_ram(root, err)) != 0)
 		return ram;
-	can = strcmp(mode, "no") != 0 && may_mount();
-	if (can && !vc_dir_is_empty(root)) {
-		/* Mounting over it would hide its files. */
-		if (strcmp(mode, "yes") == 0)
-			return vc_error_set(err, VC_EFAIL,
-			    "cannot mount a tmpfs on '%s': it is not "
-			    "empty, and a mount would hide its files "
-			    "(setting mount = yes)",
-			    root);
+	if (strcmp(mode, "yes") != 0) {
+		/* Never a mount over a directory the user chose, unasked. */
 		if (!warned++)
-			vc_warn("'%s' is not a RAM disk, and not empty: "
-			        "no tmpfs is mounted over its files; "
-			        "venvs stay on disk",
+			vc_warn("'%s' is not a RAM disk; venvs stay on disk "
+			        "(set venv-root to one, such as a directory "
+			        "under /dev/shm, or mount = yes to mount a "
+			        "tmpfs there)",
 			    root);
 		return 0;
 	}
-	if (can) {
-		opts = xasprintf("size=%s,mode=0755",
-		    vc_config_str(cfg, VC_S_TMPFS_SIZE));
-		if (mount("venvcache", root, "tmpfs", MS_NOSUID | MS_NODEV,
-		        opts) == 0) {
-			free(opts);
-			vc_note("mounted a tmpfs of %s on '%s' (setting mount)",
-			    vc_config_str(cfg, VC_S_TMPFS_SIZE), root);
-			return 1;
-		}
-		if (strcmp(mode, "yes") == 0) {
-			vc_error_sys(err, "cannot mount a tmpfs on '%s'", root);
-			free(opts);
-			return -1;
-		}
-		free(opts);
-	} else if (strcmp(mode, "yes") == 0) {
+	if (!may_mount())
 		return vc_error_set(err, VC_EFAIL,
 		    "cannot mount a tmpfs on '%s': mounting needs root or "
 		    "CAP_SYS_ADMIN (setting mount = yes)",
 		    root);
-	}
-	if (!warned++)
-		vc_warn("'%s' is not a RAM disk; venvs stay on disk (mount a "
-		        "tmpfs there, or set venv-root)",
+	if (!vc_dir_is_empty(root))
+		/* Mounting over it would hide its files. */
+		return vc_error_set(err, VC_EFAIL,
+		    "cannot mount a tmpfs on '%s': it is not empty, and a "
+		    "mount would hide its files (setting mount = yes)",
 		    root);
-	return 0;
+	opts =
+	    xasprintf("size=%s,mode=0755", vc_config_str(cfg, VC_S_TMPFS_SIZE));
+	if (mount("venvcache", root, "tmpfs", MS_NOSUID | MS_NODEV, opts) ==
+	    -1) {
+		vc_error_sys(err, "cannot mount a tmpfs on '%s'", root);
+		free(opts);
+		return -1;
+	}
+	free(opts);
+	vc_note("mounted a tmpfs of %s on '%s' (setting mount)",
+	    vc_config_str(cfg, VC_S_TMPFS_SIZE), root);
+	return 1;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,8 +20,10 @@
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/remote.h"
+#include "venvcache/resolve.h"
 #include "venvcache/store.h"
 #include "venvcache/tmpfs.h"
+#include "venvcache/trust.h"
 #include "venvcache/venv.h"
 
 /* Where venvcache keeps its own things under the venv root. */
@@ -324,20 +327,73 @@ safe_relative(const char *p)
 }
 
 static int
-relocate_one(int dirfd, const char *rel, const char *from, const char *to,
-    struct vc_error *err)
+write_all(int fd, const char *p, size_t n)
 {
-	size_t flen = strlen(from), tlen = strlen(to);
-	struct vc_buf in, out;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Output through a fixed buffer: one write(2) per 64 KiB, not per match. */
+struct outbuf {
+	int fd;
+	size_t len;
+	char data[65536];
+};
+
+static int
+out_flush(struct outbuf *o)
+{
+	int rc = write_all(o->fd, o->data, o->len);
+
+	o->len = 0;
+	return rc;
+}
+
+static int
+out_add(struct outbuf *o, const char *p, size_t n)
+{
+	if (o->len + n > sizeof o->data) {
+		if (out_flush(o) == -1)
+			return -1;
+		if (n >= sizeof o->data)
+			return write_all(o->fd, p, n);
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+#define RELOCATE_CHUNK 65536
+
+/*
+ * Rewrites one file through a fixed buffer: a chunk is scanned, and its
+ * last strlen(from) bytes (a match may start there, or need the byte after
+ * it) carried to the next. `room` is what the files may still grow by.
+ */
+static int
+relocate_one(int dirfd, const char *rel, const char *from, const char *to,
+    uint64_t *room, struct vc_error *err)
+{
+	size_t flen = strlen(from), tlen = strlen(to), have = 0, keep;
+	uint64_t grown = 0;
 	struct timespec times[2];
-	char *tmp = NULL;
-	const char *p, *hit;
+	struct outbuf *o = NULL;
+	char *tmp = NULL, *buf = NULL;
+	const char *p, *hit, *end;
 	struct stat st;
-	int fd = -1, nfd = -1, rc = -1;
+	int fd = -1, nfd = -1, rc = -1, eof = 0;
 	ssize_t n;
 
-	vc_buf_init(&in);
-	vc_buf_init(&out);
 	if (!safe_relative(rel))
 		return vc_error_set(err, VC_EHOSTILE,
 		    "refusing to rewrite '%s': not a path inside the venv",
@@ -353,28 +409,6 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		rc = 0;
 		goto out;
 	}
-	for (;;) {
-		vc_buf_grow(&in, 65536);
-		n = read(fd, in.data + in.len, in.cap - in.len - 1);
-		if (n < 0) {
-			vc_error_sys(err, "cannot read '%s'", rel);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		in.len += (size_t)n;
-	}
-	in.data[in.len] = '\0';
-	for (p = in.data; (hit = memmem(p, in.len - (size_t)(p - in.data), from,
-	                       flen)) != NULL;) {
-		vc_buf_add(&out, p, (size_t)(hit - p));
-		if (hit + flen < in.data + in.len && path_char(hit[flen]))
-			vc_buf_add(&out, from, flen); /* /a/env vs /a/env2 */
-		else
-			vc_buf_add(&out, to, tlen);
-		p = hit + flen;
-	}
-	vc_buf_add(&out, p, in.len - (size_t)(p - in.data));
 	/* Write a new file next to it, then rename over: never half done. */
 	tmp = xasprintf("%s.vc-relocate", rel);
 	nfd = vc_openat_beneath(dirfd, tmp,
@@ -383,10 +417,56 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		vc_error_sys(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (write(nfd, out.data, out.len) != (ssize_t)out.len) {
-		vc_error_sys(err, "cannot write '%s'", tmp);
-		goto out;
+	buf = xmalloc(RELOCATE_CHUNK + flen);
+	o = xmalloc(sizeof *o);
+	o->fd = nfd;
+	o->len = 0;
+	while (!eof) {
+		n = read(fd, buf + have, RELOCATE_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vc_error_sys(err, "cannot read '%s'", rel);
+			goto out;
+		}
+		eof = n == 0;
+		have += (size_t)n;
+		end = buf + have;
+		for (p = buf; (hit = memmem(p, (size_t)(end - p), from,
+		                   flen)) != NULL;) {
+			const char *with = to;
+			size_t wlen = tlen;
+
+			if (hit + flen == end && !eof)
+				break; /* the byte after it is not read yet */
+			if (hit + flen < end && path_char(hit[flen])) {
+				with = from; /* /a/env vs /a/env2 */
+				wlen = flen;
+			}
+			if (wlen > flen && (grown += wlen - flen) > *room) {
+				vc_error_set(err, VC_EHOSTILE,
+				    "relocating '%s' from '%s' to '%s' makes "
+				    "the venv grow past twice its declared "
+				    "size",
+				    rel, from, to);
+				goto out;
+			}
+			if (out_add(o, p, (size_t)(hit - p)) == -1 ||
+			    out_add(o, with, wlen) == -1)
+				goto wfail;
+			p = hit + flen;
+		}
+		keep = eof                     ? 0
+		    : (size_t)(end - p) < flen ? (size_t)(end - p)
+		                               : flen;
+		if (out_add(o, p, (size_t)(end - p) - keep) == -1)
+			goto wfail;
+		memmove(buf, end - keep, keep);
+		have = keep;
 	}
+	if (out_flush(o) == -1)
+		goto wfail;
+	*room -= grown;
 	if (fchmod(nfd, st.st_mode & 0777) == -1) {
 		vc_error_sys(err, "cannot set the mode of '%s'", tmp);
 		goto out;
@@ -399,6 +479,9 @@ relocate_one(int dirfd, const char *rel, const char *from, const char *to,
 		goto out;
 	}
 	rc = 0;
+	goto out;
+wfail:
+	vc_error_sys(err, "cannot write '%s'", tmp);
 out:
 	if (rc == -1 && tmp != NULL && nfd != -1)
 		(void)unlinkat(dirfd, tmp, 0);
@@ -407,15 +490,16 @@ out:
 	if (nfd != -1)
 		close(nfd);
 	free(tmp);
-	vc_buf_release(&in);
-	vc_buf_release(&out);
+	free(buf);
+	free(o);
 	return rc;
 }
 
 int
 vc_venv_relocate(const char *dir, const char *from, const char *to,
-    const struct vc_strv *files, struct vc_error *err)
+    const struct vc_strv *files, uint64_t max_growth, struct vc_error *err)
 {
+	uint64_t room = max_growth;
 	size_t i;
 	int dfd, rc = 0;
 
@@ -425,7 +509,7 @@ vc_venv_relocate(const char *dir, const char *from, const char *to,
 	if (dfd == -1)
 		return vc_error_sys(err, "cannot open '%s'", dir);
 	for (i = 0; i < files->n && rc == 0; i++)
-		rc = relocate_one(dfd, files->v[i], from, to, err);
+		rc = relocate_one(dfd, files->v[i], from, to, &room, err);
 	close(dfd);
 	return rc;
 }
@@ -448,16 +532,62 @@ pip_line(const char *line, void *arg)
 		vc_progress("%s: %s: %s", pp->env, pp->what, line);
 }
 
+/* What a program from the store keeps of our environment. */
+static int
+harmless_var(const char *name, size_t len)
+{
+	static const char *const keep[] = {"PATH", "HOME", "LANG", "LANGUAGE",
+	    "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", "CC", "CXX", "CFLAGS",
+	    "CXXFLAGS", "CPPFLAGS", "LDFLAGS", NULL};
+	size_t i;
+
+	if (len > 3 && strncmp(name, "LC_", 3) == 0)
+		return 1;
+	for (i = 0; keep[i] != NULL; i++)
+		if (strlen(keep[i]) == len && strncmp(name, keep[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * Runs argv with the mirror's pip settings in its environment. On failure
- * shows the tail of its output (credentials hidden) and fails.
+ * The environment of a python that came from the store (a restored venv's,
+ * on a partial hit): every variable but a few harmless ones is removed, so
+ * that no secret (the mirror's credentials, a CI token) reaches code that
+ * others could have written; pip reads no configuration file. Also makes
+ * this process non-dumpable, so that such code cannot read our environment
+ * or memory through /proc either (unless it runs as root).
+ */
+static void
+restored_env(struct vc_strv *set, struct vc_strv *unset)
+{
+	extern char **environ;
+	char **e;
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (e = environ; *e != NULL; e++) {
+		size_t len = strcspn(*e, "=");
+
+		if (!harmless_var(*e, len))
+			vc_strv_take(unset, xstrndup(*e, len));
+	}
+	vc_strv_push(set, "PIP_CONFIG_FILE=/dev/null");
+	vc_strv_push(set, "PIP_NO_INPUT=1");
+	vc_strv_push(set, "PIP_DISABLE_PIP_VERSION_CHECK=1");
+	vc_strv_push(set, "PYTHONDONTWRITEBYTECODE=1");
+}
+
+/*
+ * Runs argv: a tool of ours with the mirror's pip settings in its
+ * environment, or (`restored`) a program from the store with none of it
+ * (restored_env). On failure shows the tail of its output (credentials
+ * hidden) and fails.
  */
 static int
-run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
-    const char *const *argv, struct vc_error *err)
+run_prog(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, int restored, struct vc_error *err)
 {
 	struct pip_progress pp = {p->env->name, what};
-	struct vc_strv env, secrets;
+	struct vc_strv env, secrets, unset;
 	struct vc_buf out;
 	struct vc_proc proc;
 	char *shown = NULL;
@@ -465,12 +595,17 @@ run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 
 	vc_strv_init(&env);
 	vc_strv_init(&secrets);
+	vc_strv_init(&unset);
 	vc_buf_init(&out);
-	vc_mirror_tool_env(cfg, &env);
+	if (restored)
+		restored_env(&env, &unset);
+	else
+		vc_mirror_tool_env(cfg, &env);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
-	proc.env_unset = vc_tool_env_unset;
+	proc.env_unset =
+	    restored ? (const char *const *)unset.v : vc_tool_env_unset;
 	proc.output = &out;
 	proc.on_line = pip_line;
 	proc.arg = &pp;
@@ -518,7 +653,15 @@ out:
 	vc_buf_release(&out);
 	vc_strv_release(&env);
 	vc_strv_release(&secrets);
+	vc_strv_release(&unset);
 	return rc;
+}
+
+static int
+run_tool(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
+    const char *const *argv, struct vc_error *err)
+{
+	return run_prog(cfg, p, what, argv, 0, err);
 }
 
 static int
@@ -824,19 +967,29 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 
 	if (vc_installer_choose(&ins, cfg, err) == -1)
 		goto out;
-	n = pip_argv(&ins, py, "install", argv);
-	if (ins.kind == VC_INSTALLER_PIP)
+	if (ins.kind == VC_INSTALLER_PIP) {
+		/* The venv may have come from the store: its python runs
+		 * with -I and none of our secrets (restored_env). */
+		n = 0;
+		argv[n++] = py;
+		argv[n++] = "-I";
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "install";
 		argv[n++] = "--no-input";
+	} else {
+		n = pip_argv(&ins, py, "install", argv);
+	}
 	argv[n++] = "--no-deps";
 	argv[n++] = "--no-build-isolation";
 	argv[n++] = "--no-index";
 	argv[n++] = "-e";
 	argv[n++] = p->project;
 	argv[n] = NULL;
-	rc = run_tool(cfg, p,
+	rc = run_prog(cfg, p,
 	    ins.kind == VC_INSTALLER_UV ? "uv pip install -e (the project)"
 	                                : "pip install -e (the project)",
-	    argv, err);
+	    argv, ins.kind == VC_INSTALLER_PIP, err);
 	uv_tidy(&ins, p->path);
 out:
 	vc_installer_release(&ins);
@@ -956,8 +1109,8 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 			goto bad;
 		goto out;
 	}
-	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files, err) ==
-	    -1)
+	if (vc_venv_relocate(t->path, m.prefix, dest, &m.prefix_files,
+	        m.unpacked_size, err) == -1)
 		goto bad;
 	vc_store_touch(st, key);
 	res->size = m.unpacked_size;
@@ -1397,20 +1550,112 @@ save_commit(const struct vc_config *cfg, struct vc_store *st,
 }
 
 /*
+ * Packs the tree at `dir` into nothing: what an archive of it would take,
+ * and the files that hold its prefix (to relocate it), when it cannot be
+ * packed into the store.
+ */
+static int
+dry_pack(const struct vc_config *cfg, const char *dir,
+    struct vc_pack_result *pr, struct vc_error *err)
+{
+	struct vc_pack_opts po;
+	int fd, rc;
+
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		return vc_error_sys(err, "cannot open '/dev/null'");
+	memset(&po, 0, sizeof po);
+	po.level = (int)vc_config_int(cfg, VC_S_COMPRESSION_LEVEL);
+	po.prefix = dir;
+	po.exclude = not_cached;
+	rc = vc_archive_pack(dir, fd, &po, pr, err);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Evicts least recently used entries until `need` more bytes would fit in
+ * the store's present size; only when max-size is set (eviction is then
+ * the store's policy anyway). 1 when something was removed.
+ */
+static int
+make_room(const struct vc_config *cfg, struct vc_store *st, uint64_t need,
+    struct vc_warm_result *res)
+{
+	uint64_t max = vc_config_size(cfg, VC_S_MAX_SIZE), total = 0;
+	struct vc_store_entry *v = NULL;
+	struct vc_gc_result gc;
+	struct vc_error e2;
+	size_t i, n = 0;
+
+	vc_error_clear(&e2);
+	if (max == 0 || st->readonly || vc_store_list(st, &v, &n, &e2) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		total += v[i].size;
+	vc_store_entries_free(v, n);
+	if (total == 0 ||
+	    vc_store_gc(st, total > need ? total - need : 1, 0, 0, &gc, &e2) ==
+	        -1 ||
+	    gc.removed == 0)
+		return 0;
+	res->delta.c[VC_C_evictions] += gc.removed;
+	vc_note("gc: removed %llu least recently used entr%s to make room",
+	    (unsigned long long)gc.removed, gc.removed == 1 ? "y" : "ies");
+	return 1;
+}
+
+/*
  * Packs the venv built in t->path (not yet published) and relocates it
- * for plan->path.
+ * for plan->path. When the store cannot take it (full, read-only), gc is
+ * tried first (make_room), then the venv is used all the same with a
+ * warning: it is not cached.
  */
 static int
 pack_new(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
     struct tmpdir *t, double secs, const char *installer,
-    struct pending_save *ps, struct vc_error *err)
+    struct pending_save *ps, struct vc_warm_result *res, struct vc_error *err)
 {
-	if (check_installed(p, t->path, NULL, err) == -1 ||
-	    save_pack(cfg, p, st, t->path, t->path, not_cached, secs, installer,
-	        ps, err) == -1)
+	struct vc_error e2;
+	char sz[32];
+
+	if (check_installed(p, t->path, NULL, err) == -1)
 		return -1;
+	if (st->readonly) {
+		if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+			return -1;
+		vc_warn("env %s: not cached: the store '%s' is read-only",
+		    p->env->name, st->dir);
+		goto relocate;
+	}
+	vc_error_clear(&e2);
+	if (save_pack(cfg, p, st, t->path, t->path, not_cached, secs, installer,
+	        ps, &e2) == -1) {
+		int nospace = e2.sys_errno == ENOSPC || e2.sys_errno == EDQUOT;
+
+		pending_release(st, ps);
+		if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+			return -1;
+		if (nospace && make_room(cfg, st, ps->pr.archive_size, res)) {
+			vc_pack_result_release(&ps->pr);
+			vc_pack_result_init(&ps->pr);
+			vc_error_clear(&e2);
+			if (save_pack(cfg, p, st, t->path, t->path, not_cached,
+			        secs, installer, ps, &e2) == 0)
+				goto relocate;
+			pending_release(st, ps);
+			if (dry_pack(cfg, t->path, &ps->pr, err) == -1)
+				return -1;
+		}
+		vc_warn("env %s: not cached: the store '%s' cannot take its "
+		        "%s archive: %s",
+		    p->env->name, st->dir,
+		    vc_format_size(ps->pr.archive_size, sz, sizeof sz), e2.msg);
+	}
+relocate:
+	/* Our own tree: no bound but the disk's. */
 	return vc_venv_relocate(t->path, t->path, p->path, &ps->pr.prefix_files,
-	    err);
+	    UINT64_MAX, err);
 }
 
 /* Creates the venv in t->path, packs it, relocates it for plan->path. */
@@ -1430,7 +1675,7 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
 		return -1;
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
-	return pack_new(cfg, p, st, t, secs, res->installer, ps, err);
+	return pack_new(cfg, p, st, t, secs, res->installer, ps, res, err);
 }
 
 /* --- partial hits -------------------------------------------------- */
@@ -1445,6 +1690,7 @@ freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
 {
 	char *py = vc_path_join(dir, "bin/python");
 	const char *argv[8];
+	struct vc_strv env, unset;
 	struct vc_proc proc;
 	struct vc_buf b;
 	char *line, *save = NULL;
@@ -1452,13 +1698,27 @@ freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
 	size_t n;
 
 	/* uv pip freeze lists pip and setuptools without being asked. */
-	n = pip_argv(ins, py, "freeze", argv);
-	if (ins->kind == VC_INSTALLER_PIP)
+	if (ins->kind == VC_INSTALLER_PIP) {
+		n = 0;
+		argv[n++] = py;
+		argv[n++] = "-I";
+		argv[n++] = "-m";
+		argv[n++] = "pip";
+		argv[n++] = "freeze";
 		argv[n++] = "--all";
+	} else {
+		n = pip_argv(ins, py, "freeze", argv);
+	}
 	argv[n] = NULL;
 	vc_buf_init(&b);
+	vc_strv_init(&env);
+	vc_strv_init(&unset);
+	/* The venv came from the store: nothing of ours reaches it. */
+	restored_env(&env, &unset);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
+	proc.env_set = (const char *const *)env.v;
+	proc.env_unset = (const char *const *)unset.v;
 	proc.output = &b;
 	status = vc_proc_run(&proc, err);
 	if (status != 0) {
@@ -1492,6 +1752,8 @@ freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
 	rc = 0;
 out:
 	vc_buf_release(&b);
+	vc_strv_release(&env);
+	vc_strv_release(&unset);
 	free(py);
 	return rc;
 }
@@ -1523,6 +1785,57 @@ find_item(const struct vc_resolution *r, const char *name)
 }
 
 /*
+ * Installs the pins of `reqfile` into the restored venv at `dir`. The
+ * mirror is reached only by our tool venv's pip (pip wheel: its
+ * credentials never meet code from the store); the venv's own pip then
+ * installs those wheels with -I, no index and none of our environment.
+ */
+static int
+install_restored(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *dir, const char *reqfile, struct vc_error *err)
+{
+	char *tool = NULL, *py = vc_path_join(dir, "bin/python");
+	char *wheels = vc_path_join(dir, ".venvcache-wheels");
+	struct vc_strv argv;
+	struct vc_error e2;
+	int rc = -1;
+
+	vc_strv_init(&argv);
+	if ((tool = vc_resolve_tool_python(cfg, &p->interp, err)) == NULL)
+		goto out;
+	{
+		const char *a[] = {tool, "-m", "pip", "wheel", "--no-input",
+		    "--no-deps", "--wheel-dir", wheels, "-r", reqfile, NULL};
+
+		if (run_tool(cfg, p, "pip wheel (partial)", a, err) == -1)
+			goto out;
+	}
+	vc_strv_push(&argv, py);
+	vc_strv_push(&argv, "-I");
+	vc_strv_push(&argv, "-m");
+	vc_strv_push(&argv, "pip");
+	vc_strv_push(&argv, "install");
+	vc_strv_push(&argv, "--no-index");
+	vc_strv_push(&argv, "--no-deps");
+	/* By name from --find-links, not as files: pip records no direct
+	 * URL, as for an install from the index. */
+	vc_strv_push(&argv, "--find-links");
+	vc_strv_push(&argv, wheels);
+	vc_strv_push(&argv, "-r");
+	vc_strv_push(&argv, reqfile);
+	rc = run_prog(cfg, p, "pip install (partial)",
+	    (const char *const *)argv.v, 1, err);
+out:
+	vc_error_clear(&e2);
+	(void)vc_rm_rf(wheels, &e2);
+	vc_strv_release(&argv);
+	free(tool);
+	free(py);
+	free(wheels);
+	return rc;
+}
+
+/*
  * Brings the venv at t->path to exactly `target`: installs what is
  * missing or different (no dependencies: the target is complete),
  * uninstalls what is extra, then checks `pip freeze` against it.
@@ -1550,14 +1863,17 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 		char *line = freeze_line(&target->items[i]);
 
 		if (!vc_strv_contains(&have, line)) {
-			if (target->items[i].direct)
-				vc_buf_addf(&pins, "%s @ %s\n",
-				    target->items[i].name,
-				    target->items[i].url);
-			else
-				vc_buf_addf(&pins, "%s==%s\n",
-				    target->items[i].name,
-				    target->items[i].version);
+			if (target->items[i].direct) {
+				/* Installed from a wheel file, it would not
+				 * be what a creation gives: create. */
+				vc_error_set(err, VC_EFAIL,
+				    "'%s' is a direct URL requirement",
+				    target->items[i].name);
+				free(line);
+				goto out;
+			}
+			vc_buf_addf(&pins, "%s==%s\n", target->items[i].name,
+			    target->items[i].version);
 		}
 		free(line);
 	}
@@ -1569,40 +1885,65 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 		else
 			free(name);
 	}
-	if (pins.len > 0) {
-		const char *a[12];
-
-		n = pip_argv(ins, py, "install", a);
-		a[n++] = "--no-deps";
-		/* pip's --no-input; uv never prompts, and compiles only
-		 * when told (pip always does). */
-		a[n++] = ins->kind == VC_INSTALLER_UV ? "--compile-bytecode"
-		                                      : "--no-input";
-		a[n++] = "-r";
-		a[n++] = reqfile;
-		a[n] = NULL;
-		if (write_text(reqfile, pins.data, err) == -1 ||
-		    run_tool(cfg, p,
-		        ins->kind == VC_INSTALLER_UV
-		            ? "uv pip install (partial)"
-		            : "pip install (partial)",
-		        a, err) == -1)
+	if (ins->kind == VC_INSTALLER_PIP) {
+		/* The restored venv's pip: -I, none of our secrets. */
+		if (pins.len > 0 &&
+		    (write_text(reqfile, pins.data, err) == -1 ||
+		        install_restored(cfg, p, t->path, reqfile, err) == -1))
 			goto out;
-	}
-	if (extra.n > 0) {
-		argv = xcalloc(extra.n + 8, sizeof *argv);
-		n = pip_argv(ins, py, "uninstall", argv);
-		if (ins->kind == VC_INSTALLER_PIP)
+		if (extra.n > 0) {
+			argv = xcalloc(extra.n + 7, sizeof *argv);
+			n = 0;
+			argv[n++] = py;
+			argv[n++] = "-I";
+			argv[n++] = "-m";
+			argv[n++] = "pip";
+			argv[n++] = "uninstall";
 			argv[n++] = "--yes";
-		for (i = 0; i < extra.n; i++)
-			argv[n++] = extra.v[i];
-		argv[n] = NULL;
-		if (run_tool(cfg, p,
-		        ins->kind == VC_INSTALLER_UV
-		            ? "uv pip uninstall (partial)"
-		            : "pip uninstall (partial)",
-		        argv, err) == -1)
-			goto out;
+			for (i = 0; i < extra.n; i++)
+				argv[n++] = extra.v[i];
+			argv[n] = NULL;
+			if (run_prog(cfg, p, "pip uninstall (partial)", argv, 1,
+			        err) == -1)
+				goto out;
+		}
+	} else {
+		if (pins.len > 0) {
+			const char *a[12];
+
+			n = pip_argv(ins, py, "install", a);
+			a[n++] = "--no-deps";
+			/* pip's --no-input; uv never prompts, and compiles only
+			 * when told (pip always does). */
+			a[n++] = ins->kind == VC_INSTALLER_UV
+			    ? "--compile-bytecode"
+			    : "--no-input";
+			a[n++] = "-r";
+			a[n++] = reqfile;
+			a[n] = NULL;
+			if (write_text(reqfile, pins.data, err) == -1 ||
+			    run_tool(cfg, p,
+			        ins->kind == VC_INSTALLER_UV
+			            ? "uv pip install (partial)"
+			            : "pip install (partial)",
+			        a, err) == -1)
+				goto out;
+		}
+		if (extra.n > 0) {
+			argv = xcalloc(extra.n + 8, sizeof *argv);
+			n = pip_argv(ins, py, "uninstall", argv);
+			if (ins->kind == VC_INSTALLER_PIP)
+				argv[n++] = "--yes";
+			for (i = 0; i < extra.n; i++)
+				argv[n++] = extra.v[i];
+			argv[n] = NULL;
+			if (run_tool(cfg, p,
+			        ins->kind == VC_INSTALLER_UV
+			            ? "uv pip uninstall (partial)"
+			            : "pip uninstall (partial)",
+			        argv, err) == -1)
+				goto out;
+		}
 	}
 	uv_tidy(ins, t->path);
 	/* The venv must now be what a fresh creation gives. */
@@ -1836,6 +2177,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	struct vc_lock klock;
 	struct pending_save ps;
 	struct tmpdir t = {NULL, -1};
+	struct vc_error e2;
 	double t0 = vc_monotonic();
 	int lockfd = -1, rc = -1, stamp, project_ok, store_open = 0;
 	int published = 0;
@@ -1844,8 +2186,12 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	vc_stats_init(&res->delta);
 	pending_init(&ps);
 	klock.fd = -1;
-	if (vc_venv_ready(p))
+	if (vc_venv_ready(p)) {
+		/* Never a venv that another user could have put there. */
+		if (vc_trust_dir(root, "venv-root", err) == -1)
+			goto out;
 		goto present;
+	}
 	if (vc_tmpfs_ensure(cfg, err) == -1)
 		goto out;
 	if ((lockfd = venv_lock(cfg, p, err)) == -1)
@@ -1875,7 +2221,9 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		/* Build (or download) once: take the key exclusively and
 		 * look again. */
 		vc_store_unlock(&klock);
-		if (vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
+		/* A read-only store takes no lock, nor the new entry. */
+		if (!st.readonly &&
+		    vc_store_lock(&st, p->key.key, VC_LOCK_EXCLUSIVE, &klock,
 		        err) == -1)
 			goto out;
 		rc = restore_entry(p, &st, p->key.key, &t, p->path, res, err);
@@ -1893,7 +2241,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 				res->delta.c[VC_C_partial_hits]++;
 				rc = pack_new(cfg, p, &st, &t,
 				    vc_monotonic() - tp, res->installer, &ps,
-				    err);
+				    res, err);
 			} else {
 				res->delta.c[VC_C_misses]++;
 				rc = create_and_pack(cfg, p, &st, &t, res, &ps,
@@ -1937,9 +2285,13 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	if (finish_project(cfg, p, err) == -1)
 		goto out;
 	if (ps.packed) {
-		if (save_commit(cfg, &st, &ps, res, err) == -1)
-			goto out;
-		published = 1;
+		if (save_commit(cfg, &st, &ps, res, &e2) == 0) {
+			published = 1;
+		} else {
+			/* The venv is whole and in place: use it, uncached. */
+			vc_warn("env %s: not cached: %s", p->env->name, e2.msg);
+			pending_release(&st, &ps);
+		}
 	}
 	if (mark_ready(p, err) == -1)
 		goto out;
@@ -1952,6 +2304,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 present:
 	res->how = VC_HOW_PRESENT;
 	res->delta.c[VC_C_present]++;
+	/* Used: gc --max-age must not evict what is used every day. */
+	vc_store_mark_used(vc_config_str(cfg, VC_S_CACHE_DIR), p->key.key);
 	rc = 0;
 out:
 	if (t.path != NULL || t.fd != -1)
@@ -2004,7 +2358,9 @@ vc_venv_save(const struct vc_config *cfg, struct vc_plan *p,
 		    p->env->name, p->path);
 		goto out;
 	}
-	if ((lockfd = venv_lock(cfg, p, err)) == -1)
+	if (vc_trust_dir(vc_config_str(cfg, VC_S_VENV_ROOT), "venv-root",
+	        err) == -1 ||
+	    (lockfd = venv_lock(cfg, p, err)) == -1)
 		goto out;
 	/* Only what warm made for this key is saved under it. */
 	if (!stamp_matches(p, &project_ok)) {

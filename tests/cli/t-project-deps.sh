@@ -83,4 +83,19 @@ err_has "vc-gamma[fast]==1.0  ($PWD: the build backend's Requires-Dist)"
 mirror_stop
 expect 0 key --explain -r plain.txt
 err_has "vc-gamma[fast]==1.0  ($PWD: the build backend's Requires-Dist (cached))"
+# That cache is in the store, which others can write (issue 15): a direct
+# reference planted in it is not taken (the backend is asked again, and
+# fails here, the mirror being down).
+pc=$(ls "$VENVCACHE_CACHE_DIR"/project/*.json) || fail "no cached project metadata"
+python3 - "$pc" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["requires_dist"].append("vc-evil @ https://127.0.0.1:9/vc_evil-1.0.tar.gz")
+json.dump(d, open(sys.argv[1], "w"))
+PY
+run key --explain -r plain.txt
+# (the old code had pip fetch .../vc_evil-1.0.tar.gz)
+err_lacks "vc-evil"
+err_lacks "vc_evil"
+err_lacks "(cached)"
 echo "ok"

@@ -95,8 +95,10 @@ VENVCACHE_RESOLVE_GRACE=0 expect 1 key -e ranges --refresh
 err_has "cannot resolve"
 
 # export takes the resolution records along (keys of unpinned sets on a
-# fresh runner), never the scratch venv pip resolved in.
-ls -d "$VENVCACHE_CACHE_DIR"/resolve/pip-* >/dev/null 2>&1 || fail "no scratch venv to leave out"
+# fresh runner); the tool venv pip resolved in is not in the store at all
+# (issue 15: the store can be written by others), but the user's own.
+[ -z "$(ls -d "$VENVCACHE_CACHE_DIR"/resolve/pip-* 2>/dev/null)" ] || fail "a tool venv in the store"
+ls -d "$VENVCACHE_VENV_ROOT"/.venvcache/tools/pip-* >/dev/null 2>&1 || fail "no tool venv under venv-root"
 expect 0 export --to "$T/exported" -e ranges
 n=$(find "$T/exported/resolve" -name '*.json' | wc -l)
 [ "$n" -ge 1 ] || fail "export has no resolution records"
