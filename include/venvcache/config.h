@@ -229,12 +229,13 @@ void vc_config_release(struct vc_config *);
 
 /*
  * Finds the config file: `explicit` (must exist) if not NULL, else
- * venvcache.ini in the current directory or the nearest parent (up to the
- * repository root, a directory holding .git, or /), else
+ * $VENVCACHE_CONFIG if set and not empty (must exist), else venvcache.ini
+ * in the current directory or the nearest parent (up to the repository
+ * root, a directory holding .git, or /), else
  * $XDG_CONFIG_HOME/venvcache/config.ini. Returns a path the caller frees,
  * or NULL with err->code == VC_OK when there is none. Unless `looked` is
  * NULL, *looked is set to where it looked (for messages; the caller's, or
- * NULL when `explicit` was given).
+ * NULL when `explicit` or $VENVCACHE_CONFIG was given).
  */
 char *vc_config_locate(const char *explicit, char **looked, struct vc_error *);
 

@@ -92,7 +92,8 @@ const struct cmd_entry cmd_warm_entry = {
         "place. Otherwise created with venv and pip through the mirror, "
         "packed into the store, and put in place. The project under test "
         "(install-project, or -e . in the requirements) is installed after, "
-        "alone (pip install -e --no-deps --no-build-isolation --no-index): "
+        "alone (pip install -e --no-deps --no-build-isolation --no-index "
+        "--use-pep517): "
         "its dependencies and build requirements are in the env's set, "
         "installed at creation and cached, so a hit needs no index; the "
         "project itself is never cached. Any failure after the restore or "
@@ -106,6 +107,9 @@ const struct cmd_entry cmd_warm_entry = {
             {"jobs", 'j', "N",
                 "environments at a time (default: jobs "
                 "setting, else the number of CPUs)"},
+            {"github-output", 0, NULL,
+                "append hits, created, envs and save-key to "
+                "$GITHUB_OUTPUT"},
             {"shard", 0, "I/N",
                 "only the selected envs whose name hashes to shard I of "
                 "N (1-based), for N jobs that fill a remote store"},

@@ -195,6 +195,11 @@ vc_config_locate(const char *explicit, char **looked, struct vc_error *err)
 	vc_error_clear(err);
 	if (looked != NULL)
 		*looked = NULL;
+	/* -c, else $VENVCACHE_CONFIG (what the GitHub action exports). */
+	if (explicit == NULL &&
+	    (explicit = getenv("VENVCACHE_CONFIG")) != NULL &&
+	    explicit[0] == '\0')
+		explicit = NULL;
 	if (explicit != NULL) {
 		if (access(explicit, R_OK) == -1) {
 			vc_error_sys(err, "cannot read config file '%s'",
