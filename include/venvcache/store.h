@@ -61,6 +61,9 @@ struct vc_manifest {
 	/* "uv" or "pip": what installed it; NULL when not known (an entry
 	 * of an older venvcache, or made by save). Optional in the JSON. */
 	char *installer;
+	/* Made without pip (seed = no): "seed": false in the JSON, absent
+	 * otherwise. A partial hit starts only from an entry seeded alike. */
+	int unseeded;
 };
 
 void vc_manifest_init(struct vc_manifest *);

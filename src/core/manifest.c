@@ -36,6 +36,7 @@ static const char *const fields[] = {
     "requirements",
     "frames",
     "installer",
+    "seed",
 };
 
 void
@@ -463,6 +464,14 @@ from_json(json_t *root, const char *name, struct vc_manifest *m,
 	if (json_object_get(root, "installer") != NULL &&
 	    get_str(root, name, "installer", &m->installer, err) == -1)
 		goto out;
+	if ((v = json_object_get(root, "seed")) != NULL) {
+		if (!json_is_false(v)) {
+			vc_error_set(err, VC_EFAIL,
+			    "%s: field 'seed' is present and not false", name);
+			goto out;
+		}
+		m->unseeded = 1;
+	}
 	if (get_strv(root, name, "prefix_files", &m->prefix_files, err) == -1 ||
 	    get_strv(root, name, "requirements", &m->requirements, err) == -1 ||
 	    get_frames(root, name, m, err) == -1)
@@ -599,6 +608,8 @@ vc_manifest_format(const struct vc_manifest *m)
 		goto out;
 	if (m->installer != NULL &&
 	    set(o, "installer", json_string(m->installer)) == -1)
+		goto out;
+	if (m->unseeded && set(o, "seed", json_false()) == -1)
 		goto out;
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (text == NULL)

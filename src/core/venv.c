@@ -1511,6 +1511,7 @@ save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	m->created = (int64_t)vc_now();
 	if (installer != NULL)
 		m->installer = xstrdup(installer);
+	m->unseeded = !vc_config_bool(cfg, VC_S_SEED);
 	for (i = 0; i < pr->prefix_files.n; i++)
 		vc_strv_push(&m->prefix_files, pr->prefix_files.v[i]);
 	installed_set(dir, &m->requirements);
@@ -2046,7 +2047,8 @@ partial_restore(const struct vc_config *cfg, struct vc_plan *p,
 	vc_strv_sort_uniq(&want);
 	for (i = 0; i < n; i++) {
 		if (strcmp(ents[i].m.key, p->key.key) == 0 ||
-		    strcmp(ents[i].m.python, p->interp.executable) != 0)
+		    strcmp(ents[i].m.python, p->interp.executable) != 0 ||
+		    ents[i].m.unseeded != !vc_config_bool(cfg, VC_S_SEED))
 			continue;
 		score = common_lines(&ents[i].m.requirements, &want);
 		if (score > best_score) {

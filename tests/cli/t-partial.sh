@@ -49,4 +49,20 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; assert 
 write_config "vc-alpha==2.0"
 VENVCACHE_PARTIAL=no expect 0 warm -e p
 err_has "p: created"
+# seed = no: the entries above have pip, a venv without it never starts
+# from one of them (it did: the partial hit kept pip). A second seedless
+# set then starts from the seedless entry.
+[ -x "$VC_UV" ] || fail "no uv at '$VC_UV': run scripts/bootstrap.sh"
+write_config "vc-beta==1.0
+    vc-alpha==1.1"
+VENVCACHE_UV=$VC_UV VENVCACHE_SEED=no expect 0 -vv warm -e p
+err_has "p: created"
+err_lacks "p: partial"
+"$venv/bin/python" -c 'import pip' 2>/dev/null && fail "seed = no, but the venv has pip"
+write_config "vc-beta==1.0
+    vc-alpha==1.0"
+VENVCACHE_UV=$VC_UV VENVCACHE_SEED=no expect 0 -vv warm -e p
+err_has "p: partial"
+"$venv/bin/python" -c 'import pip' 2>/dev/null && fail "seed = no, but the partial hit has pip"
+py_venv_has "$venv" vc-alpha==1.0 vc-beta==1.0
 echo "ok"
