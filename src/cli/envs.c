@@ -214,7 +214,9 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 
 /*
  * --github-output: hits, created, envs and the key to save the store
- * under (gha.h, vc_gha_warm_outputs).
+ * under (gha.h, vc_gha_warm_outputs). A skipped env (no interpreter) is
+ * left out, as `key --github-output` leaves it out of the key: the
+ * save-key is then under the key that was restored.
  */
 static void
 github_output(struct cmd_ctx *ctx, const struct cmd_target *t,
@@ -224,13 +226,15 @@ github_output(struct cmd_ctx *ctx, const struct cmd_target *t,
 	const char **off = xcalloc(n, sizeof *off);
 	const char **keys = xcalloc(n, sizeof *keys);
 	struct vc_error err;
-	size_t i, hits = 0, created = 0;
+	size_t i, m = 0, hits = 0, created = 0;
 	int complete = 1;
 
 	for (i = 0; i < n; i++) {
-		names[i] = t[i].env->name;
-		off[i] = res[i].offline;
-		keys[i] = res[i].key;
+		if (skipped(ctx, &res[i]))
+			continue;
+		names[m] = t[i].env->name;
+		off[m] = res[i].offline;
+		keys[m++] = res[i].key;
 		if (res[i].status != 0)
 			complete = 0;
 		else if (res[i].warm.how == VC_HOW_HIT ||
@@ -241,7 +245,8 @@ github_output(struct cmd_ctx *ctx, const struct cmd_target *t,
 	}
 	vc_error_clear(&err);
 	if (vc_gha_warm_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX),
-	        names, off, keys, n, hits, created, complete, &err) == -1)
+	        names, off, keys, m, hits, created, complete && m > 0,
+	        &err) == -1)
 		cmd_error(ctx, &err);
 	free(names);
 	free(off);

@@ -48,6 +48,20 @@ for j in 1 2; do
     err_has "1 of 3 environments skipped (no interpreter): b"
     [ "$(wc -l <"$T/out")" = 2 ] || fail "-j $j skip: paths: $(cat "$T/out")"
 done
+# --github-output: the skipped env is out of key's key and of warm's
+# save-key alike, so the store is saved under the key that was restored.
+export GITHUB_OUTPUT="$T/github_output"
+: >"$GITHUB_OUTPUT"
+VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 key -a --github-output
+gkey=$(sed -n 's/^key=//p' "$GITHUB_OUTPUT")
+case "$gkey" in venv-envs2-*) ;; *) fail "key -a --github-output: '$gkey'" ;; esac
+: >"$GITHUB_OUTPUT"
+VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 warm -a --github-output
+grep -qx 'envs=2' "$GITHUB_OUTPUT" || fail "warm envs output: $(cat "$GITHUB_OUTPUT")"
+save=$(sed -n 's/^save-key=//p' "$GITHUB_OUTPUT")
+case "$save" in "$gkey"-????????????????????????????????) ;;
+*) fail "save-key '$save' is not under key '$gkey'" ;; esac
+unset GITHUB_OUTPUT
 # Another failure is still a failure with the setting.
 printf '\n[env d]\ndeps = vc-does-not-exist==9\n' >>venvcache.ini
 VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 1 warm -a
