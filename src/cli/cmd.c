@@ -206,8 +206,8 @@ cmd_status(const struct vc_error *err)
 
 const struct cmd_common_opt cmd_common_opts[] = {
     {"config", 'c', "FILE", O_CONFIG, CMD_GLOBAL,
-        "read settings from FILE (default ./venvcache.ini, then "
-        "$XDG_CONFIG_HOME/venvcache/config.ini)"},
+        "read settings from FILE (default $VENVCACHE_CONFIG, else "
+        "./venvcache.ini, then $XDG_CONFIG_HOME/venvcache/config.ini)"},
     {"cache-dir", 0, "DIR", O_CACHE_DIR, CMD_GLOBAL,
         "the store (setting cache-dir)"},
     {"venv-root", 0, "DIR", O_VENV_ROOT, CMD_GLOBAL,

@@ -28,20 +28,29 @@ envs_jobs(struct cmd_ctx *ctx, const char *opt)
 	return n == 0 ? vc_ncpus() : (int)n;
 }
 
+/* Whether the command has the option `name` (cmd_has aborts if not). */
+static int
+declares(const struct cmd_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CMD_MAX_OPTS && ctx->entry->opts[i].name != NULL; i++)
+		if (strcmp(ctx->entry->opts[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 envs_command(struct cmd_ctx *ctx, env_op op, int print_paths)
 {
 	struct cmd_target *t;
 	struct vc_error err;
-	size_t i, n;
+	size_t n;
 	int jobs = 1, rc;
 
 	vc_error_clear(&err);
-	for (i = 0; ctx->entry->opts[i].name != NULL; i++)
-		if (strcmp(ctx->entry->opts[i].name, "jobs") == 0 &&
-		    (jobs = envs_jobs(ctx, "jobs")) == -1)
-			return cmd_usage_error(ctx,
-			    "-j takes a number from 0 to 256");
+	if (declares(ctx, "jobs") && (jobs = envs_jobs(ctx, "jobs")) == -1)
+		return cmd_usage_error(ctx, "-j takes a number from 0 to 256");
 	if (cmd_select(ctx, &t, &n, &err) == -1) {
 		cmd_error(ctx, &err);
 		return cmd_status(&err);
@@ -74,6 +83,7 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 		return;
 	}
 	snprintf(r->key, sizeof r->key, "%s", plan.key.key);
+	snprintf(r->offline, sizeof r->offline, "%s", plan.offline.key);
 	snprintf(r->path, sizeof r->path, "%s", plan.path);
 	if (op(ctx, &plan, r) == -1) {
 		r->status = cmd_status(&r->err);
@@ -179,6 +189,38 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 	free(md);
 	free(rows);
 	(void)ctx;
+}
+
+/*
+ * --github-output: hits, created, envs and the key to save the store
+ * under (gha.h, vc_gha_warm_outputs).
+ */
+static void
+github_output(struct cmd_ctx *ctx, const struct env_result *res, size_t n)
+{
+	const char **off = xcalloc(n, sizeof *off);
+	const char **keys = xcalloc(n, sizeof *keys);
+	struct vc_error err;
+	size_t i, hits = 0, created = 0;
+	int complete = 1;
+
+	for (i = 0; i < n; i++) {
+		off[i] = res[i].offline;
+		keys[i] = res[i].key;
+		if (res[i].status != 0)
+			complete = 0;
+		else if (res[i].warm.how == VC_HOW_HIT ||
+		    res[i].warm.how == VC_HOW_PRESENT)
+			hits++;
+		else
+			created++;
+	}
+	vc_error_clear(&err);
+	if (vc_gha_warm_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX), off,
+	        keys, n, hits, created, complete, &err) == -1)
+		cmd_error(ctx, &err);
+	free(off);
+	free(keys);
 }
 
 struct worker {
@@ -291,6 +333,8 @@ collected:
 		vc_gha_endgroup(stderr);
 		summary(ctx, t, res, n);
 	}
+	if (declares(ctx, "github-output") && cmd_has(ctx, "github-output"))
+		github_output(ctx, res, n);
 	vc_error_clear(&err);
 	if (vc_stats_add(vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), &total,
 	        &err) == -1)

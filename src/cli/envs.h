@@ -15,6 +15,7 @@ struct env_result {
 	int skipped; /* status 0: skip_missing_interpreters, err says why */
 	struct vc_warm_result warm;
 	char key[VC_KEY_MAX + 1];
+	char offline[VC_KEY_MAX + 1]; /* the offline key (plan.h) */
 	char path[4096];
 	struct vc_error err;
 };

@@ -150,6 +150,11 @@ vc_config_locate(const char *explicit, struct vc_error *err)
 	char *path;
 
 	vc_error_clear(err);
+	/* -c, else $VENVCACHE_CONFIG (what the GitHub action exports). */
+	if (explicit == NULL &&
+	    (explicit = getenv("VENVCACHE_CONFIG")) != NULL &&
+	    explicit[0] == '\0')
+		explicit = NULL;
 	if (explicit != NULL) {
 		if (access(explicit, R_OK) == -1) {
 			vc_error_sys(err, "cannot read config file '%s'",

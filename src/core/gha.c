@@ -721,16 +721,24 @@ vc_gha_key_outputs(const char *prefix, const char *cache_dir,
     const char *const *paths, size_t n, struct vc_error *err)
 {
 	struct vc_gha_keys k;
+	struct vc_strv rks;
 	struct vc_buf b;
 	char cwd[4096], version[65];
-	char *dir = NULL, *rk = NULL, *p = NULL;
+	char *dir = NULL, *rk = NULL, *p = NULL, *cpath = NULL;
 	const char *dirs[1];
+	size_t i;
 	int rc = -1;
 
 	vc_gha_keys_init(&k);
+	vc_strv_init(&rks);
 	vc_buf_init(&b);
 	if (vc_gha_keys_build(&k, prefix, keys, restore_keys, n, err) == -1)
 		goto out;
+	/* First the stores saved under this key (vc_gha_save_key). */
+	vc_strv_init(&rks);
+	vc_strv_take(&rks, xasprintf("%s-", k.key));
+	for (i = 0; i < k.restore_keys.n && rks.n < VC_GHA_MAX_KEYS - 1; i++)
+		vc_strv_push(&rks, k.restore_keys.v[i]);
 	if (cache_dir[0] == '/')
 		dir = xstrdup(cache_dir);
 	else if (getcwd(cwd, sizeof cwd) != NULL)
@@ -739,23 +747,122 @@ vc_gha_key_outputs(const char *prefix, const char *cache_dir,
 		vc_error_sys(err, "cannot get the current directory");
 		goto out;
 	}
-	dirs[0] = dir;
+	cpath = vc_gha_cache_path(dir);
+	dirs[0] = cpath;
 	vc_gha_cache_version(dirs, 1, version);
-	rk =
-	    join_lines((const char *const *)k.restore_keys.v, k.restore_keys.n);
+	rk = join_lines((const char *const *)rks.v, rks.n);
 	p = join_lines(paths, n);
-	if (vc_gha_format_output(&b, "key", k.key, err) == -1 ||
+	if (vc_key_valid(rks.v[0], err) == -1 ||
+	    vc_gha_format_output(&b, "key", k.key, err) == -1 ||
 	    vc_gha_format_output_lines(&b, "restore-keys", rk, err) == -1 ||
 	    vc_gha_format_output(&b, "path", p, err) == -1 ||
 	    vc_gha_format_output(&b, "cache-dir", dir, err) == -1 ||
+	    vc_gha_format_output(&b, "cache-path", cpath, err) == -1 ||
 	    vc_gha_format_output(&b, "cache-version", version, err) == -1)
 		goto out;
 	rc = vc_gha_write_outputs(b.data, b.len, err);
 out:
 	vc_gha_keys_release(&k);
+	vc_strv_release(&rks);
 	vc_buf_release(&b);
 	free(dir);
+	free(cpath);
 	free(rk);
 	free(p);
+	return rc;
+}
+
+/*
+ * `dir` below the absolute directory `base` (its trailing '/'s ignored):
+ * the rest after the '/', else NULL.
+ */
+static const char *
+below(const char *dir, const char *base)
+{
+	size_t n;
+
+	if (base == NULL || base[0] != '/')
+		return NULL;
+	n = strlen(base);
+	while (n > 1 && base[n - 1] == '/')
+		n--;
+	if (n == 1) /* "/" */
+		return NULL;
+	if (strncmp(dir, base, n) != 0 || dir[n] != '/' || dir[n + 1] == '\0')
+		return NULL;
+	return dir + n + 1;
+}
+
+char *
+vc_gha_cache_path(const char *dir)
+{
+	const char *rest;
+
+	if ((rest = below(dir, getenv("GITHUB_WORKSPACE"))) != NULL)
+		return xstrdup(rest);
+	if ((rest = below(dir, getenv("HOME"))) != NULL)
+		return xasprintf("~/%s", rest);
+	return xstrdup(dir);
+}
+
+int
+vc_gha_save_key(const char *key, const char *const *entry_keys, size_t n,
+    char **out, struct vc_error *err)
+{
+	struct vc_strv v;
+	char h[65];
+	char *s;
+	size_t i;
+
+	*out = NULL;
+	vc_strv_init(&v);
+	for (i = 0; i < n; i++)
+		vc_strv_push(&v, entry_keys[i]);
+	vc_strv_sort_uniq(&v);
+	hash_sorted(&v, h);
+	vc_strv_release(&v);
+	s = xasprintf("%s-%.32s", key, h);
+	if (vc_key_valid(s, err) == -1) {
+		free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int
+vc_gha_warm_outputs(const char *key_prefix, const char *const *offline_keys,
+    const char *const *entry_keys, size_t n, size_t hits, size_t created,
+    int complete, struct vc_error *err)
+{
+	struct vc_gha_keys k;
+	struct vc_buf b;
+	char *save = NULL, num[32];
+	int rc = -1;
+
+	vc_gha_keys_init(&k);
+	vc_buf_init(&b);
+	if (complete) {
+		if (vc_gha_keys_build(&k, key_prefix, offline_keys, NULL, n,
+		        err) == -1 ||
+		    vc_gha_save_key(k.key, entry_keys, n, &save, err) == -1)
+			goto out;
+	}
+	snprintf(num, sizeof num, "%zu", hits);
+	if (vc_gha_format_output(&b, "hits", num, err) == -1)
+		goto out;
+	snprintf(num, sizeof num, "%zu", created);
+	if (vc_gha_format_output(&b, "created", num, err) == -1)
+		goto out;
+	snprintf(num, sizeof num, "%zu", n);
+	if (vc_gha_format_output(&b, "envs", num, err) == -1 ||
+	    vc_gha_format_output(&b, "save-key", save != NULL ? save : "",
+	        err) == -1)
+		goto out;
+	rc = vc_gha_write_outputs(b.data, b.len, err);
+out:
+	vc_gha_keys_release(&k);
+	vc_buf_release(&b);
+	free(save);
 	return rc;
 }

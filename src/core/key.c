@@ -178,24 +178,15 @@ vc_key_compute(struct vc_key *k, const struct vc_config *cfg,
 	vc_buf_addc(&key, '-');
 	add_component(&key, env->name, 0);
 	vc_buf_addc(&key, '-');
-	vc_strv_push(&k->restore_keys, key.data);
 	add_component(&key, in->impl_tag, 1);
 	vc_buf_addf(&key, "%d%d-", in->major, in->minor);
-	vc_strv_push(&k->restore_keys, key.data);
 	add_component(&key, in->platform, 1);
 	vc_buf_addc(&key, '-');
+	/* The one restore key: never another interpreter's entries. */
 	vc_strv_push(&k->restore_keys, key.data);
 	vc_buf_adds(&key, k->hash);
 	if (vc_key_valid(key.data, err) == -1)
 		goto out;
-	/* Most specific first. */
-	for (i = 0; i < k->restore_keys.n / 2; i++) {
-		char *t = k->restore_keys.v[i];
-
-		k->restore_keys.v[i] =
-		    k->restore_keys.v[k->restore_keys.n - 1 - i];
-		k->restore_keys.v[k->restore_keys.n - 1 - i] = t;
-	}
 	k->key = vc_buf_detach(&key);
 	k->document = vc_buf_detach(&doc);
 	rc = 0;

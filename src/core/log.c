@@ -1,9 +1,13 @@
 /* log.c: diagnostics on stderr. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include "venvcache/gha.h"
 #include "venvcache/log.h"
 #include "venvcache/util.h"
 
@@ -93,6 +97,56 @@ vc_log_set_context(const char *c)
 	context = c;
 }
 
+/*
+ * Under GitHub Actions: whether this warning was already given in this job
+ * (every step of it shares $RUNNER_TEMP); records it if not. The record is
+ * $RUNNER_TEMP/venvcache-warnings, a line of 16 hex digits (XXH3-64 of the
+ * text) per warning, read and appended under an flock, as parallel workers
+ * are processes. Without $RUNNER_TEMP, or on any error, every warning is
+ * given.
+ */
+static int
+warned_before(const char *text)
+{
+	const char *dir = getenv("RUNNER_TEMP");
+	char *path, line[18], buf[65536];
+	int fd, seen = 0;
+	size_t have = 0;
+	ssize_t n;
+
+	if (dir == NULL || dir[0] != '/')
+		return 0;
+	snprintf(line, sizeof line, "%016llx\n",
+	    (unsigned long long)XXH3_64bits(text, strlen(text)));
+	path = vc_path_join(dir, "venvcache-warnings");
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	free(path);
+	if (fd == -1)
+		return 0;
+	if (flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		return 0;
+	}
+	/* Whole lines only: 17 bytes each, compared in place. */
+	while ((n = read(fd, buf + have, sizeof buf - have)) > 0) {
+		size_t i, used;
+
+		have += (size_t)n;
+		used = have - have % 17;
+		for (i = 0; i < used && !seen; i += 17)
+			seen = memcmp(buf + i, line, 17) == 0;
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (seen)
+			break;
+	}
+	if (!seen && write(fd, line, 17) != 17)
+		seen = 0; /* unrecorded: given again next time */
+	close(fd);
+	return seen;
+}
+
 static void emit(enum vc_msgkind, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
 
@@ -106,6 +160,19 @@ emit(enum vc_msgkind kind, const char *fmt, va_list ap)
 	vc_progress_done();
 	if (sink != NULL) {
 		sink(kind, msg, sink_arg);
+		return;
+	}
+	if (kind == VC_MSG_WARN && vc_gha_active()) {
+		/* An annotation, once a job (whichever command gives it). */
+		char text[4200];
+
+		if (context != NULL)
+			snprintf(text, sizeof text, "venvcache: %s: %s",
+			    context, msg);
+		else
+			snprintf(text, sizeof text, "venvcache: %s", msg);
+		if (!warned_before(msg))
+			vc_gha_warning(stderr, text);
 		return;
 	}
 	if (kind == VC_MSG_WARN)

@@ -1,8 +1,11 @@
 /* plan.c: interpreter, requirements, key and path of an environment. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "venvcache/plan.h"
 #include "venvcache/project.h"
@@ -74,6 +77,64 @@ out:
 	return rc;
 }
 
+/*
+ * The offline key of an env that installs a project: the content of the
+ * project's pyproject.toml, setup.py and setup.cfg joins the document
+ * ("project-file NAME XXH3-128", or "absent"), and the selected extras
+ * ("project-extras"), and the key takes the new hash. Its requirements are
+ * not read: dynamic ones need the build backend (docs/key.md).
+ */
+static int
+offline_project(struct vc_key *k, const char *spec, struct vc_error *err)
+{
+	static const char *const files[] = {"pyproject.toml", "setup.py",
+	    "setup.cfg"};
+	const char *br = strchr(spec, '[');
+	char *dir =
+	    br != NULL ? xstrndup(spec, (size_t)(br - spec)) : xstrdup(spec);
+	XXH128_canonical_t canon;
+	struct vc_buf doc, content;
+	size_t i, n;
+	int rc = -1;
+
+	vc_buf_init(&doc);
+	vc_buf_adds(&doc, k->document);
+	vc_buf_addf(&doc, "project-extras %s\n", br != NULL ? br : "");
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
+		char *path = vc_path_join(dir, files[i]);
+
+		vc_buf_init(&content);
+		if (access(path, F_OK) == -1) {
+			vc_buf_addf(&doc, "project-file %s absent\n", files[i]);
+		} else if (vc_read_file(path, 16u << 20, &content, err) == -1) {
+			free(path);
+			vc_buf_release(&content);
+			goto out;
+		} else {
+			XXH128_canonicalFromHash(&canon,
+			    XXH3_128bits(content.data, content.len));
+			vc_buf_addf(&doc, "project-file %s ", files[i]);
+			for (n = 0; n < sizeof canon.digest; n++)
+				vc_buf_addf(&doc, "%02x", canon.digest[n]);
+			vc_buf_addc(&doc, '\n');
+		}
+		vc_buf_release(&content);
+		free(path);
+	}
+	XXH128_canonicalFromHash(&canon, XXH3_128bits(doc.data, doc.len));
+	for (n = 0; n < sizeof canon.digest; n++)
+		snprintf(k->hash + 2 * n, 3, "%02x", canon.digest[n]);
+	n = strlen(k->key);
+	memcpy(k->key + n - 32, k->hash, 32);
+	free(k->document);
+	k->document = vc_buf_detach(&doc);
+	rc = 0;
+out:
+	vc_buf_release(&doc);
+	free(dir);
+	return rc;
+}
+
 /* An interpreter that does not work: the error names where it was set. */
 static int
 python_error(const struct vc_config *cfg, const struct vc_envdef *env,
@@ -101,6 +162,7 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	vc_strv_init(&p->resolved);
 	vc_strv_init(&p->project_lines);
 	vc_key_init(&p->key);
+	vc_key_init(&p->offline);
 	vc_resolution_init(&p->resolution);
 	p->path = vc_venv_path(cfg, env->name);
 	if (vc_interp_probe(&p->interp, python,
@@ -111,6 +173,25 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
 	p->project = project_path(cfg, &p->reqs);
+	/*
+	 * The offline key, before the project's requirements join the set:
+	 * reading dynamic ones may need pip and the network. The project's
+	 * files join its document instead (offline_project).
+	 */
+	if (vc_key_compute(&p->offline, cfg, env, &p->interp, &p->reqs, NULL,
+	        err) == -1 ||
+	    (p->project != NULL &&
+	        offline_project(&p->offline, p->project, err) == -1))
+		return vc_error_prefix(err, "env %s", env->name);
+	if (flags & VC_PLAN_OFFLINE) {
+		/* `key` is the offline key; the project is not read. */
+		if (vc_key_compute(&p->key, cfg, env, &p->interp, &p->reqs,
+		        NULL, err) == -1 ||
+		    (p->project != NULL &&
+		        offline_project(&p->key, p->project, err) == -1))
+			return vc_error_prefix(err, "env %s", env->name);
+		return 0;
+	}
 	if (p->project != NULL && add_project(p, cfg, flags, err) == -1)
 		return vc_error_prefix(err, "env %s: the project under test",
 		    env->name);
@@ -137,6 +218,7 @@ vc_plan_release(struct vc_plan *p)
 	vc_strv_release(&p->resolved);
 	vc_resolution_release(&p->resolution);
 	vc_key_release(&p->key);
+	vc_key_release(&p->offline);
 	free(p->path);
 	free(p->project);
 	vc_strv_release(&p->project_lines);

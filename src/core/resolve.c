@@ -361,10 +361,16 @@ vc_resolution_requirements(const struct vc_resolution *r, int with_hashes)
 
 /* --- the cache ----------------------------------------------------- */
 
-/* What a resolution depends on; its hash names the cache file. */
+/*
+ * What a resolution depends on; its hash names the cache file. With
+ * `any_mirror`, the mirror and index options are left out: the newest
+ * resolution of the set through any mirror, the last resort within
+ * resolve-grace when pip cannot resolve (a fork's pull request has no
+ * mirror secret, and its runner resolves through no mirror at all).
+ */
 static char *
 cache_document(const struct vc_config *cfg, const struct vc_interp *in,
-    const struct vc_reqset *reqs)
+    const struct vc_reqset *reqs, int any_mirror)
 {
 	struct vc_strv lines;
 	struct vc_buf b;
@@ -373,13 +379,16 @@ cache_document(const struct vc_config *cfg, const struct vc_interp *in,
 
 	vc_strv_init(&lines);
 	vc_buf_init(&b);
-	vc_buf_addf(&b, "venvcache-resolution %d\n", VC_RESOLVE_FORMAT);
+	vc_buf_addf(&b, "venvcache-resolution %d%s\n", VC_RESOLVE_FORMAT,
+	    any_mirror ? " any-mirror" : "");
 	vc_buf_addf(&b, "python %s\nversion %s\nbuild %s\nplatform %s\n",
 	    in->executable, in->version, in->build, in->platform);
-	mirror = vc_mirror_identity(cfg);
-	vc_buf_addf(&b, "mirror %s\n", mirror);
-	free(mirror);
-	for (i = 0; i < reqs->index_options.n; i++) {
+	if (!any_mirror) {
+		mirror = vc_mirror_identity(cfg);
+		vc_buf_addf(&b, "mirror %s\n", mirror);
+		free(mirror);
+	}
+	for (i = 0; !any_mirror && i < reqs->index_options.n; i++) {
 		char *s = vc_url_strip_auth(reqs->index_options.v[i]);
 
 		vc_buf_addf(&b, "index-option %s\n", s);
@@ -905,6 +914,8 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
     struct vc_error *err)
 {
 	char *dir = NULL, *doc = NULL, *hash = NULL, *path = NULL;
+	char *any_path = NULL;
+	int writable = 1;
 	uint64_t ttl = vc_config_duration(cfg, VC_S_RESOLVE_TTL);
 	uint64_t grace = vc_config_duration(cfg, VC_S_RESOLVE_GRACE);
 	struct vc_resolution cached;
@@ -914,17 +925,21 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 
 	vc_resolution_init(&cached);
 	dir = vc_path_join(vc_config_str(cfg, VC_S_CACHE_DIR), "resolve");
-	doc = cache_document(cfg, in, reqs);
+	doc = cache_document(cfg, in, reqs, 0);
 	hash = hash_hex(doc);
 	path = xasprintf("%s/%s.json", dir, hash);
+	free(doc);
+	free(hash);
+	doc = cache_document(cfg, in, reqs, 1);
+	hash = hash_hex(doc);
+	any_path = xasprintf("%s/%s.json", dir, hash);
 	have_cached = cache_read(path, &cached, &cerr) == 0 &&
 	    cache_usable(&cached, reqs, path);
 	vc_error_clear(&cerr);
 	if (vc_mkdir_p(dir, 0755, &cerr) == -1) {
 		/* A read-only store: resolve without caching. */
 		vc_debug("not caching the resolution: %s", cerr.msg);
-		free(path);
-		path = NULL;
+		writable = 0;
 	}
 	if (have_cached && !(flags & VC_RESOLVE_REFRESH) &&
 	    now - cached.created < (double)ttl) {
@@ -935,12 +950,24 @@ vc_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	}
 	if (fresh_resolve(cfg, in, reqs, r, err) == 0) {
 		r->created = now;
-		if (path != NULL && cache_write(path, r, &cerr) == -1)
+		if (writable &&
+		    (cache_write(path, r, &cerr) == -1 ||
+		        cache_write(any_path, r, &cerr) == -1))
 			vc_warn("cannot cache the resolution: %s", cerr.msg);
 		rc = 0;
 		goto out;
 	}
 	vc_resolution_release(r);
+	/* No record of this mirror: the newest through any mirror. */
+	if (!(have_cached && now - cached.created < (double)grace)) {
+		vc_resolution_release(&cached);
+		vc_resolution_init(&cached);
+		have_cached = cache_read(any_path, &cached, &cerr) == 0 &&
+		    cache_usable(&cached, reqs, any_path);
+		if (have_cached && now - cached.created < (double)grace)
+			vc_warn("no resolution through this mirror; using "
+			        "the newest through another one");
+	}
 	/* It failed: an older resolution within the grace period will do. */
 	if (have_cached && now - cached.created < (double)grace) {
 		vc_warn("%s; using the resolution of %.0f minutes ago "
@@ -962,6 +989,7 @@ out:
 	free(doc);
 	free(hash);
 	free(path);
+	free(any_path);
 	return rc;
 }
 

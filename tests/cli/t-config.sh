@@ -40,6 +40,16 @@ out_has "(other.ini:2) key-prefix = other"
 expect 1 -c missing.ini config
 err_has "cannot read config file 'missing.ini'"
 err_one_line
+# $VENVCACHE_CONFIG (the action exports it) is -c's default; -c wins; a
+# missing one is an error naming it; an empty one is unset.
+VENVCACHE_CONFIG=other.ini expect 0 config
+out_has "(other.ini:2) key-prefix = other"
+VENVCACHE_CONFIG=other.ini expect 0 -c venvcache.ini config
+! grep -qF "key-prefix = other" "$T/out" || fail "VENVCACHE_CONFIG read where it should not be"
+VENVCACHE_CONFIG=gone.ini expect 1 config
+err_has "cannot read config file 'gone.ini'"
+VENVCACHE_CONFIG= expect 0 config
+! grep -qF "key-prefix = other" "$T/out" || fail "VENVCACHE_CONFIG read where it should not be"
 
 # XDG config when there is no ./venvcache.ini.
 mkdir -p "$XDG_CONFIG_HOME/venvcache" sub

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Plays a GitHub Actions runner with actions/cache, using the exact tar
 # commands of actions/toolkit (packages/cache/src/internal/tar.ts, zstd
-# without --long): job 1 misses, warms, exports and saves the store; job 2
-# runs on a wiped machine (HOME with the store, the RAM disk) with the mirror
-# stopped, restores, and gets hits with working venvs; job 3 changes one
-# env's requirements, restores the old store through the restore key, hits
-# the other env, and saves a store holding only what its key needs.
+# without --long), and the action's flow: the offline key, restore, warm
+# --github-output, and a save under warm's save-key when it differs from
+# the key restored. Job 1 misses, warms, exports and saves the store; job 2
+# runs on a wiped machine with the mirror stopped: the key needs no network,
+# the store comes back, every env is a hit (an unpinned one through the
+# resolution that came with the store), nothing is saved; job 3 is a fork's
+# pull request with an empty mirror secret, past resolve-ttl: hits within
+# resolve-grace; job 4 changes one env's requirements, restores the old
+# store through a restore key, hits the others, and saves a store holding
+# only what its key needs. Then two runners with other HOMEs and
+# workspaces, the store in the workspace as the action keeps it: the same
+# cache version, and hits.
 . "$(dirname "$0")/lib.sh"
 
 for tool in tar zstdmt unzstd; do
@@ -33,6 +40,10 @@ deps = vc-alpha==1.1
 python = python3
 deps = vc-beta==1.0
     vc-alpha==1.1
+
+[env u]
+python = python3
+deps = vc-alpha
 INI
 
 # A step: fresh $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY files, as the runner
@@ -44,9 +55,12 @@ step() {
     : >"$GITHUB_OUTPUT"
     : >"$GITHUB_STEP_SUMMARY"
 }
-# The runner's reading of $GITHUB_OUTPUT (name=value, name<<DELIM).
-output() {
-    python3 - "$GITHUB_OUTPUT" "$1" <<'PY'
+# The runner's reading of $GITHUB_OUTPUT (name=value, name<<DELIM); output_of
+# reads the key step's.
+output() { read_output "$GITHUB_OUTPUT" "$1"; }
+output_of() { read_output "$KEY_OUTPUT" "$1"; }
+read_output() {
+    python3 - "$1" "$2" <<'PY'
 import sys
 lines = open(sys.argv[1]).read().split("\n")
 out, i = {}, 0
@@ -66,14 +80,26 @@ sys.stdout.write(out[sys.argv[2]])
 PY
 }
 
-# actions/cache/save: resolvePaths makes the path relative to the
-# workspace, createTar writes manifest.txt in a temporary archive folder and
-# runs tar there; the entry is stored under (version, key).
+# actions/cache's version of a `path:` string, hashed as given
+# (getCacheVersion), and its glob's reading of it: a leading "~/" is HOME, a
+# relative path is from the workspace (@actions/glob, internal-pattern.ts).
+gha_version() { printf '%s|zstd-without-long|1.0' "$1" | sha256sum | cut -c1-64; }
+gha_resolve() {
+    case $1 in
+    "~/"*) printf '%s/%s' "$HOME" "${1#"~/"}" ;;
+    /*) printf '%s' "$1" ;;
+    *) printf '%s/%s' "$GITHUB_WORKSPACE" "$1" ;;
+    esac
+}
+# actions/cache/save with `path:` $1: resolvePaths makes the path relative to
+# the workspace, createTar writes manifest.txt in a temporary archive folder
+# and runs tar there; the entry is stored under (version, key).
 gha_save() {
-    local path=$1 key=$2 version=$3 folder
+    local cpath=$1 key=$2 version folder
+    version=$(gha_version "$cpath")
     folder=$(mktemp -d "$RUNNER_TEMP/archive.XXXXXX")
     python3 -c 'import os, sys; sys.stdout.write(os.path.relpath(sys.argv[1], sys.argv[2]))' \
-        "$path" "$GITHUB_WORKSPACE" >"$folder/manifest.txt"
+        "$(gha_resolve "$cpath")" "$GITHUB_WORKSPACE" >"$folder/manifest.txt"
     (cd "$folder" && tar --posix -cf cache.tzst --exclude cache.tzst -P -C "$GITHUB_WORKSPACE" \
         --files-from manifest.txt --use-compress-program zstdmt) ||
         fail "actions/cache's tar could not save $path"
@@ -82,10 +108,11 @@ gha_save() {
     rm -rf "$folder"
 }
 # actions/cache/restore: the key, else the newest entry whose key starts
-# with a restore key, among entries of the same version; extractTar runs
-# tar on the downloaded archive. Prints the matched key.
+# with a restore key, among entries of the version of `path:` $3;
+# extractTar runs tar on the downloaded archive. Prints the matched key.
 gha_restore() {
-    local key=$1 restore_keys=$2 version=$3 match="" r folder
+    local key=$1 restore_keys=$2 version match="" r folder
+    version=$(gha_version "$3")
     if [ -f "$T/cache-service/$version/$key.tzst" ]; then
         match=$key
     else
@@ -114,9 +141,22 @@ export_swap() {
     mv "$dir.export" "$dir"
 }
 count_entries() { find "$1/entries" -name '*.json' | wc -l; }
+# The action's save step: when warm's save-key is not the key restored.
+# Prints 1 when it saved.
+save_if_new() {
+    local store=$1 matched=$2 cpath=$3 save_key
+    save_key=$(output save-key)
+    [ -n "$save_key" ] || fail "warm wrote no save-key"
+    case "$save_key" in "$(output_of key)"-*) ;; *) fail "save-key '$save_key' is not under the key" ;; esac
+    [ "$save_key" != "$matched" ] || return 0
+    export_swap "$store" -a
+    gha_save "$cpath" "$save_key"
+    echo 1
+}
 
 # --- job 1: a miss ---------------------------------------------------------
 step
+KEY_OUTPUT=$GITHUB_OUTPUT
 expect 0 key -a --github-output
 head -n 1 "$T/err" | grep -q '^::add-mask::' || fail "credentials are not masked first: $(head -n 3 "$T/err")"
 grep -qxF '::add-mask::s3cr3tpw' "$T/err" || fail "the mirror password is not masked"
@@ -125,27 +165,38 @@ rk1=$(output restore-keys)
 store=$(output cache-dir)
 version=$(output cache-version)
 [ "$store" = "$HOME/.cache/venvcache" ] || fail "cache-dir output '$store'"
-[ "$version" = "$(printf '%s|zstd-without-long|1.0' "$store" | sha256sum | cut -c1-64)" ] ||
-    fail "cache-version is not actions/cache's"
-[ -z "$(gha_restore "$key1" "$rk1" "$version")" ] || fail "a hit in an empty cache"
+# Below HOME, outside the workspace: "~/...", which actions/cache expands.
+cpath=$(output cache-path)
+[ "$cpath" = "~/.cache/venvcache" ] || fail "cache-path '$cpath', not ~/.cache/venvcache"
+[ "$version" = "$(gha_version "$cpath")" ] || fail "cache-version is not actions/cache's"
+[ -z "$(gha_restore "$key1" "$rk1" "$cpath")" ] || fail "a hit in an empty cache"
 
 step
-expect 0 warm -a
+expect 0 warm -a --github-output
 [ "$(cat "$T/out")" = "$VENVCACHE_VENV_ROOT/a
-$VENVCACHE_VENV_ROOT/b" ] || fail "warm printed: $(cat "$T/out")"
+$VENVCACHE_VENV_ROOT/b
+$VENVCACHE_VENV_ROOT/u" ] || fail "warm printed: $(cat "$T/out")"
 err_has "a: created"
 err_has "b: created"
-
-step
-export_swap "$store" -a
-[ "$(count_entries "$store")" -eq 2 ] || fail "the export holds $(count_entries "$store") entries, not 2"
+err_has "u: created"
+[ "$(output hits)/$(output created)/$(output envs)" = 0/3/3 ] ||
+    fail "warm's outputs: hits $(output hits), created $(output created), envs $(output envs)"
+save1=$(output save-key)
+[ "$(save_if_new "$store" "" "$cpath")" = 1 ] || fail "job 1 saved nothing"
+[ "$(count_entries "$store")" -eq 3 ] || fail "the export holds $(count_entries "$store") entries, not 3"
 [ -f "$store/CACHEDIR.TAG" ] || fail "the export is not a store"
-gha_save "$store" "$key1" "$version"
+ls "$store"/resolve/*.json >/dev/null 2>&1 || fail "the export has no resolution of the unpinned env"
+# The unpinned env: its entry has the resolved key, not the offline one.
+expect 0 key -e u --offline
+ku_off=$(cat "$T/out")
+expect 0 key -e u
+[ "$(cat "$T/out")" != "$ku_off" ] || fail "an unpinned set's entry key is its offline key"
+[ -f "$store/entries/$(cat "$T/out").json" ] || fail "no entry under u's resolved key"
 
 # What actions/cache saved: ../ members (the store is outside the
 # workspace), none named cache.tzst, inner archives that plain unzstd
 # decodes as pax tar, and no credentials anywhere.
-saved="$T/cache-service/$version/$key1.tzst"
+saved="$T/cache-service/$version/$save1.tzst"
 tar -tf "$saved" -P --use-compress-program unzstd >"$T/members" || fail "cannot list the saved cache"
 rel=$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$store" "$GITHUB_WORKSPACE")
 grep -v "^$rel" "$T/members" && fail "members outside $rel"
@@ -163,49 +214,118 @@ for f in "$store"/entries/*.tar.zst; do
 done
 
 # --- job 2: a fresh runner, the mirror down --------------------------------
+# The key step needs no network: before, it resolved u with pip, and failed
+# with the mirror down although the cache held everything.
 mirror_stop
 rm -rf "$HOME" "$VENVCACHE_VENV_ROOT" "$RUNNER_TEMP"
 mkdir -p "$HOME" "$RUNNER_TEMP"
 step
+KEY_OUTPUT=$GITHUB_OUTPUT
 expect 0 key -a --github-output
 [ "$(output key)" = "$key1" ] || fail "the key changed on a fresh runner"
 [ "$(output cache-version)" = "$version" ] || fail "the cache version changed"
-[ "$(gha_restore "$key1" "$(output restore-keys)" "$version")" = "$key1" ] || fail "no exact hit"
-[ "$(count_entries "$store")" -eq 2 ] || fail "the restored store holds $(count_entries "$store") entries"
+matched=$(gha_restore "$key1" "$(output restore-keys)" "$cpath")
+[ "$matched" = "$save1" ] || fail "restored '$matched', not job 1's store '$save1'"
+[ "$(count_entries "$store")" -eq 3 ] || fail "the restored store holds $(count_entries "$store") entries"
 
 step
-expect 0 warm -a
+expect 0 warm -a --github-output
 err_has "a: hit"
 err_has "b: hit"
+err_has "u: hit"
+[ "$(output hits)/$(output created)" = 3/0 ] || fail "hits $(output hits), created $(output created)"
+[ -z "$(save_if_new "$store" "$matched" "$cpath")" ] || fail "a full hit saved again"
 expect 0 run -e b -- vc-beta
 out_has "vc-beta 1.0 (vc-alpha 1.1)"
 expect 0 run -e a -- python -c 'import vc_alpha; print(vc_alpha.__version__)'
 out_has "1.1"
 py_venv_check "$VENVCACHE_VENV_ROOT/b" vc_alpha vc_beta
+py_venv_check "$VENVCACHE_VENV_ROOT/u" vc_alpha
 
-# --- job 3: one env changes; the restore key brings back the others --------
+# --- job 3: a fork's pull request: no mirror secret, past resolve-ttl -------
+# The secret expands to nothing (${VC_T_MIRROR} stays as written, with a
+# warning); the resolution is older than resolve-ttl (0 s), pip cannot
+# reach any mirror, and resolve-grace keeps the one the store brought.
+rm -rf "$HOME" "$VENVCACHE_VENV_ROOT" "$RUNNER_TEMP"
+mkdir -p "$HOME" "$RUNNER_TEMP"
+step
+KEY_OUTPUT=$GITHUB_OUTPUT
+VC_T_MIRROR='' expect 0 key -a --github-output
+[ "$(output key)" = "$key1" ] || fail "the fork's key differs: the mirror is not in it"
+matched=$(gha_restore "$key1" "$(output restore-keys)" "$cpath")
+[ "$matched" = "$save1" ] || fail "the fork restored '$matched'"
+step
+VC_T_MIRROR='' VENVCACHE_RESOLVE_TTL=0 expect 0 warm -a --github-output
+err_has "u: hit"
+err_has "resolve-grace"
+[ "$(output hits)/$(output envs)" = 3/3 ] || fail "the fork's hits: $(output hits)"
+[ -z "$(save_if_new "$store" "$matched" "$cpath")" ] || fail "the fork's full hit saved"
+
+# --- job 4: one env changes; the restore key brings back the others --------
 mirror_start --auth alice:s3cr3tpw
 export VC_T_MIRROR=$MIRROR_AUTH_URL
 rm -rf "$HOME" "$VENVCACHE_VENV_ROOT"
 mkdir -p "$HOME"
 sed -i 's/^deps = vc-alpha==1.1$/deps = vc-alpha==1.0/' venvcache.ini
 step
+KEY_OUTPUT=$GITHUB_OUTPUT
 expect 0 key -a --github-output
 key3=$(output key)
 [ "$key3" != "$key1" ] || fail "a changed pin kept the key"
-[ "$(gha_restore "$key3" "$(output restore-keys)" "$version")" = "$key1" ] ||
-    fail "the restore key did not bring back job 1's store"
+matched=$(gha_restore "$key3" "$(output restore-keys)" "$cpath")
+[ "$matched" = "$save1" ] || fail "the restore key did not bring back job 1's store"
 step
-expect 0 warm -a
+expect 0 warm -a --github-output
 grep -Eq 'a: (created|partial)' "$T/err" || fail "a is not a miss: $(cat "$T/err")"
 err_has "b: hit"
-[ "$(count_entries "$store")" -eq 3 ] || fail "warm should have added a's new entry"
-step
-export_swap "$store" -a
-[ "$(count_entries "$store")" -eq 2 ] || fail "the export kept a stale entry"
-gha_save "$store" "$key3" "$version"
+err_has "u: hit"
+[ "$(count_entries "$store")" -eq 4 ] || fail "warm should have added a's new entry"
+[ "$(save_if_new "$store" "$matched" "$cpath")" = 1 ] || fail "job 4 saved nothing"
+[ "$(count_entries "$store")" -eq 3 ] || fail "the export kept a stale entry"
 expect 0 run -e a -- vc-alpha
 out_has "vc-alpha 1.0"
+
+# --- two runners, other HOMEs and workspaces ------------------------------
+# actions/cache hashes `path:` as given: cache-path is "~/..." for the
+# default store and relative to the workspace for one inside it, so both
+# runners compute one version and find each other's store.
+for r in 1 2; do
+    export HOME="$T/home-runner$r" GITHUB_WORKSPACE="$T/runner$r/work/repo/repo"
+    mkdir -p "$HOME" "$GITHUB_WORKSPACE"
+    cp "$T/ws/venvcache.ini" "$GITHUB_WORKSPACE/"
+    cd "$GITHUB_WORKSPACE"
+    step
+    (
+        unset VENVCACHE_CACHE_DIR XDG_CACHE_HOME
+        expect 0 key -a --github-output
+    ) || exit 1
+    [ "$(output cache-dir)" = "$HOME/.cache/venvcache" ] || fail "runner $r: default cache-dir '$(output cache-dir)'"
+    [ "$(output cache-path)" = "~/.cache/venvcache" ] || fail "runner $r: default cache-path '$(output cache-path)'"
+    eval "hversion$r=\$(output cache-version)"
+    export VENVCACHE_CACHE_DIR="$GITHUB_WORKSPACE/.venvcache"
+    rm -rf "$VENVCACHE_VENV_ROOT"
+    step
+    KEY_OUTPUT=$GITHUB_OUTPUT
+    expect 0 key -a --github-output
+    [ "$(output cache-path)" = .venvcache ] || fail "runner $r: cache-path '$(output cache-path)'"
+    eval "version$r=\$(output cache-version)"
+    [ "$(output cache-version)" = "$(gha_version .venvcache)" ] || fail "runner $r: cache-version"
+    matched=$(gha_restore "$(output key)" "$(output restore-keys)" .venvcache)
+    step
+    expect 0 warm -a --github-output
+    if [ "$r" = 1 ]; then
+        [ -z "$matched" ] || fail "runner 1 found a store"
+        save_if_new "$VENVCACHE_CACHE_DIR" "$matched" .venvcache >/dev/null
+    else
+        [ -n "$matched" ] || fail "runner 2 did not find runner 1's store"
+        [ "$(output hits)" = 3 ] || fail "runner 2's hits: $(output hits)"
+    fi
+done
+[ "$version1" = "$version2" ] || fail "two HOMEs, two cache versions (store in the workspace)"
+[ "$hversion1" = "$hversion2" ] || fail "two HOMEs, two cache versions (the default store)"
+[ "$hversion1" = "$version" ] || fail "the default store's cache version differs from job 1's"
+cd "$T/ws"
+export VENVCACHE_CACHE_DIR="$store"
 
 # Exporting an env that has no entry is an error naming env and key.
 cat >>venvcache.ini <<'INI'

@@ -195,6 +195,79 @@ START_TEST(test_output_lines)
 }
 END_TEST
 
+START_TEST(test_cache_path)
+{
+	char *s;
+
+	unsetenv("GITHUB_WORKSPACE");
+	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
+	ck_assert_str_eq(s, "/home/runner/work/r/r/.venvcache");
+	free(s);
+	setenv("GITHUB_WORKSPACE", "/home/runner/work/r/r/", 1);
+	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
+	ck_assert_str_eq(s, ".venvcache");
+	free(s);
+	/* Not a path prefix, the workspace itself, outside: absolute. */
+	s = vc_gha_cache_path("/home/runner/work/r/rx/.venvcache");
+	ck_assert_str_eq(s, "/home/runner/work/r/rx/.venvcache");
+	free(s);
+	s = vc_gha_cache_path("/home/runner/work/r/r");
+	ck_assert_str_eq(s, "/home/runner/work/r/r");
+	free(s);
+	unsetenv("HOME");
+	s = vc_gha_cache_path("/root/.cache/venvcache");
+	ck_assert_str_eq(s, "/root/.cache/venvcache");
+	free(s);
+	/* Below HOME (and not the workspace): "~/", as actions/cache reads. */
+	setenv("HOME", "/root/", 1);
+	s = vc_gha_cache_path("/root/.cache/venvcache");
+	ck_assert_str_eq(s, "~/.cache/venvcache");
+	free(s);
+	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
+	ck_assert_str_eq(s, ".venvcache");
+	free(s);
+	s = vc_gha_cache_path("/rootx/.cache");
+	ck_assert_str_eq(s, "/rootx/.cache");
+	free(s);
+	setenv("HOME", "/", 1);
+	s = vc_gha_cache_path("/root/.cache/venvcache");
+	ck_assert_str_eq(s, "/root/.cache/venvcache");
+	free(s);
+	setenv("HOME", "/home/runner", 1);
+	s = vc_gha_cache_path("/home/runner/.cache/venvcache");
+	ck_assert_str_eq(s, "~/.cache/venvcache");
+	free(s);
+	unsetenv("GITHUB_WORKSPACE");
+	unsetenv("HOME");
+}
+END_TEST
+
+START_TEST(test_save_key)
+{
+	const char *a[] = {"venv-a-cp311-linux_x86_64-" H1,
+	    "venv-b-cp311-linux_x86_64-" H1};
+	const char *b[] = {a[1], a[0], a[1]};
+	struct vc_error err;
+	char *s1 = NULL, *s2 = NULL, *s3 = NULL;
+
+	/* The key, '-', 32 hex; order and repetition do not matter. */
+	ck_assert_int_eq(vc_gha_save_key("venv-envs2-x", a, 2, &s1, &err), 0);
+	ck_assert_int_eq(vc_gha_save_key("venv-envs2-x", b, 3, &s2, &err), 0);
+	ck_assert_str_eq(s1, s2);
+	ck_assert(vc_str_startswith(s1, "venv-envs2-x-"));
+	ck_assert_uint_eq(strlen(s1), strlen("venv-envs2-x-") + 32);
+	/* Other entries: another save key under the same prefix. */
+	ck_assert_int_eq(vc_gha_save_key("venv-envs2-x", a, 1, &s3, &err), 0);
+	ck_assert_str_ne(s1, s3);
+	free(s1);
+	free(s2);
+	free(s3);
+	s1 = (char *)1;
+	ck_assert_int_eq(vc_gha_save_key("a,b", a, 1, &s1, &err), -1);
+	ck_assert_ptr_null(s1);
+}
+END_TEST
+
 START_TEST(test_key_outputs)
 {
 	char path[] = "/tmp/check_gha_keyXXXXXX", cwd[4096], want[65];
@@ -214,26 +287,48 @@ START_TEST(test_key_outputs)
 	vc_strv_init(&rk);
 	vc_strv_push(&rk, "venv-a-cpython311-linux-");
 	vc_strv_push(&rk, "venv-a-cpython311-");
+	unsetenv("HOME"); /* cache-path: not below HOME */
 	setenv("GITHUB_OUTPUT", path, 1);
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
 	                     paths, 1, &err),
 	    0);
 	text = read_all(path);
-	ck_assert_int_eq(runner_parse(text, p, 8), 5);
+	ck_assert_int_eq(runner_parse(text, p, 8), 6);
 	ck_assert_str_eq(p[0].name, "key");
 	ck_assert_str_eq(p[0].value, keys[0]);
+	/* First the stores saved under this key's save keys. */
 	ck_assert_str_eq(p[1].name, "restore-keys");
 	ck_assert_str_eq(p[1].value,
-	    "venv-a-cpython311-linux-\nvenv-a-cpython311-");
+	    "venv-a-cpython311-linux-" H1
+	    "-\nvenv-a-cpython311-linux-\nvenv-a-cpython311-");
 	ck_assert_str_eq(p[2].name, "path");
 	ck_assert_str_eq(p[2].value, "/dev/shm/venvcache/a");
 	abs = xasprintf("%s/rel/store", cwd);
 	ck_assert_str_eq(p[3].name, "cache-dir");
 	ck_assert_str_eq(p[3].value, abs);
+	/* Outside $GITHUB_WORKSPACE (unset here): the absolute path. */
+	ck_assert_str_eq(p[4].name, "cache-path");
+	ck_assert_str_eq(p[4].value, abs);
 	dir[0] = abs;
 	vc_gha_cache_version(dir, 1, want);
-	ck_assert_str_eq(p[4].name, "cache-version");
-	ck_assert_str_eq(p[4].value, want);
+	ck_assert_str_eq(p[5].name, "cache-version");
+	ck_assert_str_eq(p[5].value, want);
+	free(text);
+
+	/* Inside the workspace: relative to it, and so is the version. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	setenv("GITHUB_WORKSPACE", cwd, 1);
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
+	                     paths, 1, &err),
+	    0);
+	text = read_all(path);
+	ck_assert_int_eq(runner_parse(text, p, 8), 6);
+	ck_assert_str_eq(p[3].value, abs);
+	ck_assert_str_eq(p[4].value, "rel/store");
+	dir[0] = "rel/store";
+	vc_gha_cache_version(dir, 1, want);
+	ck_assert_str_eq(p[5].value, want);
+	unsetenv("GITHUB_WORKSPACE");
 	free(abs);
 	free(text);
 
@@ -359,6 +454,7 @@ START_TEST(test_write_outputs)
 
 	ck_assert_int_ne(fd, -1);
 	close(fd);
+	unsetenv("HOME"); /* cache-path: not below HOME */
 	setenv("GITHUB_OUTPUT", path, 1);
 	ck_assert_int_eq(vc_gha_output("a", "1", &err), 0);
 	ck_assert_int_eq(vc_gha_output("b", "2", &err), 0);
@@ -771,6 +867,8 @@ gha_suite(void)
 	tcase_add_test(tc, test_output_multi_line);
 	tcase_add_test(tc, test_output_lines);
 	tcase_add_test(tc, test_key_outputs);
+	tcase_add_test(tc, test_cache_path);
+	tcase_add_test(tc, test_save_key);
 	tcase_add_test(tc, test_output_several);
 	tcase_add_test(tc, test_output_bad_names);
 	tcase_add_test(tc, test_output_delimiter_collision);
