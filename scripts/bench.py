@@ -39,6 +39,13 @@ PYPI_STACKS = {
                     "scikit-learn==1.5.2", "matplotlib==3.9.2", "pytest==8.3.3"],
 }
 
+FIXTURES = ["small", "heavy", "pypi", "projects", "resolve", "many"]
+
+# The uv compared against: the one scripts/bootstrap.sh pins into build/tools
+# (installed here the same way when it is not there).
+UV_VERSION = "0.13.8"
+UV_TOOLS = os.path.join(ROOT, "build/tools")
+
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
@@ -48,7 +55,7 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, shell=True, check=True, **kw)
 
 
-def timed(cmd, env=None):
+def timed(cmd, env=None, cwd=None):
     """Runs cmd (a shell string); returns (seconds, peak RSS in KiB).
 
     The peak RSS comes from GNU time: a child forked from this Python
@@ -57,7 +64,8 @@ def timed(cmd, env=None):
     with tempfile.NamedTemporaryFile("r") as rss:
         t0 = time.perf_counter()
         p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, "sh", "-c", cmd],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                           env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
         dt = time.perf_counter() - t0
         if p.returncode != 0:
             raise RuntimeError("command failed: %s\n%s" % (
@@ -69,13 +77,14 @@ def timed(cmd, env=None):
     return dt, kib
 
 
-def timed_direct(cmd, env=None):
+def timed_direct(cmd, env=None, cwd=None):
     """Runs a simple command (no shell syntax) straight from this Python and
     returns its seconds: no sh and no GNU time around it, whose own start
     (about 2 ms) would swamp the millisecond rows."""
     argv = shlex.split(quiet(cmd))
     t0 = time.perf_counter()
-    p = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         raise RuntimeError("command failed: %s\n%s" % (
@@ -97,15 +106,15 @@ class Bench:
         self.runs = runs
         self.rows = {}  # fixture -> list of (label, stats)
 
-    def measure(self, fixture, label, cmd, prepare=None, env=None, runs=None):
-        """Times cmd runs times (after prepare, each). The peak RSS comes from
-        GNU time; a simple command under a second is then timed without it
-        (that first run is left out)."""
+    def measure(self, fixture, label, cmd, prepare=None, env=None, runs=None, cwd=None):
+        """Times cmd runs times (after prepare, each), in cwd. The peak RSS
+        comes from GNU time; a simple command under a second is then timed
+        without it (that first run is left out)."""
         times, rss = [], 0
         n = runs or self.runs
         if prepare:
             sh(prepare, env=env)
-        dt, rss = timed(cmd, env)
+        dt, rss = timed(cmd, env, cwd)
         direct = simple(cmd) and dt < 1.0
         if not direct:
             times.append(dt)
@@ -113,17 +122,44 @@ class Bench:
             if prepare:
                 sh(prepare, env=env)
             if direct:
-                times.append(timed_direct(cmd, env))
+                times.append(timed_direct(cmd, env, cwd))
             else:
-                dt, r = timed(cmd, env)
+                dt, r = timed(cmd, env, cwd)
                 times.append(dt)
                 rss = max(rss, r)
         st = {"median": statistics.median(times), "min": min(times),
-              "max": max(times), "runs": len(times), "rss_kib": rss, "cmd": cmd}
+              "max": max(times), "runs": len(times), "rss_kib": rss,
+              "cmd": "cd %s && %s" % (cwd, cmd) if cwd else cmd}
         self.rows.setdefault(fixture, []).append((label, st))
         log("  %-46s %9.3f s  (%.3f-%.3f, %d runs, peak %d MiB)" % (
             label, st["median"], st["min"], st["max"], st["runs"], rss // 1024))
         return st
+
+
+def uv_version(uv):
+    try:
+        out = subprocess.run([uv, "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    # "uv 0.13.8 (x86_64-unknown-linux-gnu)"
+    return out.split()[1] if len(out.split()) > 1 else None
+
+
+def pinned_uv(online):
+    """build/tools/bin/uv at exactly UV_VERSION, installed with pip into that
+    venv when missing or another version (PyPI needed then); else None."""
+    uv = os.path.join(UV_TOOLS, "bin/uv")
+    if uv_version(uv) == UV_VERSION:
+        return uv
+    if not online:
+        return None
+    log("== installing uv==%s from PyPI into %s" % (UV_VERSION, UV_TOOLS))
+    shutil.rmtree(UV_TOOLS, ignore_errors=True)
+    sh("%s -m venv %s && %s/bin/pip install -q --disable-pip-version-check uv==%s" % (
+        PY, UV_TOOLS, UV_TOOLS, UV_VERSION), env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
+    if uv_version(uv) != UV_VERSION:
+        raise RuntimeError("%s is not uv %s" % (uv, UV_VERSION))
+    return uv
 
 
 def start_mirror(tree, workdir):
@@ -261,6 +297,196 @@ def build_pypi_fixture(name, reqs, out):
     json.dump(reqs, open(stamp, "w"))
     return True
 
+
+# Real projects under test, as their developers test them: the source is the
+# sdist from PyPI, the requirements file names the project (-e .), so every
+# install below includes the project's own. The requirements file is the one
+# the sdist ships (requests) or is written here from what the sdist ships.
+# "wheels" are what the file's lines do not bring: the project's own wheel
+# (for its dependencies; it is removed from the wheelhouse after) and its
+# build backend (pip's default for a setup.py project).
+PROJECTS = [
+    {"name": "requests", "sdist": "requests==2.32.3", "module": "requests",
+     "reqfile": "requirements-dev.txt", "write": None,
+     "about": "setup.py (dynamic dependencies), `-e .[socks]` and ranges, as shipped",
+     "wheels": ["requests[socks]==2.32.3", "setuptools>=40.8.0", "wheel"]},
+    {"name": "itsdangerous", "sdist": "itsdangerous==2.2.0", "module": "itsdangerous",
+     "reqfile": "requirements-dev.txt", "write": "-e .\n-r requirements/tests.txt\n",
+     "about": "pyproject.toml and flit_core, `-e .` and the sdist's pinned "
+              "requirements/tests.txt",
+     "wheels": ["flit_core<4"]},
+    {"name": "retrying", "sdist": "retrying==1.3.4", "module": "retrying",
+     "reqfile": "requirements-dev.txt", "write": "-e .\npytest==8.1.1\n",
+     "about": "setup.py only (install_requires read from its requirements.txt), "
+              "`-e .` and a pinned pytest",
+     "wheels": ["retrying==1.3.4", "setuptools>=40.8.0", "wheel"]},
+]
+
+
+def pip_download(args):
+    r = subprocess.run([PY, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+                       + args, env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
+    if r.returncode != 0:
+        raise RuntimeError("pip download %s failed" % " ".join(args))
+
+
+def project_sources(wh, work):
+    """The projects' sources, extracted afresh from the cached sdists into
+    work/projects (so every run starts from the sdist as published, without
+    the egg-info a previous run's installs left). Returns name -> directory."""
+    import tarfile
+    top = os.path.join(work, "projects")
+    shutil.rmtree(top, ignore_errors=True)
+    os.makedirs(top)
+    out = {}
+    for pr in PROJECTS:
+        name, ver = pr["sdist"].split("==")
+        sd = [f for f in os.listdir(os.path.join(wh, "sdists"))
+              if f.lower().startswith("%s-%s." % (name.lower(), ver))]
+        if len(sd) != 1:
+            raise RuntimeError("no sdist of %s in %s/sdists" % (pr["sdist"], wh))
+        with tarfile.open(os.path.join(wh, "sdists", sd[0])) as t:
+            t.extractall(top, filter="data")
+        src = os.path.join(top, "%s-%s" % (name, ver))
+        if pr["write"]:
+            with open(os.path.join(src, pr["reqfile"]), "w") as f:
+                f.write(pr["write"])
+        out[pr["name"]] = src
+    return out
+
+
+def build_wheelhouse(wh, work):
+    """Downloads, once, the projects' sdists and every wheel their
+    requirements files, dependencies and build backends need for this
+    interpreter into wh (files/, sdists/), and indexes the wheels. Kept
+    across runs while PROJECTS is unchanged. Returns name -> source dir."""
+    stamp = os.path.join(wh, "stamp.json")
+    spec = {"projects": PROJECTS, "python": PY, "recipe": 2}
+    if not (os.path.exists(stamp) and json.load(open(stamp)) == spec):
+        log("== downloading the projects' sdists and wheels from PyPI into %s" % wh)
+        shutil.rmtree(wh, ignore_errors=True)
+        os.makedirs(os.path.join(wh, "files"))
+        pip_download(["--no-deps", "--no-binary", ":all:", "-d", os.path.join(wh, "sdists")]
+                     + [pr["sdist"] for pr in PROJECTS])
+        srcs = project_sources(wh, work)
+        for pr in PROJECTS:
+            src = srcs[pr["name"]]
+            # The requirements file without the project's own line; a
+            # nested -r/-c made absolute (pip reads it from the file's dir).
+            lines = []
+            for line in open(os.path.join(src, pr["reqfile"])):
+                line = line.strip()
+                if not line or line.startswith("#") or line.startswith("-e") or \
+                        line == "." or line.startswith(".["):
+                    continue
+                m = re.match(r"(-r|-c|--requirement|--constraint)\s*(\S+)$", line)
+                if m:
+                    line = "%s %s" % (m.group(1), os.path.abspath(os.path.join(src, m.group(2))))
+                lines.append(line)
+            dl = os.path.join(wh, pr["name"] + ".txt")
+            with open(dl, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            pip_download(["--only-binary", ":all:", "-d", os.path.join(wh, "files"), "-r", dl])
+            # Its dependencies and backend, but not its own wheel (unless
+            # the lines above need it): the project comes from its source.
+            tmp = os.path.join(wh, "tmp")
+            pip_download(["--only-binary", ":all:", "-d", tmp] + pr["wheels"])
+            own = pr["sdist"].split("==")[0].lower() + "-"
+            for f in os.listdir(tmp):
+                if not f.lower().startswith(own):
+                    os.replace(os.path.join(tmp, f), os.path.join(wh, "files", f))
+            shutil.rmtree(tmp)
+        sh("%s %s/scripts/mirror.py index %s" % (PY, ROOT, wh))
+        json.dump(spec, open(stamp, "w"))
+    return project_sources(wh, work)
+
+
+def installed(venv):
+    """name==version of every distribution in a venv (its .dist-info names)."""
+    sp = [os.path.join(dp, d) for dp, dns, _ in os.walk(os.path.join(venv, "lib"))
+          for d in dns if d == "site-packages"]
+    out = []
+    for d in sp:
+        for n in os.listdir(d):
+            if n.endswith(".dist-info"):
+                name, _, ver = n[:-len(".dist-info")].partition("-")
+                out.append("%s==%s" % (name, ver))
+    return sorted(out, key=str.lower)
+
+
+def bench_project(b, pr, src, mirror_url, work, vc, uv, shm):
+    """One real project: venvcache's miss, hit and no-op against venv + pip
+    and uv (cold and warm cache), each including the project's install, all
+    run in the project's source directory as its developers would."""
+    name = pr["name"]
+    log("== project %s" % name)
+    store = os.path.join(work, "store-" + name)
+    root = os.path.join(shm, "root")
+    venv = os.path.join(root, name)
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=store,
+               VENVCACHE_VENV_ROOT=root, VENVCACHE_INDEX_URL=mirror_url,
+               VENVCACHE_PARTIAL="no")
+    for k in list(env):
+        if (k.startswith("PIP_") and k != "PIP_CONFIG_FILE") or k.startswith("UV_") or \
+                k.startswith("VENVCACHE_RESOLVE"):
+            del env[k]
+    rq = pr["reqfile"]
+    warm = "%s warm -q -r %s --name %s -p %s" % (vc, rq, name, PY)
+    out = {"env": env, "warm": warm}
+    out["miss"] = b.measure(name, "venvcache warm, miss (venv + pip + pack + project)", warm,
+                            prepare="rm -rf %s %s" % (store, venv), env=env, cwd=src)
+    out["hit"] = b.measure(name, "venvcache warm, hit (restore + project)", warm,
+                           prepare="rm -rf %s" % venv, env=env, cwd=src)
+    out["present"] = b.measure(name, "venvcache warm, present (no-op)", warm, env=env,
+                               cwd=src, runs=max(b.runs, 20))
+    out["project"] = b.measure(
+        name, "of the hit: the project's install alone",
+        "%s/bin/python -m pip install -q --no-input --no-deps --no-build-isolation "
+        "--no-index --use-pep517 -e ." % venv, env=env, cwd=src)
+    out["dists"] = installed(venv)
+    pipvenv = os.path.join(shm, "pip-" + name)
+    out["pip"] = b.measure(
+        name, "python -m venv + pip install (mirror)",
+        "%s -m venv %s && %s/bin/pip install -q --disable-pip-version-check "
+        "--index-url %s -r %s" % (PY, pipvenv, pipvenv, mirror_url, rq),
+        prepare="rm -rf %s" % pipvenv, env=env, cwd=src)
+    if uv:
+        uvcache = os.path.join(work, "uv-cache")
+        uvvenv = os.path.join(shm, "uv-" + name)
+        uvcmd = ("%s venv -q --python %s %s && %s pip install -q --python %s/bin/python "
+                 "--index-url %s -r %s" % (uv, PY, uvvenv, uv, uvvenv, mirror_url, rq))
+        uvenv = dict(env, UV_CACHE_DIR=uvcache, UV_NO_CONFIG="1")
+        out["uv_cold"] = b.measure(name, "uv venv + uv pip install, cold cache", uvcmd,
+                                   prepare="rm -rf %s %s" % (uvvenv, uvcache), env=uvenv,
+                                   cwd=src)
+        out["uv_warm"] = b.measure(name, "uv venv + uv pip install, warm cache", uvcmd,
+                                   prepare="rm -rf %s" % uvvenv, env=uvenv, cwd=src)
+        sh("rm -rf %s" % uvvenv)
+    sh("rm -rf %s" % pipvenv)
+    return out
+
+
+def bench_offline(b, pr, src, r, shm):
+    """A hit with the mirror stopped (its port closed) must succeed and leave
+    the project importable: timed like the hit, and checked. Returns None,
+    or why it failed."""
+    name = pr["name"]
+    venv = os.path.join(shm, "root", name)
+    try:
+        r["offline"] = b.measure(name, "venvcache warm, hit, mirror stopped", r["warm"],
+                                 prepare="rm -rf %s" % venv, env=r["env"], cwd=src)
+    except RuntimeError as e:
+        return "%s: a hit with the mirror stopped failed: %s" % (
+            name, str(e).strip().splitlines()[-1])
+    p = subprocess.run([os.path.join(venv, "bin/python"), "-c",
+                        "import %s; print(%s.__file__)" % (pr["module"], pr["module"])],
+                       cwd=shm, capture_output=True, text=True)
+    where = os.path.realpath(p.stdout.strip()) if p.returncode == 0 else ""
+    if not where.startswith(os.path.realpath(src) + "/"):
+        return "%s: after a hit with the mirror stopped, %s does not import from %s: %s" % (
+            name, pr["module"], src, (p.stdout + p.stderr).strip().splitlines()[-1:])
+    r["offline_ok"] = True
+    return None
 
 def tree_stats(path):
     n, size = 0, 0
@@ -429,7 +655,63 @@ def machine():
         cpu, os.cpu_count(), mem, platform.release(), platform.python_version())
 
 
-def report(args, b, results, extra, skipped):
+def report_projects(L, b, projects, uv):
+    L.append("## Real projects, the project's install included\n")
+    L.append("Each project's source is its sdist from PyPI; every command runs in that "
+             "directory, and its requirements file names the project (`-e .`), so each row "
+             "installs the project too: venvcache after its restore (`pip install -e "
+             "--no-deps --no-build-isolation --no-index --use-pep517`), pip and uv with everything else. "
+             "Every wheel comes from a wheelhouse downloaded once from PyPI "
+             "(build/bench/work/wheelhouse), served on 127.0.0.1. venvcache resolves the "
+             "unpinned lines (`resolve = auto`; the resolution is cached, so only the miss "
+             "pays it). uv is %s, run as a user would (no `--compile-bytecode`: pip and "
+             "venvcache's venvs hold bytecode, uv's do not). The hit with the mirror stopped "
+             "is timed after the mirror process was ended; the bench fails if it does not "
+             "succeed with the project importable from its source.\n" % (
+                 "uv " + UV_VERSION if uv else "not measured"))
+    L.append("| project | hit | uv warm cache | hit / uv warm (target ≤ 0.5×) | "
+             "uv cold cache | venv + pip | miss | no-op (target ≤ 5 ms) | "
+             "hit, mirror stopped |")
+    L.append("| :-- | --: | --: | --: | --: | --: | --: | --: | :-- |")
+    for name, r in projects.items():
+        hit = r["hit"]["median"]
+        off = ("%.3f s, ok" % r["offline"]["median"]) if r.get("offline_ok") else "**FAILED**"
+        L.append("| %s | %.3f s | %s | %s | %s | %.3f s | %.3f s | %.1f ms | %s |" % (
+            name, hit,
+            "%.3f s" % r["uv_warm"]["median"] if "uv_warm" in r else "–",
+            "%.2f×" % ratio(hit, r["uv_warm"]["median"]) if "uv_warm" in r else "–",
+            "%.3f s" % r["uv_cold"]["median"] if "uv_cold" in r else "–",
+            r["pip"]["median"], r["miss"]["median"], r["present"]["median"] * 1000, off))
+    L.append("")
+    for pr in PROJECTS:
+        name = pr["name"]
+        if name not in projects:
+            continue
+        r = projects[name]
+        hit = r["hit"]["median"]
+        L.append("### Project: %s\n" % name)
+        L.append("`%s`: %s. The env: %d distributions: %s.\n" % (
+            pr["sdist"], pr["about"], len(r["dists"]), ", ".join(r["dists"])))
+        L.append("| command | time | peak RSS |")
+        L.append("| :-- | --: | --: |")
+        for label, st in b.rows[name]:
+            L.append("| %s | %s | %d MiB |" % (label, fmt_s(st), st["rss_kib"] // 1024))
+        L.append("")
+        L.append("| ratio | value | target |")
+        L.append("| :-- | --: | :-- |")
+        if "uv_warm" in r:
+            L.append("| hit / uv warm cache | %.2f× | ≤ 0.5× |" % ratio(hit, r["uv_warm"]["median"]))
+            L.append("| hit / uv cold cache | %.2f× | |" % ratio(hit, r["uv_cold"]["median"]))
+        L.append("| venv + pip / hit (speed-up) | %.1f× | |" % ratio(r["pip"]["median"], hit))
+        L.append("| miss / venv + pip | %.2f× | |" % ratio(r["miss"]["median"], r["pip"]["median"]))
+        L.append("| the project's install / hit | %.2f | |" % ratio(r["project"]["median"], hit))
+        L.append("| present (no-op warm) | %.1f ms | ≤ 5 ms |" % (r["present"]["median"] * 1000))
+        L.append("| hit with the mirror stopped | %s | succeeds |" % (
+            "succeeded" if r.get("offline_ok") else "**FAILED**"))
+        L.append("")
+
+
+def report(args, b, results, extra, skipped, projects, failed, load):
     L = []
     L.append("# Benchmarks\n")
     L.append("Produced by `%s` on %s.\n" % (args.command.strip(), time.strftime("%Y-%m-%d %H:%M UTC",
@@ -437,7 +719,10 @@ def report(args, b, results, extra, skipped):
     L.append("Machine: %s. Timings on a shared machine are noisy: only ratios measured side "
              "by side in this one run are compared. Each figure is the median of its runs "
              "(min–max in parentheses); caches (page cache, pip's HTTP cache) are hot unless "
-             "a row says cold.\n" % machine())
+             "a row says cold. Load average (1, 5, 15 min) at the start %.1f, %.1f, %.1f, "
+             "at the end %.1f, %.1f, %.1f.\n" % ((machine(),) + tuple(load[0]) + tuple(load[1])))
+    if failed:
+        L.append("**FAILED**: %s.\n" % "; ".join(failed))
     for name, r in results.items():
         t = r["tree"]
         L.append("## Fixture: %s\n" % name)
@@ -468,6 +753,8 @@ def report(args, b, results, extra, skipped):
         L.append("| present (no-op warm) | %.1f ms | ≤ 5 ms |" % (r["present"]["median"] * 1000))
         L.append("| restore peak RSS | %d MiB | bounded |" % (r["hit"]["rss_kib"] // 1024))
         L.append("")
+    if projects:
+        report_projects(L, b, projects, args.uv)
     if "resolve" in extra:
         L.append("## Keys and resolution\n")
         L.append("| command | time |")
@@ -510,12 +797,12 @@ def report(args, b, results, extra, skipped):
              "without shell syntax that takes under a second is timed as a direct child of "
              "the benchmark, after one untimed run under GNU time for its peak RSS; the rest "
              "run as `sh -c` under GNU time (about 2 ms more, which only the millisecond "
-             "rows would notice):\n")
+             "rows would notice); `cd DIR &&` names the directory a command runs in:\n")
     L.append("```")
     seen = set()
     for rows in b.rows.values():
         for label, st in rows:
-            c = st["cmd"].replace(args.vc, "$VC")
+            c = st["cmd"].replace(args.vc, "$VC").replace(ROOT + "/", "")
             if c not in seen:
                 seen.add(c)
                 L.append(c)
@@ -529,48 +816,55 @@ def main():
     ap.add_argument("--work", required=True, help="fixtures and stores (kept between runs)")
     ap.add_argument("--shm", default="/dev/shm/venvcache-bench", help="the RAM disk")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--fixtures", default="small,heavy,pypi")
+    ap.add_argument("--fixtures", default=",".join(FIXTURES),
+                    help="a comma-separated subset of: %s" % ", ".join(FIXTURES))
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--command", default="scripts/bench.sh")
     args = ap.parse_args()
     args.vc = os.path.abspath(args.vc)
+    # Absolute: the projects' commands run in their source directories.
+    args.work = os.path.abspath(args.work)
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.shm, exist_ok=True)
     wanted = args.fixtures.split(",")
+    for w in wanted:
+        if w not in FIXTURES:
+            ap.error("--fixtures: unknown fixture '%s' (known: %s)" % (w, ", ".join(FIXTURES)))
     b = Bench(args.runs)
-    results, extra, skipped, mirrors = {}, {}, [], []
+    results, extra, skipped, mirrors, projects, failed = {}, {}, [], [], {}, []
     online = pypi_reachable()
+    load0 = os.getloadavg()
 
-    uv = shutil.which("uv")
+    uv = pinned_uv(online)
+    args.uv = uv
     if not uv:
-        tools = os.path.join(args.work, "tools")
-        if not os.path.exists(os.path.join(tools, "bin/uv")) and online:
-            log("== installing uv from PyPI into %s" % tools)
-            sh("%s -m venv %s && %s/bin/pip install -q uv" % (PY, tools, tools),
-               env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
-        if os.path.exists(os.path.join(tools, "bin/uv")):
-            uv = os.path.join(tools, "bin/uv")
-        else:
-            skipped.append("uv: not installed and PyPI unreachable")
+        skipped.append("uv: uv %s is not in build/tools and PyPI is unreachable" % UV_VERSION)
 
     def stop_all(*_):
         for m in mirrors:
             m.terminate()
-    signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(1)))
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit("SIGTERM"))
     try:
-        small = os.path.join(args.work, "small")
-        if not os.path.exists(os.path.join(small, "simple")):
-            sh("%s %s/scripts/make-wheels.py %s >/dev/null" % (PY, ROOT, small))
-        p, small_url = start_mirror(small, args.work)
-        mirrors.append(p)
-        if "small" in wanted:
-            req = os.path.join(args.work, "small.txt")
-            with open(req, "w") as f:
-                f.write("vc-beta==1.0\nvc-alpha==1.1\nvc-gamma[fast]==1.0\nvc-data==1.0\n")
-            results["small"] = bench_fixture(b, "small", req, small_url, args.work, args.vc,
-                                             uv, args.shm)
-        extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
-        extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
+        if "projects" in wanted:
+            wh = os.path.join(args.work, "wheelhouse")
+            if not online and not os.path.exists(os.path.join(wh, "stamp.json")):
+                skipped.append("real projects: PyPI unreachable and no wheelhouse in %s" % wh)
+            else:
+                srcs = build_wheelhouse(wh, args.work)
+                p, url = start_mirror(wh, args.work)
+                mirrors.append(p)
+                for pr in PROJECTS:
+                    projects[pr["name"]] = bench_project(b, pr, srcs[pr["name"]], url,
+                                                         args.work, args.vc, uv, args.shm)
+                # The mirror stopped: every hit must still succeed.
+                p.terminate()
+                p.wait()
+                for pr in PROJECTS:
+                    why = bench_offline(b, pr, srcs[pr["name"]], projects[pr["name"]],
+                                        args.shm)
+                    if why:
+                        failed.append(why)
+                        log("!! " + why)
         if "heavy" in wanted:
             heavy = os.path.join(args.work, "heavy")
             sh("%s %s/scripts/make-heavy-mirror.py %s >/dev/null" % (PY, ROOT, heavy))
@@ -597,10 +891,33 @@ def main():
                 mirrors.append(p)
                 results[name] = bench_fixture(b, name, os.path.join(d, "requirements.txt"),
                                               url, args.work, args.vc, uv, args.shm)
+        if {"small", "resolve", "many"} & set(wanted):
+            small = os.path.join(args.work, "small")
+            if not os.path.exists(os.path.join(small, "simple")):
+                sh("%s %s/scripts/make-wheels.py %s >/dev/null" % (PY, ROOT, small))
+            p, small_url = start_mirror(small, args.work)
+            mirrors.append(p)
+        if "small" in wanted:
+            req = os.path.join(args.work, "small.txt")
+            with open(req, "w") as f:
+                f.write("vc-beta==1.0\nvc-alpha==1.1\nvc-gamma[fast]==1.0\nvc-data==1.0\n")
+            results["small"] = bench_fixture(b, "small", req, small_url, args.work, args.vc,
+                                             uv, args.shm)
+        if "resolve" in wanted:
+            extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
+        if "many" in wanted:
+            extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
+    except (RuntimeError, KeyboardInterrupt, SystemExit) as e:
+        # Cut short (a command failed, SIGTERM, ^C): what was measured in
+        # whole fixtures is still written, under a FAILED line.
+        why = str(e).strip().splitlines()[:3] if str(e).strip() else [type(e).__name__]
+        failed.append("the run stopped early: %s" % " ".join(why))
+        log("!! " + failed[-1])
     finally:
         stop_all()
         shutil.rmtree(args.shm, ignore_errors=True)
-    text = report(args, b, results, extra, skipped)
+    load1 = os.getloadavg()
+    text = report(args, b, results, extra, skipped, projects, failed, (load0, load1))
     # Sections measured by other scripts (after KEEP_MARK) are kept.
     try:
         with open(args.out) as f:
@@ -612,6 +929,9 @@ def main():
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
+    if failed:
+        print("bench: FAILED: %s" % "; ".join(failed), file=sys.stderr)
+        sys.exit(1)
 
 
 # BENCHMARKS.md from this line on is not bench.py's: it is kept as it is.

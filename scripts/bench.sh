@@ -3,10 +3,16 @@
 # run; prints the figures and ratios and writes them to BENCHMARKS.md.
 #   scripts/bench.sh                       all fixtures, 5 runs each
 #   scripts/bench.sh --runs 9 --fixtures small,heavy
-# Fixtures and stores are kept in build/bench between runs; the RAM disk
-# used is /dev/shm/venvcache-bench. PyPI is used only to fetch the real
-# stacks and uv (skipped with a message when unreachable); every timed
-# install reads from a mirror on 127.0.0.1.
+#   scripts/bench.sh --runs 1 --fixtures projects --out /tmp/b.md   (quick)
+# Fixtures: small, heavy, pypi (two real stacks), projects (requests,
+# itsdangerous and retrying from their sdists, the project's install
+# included), resolve, many. Fixtures, the projects' wheelhouse and stores
+# are kept in build/bench between runs; the RAM disk used is
+# /dev/shm/venvcache-bench. PyPI is used only to fetch the real stacks, the
+# projects' sdists and wheels and the pinned uv (build/tools, as
+# bootstrap.sh pins it); without it those are skipped with a message. Every
+# timed install reads from a mirror on 127.0.0.1. Exits 1 when a hit of a
+# project with its mirror stopped fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null

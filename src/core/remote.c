@@ -495,7 +495,12 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 	}
 	curl_easy_reset(r->curl);
 	curl_easy_setopt(r->curl, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else /* Ubuntu 22.04's 7.81: the bitmask form, deprecated in 7.85 */
+	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "venvcache/" VC_VERSION);

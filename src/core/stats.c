@@ -203,10 +203,12 @@ save_json(int dirfd, const char *dir, json_t *root, struct vc_error *err)
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) == -1) {
-		vc_error_sys(err, "cannot write '%s/stats.json.tmp'", dir);
-		goto out;
-	}
+	/*
+	 * No fsync: the counters are advisory, and every warm writes them (a
+	 * no-op too), where one fsync costs ~10 ms on a disk (most of a
+	 * no-op). After a power failure the file is the old one or, at worst,
+	 * empty or corrupt: update() then counts from zero, with a warning.
+	 */
 	if (renameat(dirfd, "stats.json.tmp", dirfd, "stats.json") == -1) {
 		vc_error_sys(err, "cannot write '%s/stats.json'", dir);
 		goto out;

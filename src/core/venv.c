@@ -976,6 +976,15 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	argv[n++] = "--no-deps";
 	argv[n++] = "--no-build-isolation";
 	argv[n++] = "--no-index";
+	/* pip without --use-pep517 takes a setup.py-only project through
+	 * "setup.py develop", which setuptools >= 80 runs as "pip install
+	 * -e . --use-pep517 --no-deps", with build isolation and the index:
+	 * a hit of retrying 1.3.4 failed with the mirror stopped. With it,
+	 * the venv's setuptools builds the editable wheel (PEP 660); a
+	 * setuptools < 64, which lacks that hook, still gets "setup.py
+	 * develop". uv always builds through PEP 517. */
+	if (ins.kind == VC_INSTALLER_PIP)
+		argv[n++] = "--use-pep517";
 	argv[n++] = "-e";
 	argv[n++] = p->project;
 	argv[n] = NULL;

@@ -1,0 +1,1 @@
+"""tox 4 plugin: run environments made ready by venvcache."""
