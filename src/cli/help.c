@@ -254,7 +254,13 @@ cmd_print_man(FILE *f)
 	      "are not in ensurepip/_bundled). uv runs with UV_CACHE_DIR = "
 	      "\\fBuv\\-cache\\-dir\\fR (outside the store), "
 	      "UV_LINK_MODE=copy (the venv is on a tmpfs) and the mirror in "
-	      "its environment (UV_INDEX_URL ...), never in its arguments.\n",
+	      "its environment (UV_INDEX_URL ...), never in its arguments; "
+	      "on a venv restored from the store (a partial hit, the "
+	      "project's install) it runs without the mirror or the caller's "
+	      "environment, installing files fetched by venvcache's tool pip. "
+	      "\\fBuv\\-cache\\-dir\\fR is refused, as "
+	      "\\fBcache\\-dir\\fR is, when another user made or can write "
+	      "it.\n",
 	    f);
 	fputs(".SH REMOTE STORES\n"
 	      "With \\fBremote\\fR set, a local miss asks each remote store "
