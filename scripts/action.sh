@@ -31,7 +31,7 @@ args() {
     local e r
     for e in ${VC_ENVS:-}; do VC_SELECT+=(-e "$e"); done
     for r in ${VC_REQS:-}; do VC_SELECT+=(-r "$r"); done
-    [ -z "${VC_REQS:-}" ] || VC_SELECT+=(--name "$VC_NAME")
+    [ -z "${VC_REQS:-}" ] || [ -z "${VC_NAME:-}" ] || VC_SELECT+=(--name "$VC_NAME")
     [ -z "${VC_PYTHON:-}" ] || VC_SELECT+=(-p "$VC_PYTHON")
     for v in VENVCACHE_CACHE_DIR VENVCACHE_VENV_ROOT VENVCACHE_JOBS \
         VENVCACHE_INDEX_URL VENVCACHE_EXTRA_INDEX_URL VENVCACHE_TRUSTED_HOST \

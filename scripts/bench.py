@@ -39,7 +39,9 @@ PYPI_STACKS = {
                     "scikit-learn==1.5.2", "matplotlib==3.9.2", "pytest==8.3.3"],
 }
 
-FIXTURES = ["small", "heavy", "pypi", "projects", "resolve", "many"]
+# uv and uv-heavy: issue 13 (against uv, on the small and the heavy fixture);
+# tox: issue 14 (tox-uv against the tox plugin).
+FIXTURES = ["small", "heavy", "pypi", "projects", "resolve", "many", "uv", "uv-heavy", "tox"]
 
 # The uv compared against: the one scripts/bootstrap.sh pins into build/tools
 # (installed here the same way when it is not there).
@@ -648,6 +650,158 @@ def bench_resolve(b, work, vc, mirror_url):
     return res
 
 
+def uv_env(env, uv, uvcache):
+    """env for venvcache with installer = uv (that uv, that cache)."""
+    return dict(env, VENVCACHE_INSTALLER="uv", VENVCACHE_UV=uv,
+                VENVCACHE_UV_CACHE_DIR=uvcache, UV_CACHE_DIR=uvcache, UV_NO_CONFIG="1",
+                UV_PYTHON_DOWNLOADS="never")
+
+
+def bench_vsuv(b, fx, reqfile, mirror_url, work, vc, uv, shm):
+    """Issue 13: a miss with installer = uv (resolve + create + pack)
+    against uv venv + uv pip install, cold and warm uv cache; resolution
+    alone against uv pip compile. All with seed = no (uv venv seeds no
+    pip) and resolve = always (the set is resolved although pinned)."""
+    log("== against uv: %s" % fx)
+    store = os.path.join(work, "store-" + fx)
+    root = os.path.join(shm, "root")
+    venv = os.path.join(root, fx)
+    uvcache = os.path.join(work, "uv-cache-" + fx)
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=store,
+               VENVCACHE_VENV_ROOT=root, VENVCACHE_INDEX_URL=mirror_url,
+               VENVCACHE_RESOLVE="always", VENVCACHE_PARTIAL="no", VENVCACHE_SEED="no")
+    for k in list(env):
+        if (k.startswith("PIP_") and k != "PIP_CONFIG_FILE") or k.startswith("UV_"):
+            del env[k]
+    env = uv_env(env, uv, uvcache)
+    warm = "%s warm -q -r %s --name %s -p %s" % (vc, reqfile, fx, PY)
+    uvvenv = os.path.join(shm, "uv-" + fx)
+    uvcmd = ("%s venv -q --python %s %s && %s pip install -q --python %s/bin/python "
+             "--index-url %s -r %s" % (uv, PY, uvvenv, uv, uvvenv, mirror_url, reqfile))
+    out = {}
+    out["miss_cold"] = b.measure(fx, "venvcache warm, miss, installer = uv, cold uv cache",
+                                 warm, prepare="rm -rf %s %s %s" % (store, venv, uvcache),
+                                 env=env)
+    out["uv_cold"] = b.measure(fx, "uv venv + uv pip install, cold uv cache", uvcmd,
+                               prepare="rm -rf %s %s" % (uvvenv, uvcache), env=env)
+    out["miss_warm"] = b.measure(fx, "venvcache warm, miss, installer = uv, warm uv cache",
+                                 warm, prepare="rm -rf %s %s" % (store, venv), env=env)
+    out["uv_warm"] = b.measure(fx, "uv venv + uv pip install, warm uv cache", uvcmd,
+                               prepare="rm -rf %s" % uvvenv, env=env)
+    out["uv_warm_bc"] = b.measure(
+        fx, "uv venv + uv pip install --compile-bytecode, warm uv cache",
+        uvcmd + " --compile-bytecode", prepare="rm -rf %s" % uvvenv, env=env)
+    # Resolution alone: venvcache's resolution cache cleared each run, the
+    # uv cache warm for both (as a miss after the first finds it).
+    key = "%s key -r %s --name %s -p %s" % (vc, reqfile, fx, PY)
+    out["key"] = b.measure(fx, "venvcache key, resolve = always, resolution cache cleared",
+                           key, prepare="rm -rf %s/resolve" % store, env=env)
+    out["compile"] = b.measure(fx, "uv pip compile of the same file",
+                               "%s pip compile -q --python %s --index-url %s %s" % (
+                                   uv, PY, mirror_url, reqfile), env=env)
+    sh("rm -rf %s %s" % (uvvenv, venv))
+    return out
+
+
+def bench_vsuv_many(b, work, vc, uv, mirror_url, shm):
+    """Issue 13: warm --all -j 2 of six misses (installer = uv) against uv
+    making the same six venvs one after the other, warm uv cache for both."""
+    log("== against uv: six misses")
+    fx = "uv-many"
+    pins = ["vc-alpha==1.0", "vc-alpha==1.1", "vc-alpha==2.0", "vc-beta==1.0",
+            "vc-gamma[fast]==1.0", "vc-data==1.0"]
+    cfg = os.path.join(work, "uv-many.ini")
+    with open(cfg, "w") as f:
+        for i, p in enumerate(pins):
+            f.write("[env uvmany%d]\npython = %s\ndeps = %s\n\n" % (i, PY, p))
+    store = os.path.join(work, "store-uv-many")
+    root = os.path.join(shm, "root-uv-many")
+    uvcache = os.path.join(work, "uv-cache-uv-many")
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, VENVCACHE_CACHE_DIR=store,
+               VENVCACHE_VENV_ROOT=root, VENVCACHE_INDEX_URL=mirror_url,
+               VENVCACHE_PARTIAL="no", VENVCACHE_SEED="no")
+    for k in list(env):
+        if (k.startswith("PIP_") and k != "PIP_CONFIG_FILE") or k.startswith("UV_"):
+            del env[k]
+    env = uv_env(env, uv, uvcache)
+    uvroot = os.path.join(shm, "uv-many")
+    seq = " && ".join(
+        "%s venv -q --python %s %s/%d && %s pip install -q --python %s/%d/bin/python "
+        "--index-url %s '%s'" % (uv, PY, uvroot, i, uv, uvroot, i, mirror_url, p)
+        for i, p in enumerate(pins))
+    sh("%s -c %s warm -q --all -j 2" % (vc, cfg), env=env)  # the uv cache, warm
+    out = {}
+    out["vc"] = b.measure(fx, "venvcache warm --all -j 2, 6 misses, installer = uv",
+                          "%s -c %s warm -q --all -j 2" % (vc, cfg),
+                          prepare="rm -rf %s %s" % (store, root), env=env)
+    out["uv"] = b.measure(fx, "uv venv + uv pip install, the same 6, one after the other",
+                          seq, prepare="rm -rf %s" % uvroot, env=env)
+    sh("rm -rf %s %s" % (root, uvroot))
+    return out
+
+
+def bench_tox(b, work, vc, mirror_url, reqs, shm):
+    """Issue 14: `tox -e bench --notest` with a fresh .tox: tox-uv with a
+    warm uv cache against tox with the venvcache plugin and a warm store
+    (tox-uv loaded too, as a user of both has it); `tox --version` apart."""
+    log("== tox: tox-uv against the venvcache plugin")
+    fx = "tox"
+    tox4 = os.path.join(ROOT, "build/tox4")
+    tox = os.path.join(tox4, "bin/tox")
+    if not os.access(tox, os.X_OK):
+        raise RuntimeError("no %s (scripts/bootstrap.sh makes it)" % tox)
+    site = os.path.join(work, "tox-plugin-site")
+    shutil.rmtree(site, ignore_errors=True)
+    src = os.path.join(work, "tox-venvcache-src")
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "tox-venvcache"), src)
+    sh("%s/bin/python -m pip install -q --no-deps --no-build-isolation --no-index "
+       "--target %s %s" % (tox4, site, src), env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
+    bindir = os.path.join(work, "tox-bin")
+    shutil.rmtree(bindir, ignore_errors=True)
+    os.makedirs(bindir)
+    os.symlink(vc, os.path.join(bindir, "venvcache"))
+    proj = os.path.join(work, "tox-proj")
+    shutil.rmtree(proj, ignore_errors=True)
+    os.makedirs(proj)
+    with open(os.path.join(proj, "tox.ini"), "w") as f:
+        f.write("[tox]\nenv_list = bench\n\n[testenv:bench]\npackage = skip\n"
+                "base_python = %s\ndeps =\n%s\ncommands = python -c 'import vc_alpha'\n" % (
+                    PY, "".join("    %s\n" % r for r in reqs)))
+    uvcache = os.path.join(work, "uv-cache-tox")
+    store = os.path.join(work, "store-tox")
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull)
+    for k in list(env):
+        if (k.startswith("PIP_") and k != "PIP_CONFIG_FILE") or k.startswith("UV_") or \
+                k.startswith("VENVCACHE_") or k.startswith("TOX_") or k == "PYTHONPATH":
+            del env[k]
+    env.update(PIP_INDEX_URL=mirror_url, UV_INDEX_URL=mirror_url, UV_CACHE_DIR=uvcache,
+               UV_PYTHON_DOWNLOADS="never", UV_NO_CONFIG="1")
+    vcenv = dict(env, PYTHONPATH=site, PATH=bindir + ":" + env["PATH"],
+                 VENVCACHE_INDEX_URL=mirror_url, VENVCACHE_CACHE_DIR=store,
+                 VENVCACHE_UV_CACHE_DIR=uvcache)
+    fresh = "rm -rf %s/.tox" % proj
+    cmd = "%s -e bench --notest" % tox
+    # Warm the uv cache and the store, and check that the plugin made the venv.
+    sh(fresh + " && cd %s && %s >/dev/null" % (proj, cmd), env=env)
+    sh("rm -rf %s && %s && cd %s && %s >/dev/null" % (store, fresh, proj, cmd), env=vcenv)
+    if not os.path.exists(os.path.join(proj, ".tox/bench/.venvcache-stamp")):
+        raise RuntimeError("tox with the plugin: .tox/bench is not venvcache's")
+    out = {}
+    out["uv"] = b.measure(fx, "tox -e bench --notest, tox-uv, warm uv cache, fresh .tox", cmd,
+                          prepare=fresh, env=env, cwd=proj)
+    out["vc"] = b.measure(fx, "tox -e bench --notest, venvcache plugin, warm store, fresh .tox",
+                          cmd, prepare=fresh, env=vcenv, cwd=proj)
+    if not os.path.exists(os.path.join(proj, ".tox/bench/.venvcache-stamp")):
+        raise RuntimeError("tox with the plugin: .tox/bench is not venvcache's")
+    out["version"] = b.measure(fx, "tox --version (tox's own start)", "%s --version" % tox,
+                               env=env, cwd=proj)
+    out["version_vc"] = b.measure(fx, "tox --version, the plugin loaded", "%s --version" % tox,
+                                  env=vcenv, cwd=proj)
+    sh(fresh)
+    return out
+
+
 def ratio(a, b):
     return a / b if b else float("nan")
 
@@ -735,6 +889,88 @@ def report_projects(L, b, projects, uv):
         L.append("")
 
 
+def met(value, target):
+    return "met" if value <= target else "**not met**"
+
+
+def report_vsuv(L, b, extra):
+    """Issue 13's rows and ratios, with its targets: one section for each
+    fixture measured (so that a run of one keeps the other's)."""
+    for name, r in extra.get("vsuv", {}).items():
+        fx = "uv-" + name
+        L.append("## Against uv (issue 13): %s fixture\n" % name)
+        L.append("venvcache with `installer = uv` (the same uv %s, its cache `uv-cache-dir` = "
+                 "uv's `UV_CACHE_DIR`), `seed = no` (uv venv seeds no pip) and `resolve = "
+                 "always` (a miss resolves the pinned set too), against `uv venv` + `uv pip "
+                 "install` from the same loopback mirror. A miss is resolve + create + install "
+                 "+ pack; venvcache's uv runs with `--compile-bytecode` (its venvs hold "
+                 "bytecode), plain uv does not, so the uv row with `--compile-bytecode` is the "
+                 "like-for-like install. The fixture: %s. The issue asks for the real-project "
+                 "fixtures too: not measured (small and heavy only).\n" % (
+                     UV_VERSION, "4 pinned lines of the small test wheels" if name == "small"
+                     else "this machine's site-packages rebuilt as wheels, 92 pinned lines"))
+        L.append("| command | time | peak RSS |")
+        L.append("| :-- | --: | --: |")
+        for label, st in b.rows[fx]:
+            L.append("| %s | %s | %d MiB |" % (label, fmt_s(st), st["rss_kib"] // 1024))
+        L.append("")
+        L.append("| ratio | value | target | |")
+        L.append("| :-- | --: | :-- | :-- |")
+        c = ratio(r["miss_cold"]["median"], r["uv_cold"]["median"])
+        w = ratio(r["miss_warm"]["median"], r["uv_warm"]["median"])
+        wb = ratio(r["miss_warm"]["median"], r["uv_warm_bc"]["median"])
+        k = ratio(r["key"]["median"], r["compile"]["median"])
+        L.append("| miss / uv, cold uv cache | %.2f× | ≤ 1.3× | %s |" % (c, met(c, 1.3)))
+        L.append("| miss / uv, warm uv cache | %.2f× | ≤ 1.1× | %s |" % (w, met(w, 1.1)))
+        L.append("| miss / uv --compile-bytecode, warm uv cache | %.2f× | (≤ 1.1×) | %s |" % (
+            wb, met(wb, 1.1)))
+        L.append("| resolution: key / uv pip compile | %.2f× | ≤ 1.2× | %s |" % (k, met(k, 1.2)))
+        L.append("")
+        if name == "small" and "vsuv_many" in extra:
+            report_vsuv_many(L, b, extra["vsuv_many"])
+
+
+def report_vsuv_many(L, b, r):
+    """warm --all -j 2 of six misses against uv making the six in turn."""
+    L.append("### Six misses (small fixture's wheels, one pin each), warm uv cache\n")
+    L.append("| command | time | peak RSS |")
+    L.append("| :-- | --: | --: |")
+    for label, st in b.rows["uv-many"]:
+        L.append("| %s | %s | %d MiB |" % (label, fmt_s(st), st["rss_kib"] // 1024))
+    L.append("")
+    L.append("| ratio | value | target |")
+    L.append("| :-- | --: | :-- |")
+    L.append("| warm --all -j 2 / uv one after the other | %.2f× | reported (no target) |" %
+             ratio(r["vc"]["median"], r["uv"]["median"]))
+    L.append("")
+
+
+def report_tox(L, b, r):
+    """Issue 14's rows and ratio, with its target."""
+    L.append("## tox: tox-uv against the venvcache plugin (issue 14)\n")
+    L.append("`tox -e bench --notest` (tox 4 and tox-uv of build/tox4, `package = skip`, "
+             "deps: the small fixture's 4 pins) with `.tox` removed before each run: tox-uv "
+             "with a warm uv cache, against tox with tox-venvcache (installed with pip "
+             "`--target`, loaded by `PYTHONPATH`, as tests/cli/t-tox-plugin.sh does; tox-uv "
+             "loaded too) and a warm store, so the plugin restores the venv. The bench checks "
+             "that `.tox/bench` is venvcache's. `tox --version` is tox's own start (Python, "
+             "tox and its plugins imported), reported apart.\n")
+    L.append("| command | time | peak RSS |")
+    L.append("| :-- | --: | --: |")
+    for label, st in b.rows["tox"]:
+        L.append("| %s | %s | %d MiB |" % (label, fmt_s(st), st["rss_kib"] // 1024))
+    L.append("")
+    v, u, o = r["vc"]["median"], r["uv"]["median"], r["version"]["median"]
+    L.append("| ratio | value | target | |")
+    L.append("| :-- | --: | :-- | :-- |")
+    L.append("| plugin / tox-uv | %.2f× | ≤ 0.5× | %s |" % (ratio(v, u), met(ratio(v, u), 0.5)))
+    L.append("| plugin / tox-uv, tox's own start (tox --version) taken off both | %s | "
+             "(for reference) | |" % ("%.2f×" % ratio(v - o, u - o) if v > o and u > o else
+                                      "n/a: a run took no longer than tox --version (noise)"))
+    L.append("| tox's own start | %.3f s | reported apart | |" % o)
+    L.append("")
+
+
 def report(args, b, results, extra, skipped, projects, failed, load):
     L = []
     L.append("# Benchmarks\n")
@@ -811,6 +1047,10 @@ def report(args, b, results, extra, skipped, projects, failed, load):
         L.append("| remote hit / (1.5 × local hit + transfer) | %.2f× | ≤ 1× |" % ratio(
             rh, 1.5 * lh + tr))
         L.append("")
+    if "vsuv" in extra or "vsuv_many" in extra:
+        report_vsuv(L, b, extra)
+    if "tox" in extra:
+        report_tox(L, b, extra["tox"])
     if skipped:
         L.append("## Skipped\n")
         for s in skipped:
@@ -832,6 +1072,57 @@ def report(args, b, results, extra, skipped, projects, failed, load):
                 L.append(c)
     L.append("```")
     return "\n".join(L) + "\n"
+
+
+def split_sections(text):
+    """(the part before the first "## " line, [(title line, whole section)])."""
+    head, secs, cur = [], [], None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            cur = [line.rstrip("\n"), line]
+            secs.append(cur)
+        elif cur is None:
+            head.append(line)
+        else:
+            cur[1] += line
+    return "".join(head), [tuple(s) for s in secs]
+
+
+def merge_partial(old, new, args, wanted, when, load, failed):
+    """A run of some fixtures only: old's bench.py part with the sections
+    this run measured replaced (same title) or added (before old's Skipped
+    and Commands), each headed by the command, date and load that made it;
+    every other section of old is kept as it was. This run's commands and
+    skips go to sections named after its fixtures."""
+    _, new_secs = split_sections(new)
+    old_head, old_secs = split_sections(old)
+    tag = ", ".join(wanted)
+    note = ("Measured by `%s` on %s, apart from the sections without this line; load "
+            "average (1, 5, 15 min) at the start %.1f, %.1f, %.1f, at the end %.1f, %.1f, "
+            "%.1f.%s\n\n" % ((args.command.strip(), when) + tuple(load[0]) + tuple(load[1]) + (
+                (" **FAILED**: %s." % "; ".join(failed)) if failed else "",)))
+    out = []
+    for title, body in new_secs:
+        for word in ("Commands", "Skipped"):
+            if title == "## " + word:
+                title = "## %s: fixtures %s" % (word, tag)
+                body = title + "\n" + body.split("\n", 1)[1]
+        first, rest = body.split("\n", 1)
+        out.append((title, first + "\n\n" + note + rest.lstrip("\n")))
+    merged = list(old_secs)
+    titles = [t for t, _ in merged]
+    for title, body in out:
+        if title in titles:
+            merged[titles.index(title)] = (title, body)
+            continue
+        at = next((i for i, t in enumerate(titles)
+                   if t.startswith("## Skipped") or t.startswith("## Commands")), len(merged))
+        merged.insert(at, (title, body))
+        titles.insert(at, title)
+    text = old_head
+    for _, body in merged:
+        text += body.rstrip("\n") + "\n\n"
+    return text.rstrip("\n") + "\n"
 
 
 def main():
@@ -915,22 +1206,44 @@ def main():
                 mirrors.append(p)
                 results[name] = bench_fixture(b, name, os.path.join(d, "requirements.txt"),
                                               url, args.work, args.vc, uv, args.shm)
-        if {"small", "resolve", "many"} & set(wanted):
+        if "uv-heavy" in wanted:
+            if not uv:
+                skipped.append("against uv, heavy fixture: no uv")
+            else:
+                heavy = os.path.join(args.work, "heavy")
+                sh("%s %s/scripts/make-heavy-mirror.py %s >/dev/null" % (PY, ROOT, heavy))
+                p, url = start_mirror(heavy, args.work)
+                mirrors.append(p)
+                extra.setdefault("vsuv", {})["heavy"] = bench_vsuv(
+                    b, "uv-heavy", os.path.join(heavy, "requirements.txt"), url, args.work,
+                    args.vc, uv, args.shm)
+        if {"small", "resolve", "many", "uv", "tox"} & set(wanted):
             small = os.path.join(args.work, "small")
             if not os.path.exists(os.path.join(small, "simple")):
                 sh("%s %s/scripts/make-wheels.py %s >/dev/null" % (PY, ROOT, small))
             p, small_url = start_mirror(small, args.work)
             mirrors.append(p)
+        small_reqs = ["vc-beta==1.0", "vc-alpha==1.1", "vc-gamma[fast]==1.0", "vc-data==1.0"]
+        req = os.path.join(args.work, "small.txt")
+        with open(req, "w") as f:
+            f.write("\n".join(small_reqs) + "\n")
         if "small" in wanted:
-            req = os.path.join(args.work, "small.txt")
-            with open(req, "w") as f:
-                f.write("vc-beta==1.0\nvc-alpha==1.1\nvc-gamma[fast]==1.0\nvc-data==1.0\n")
             results["small"] = bench_fixture(b, "small", req, small_url, args.work, args.vc,
                                              uv, args.shm)
         if "resolve" in wanted:
             extra["resolve"] = bench_resolve(b, args.work, args.vc, small_url)
         if "many" in wanted:
             extra["many"] = bench_many(b, args.work, args.vc, small_url, args.shm)
+        if "uv" in wanted:
+            if not uv:
+                skipped.append("against uv: no uv")
+            else:
+                extra.setdefault("vsuv", {})["small"] = bench_vsuv(
+                    b, "uv-small", req, small_url, args.work, args.vc, uv, args.shm)
+                extra["vsuv_many"] = bench_vsuv_many(b, args.work, args.vc, uv, small_url,
+                                                     args.shm)
+        if "tox" in wanted:
+            extra["tox"] = bench_tox(b, args.work, args.vc, small_url, small_reqs, args.shm)
     except (RuntimeError, KeyboardInterrupt, SystemExit) as e:
         # Cut short (a command failed, SIGTERM, ^C): what was measured in
         # whole fixtures is still written, under a FAILED line.
@@ -942,14 +1255,22 @@ def main():
         shutil.rmtree(args.shm, ignore_errors=True)
     load1 = os.getloadavg()
     text = report(args, b, results, extra, skipped, projects, failed, (load0, load1))
-    # Sections measured by other scripts (after KEEP_MARK) are kept.
+    # Sections measured by other scripts (after KEEP_MARK) are kept, and
+    # so, when this run measured some fixtures only, are the sections of
+    # the others (merge_partial).
     try:
         with open(args.out) as f:
             old = f.read()
-        if KEEP_MARK in old:
-            text = text.rstrip("\n") + "\n\n" + old[old.index(KEEP_MARK):]
     except FileNotFoundError:
-        pass
+        old = ""
+    ours, kept = (old[:old.index(KEEP_MARK)], old[old.index(KEEP_MARK):]) \
+        if KEEP_MARK in old else (old, "")
+    if set(wanted) != set(FIXTURES) and ours.strip():
+        text = merge_partial(ours, text, args, wanted,
+                             time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                             (load0, load1), failed)
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + kept
     with open(args.out, "w") as f:
         f.write(text)
     print(text)

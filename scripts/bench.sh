@@ -6,7 +6,10 @@
 #   scripts/bench.sh --runs 1 --fixtures projects --out /tmp/b.md   (quick)
 # Fixtures: small, heavy, pypi (two real stacks), projects (requests,
 # itsdangerous and retrying from their sdists, the project's install
-# included), resolve, many. Fixtures, the projects' wheelhouse and stores
+# included), resolve, many, uv and uv-heavy (venvcache with installer = uv
+# against uv itself on the small and heavy fixtures: issue 13), tox (tox-uv
+# against tox with the tox-venvcache plugin: issue 14). A run of some
+# fixtures rewrites only their sections of BENCHMARKS.md. Fixtures, the projects' wheelhouse and stores
 # are kept in build/bench between runs; the RAM disk used is
 # /dev/shm/venvcache-bench. PyPI is used only to fetch the real stacks, the
 # projects' sdists and wheels and the pinned uv (build/tools, as

@@ -82,7 +82,8 @@ enum vc_type {
 	    "store")                                                           \
 	X(INSTALL_PROJECT, "venvcache", "install-project",                     \
 	    "VENVCACHE_INSTALL_PROJECT", VC_T_STR, "no", NULL,                 \
-	    "no, yes (the current directory) or a path: installed alone "      \
+	    "no, yes (the config's directory, else the current one) or a "     \
+	    "path: installed alone "                                           \
 	    "(pip install -e --no-deps --no-index) after create or restore; "  \
 	    "its dependencies and build requirements are in the key and "      \
 	    "the cache, the project never")                                    \
@@ -95,8 +96,14 @@ enum vc_type {
 	X(RESOLVE_GRACE, "venvcache", "resolve-grace",                         \
 	    "VENVCACHE_RESOLVE_GRACE", VC_T_DURATION, "7d", NULL,              \
 	    "how old a resolution may be when the mirror is unreachable")      \
+	X(SKIP_MISSING, "venvcache", "skip-missing-interpreters",              \
+	    "VENVCACHE_SKIP_MISSING_INTERPRETERS", VC_T_BOOL, "no", NULL,      \
+	    "an env whose interpreter is not there is skipped, not an "        \
+	    "error (tox's skip_missing_interpreters); either way the others "  \
+	    "go on")                                                           \
 	X(PARTIAL, "venvcache", "partial", "VENVCACHE_PARTIAL", VC_T_BOOL,     \
-	    "yes", NULL, "on a miss, start from the nearest entry of the env") \
+	    "yes", NULL,                                                       \
+	    "on a miss, start from the nearest entry of the same interpreter") \
 	X(JOBS, "venvcache", "jobs", "VENVCACHE_JOBS", VC_T_INT, "0",          \
 	    "0..256", "environments warmed in parallel (0: number of CPUs)")   \
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
@@ -195,6 +202,10 @@ struct vc_envdef {
 	unsigned line;               /* line of the section header */
 	/* Lines of the python, requirements and constraints keys, or 0. */
 	unsigned python_line, requirements_line, constraints_line;
+	/* Its install-project key (no, yes: basedir, or a path from
+	 * basedir), or NULL: the setting's. */
+	char *install_project;
+	unsigned install_project_line;
 	/* tox 4's skip_missing_interpreters: an interpreter that cannot be
 	 * probed skips the environment with a note, not an error. */
 	int skip_missing;
@@ -206,6 +217,7 @@ struct vc_config {
 	enum vc_origin_kind origin_kind[VC_S__COUNT];
 	char *origin[VC_S__COUNT]; /* "file:line", "VAR", ... */
 	char *file;                /* the config file read, or NULL */
+	char *looked;              /* where the file was looked for, or NULL */
 	struct vc_envdef *envs;
 	size_t nenvs;
 	size_t envs_cap;
@@ -217,11 +229,23 @@ void vc_config_release(struct vc_config *);
 
 /*
  * Finds the config file: `explicit` (must exist) if not NULL, else
- * $VENVCACHE_CONFIG if set and not empty (must exist), else
- * ./venvcache.ini, else $XDG_CONFIG_HOME/venvcache/config.ini. Returns a
- * path the caller frees, or NULL with err->code == VC_OK when there is none.
+ * $VENVCACHE_CONFIG if set and not empty (must exist), else venvcache.ini
+ * in the current directory or the nearest parent (up to the repository
+ * root, a directory holding .git, or /), else
+ * $XDG_CONFIG_HOME/venvcache/config.ini. Returns a path the caller frees,
+ * or NULL with err->code == VC_OK when there is none. Unless `looked` is
+ * NULL, *looked is set to where it looked (for messages; the caller's, or
+ * NULL when `explicit` or $VENVCACHE_CONFIG was given).
  */
-char *vc_config_locate(const char *explicit, struct vc_error *);
+char *vc_config_locate(const char *explicit, char **looked, struct vc_error *);
+
+/*
+ * `name` in the current directory or the nearest parent, stopping at the
+ * repository root (a directory holding .git) or /: "name" when in the
+ * current directory, else an absolute path; NULL when none. *looked is
+ * set to the directories searched ("DIR up to ROOT"); both the caller's.
+ */
+char *vc_config_find_up(const char *name, char **looked);
 
 /* Reads an INI file; unknown sections, keys and bad values fail with file:line.
  */
@@ -258,6 +282,14 @@ void vc_config_list(const struct vc_config *, enum vc_setting_id,
 
 /* The value as `config` prints it: credentials in URLs shown as ***. */
 char *vc_config_display(const struct vc_config *, enum vc_setting_id);
+
+/*
+ * The name of an ad-hoc (-r FILE) environment: the project root's name
+ * (the nearest directory holding .git, else the current directory) and 8
+ * hex digits of its path's XXH3, as "myproj-1a2b3c4d", so that two
+ * projects' venvs never replace each other. The caller frees it.
+ */
+char *vc_config_adhoc_name(void);
 
 /* The env named `name`, or NULL. */
 struct vc_envdef *vc_config_env(const struct vc_config *, const char *name);

@@ -21,6 +21,8 @@ enum vc_errcode {
 	VC_ECORRUPT, /* a store entry failed its checks */
 	VC_EHOSTILE, /* an archive tried to escape or smuggle */
 	VC_ENET,     /* the mirror could not be reached */
+	VC_ENOPY,    /* the interpreter is not there: exit status 1, or a
+	                skip with skip-missing-interpreters */
 };
 
 #define VC_ERRMSG_MAX 2048

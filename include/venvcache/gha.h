@@ -168,8 +168,9 @@ void vc_gha_split_input(const char *input, struct vc_strv *out);
  * cache-dir under, for the selected environments:
  * - one env: its key, and its restore keys (most to least specific);
  * - several: "<prefix>-envs<N>-<16 hex>-<32 hex>", where the 16 hex hash
- *   the sorted keys without their hash part (env names, interpreters and
- *   platforms: what stays when requirements change) and the 32 hex hash
+ *   the sorted env names (names[i], may be NULL) each with its key without
+ *   the hash part (interpreter and platform: what stays when requirements
+ *   change; the key has no env name) and the 32 hex hash
  *   the sorted full keys; the one restore key is the key up to the 32 hex,
  *   so a job restores the last store of the same set of environments and
  *   gets partial hits for those that did not change.
@@ -184,8 +185,8 @@ struct vc_gha_keys {
 void vc_gha_keys_init(struct vc_gha_keys *);
 void vc_gha_keys_release(struct vc_gha_keys *);
 int vc_gha_keys_build(struct vc_gha_keys *, const char *key_prefix,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    size_t n, struct vc_error *);
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, size_t n, struct vc_error *);
 
 /*
  * What `key --github-output` appends to $GITHUB_OUTPUT, in one write: key
@@ -194,13 +195,15 @@ int vc_gha_keys_build(struct vc_gha_keys *, const char *key_prefix,
  * path (each env's venv, one a line), cache-dir (made absolute from the
  * current directory), cache-path (vc_gha_cache_path of it: the `path:`
  * for actions/cache) and cache-version (vc_gha_cache_version of
- * cache-path). keys[i], restore_keys[i] and paths[i] belong to env i; the
- * keys are offline keys (plan.h). Nothing is written when a key is
+ * cache-path). names[i], keys[i], restore_keys[i] and paths[i] belong to
+ * env i; the keys are offline keys (plan.h), which have no env name, so
+ * several envs' key hashes the names in. Nothing is written when a key is
  * invalid.
  */
 int vc_gha_key_outputs(const char *key_prefix, const char *cache_dir,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    const char *const *paths, size_t n, struct vc_error *);
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, const char *const *paths,
+    size_t n, struct vc_error *);
 
 /*
  * The `path:` string given to actions/cache for the store `dir` (an
@@ -227,11 +230,12 @@ int vc_gha_save_key(const char *key, const char *const *entry_keys, size_t n,
  * What `warm --github-output` (and restore's) appends to $GITHUB_OUTPUT:
  * hits (envs restored from the store or already present), created (made
  * with pip), envs (selected), and save-key (vc_gha_save_key of the
- * combined offline key and the entry keys; empty unless `complete`, when
- * every env is ready).
+ * combined offline key, vc_gha_keys_build of names[i] and offline_keys[i]
+ * as `key --github-output` builds it, and the entry keys; empty unless
+ * `complete`, when every env is ready).
  */
-int vc_gha_warm_outputs(const char *key_prefix, const char *const *offline_keys,
-    const char *const *entry_keys, size_t n, size_t hits, size_t created,
-    int complete, struct vc_error *);
+int vc_gha_warm_outputs(const char *key_prefix, const char *const *names,
+    const char *const *offline_keys, const char *const *entry_keys, size_t n,
+    size_t hits, size_t created, int complete, struct vc_error *);
 
 #endif

@@ -1,10 +1,10 @@
 /*
  * key.h: the cache key of an environment.
  *
- *   <key-prefix>-<env>-<impl><major><minor>-<platform>-<32 hex of XXH3-128>
+ *   <key-prefix>-<impl><major><minor>-<platform>-<32 hex of XXH3-128>
  *
  * The hash covers a text document, one "field value" line each, in a
- * fixed order: the key format version, the env name, the interpreter's
+ * fixed order: the key format version, the interpreter's
  * identity, the venv creation settings, and the canonical requirement set
  * (or, when resolved, the resolved set). --explain prints that document,
  * so what is hashed is exactly what is shown. docs/key.md specifies it.
@@ -20,7 +20,7 @@
 #include "venvcache/req.h"
 #include "venvcache/util.h"
 
-#define VC_KEY_FORMAT 1
+#define VC_KEY_FORMAT 2
 #define VC_KEY_MAX 512
 
 struct vc_key {

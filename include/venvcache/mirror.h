@@ -17,6 +17,15 @@
 void vc_mirror_secrets(const struct vc_config *, struct vc_strv *out);
 
 /*
+ * The first line of pip's `output` that says why an index could not be
+ * reached (a refused or broken connection, a TLS, proxy or HTTP error),
+ * shortened to its cause, as "cannot reach the index: [Errno 111]
+ * Connection refused (/simple/foo/)"; NULL when there is none. Not
+ * redacted: pass it through vc_text_redact(). The caller frees it.
+ */
+char *vc_pip_index_error(const char *output);
+
+/*
  * Appends "NAME=value" strings for pip's environment: PIP_INDEX_URL,
  * PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST, PIP_FIND_LINKS, PIP_NO_INDEX,
  * PIP_CERT, for the settings that are set. Credentials are kept: this goes

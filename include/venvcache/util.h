@@ -153,6 +153,23 @@ int vc_parse_duration(const char *, uint64_t *out);
  */
 char *vc_expand_env(const char *);
 
+/*
+ * "Did you mean": the candidate nearest to `word`, fed one by one to
+ * vc_suggest_add; vc_suggest_best gives it when it is at most 1 edit away
+ * (words of up to 5 characters: 'frobs' is not 'jobs'), 2 (up to 8) or 3,
+ * else NULL. An edit is
+ * an insertion, deletion, substitution or swap of neighbours; case and
+ * '_' against '-' do not count. Candidates are not copied.
+ */
+struct vc_suggest {
+	const char *word;
+	const char *best;
+	size_t dist;
+};
+void vc_suggest_init(struct vc_suggest *, const char *word);
+void vc_suggest_add(struct vc_suggest *, const char *candidate);
+const char *vc_suggest_best(const struct vc_suggest *);
+
 /* Number of online CPUs, at least 1. */
 int vc_ncpus(void);
 

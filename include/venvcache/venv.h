@@ -45,6 +45,7 @@ struct vc_warm_result {
 	double seconds;        /* this warm, wall clock */
 	double saved;          /* creation time avoided, seconds */
 	uint64_t size;         /* unpacked bytes of the venv */
+	uint64_t packed;       /* bytes of its archive (0: not known) */
 	struct vc_stats delta; /* counters this warm added */
 	/* "uv" or "pip": what installed a venv made by this warm (static
 	 * text), NULL for a hit or one already present. */

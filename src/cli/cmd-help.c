@@ -22,7 +22,18 @@ cmd_help_exec(struct cmd_ctx *ctx)
 			return 0;
 		}
 	}
-	return cmd_usage_error(ctx, "unknown command '%s'", ctx->argv[0]);
+	{
+		struct vc_suggest sg;
+		const char *best;
+
+		vc_suggest_init(&sg, ctx->argv[0]);
+		for (i = 0; cmd_table[i] != NULL; i++)
+			vc_suggest_add(&sg, cmd_table[i]->name);
+		best = vc_suggest_best(&sg);
+		return cmd_usage_error(ctx, "unknown command '%s'%s%s%s",
+		    ctx->argv[0], best != NULL ? " (did you mean '" : "",
+		    best != NULL ? best : "", best != NULL ? "'?)" : "");
+	}
 }
 
 const struct cmd_entry cmd_help_entry = {

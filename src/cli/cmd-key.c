@@ -245,6 +245,7 @@ static int
 github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 {
 	const char **keys = xcalloc(n, sizeof *keys);
+	const char **names = xcalloc(n, sizeof *names);
 	const struct vc_strv **rks = xcalloc(n, sizeof *rks);
 	char **paths = xcalloc(n, sizeof *paths);
 	struct vc_error err;
@@ -254,11 +255,12 @@ github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 	vc_error_clear(&err);
 	for (i = 0; i < n; i++) {
 		keys[i] = envs[i].plan.key.key;
+		names[i] = envs[i].target->env->name;
 		rks[i] = &envs[i].plan.key.restore_keys;
 		paths[i] = vc_venv_path(&ctx->cfg, envs[i].target->env->name);
 	}
 	rc = vc_gha_key_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX),
-	    vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), keys, rks,
+	    vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), names, keys, rks,
 	    (const char *const *)paths, n, &err);
 	if (rc == -1)
 		cmd_error(ctx, &err);
@@ -266,6 +268,7 @@ github_output(struct cmd_ctx *ctx, const struct key_env *envs, size_t n)
 		free(paths[i]);
 	free(paths);
 	free(rks);
+	free(names);
 	free(keys);
 	return rc;
 }
@@ -277,10 +280,13 @@ cmd_key_exec(struct cmd_ctx *ctx)
 	struct key_env *envs = NULL;
 	struct vc_error err;
 	const char *format = cmd_get(ctx, "format");
-	size_t n = 0, i, kept = 0;
+	int skip = vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING);
+	struct vc_buf missing;
+	size_t n = 0, i, kept = 0, total, nmissing = 0, nskipped = 0;
 	int rc = 1;
 
 	vc_error_clear(&err);
+	vc_buf_init(&missing);
 	if (format == NULL)
 		format = "plain";
 	if (strcmp(format, "plain") != 0 && strcmp(format, "json") != 0)
@@ -291,6 +297,13 @@ cmd_key_exec(struct cmd_ctx *ctx)
 		return cmd_status(&err);
 	}
 	envs = xcalloc(n, sizeof *envs);
+	/*
+	 * An env whose interpreter is not there does not stop the others: it
+	 * is skipped (skip-missing-interpreters, or tox 4's
+	 * skip_missing_interpreters for its env) or, once every env was
+	 * tried, an error that prints no key. Any other error stops.
+	 */
+	total = n;
 	for (i = 0; i < n; i++) {
 		struct key_env *ke = &envs[kept];
 
@@ -299,23 +312,43 @@ cmd_key_exec(struct cmd_ctx *ctx)
 			kept++;
 			continue;
 		}
-		if (ke->plan.no_interp && ke->target->env->skip_missing) {
-			/* tox 4's skip_missing_interpreters: a reported
-			 * skip, no key, and the others go on */
-			vc_note("%s: skipped (skip_missing_interpreters): %s",
-			    ke->target->env->name, err.msg);
-			vc_plan_release(&ke->plan);
-			memset(ke, 0, sizeof *ke);
-			vc_error_clear(&err);
-			continue;
+		if (ke->plan.no_interp &&
+		    (ke->target->env->skip_missing ||
+		        (skip && err.code == VC_ENOPY))) {
+			vc_note("%s: skipped (%s): %s", ke->target->env->name,
+			    ke->target->env->skip_missing
+			        ? "skip_missing_interpreters"
+			        : "skip-missing-interpreters",
+			    err.msg);
+			nskipped++;
+		} else if (err.code == VC_ENOPY) {
+			cmd_error(ctx, &err);
+			vc_buf_addf(&missing, "%s%s",
+			    missing.len > 0 ? ", " : "", ke->target->env->name);
+			nmissing++;
+		} else {
+			kept++; /* released at out */
+			cmd_error(ctx, &err);
+			rc = cmd_status(&err);
+			if (rc == 0)
+				rc = 1;
+			goto out;
 		}
-		kept++; /* released at out */
-		cmd_error(ctx, &err);
-		rc = cmd_status(&err);
-		if (rc == 0)
-			rc = 1;
+		vc_plan_release(&ke->plan);
+		memset(ke, 0, sizeof *ke);
+		vc_error_clear(&err);
+	}
+	if (nmissing > 0) {
+		if (total > 1) /* one env: its error said it all */
+			vc_error("%zu of %zu environments have no interpreter: "
+			         "%s; no key printed "
+			         "(skip-missing-interpreters = yes skips them)",
+			    nmissing, total, missing.data);
 		goto out;
 	}
+	if (nskipped > 0 && total > 1)
+		vc_note("%zu of %zu environments skipped (no interpreter)",
+		    nskipped, total);
 	n = kept;
 	if (cmd_has(ctx, "explain"))
 		for (i = 0; i < n; i++)
@@ -335,6 +368,7 @@ out:
 	for (i = 0; i < kept; i++)
 		if (envs[i].planned)
 			vc_plan_release(&envs[i].plan);
+	vc_buf_release(&missing);
 	free(envs);
 	free(targets);
 	return rc;

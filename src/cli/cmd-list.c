@@ -24,7 +24,7 @@ local_time(int64_t t, char *buf, size_t len)
 static void
 print_table(const struct vc_store_entry *v, size_t n)
 {
-	char size[32], created[32], used[32];
+	char size[32], unpacked[32], created[32], used[32];
 	int kw = 3, ew = 3, pw = 6;
 	size_t i;
 
@@ -36,12 +36,15 @@ print_table(const struct vc_store_entry *v, size_t n)
 		if ((int)strlen(v[i].m.python_version) > pw)
 			pw = (int)strlen(v[i].m.python_version);
 	}
-	printf("%-*s  %-*s  %-*s  %10s  %-16s  %s\n", kw, "KEY", ew, "ENV", pw,
-	    "PYTHON", "SIZE", "CREATED", "LAST USED");
+	/* Which size: on disk (archive and manifest), and the venv's. */
+	printf("%-*s  %-*s  %-*s  %10s  %10s  %-16s  %s\n", kw, "KEY", ew,
+	    "ENV", pw, "PYTHON", "PACKED", "UNPACKED", "CREATED", "LAST USED");
 	for (i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %10s  %-16s  %s\n", kw, v[i].m.key,
-		    ew, v[i].m.env, pw, v[i].m.python_version,
+		printf("%-*s  %-*s  %-*s  %10s  %10s  %-16s  %s\n", kw,
+		    v[i].m.key, ew, v[i].m.env, pw, v[i].m.python_version,
 		    vc_format_size(v[i].size, size, sizeof size),
+		    vc_format_size(v[i].m.unpacked_size, unpacked,
+		        sizeof unpacked),
 		    local_time(v[i].m.created, created, sizeof created),
 		    local_time(v[i].last_used, used, sizeof used));
 }
@@ -126,9 +129,10 @@ const struct cmd_entry cmd_list_entry = {
     .name = "list",
     .args = "",
     .summary = "list the store's entries, most recently used first",
-    .description = "Each entry with its key, env, Python version, size on "
-                   "disk (archive and manifest), creation time and last "
-                   "use. With --format json: an array of objects with "
+    .description = "Each entry with its key, the env that made it, Python "
+                   "version, packed size (on disk: archive and manifest), "
+                   "unpacked size (the venv's files), creation time and "
+                   "last use. With --format json: an array of objects with "
                    "key, env, python, python_version, size, "
                    "unpacked_size, file_count, created, last_used (unix "
                    "seconds) and create_seconds. An entry whose manifest "

@@ -174,9 +174,12 @@ const struct cmd_entry cmd_stats_entry = {
                "time saved",
     .description = "The hit ratio is store lookups that found an entry "
                    "(hits and partial hits) over all lookups; venvs "
-                   "already ready are counted apart. Seconds saved add up, "
-                   "for each restore, the entry's creation time minus the "
-                   "restore's. With --format json the counters appear "
+                   "already ready are counted apart. The times add up what "
+                   "warm prints: milliseconds restoring the 'hit in' "
+                   "times, milliseconds creating the 'created in' times, "
+                   "and seconds saved, for each hit, the entry's creation "
+                   "time minus the hit's (its 's saved'). With --format json "
+                   "the counters appear "
                    "under their ids, which never change. --zero sets "
                    "every counter to zero.",
     .flags = 0,

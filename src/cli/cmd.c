@@ -63,10 +63,12 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 		        ctx->sel_envs.v[i], err) == -1)
 			return -1;
 	if (ctx->sel_reqs.n > 0) {
-		const char *name =
-		    ctx->sel_name != NULL ? ctx->sel_name : "default";
+		char *name = ctx->sel_name != NULL ? xstrdup(ctx->sel_name)
+		                                   : vc_config_adhoc_name();
 
-		if ((e = vc_config_add_env(cfg, name, err)) == NULL)
+		e = vc_config_add_env(cfg, name, err);
+		free(name);
+		if (e == NULL)
 			goto fail;
 		for (i = 0; i < ctx->sel_reqs.n; i++)
 			vc_strv_push(&e->requirements, ctx->sel_reqs.v[i]);
@@ -78,18 +80,34 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 	for (i = 0; i < ctx->sel_envs.n; i++) {
 		e = vc_config_env(cfg, ctx->sel_envs.v[i]);
 		if (e == NULL) {
-			if (cfg->nenvs == 0)
+			if (cfg->nenvs == 0 && cfg->file != NULL)
 				vc_error_set(err, VC_EUSAGE,
 				    "unknown environment '%s': %s defines "
 				    "none",
-				    ctx->sel_envs.v[i],
-				    cfg->file != NULL ? cfg->file
-				                      : "no config file");
-			else /* from the config file, the tox.ini or -r */
+				    ctx->sel_envs.v[i], cfg->file);
+			else if (cfg->nenvs == 0)
 				vc_error_set(err, VC_EUSAGE,
-				    "unknown environment '%s' (%zu defined; "
-				    "see 'venvcache config')",
-				    ctx->sel_envs.v[i], cfg->nenvs);
+				    "unknown environment '%s': no config file "
+				    "(looked for %s)",
+				    ctx->sel_envs.v[i],
+				    cfg->looked != NULL ? cfg->looked : "none");
+			else { /* from the config file, the tox.ini or -r */
+				struct vc_suggest sg;
+				const char *best;
+				size_t j;
+
+				vc_suggest_init(&sg, ctx->sel_envs.v[i]);
+				for (j = 0; j < cfg->nenvs; j++)
+					vc_suggest_add(&sg, cfg->envs[j].name);
+				best = vc_suggest_best(&sg);
+				vc_error_set(err, VC_EUSAGE,
+				    "unknown environment '%s'%s%s%s (%zu "
+				    "defined; see 'venvcache config')",
+				    ctx->sel_envs.v[i],
+				    best != NULL ? ": did you mean '" : "",
+				    best != NULL ? best : "",
+				    best != NULL ? "'?" : "", cfg->nenvs);
+			}
 			goto fail;
 		}
 		t = xgrow(t, &cap, count + 1, sizeof *t);
@@ -142,12 +160,16 @@ cmd_select(struct cmd_ctx *ctx, struct cmd_target **out, size_t *n,
 			count++;
 		}
 	}
+	if (count == 0 && cfg->file == NULL) {
+		vc_error_set(err, VC_EUSAGE, "no config file (looked for %s)%s",
+		    cfg->looked != NULL ? cfg->looked : "none",
+		    ctx->sel_all ? "" : ": give -r FILE or write one");
+		goto fail;
+	}
 	if (count == 0) {
 		vc_error_set(err, VC_EUSAGE,
-		    "no environment selected: give -r FILE, -e NAME or -a "
-		    "(%s)",
-		    cfg->file != NULL ? "the config file defines none"
-		                      : "no config file found");
+		    "no environment selected: %s defines none%s", cfg->file,
+		    ctx->sel_all ? "" : "; give -r FILE");
 		goto fail;
 	}
 	*out = t;
@@ -207,7 +229,8 @@ cmd_status(const struct vc_error *err)
 const struct cmd_common_opt cmd_common_opts[] = {
     {"config", 'c', "FILE", O_CONFIG, CMD_GLOBAL,
         "read settings from FILE (default $VENVCACHE_CONFIG, else "
-        "./venvcache.ini, then $XDG_CONFIG_HOME/venvcache/config.ini)"},
+        "venvcache.ini in the current directory or the nearest parent, up "
+        "to the repository root, then $XDG_CONFIG_HOME/venvcache/config.ini)"},
     {"cache-dir", 0, "DIR", O_CACHE_DIR, CMD_GLOBAL,
         "the store (setting cache-dir)"},
     {"venv-root", 0, "DIR", O_VENV_ROOT, CMD_GLOBAL,
@@ -228,7 +251,11 @@ const struct cmd_common_opt cmd_common_opts[] = {
         "interpreter: a name on PATH or a path (default python3)"},
     {"all", 'a', NULL, O_ALL, CMD_SELECT, "every environment of the config"},
     {"name", 0, "NAME", O_NAME, CMD_SELECT,
-        "name of the -r environment (default \"default\")"},
+        "name of the -r environment (default: the project's, as "
+        "\"myproj-1a2b3c4d\": its root's name and a hash of its path)"},
+    {"install-project", 0, "no|yes|PATH", O_INSTALL_PROJECT, CMD_SELECT,
+        "install the project under test after warm (setting "
+        "install-project; yes: the current directory)"},
     {"refresh", 0, NULL, O_REFRESH, CMD_SELECT,
         "resolve unpinned requirements again, ignoring resolve-ttl"},
     {"index-url", 0, "URL", O_INDEX_URL, CMD_MIRROR,

@@ -53,6 +53,7 @@ enum {
 	O_TRUSTED_HOST,
 	O_FIND_LINKS,
 	O_NO_INDEX,
+	O_INSTALL_PROJECT,
 	O_CMD = 512, /* + index into entry->opts */
 };
 
@@ -118,9 +119,10 @@ const struct vc_strv *cmd_get_all(const struct cmd_ctx *, const char *name);
 
 /*
  * Resolves the selection into targets: -r makes an ad-hoc environment
- * ("default" or --name), -e names config environments, -a (or nothing at
- * all, when the config has environments) takes every one. The array is
- * the caller's (free it); the targets point into ctx->cfg.
+ * (named per project, see vc_config_adhoc_name, or --name), -e names config
+ * environments, -a (or nothing at all, when the config has environments) takes
+ * every one. The array is the caller's (free it); the targets point into
+ * ctx->cfg.
  */
 int cmd_select(struct cmd_ctx *, struct cmd_target **out, size_t *n,
     struct vc_error *);

@@ -93,12 +93,31 @@ run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
 	vc_plan_release(&plan);
 }
 
+/*
+ * An env whose interpreter is not there, with skip-missing-interpreters;
+ * or one that tox 4's skip_missing_interpreters skips (r->skipped).
+ */
+static int
+skipped(const struct cmd_ctx *ctx, const struct env_result *r)
+{
+	return r->skipped ||
+	    (r->status != 0 && r->err.code == VC_ENOPY &&
+	        vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING));
+}
+
 static void
 report(struct cmd_ctx *ctx, const struct cmd_target *t,
     const struct env_result *r)
 {
-	char size[32];
+	char size[32], packed[48] = "";
 
+	if (skipped(ctx, r)) {
+		vc_note("%s: skipped (%s): %s", t->env->name,
+		    r->skipped ? "skip_missing_interpreters"
+		               : "skip-missing-interpreters",
+		    r->err.msg);
+		return;
+	}
 	if (r->status != 0 && r->err.code == VC_EMISS) {
 		/* restore's miss is an answer (exit 3), not an error. */
 		vc_note("%s", r->err.msg);
@@ -108,15 +127,17 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 		cmd_error(ctx, &r->err);
 		return;
 	}
-	if (r->skipped) {
-		vc_note("%s: skipped (skip_missing_interpreters): %s",
-		    t->env->name, r->err.msg);
-		return;
+	/* Which size: the venv's (unpacked) and its archive's (packed). */
+	if (r->warm.packed > 0) {
+		char b[32];
+
+		snprintf(packed, sizeof packed, ", %s packed",
+		    vc_format_size(r->warm.packed, b, sizeof b));
 	}
 	if (strcmp(ctx->entry->name, "save") == 0) {
-		vc_note("%s: saved %s (%s) in %.2f s", t->env->name, r->key,
-		    vc_format_size(r->warm.size, size, sizeof size),
-		    r->warm.seconds);
+		vc_note("%s: saved %s (%s unpacked%s) in %.2f s", t->env->name,
+		    r->key, vc_format_size(r->warm.size, size, sizeof size),
+		    packed, r->warm.seconds);
 		return;
 	}
 	if (r->warm.how == VC_HOW_PRESENT) {
@@ -124,14 +145,14 @@ report(struct cmd_ctx *ctx, const struct cmd_target *t,
 		return;
 	}
 	if (r->warm.how == VC_HOW_HIT)
-		vc_note("%s: hit in %.2f s (%s, %.1f s saved)", t->env->name,
-		    r->warm.seconds,
-		    vc_format_size(r->warm.size, size, sizeof size),
+		vc_note("%s: hit in %.2f s (%s unpacked%s, %.1f s saved)",
+		    t->env->name, r->warm.seconds,
+		    vc_format_size(r->warm.size, size, sizeof size), packed,
 		    r->warm.saved > 0 ? r->warm.saved : 0.0);
 	else
-		vc_note("%s: %s in %.2f s (%s)", t->env->name,
+		vc_note("%s: %s in %.2f s (%s unpacked%s)", t->env->name,
 		    vc_warm_how_name(r->warm.how), r->warm.seconds,
-		    vc_format_size(r->warm.size, size, sizeof size));
+		    vc_format_size(r->warm.size, size, sizeof size), packed);
 }
 
 /* Reads exactly `n` bytes; 0 on success. */
@@ -193,20 +214,27 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 
 /*
  * --github-output: hits, created, envs and the key to save the store
- * under (gha.h, vc_gha_warm_outputs).
+ * under (gha.h, vc_gha_warm_outputs). A skipped env (no interpreter) is
+ * left out, as `key --github-output` leaves it out of the key: the
+ * save-key is then under the key that was restored.
  */
 static void
-github_output(struct cmd_ctx *ctx, const struct env_result *res, size_t n)
+github_output(struct cmd_ctx *ctx, const struct cmd_target *t,
+    const struct env_result *res, size_t n)
 {
+	const char **names = xcalloc(n, sizeof *names);
 	const char **off = xcalloc(n, sizeof *off);
 	const char **keys = xcalloc(n, sizeof *keys);
 	struct vc_error err;
-	size_t i, hits = 0, created = 0;
+	size_t i, m = 0, hits = 0, created = 0;
 	int complete = 1;
 
 	for (i = 0; i < n; i++) {
-		off[i] = res[i].offline;
-		keys[i] = res[i].key;
+		if (skipped(ctx, &res[i]))
+			continue;
+		names[m] = t[i].env->name;
+		off[m] = res[i].offline;
+		keys[m++] = res[i].key;
 		if (res[i].status != 0)
 			complete = 0;
 		else if (res[i].warm.how == VC_HOW_HIT ||
@@ -216,9 +244,11 @@ github_output(struct cmd_ctx *ctx, const struct env_result *res, size_t n)
 			created++;
 	}
 	vc_error_clear(&err);
-	if (vc_gha_warm_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX), off,
-	        keys, n, hits, created, complete, &err) == -1)
+	if (vc_gha_warm_outputs(vc_config_str(&ctx->cfg, VC_S_KEY_PREFIX),
+	        names, off, keys, m, hits, created, complete && m > 0,
+	        &err) == -1)
 		cmd_error(ctx, &err);
+	free(names);
 	free(off);
 	free(keys);
 }
@@ -238,7 +268,8 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 	struct vc_stats total;
 	struct vc_error err;
 	size_t next = 0, done = 0, i, j;
-	int running = 0, status = 0, misses = 0, failures = 0;
+	int running = 0, status = 0, misses = 0, failures = 0, skips = 0;
+	struct vc_buf failed, skipped_names;
 	int gha = vc_gha_active();
 
 	vc_stats_init(&total);
@@ -318,9 +349,20 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 		}
 	}
 collected:
+	vc_buf_init(&failed);
+	vc_buf_init(&skipped_names);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < VC_C__COUNT; j++)
 			total.c[j] += res[i].warm.delta.c[j];
+		if (skipped(ctx, &res[i])) {
+			skips++;
+			vc_buf_addf(&skipped_names, "%s%s",
+			    skipped_names.len > 0 ? ", " : "", t[i].env->name);
+			continue;
+		}
+		if (res[i].status != 0)
+			vc_buf_addf(&failed, "%s%s", failed.len > 0 ? ", " : "",
+			    t[i].env->name);
 		if (res[i].status == 3)
 			misses++;
 		else if (res[i].status != 0)
@@ -334,7 +376,7 @@ collected:
 		summary(ctx, t, res, n);
 	}
 	if (declares(ctx, "github-output") && cmd_has(ctx, "github-output"))
-		github_output(ctx, res, n);
+		github_output(ctx, t, res, n);
 	vc_error_clear(&err);
 	if (vc_stats_add(vc_config_str(&ctx->cfg, VC_S_CACHE_DIR), &total,
 	        &err) == -1)
@@ -343,9 +385,17 @@ collected:
 		status = 1;
 	else if (misses > 0)
 		status = 3;
+	/* At the end, by name: what was skipped, what failed. */
+	if (skips > 0)
+		vc_note("%d of %zu environments skipped (no interpreter): %s",
+		    skips, n, skipped_names.data);
 	if (n > 1 && (failures > 0 || misses > 0))
-		vc_error("%d of %zu environments failed%s", failures + misses,
-		    n, misses > 0 && failures == 0 ? " (no entry)" : "");
+		vc_error("%d of %zu environments failed%s: %s",
+		    failures + misses, n,
+		    misses > 0 && failures == 0 ? " (no entry)" : "",
+		    failed.data);
+	vc_buf_release(&failed);
+	vc_buf_release(&skipped_names);
 	free(res);
 	free(w);
 	return status;

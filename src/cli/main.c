@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "venvcache/gha.h"
@@ -132,14 +133,31 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
+			struct vc_suggest sg;
+			char *word = NULL;
+			const char *best = NULL;
+			size_t i;
 
-			fprintf(stderr, "venvcache: %s%s%s '%s'\n",
+			/* "--max_size=1G": the name, for "did you mean" */
+			if (c == '?' && optopt == 0 &&
+			    strncmp(bad, "--", 2) == 0) {
+				word = xstrndup(bad + 2, strcspn(bad + 2, "="));
+				vc_suggest_init(&sg, word);
+				for (i = 0; lo[i].name != NULL; i++)
+					vc_suggest_add(&sg, lo[i].name);
+				best = vc_suggest_best(&sg);
+			}
+			fprintf(stderr, "venvcache: %s%s%s '%s'%s%s%s\n",
 			    who ? who : "", who ? ": " : "",
 			    c == ':' ? "missing argument for"
 			             : "unknown option",
 			    optopt != 0 && (optopt < 256)
 			        ? (char[]){'-', (char)optopt, '\0'}
-			        : bad);
+			        : bad,
+			    best != NULL ? " (did you mean '--" : "",
+			    best != NULL ? best : "",
+			    best != NULL ? "'?)" : "");
+			free(word);
 			fprintf(stderr, "Try 'venvcache %s%s--help'.\n",
 			    who ? who : "", who ? " " : "");
 			return 2;
@@ -192,6 +210,10 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 		case O_REFRESH:
 			ctx->sel_refresh = 1;
 			break;
+		case O_INSTALL_PROJECT:
+			if (add_setting(p, VC_S_INSTALL_PROJECT, optarg) == -1)
+				return 2;
+			break;
 		case O_INDEX_URL:
 			if (add_setting(p, VC_S_INDEX_URL, optarg) == -1)
 				return 2;
@@ -225,6 +247,30 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 	return 0;
 }
 
+/*
+ * VENVCACHE_TOX=tox.ini, relative and not in the current directory, is
+ * looked for upward as venvcache.ini is (a file's tox setting is relative
+ * to that file already).
+ */
+static int
+tox_up(struct vc_config *cfg, struct vc_error *err)
+{
+	const char *v = getenv("VENVCACHE_TOX");
+	char *up, *looked = NULL;
+	int rc = 0;
+
+	if (v == NULL || *v == '\0' || *v == '/' || *v == '~' ||
+	    cfg->origin_kind[VC_S_TOX] != VC_ORIGIN_ENV || access(v, F_OK) == 0)
+		return 0;
+	up = vc_config_find_up(v, &looked);
+	if (up != NULL)
+		rc = vc_config_set(cfg, VC_S_TOX, up, VC_ORIGIN_ENV,
+		    "VENVCACHE_TOX", err);
+	free(up);
+	free(looked);
+	return rc;
+}
+
 static int
 load_settings(struct cmd_ctx *ctx, struct parse *p)
 {
@@ -233,7 +279,7 @@ load_settings(struct cmd_ctx *ctx, struct parse *p)
 	size_t i;
 
 	vc_error_clear(&err);
-	path = vc_config_locate(p->config, &err);
+	path = vc_config_locate(p->config, &ctx->cfg.looked, &err);
 	if (path == NULL && err.code != VC_OK)
 		goto fail;
 	if (path != NULL && vc_config_load_file(&ctx->cfg, path, &err) == -1) {
@@ -242,6 +288,8 @@ load_settings(struct cmd_ctx *ctx, struct parse *p)
 	}
 	free(path);
 	if (vc_config_load_env(&ctx->cfg, &err) == -1)
+		goto fail;
+	if (tox_up(&ctx->cfg, &err) == -1)
 		goto fail;
 	for (i = 0; i < p->nsettings; i++) {
 		if (vc_config_set(&ctx->cfg, p->settings[i].id,
@@ -322,10 +370,19 @@ main(int argc, char **argv)
 	}
 	ctx.entry = find_command(argv[optind]);
 	if (ctx.entry == NULL) {
+		struct vc_suggest sg;
+		size_t i;
+
+		vc_suggest_init(&sg, argv[optind]);
+		for (i = 0; cmd_table[i] != NULL; i++)
+			vc_suggest_add(&sg, cmd_table[i]->name);
 		fprintf(stderr,
-		    "venvcache: unknown command '%s'\n"
+		    "venvcache: unknown command '%s'%s%s%s\n"
 		    "Try 'venvcache --help'.\n",
-		    argv[optind]);
+		    argv[optind],
+		    vc_suggest_best(&sg) != NULL ? " (did you mean '" : "",
+		    vc_suggest_best(&sg) != NULL ? vc_suggest_best(&sg) : "",
+		    vc_suggest_best(&sg) != NULL ? "'?)" : "");
 		rc = 2;
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <xxhash.h>
 
 #include "venvcache/config.h"
 #include "venvcache/log.h"
@@ -117,6 +118,7 @@ envdef_release(struct vc_envdef *e)
 {
 	free(e->name);
 	free(e->python);
+	free(e->install_project);
 	free(e->basedir);
 	vc_strv_release(&e->requirements);
 	vc_strv_release(&e->constraints);
@@ -139,17 +141,60 @@ vc_config_release(struct vc_config *cfg)
 		envdef_release(&cfg->envs[i]);
 	free(cfg->envs);
 	free(cfg->file);
+	free(cfg->looked);
 	memset(cfg, 0, sizeof *cfg);
 }
 
 char *
-vc_config_locate(const char *explicit, struct vc_error *err)
+vc_config_find_up(const char *name, char **looked)
+{
+	char cwd[PATH_MAX], *dir = NULL, *p, *found = NULL;
+	int root = 0;
+
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		*looked = xstrdup(".");
+		return access(name, F_OK) == 0 ? xstrdup(name) : NULL;
+	}
+	dir = xstrdup(cwd);
+	for (;;) {
+		p = vc_path_join(dir, name);
+		if (access(p, F_OK) == 0) {
+			/* in the current directory: as before, relative */
+			found = strcmp(dir, cwd) == 0 ? xstrdup(name) : p;
+			if (found != p)
+				free(p);
+			break;
+		}
+		free(p);
+		p = vc_path_join(dir, ".git");
+		root = access(p, F_OK) == 0;
+		free(p);
+		if (root || strcmp(dir, "/") == 0)
+			break;
+		p = vc_path_dirname(dir);
+		free(dir);
+		dir = p;
+	}
+	if (strcmp(dir, cwd) == 0)
+		*looked = xasprintf("%s%s", cwd,
+		    root ? " (the repository root)" : "");
+	else
+		*looked = xasprintf("%s up to %s%s", cwd, dir,
+		    root ? " (the repository root)" : "");
+	free(dir);
+	return found;
+}
+
+char *
+vc_config_locate(const char *explicit, char **looked, struct vc_error *err)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	char *path;
+	char *path, *where = NULL;
 
 	vc_error_clear(err);
+	if (looked != NULL)
+		*looked = NULL;
 	/* -c, else $VENVCACHE_CONFIG (what the GitHub action exports). */
 	if (explicit == NULL &&
 	    (explicit = getenv("VENVCACHE_CONFIG")) != NULL &&
@@ -163,18 +208,67 @@ vc_config_locate(const char *explicit, struct vc_error *err)
 		}
 		return xstrdup(explicit);
 	}
-	if (access("venvcache.ini", F_OK) == 0)
-		return xstrdup("venvcache.ini");
+	path = vc_config_find_up("venvcache.ini", &where);
+	if (path != NULL)
+		goto out;
 	if (xdg != NULL && *xdg == '/')
 		path = xasprintf("%s/venvcache/config.ini", xdg);
 	else if (home != NULL && *home != '\0')
 		path = xasprintf("%s/.config/venvcache/config.ini", home);
+	if (path != NULL) {
+		char *w = xasprintf("venvcache.ini in %s, and %s", where, path);
+
+		free(where);
+		where = w;
+		if (access(path, F_OK) == -1) {
+			free(path);
+			path = NULL;
+		}
+	} else {
+		char *w = xasprintf("venvcache.ini in %s", where);
+
+		free(where);
+		where = w;
+	}
+out:
+	if (looked != NULL)
+		*looked = where;
 	else
-		return NULL;
-	if (access(path, F_OK) == 0)
-		return path;
-	free(path);
-	return NULL;
+		free(where);
+	return path;
+}
+
+static int is_name_char(int);
+
+char *
+vc_config_adhoc_name(void)
+{
+	char cwd[PATH_MAX], *git, *looked = NULL, *root, *base;
+	struct vc_buf b;
+	const char *p;
+
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup("default");
+	git = vc_config_find_up(".git", &looked);
+	root = git == NULL || strcmp(git, ".git") == 0 ? xstrdup(cwd)
+	                                               : vc_path_dirname(git);
+	base =
+	    xstrdup(strcmp(root, "/") == 0 ? "root" : strrchr(root, '/') + 1);
+	vc_buf_init(&b);
+	for (p = base; *p != '\0' && b.len < 40; p++) {
+		if (b.len == 0 && (*p == '.' || *p == '-'))
+			continue;
+		vc_buf_addc(&b,
+		    is_name_char((unsigned char)*p) || *p == '+' ? *p : '_');
+	}
+	vc_buf_addf(&b, "%s%08llx", b.len > 0 ? "-" : "",
+	    (unsigned long long)(XXH3_64bits(root, strlen(root)) &
+	        0xffffffffULL));
+	free(git);
+	free(looked);
+	free(root);
+	free(base);
+	return vc_buf_detach(&b);
 }
 
 static int
@@ -697,6 +791,14 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 		vc_strv_split_ws(&e->requirements, value);
 		return 1;
 	}
+	if (strcmp(name, "install-project") == 0) {
+		free(e->install_project);
+		e->install_project = vc_str_strip(value);
+		e->install_project_line = c->lineno;
+		if (*e->install_project == '\0')
+			return ini_fail(c, "install-project: empty value");
+		return 1;
+	}
 	if (strcmp(name, "constraints") == 0) {
 		e->constraints_line = c->lineno;
 		vc_strv_split_ws(&e->constraints, value);
@@ -714,10 +816,23 @@ env_key(struct ini_ctx *c, const char *name, const char *value)
 		vc_strv_take(&e->deps, v);
 		return 1;
 	}
-	return ini_fail(c,
-	    "unknown key '%s' in [env %s] (expected python, requirements, "
-	    "constraints or deps)",
-	    name, e->name);
+	{
+		static const char *const keys[] = {"python", "requirements",
+		    "constraints", "deps", "install-project"};
+		struct vc_suggest sg;
+		const char *best;
+		size_t i;
+
+		vc_suggest_init(&sg, name);
+		for (i = 0; i < VC_ARRAY_SIZE(keys); i++)
+			vc_suggest_add(&sg, keys[i]);
+		best = vc_suggest_best(&sg);
+		return ini_fail(c,
+		    "unknown key '%s' in [env %s]%s%s%s (expected python, "
+		    "requirements, constraints, deps or install-project)",
+		    name, e->name, best != NULL ? ": did you mean '" : "",
+		    best != NULL ? best : "", best != NULL ? "'?" : "");
+	}
 }
 
 static int
@@ -746,9 +861,20 @@ on_value(void *user, const char *section, const char *name, const char *value)
 	if (c->env != NULL)
 		return env_key(c, name, value);
 	s = vc_setting_find(c->section, name);
-	if (s == NULL)
-		return ini_fail(c, "unknown key '%s' in [%s]", name,
-		    c->section);
+	if (s == NULL) {
+		struct vc_suggest sg;
+		const char *best;
+		size_t i;
+
+		vc_suggest_init(&sg, name);
+		for (i = 0; i < VC_S__COUNT; i++)
+			if (strcmp(vc_settings[i].section, c->section) == 0)
+				vc_suggest_add(&sg, vc_settings[i].name);
+		best = vc_suggest_best(&sg);
+		return ini_fail(c, "unknown key '%s' in [%s]%s%s%s", name,
+		    c->section, best != NULL ? ": did you mean '" : "",
+		    best != NULL ? best : "", best != NULL ? "'?" : "");
+	}
 	if (c->continuation && !is_list(s->type))
 		return ini_fail(c, "'%s' takes one value", name);
 	origin = xasprintf("%s:%u", c->name, c->lineno);

@@ -655,8 +655,8 @@ hash_sorted(struct vc_strv *v, char out[65])
 
 int
 vc_gha_keys_build(struct vc_gha_keys *k, const char *prefix,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    size_t n, struct vc_error *err)
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, size_t n, struct vc_error *err)
 {
 	struct vc_strv stems, full;
 	char hs[65], hf[65];
@@ -679,7 +679,8 @@ vc_gha_keys_build(struct vc_gha_keys *k, const char *prefix,
 	} else {
 		for (i = 0; i < n; i++) {
 			vc_strv_take(&stems,
-			    xstrndup(keys[i], key_stem(keys[i])));
+			    xasprintf("%s %.*s", names != NULL ? names[i] : "",
+			        (int)key_stem(keys[i]), keys[i]));
 			vc_strv_push(&full, keys[i]);
 		}
 		hash_sorted(&stems, hs);
@@ -717,8 +718,9 @@ join_lines(const char *const *v, size_t n)
 
 int
 vc_gha_key_outputs(const char *prefix, const char *cache_dir,
-    const char *const *keys, const struct vc_strv *const *restore_keys,
-    const char *const *paths, size_t n, struct vc_error *err)
+    const char *const *names, const char *const *keys,
+    const struct vc_strv *const *restore_keys, const char *const *paths,
+    size_t n, struct vc_error *err)
 {
 	struct vc_gha_keys k;
 	struct vc_strv rks;
@@ -732,7 +734,8 @@ vc_gha_key_outputs(const char *prefix, const char *cache_dir,
 	vc_gha_keys_init(&k);
 	vc_strv_init(&rks);
 	vc_buf_init(&b);
-	if (vc_gha_keys_build(&k, prefix, keys, restore_keys, n, err) == -1)
+	if (vc_gha_keys_build(&k, prefix, names, keys, restore_keys, n, err) ==
+	    -1)
 		goto out;
 	/* First the stores saved under this key (vc_gha_save_key). */
 	vc_strv_init(&rks);
@@ -831,9 +834,9 @@ vc_gha_save_key(const char *key, const char *const *entry_keys, size_t n,
 }
 
 int
-vc_gha_warm_outputs(const char *key_prefix, const char *const *offline_keys,
-    const char *const *entry_keys, size_t n, size_t hits, size_t created,
-    int complete, struct vc_error *err)
+vc_gha_warm_outputs(const char *key_prefix, const char *const *names,
+    const char *const *offline_keys, const char *const *entry_keys, size_t n,
+    size_t hits, size_t created, int complete, struct vc_error *err)
 {
 	struct vc_gha_keys k;
 	struct vc_buf b;
@@ -843,8 +846,8 @@ vc_gha_warm_outputs(const char *key_prefix, const char *const *offline_keys,
 	vc_gha_keys_init(&k);
 	vc_buf_init(&b);
 	if (complete) {
-		if (vc_gha_keys_build(&k, key_prefix, offline_keys, NULL, n,
-		        err) == -1 ||
+		if (vc_gha_keys_build(&k, key_prefix, names, offline_keys, NULL,
+		        n, err) == -1 ||
 		    vc_gha_save_key(k.key, entry_keys, n, &save, err) == -1)
 			goto out;
 	}

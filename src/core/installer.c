@@ -4,6 +4,8 @@
 
 #include "venvcache/installer.h"
 #include "venvcache/proc.h"
+#include "venvcache/trust.h"
+#include "venvcache/util.h"
 
 int
 vc_installer_choose(struct vc_installer *ins, const struct vc_config *cfg,
@@ -11,6 +13,7 @@ vc_installer_choose(struct vc_installer *ins, const struct vc_config *cfg,
 {
 	const char *want = vc_config_str(cfg, VC_S_INSTALLER);
 	const char *uv = vc_config_str(cfg, VC_S_UV);
+	const char *cache = vc_config_str(cfg, VC_S_UV_CACHE_DIR);
 	int seed = vc_config_bool(cfg, VC_S_SEED);
 	int creator_uv = strcmp(vc_config_str(cfg, VC_S_CREATOR), "uv") == 0;
 
@@ -45,6 +48,17 @@ vc_installer_choose(struct vc_installer *ins, const struct vc_config *cfg,
 		return vc_error_set(err, VC_EFAIL,
 		    "creator = uv, but the uv setting ('%s') finds no program",
 		    uv);
+	}
+	/*
+	 * uv's cache holds the wheels it installs: checked as cache-dir is
+	 * (without HOME its default is under /tmp, where another user could
+	 * have made it first).
+	 */
+	if ((ins->kind == VC_INSTALLER_UV || creator_uv) && *cache != '\0' &&
+	    (vc_mkdir_p(cache, 0700, err) == -1 ||
+	        vc_trust_dir(cache, "uv-cache-dir", err) == -1)) {
+		vc_installer_release(ins);
+		return -1;
 	}
 	return 0;
 }

@@ -264,8 +264,9 @@ run_probe(const char *exe, const char *shown, struct vc_buf *out,
 		tail = first_line(errout->data != NULL ? errout->data : "");
 	else
 		tail = last_line(errout->data != NULL ? errout->data : "");
+	/* 127: a shim for a version that is not installed: missing */
 	if (status < 128)
-		vc_error_set(err, VC_EFAIL,
+		vc_error_set(err, status == 127 ? VC_ENOPY : VC_EFAIL,
 		    "'%s' is not a working Python (exit status %d)%s%s", shown,
 		    status, *tail ? ": " : "", tail);
 	else
@@ -485,11 +486,13 @@ vc_interp_probe(struct vc_interp *in, const char *python, const char *cache_dir,
 	}
 	in->path = find_program(python);
 	if (in->path == NULL) {
-		vc_error_set(err, VC_EFAIL, "cannot find '%s' on PATH", python);
+		vc_error_set(err, VC_ENOPY, "cannot find '%s' on PATH", python);
 		goto out;
 	}
 	if (realpath(in->path, real) == NULL || stat(real, &st) == -1) {
 		vc_error_sys(err, "cannot find '%s'", python);
+		if (errno == ENOENT || errno == ENOTDIR)
+			err->code = VC_ENOPY;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || access(real, X_OK) == -1) {

@@ -129,6 +129,7 @@ vc_key_compute(struct vc_key *k, const struct vc_config *cfg,
 	size_t i;
 	int rc = -1;
 
+	(void)env; /* its name is the venv's path, not part of the key */
 	vc_key_release(k);
 	lines = xcalloc(reqs->n + (resolved != NULL ? resolved->n : 0) + 1,
 	    sizeof *lines);
@@ -140,7 +141,6 @@ vc_key_compute(struct vc_key *k, const struct vc_config *cfg,
 
 	snprintf(num, sizeof num, "%d", VC_KEY_FORMAT);
 	add_field(&doc, "format", num);
-	add_field(&doc, "env", env->name);
 	add_field(&doc, "impl", in->impl);
 	add_field(&doc, "version", in->version);
 	add_field(&doc, "build", in->build);
@@ -174,9 +174,9 @@ vc_key_compute(struct vc_key *k, const struct vc_config *cfg,
 	for (i = 0; i < sizeof canon.digest; i++)
 		snprintf(k->hash + 2 * i, 3, "%02x", canon.digest[i]);
 
+	/* The env's name is the venv's path, not what is cached: identical
+	 * sets share one entry whatever their names. */
 	vc_buf_adds(&key, vc_config_str(cfg, VC_S_KEY_PREFIX));
-	vc_buf_addc(&key, '-');
-	add_component(&key, env->name, 0);
 	vc_buf_addc(&key, '-');
 	add_component(&key, in->impl_tag, 1);
 	vc_buf_addf(&key, "%d%d-", in->major, in->minor);

@@ -173,3 +173,124 @@ vc_mirror_identity(const struct vc_config *cfg)
 		vc_buf_adds(&b, "no-index\n");
 	return vc_buf_detach(&b);
 }
+
+/* The printable bytes of s[0..n) (others become '?'), at most `max`. */
+static char *
+clean(const char *s, size_t n, size_t max)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	for (i = 0; i < n && i < max; i++)
+		vc_buf_addc(&b,
+		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
+	if (n > max)
+		vc_buf_adds(&b, "...");
+	return vc_buf_detach(&b);
+}
+
+/*
+ * urllib3's "Retrying (...) after connection broken by '<repr>': <url>":
+ * the cause is the repr's text after its last ": " (the exception's
+ * message, as "[Errno 111] Connection refused"), without the repr's
+ * closing quotes and parentheses; "proxy: " before it for a ProxyError.
+ */
+static char *
+broken_by(const char *line, size_t n)
+{
+	static const char marker[] = "connection broken by '";
+	const char *p = memmem(line, n, marker, sizeof marker - 1);
+	const char *e = line + n, *s, *q;
+	char *cause, *msg;
+	long depth = 0;
+
+	if (p == NULL)
+		return NULL;
+	p += sizeof marker - 1;
+	/* the repr ends at the last "': " (the URL follows) */
+	for (q = e; q - p >= 3; q--)
+		if (q[-3] == '\'' && q[-2] == ':' && q[-1] == ' ')
+			break;
+	if (q - p >= 3)
+		e = q - 3;
+	/* "[Errno 111] ...", "[SSL: ...] ..." where there is one */
+	if ((s = memmem(p, (size_t)(e - p), "[Errno ", 7)) == NULL &&
+	    (s = memmem(p, (size_t)(e - p), "[SSL", 4)) == NULL) {
+		for (s = e; s - p >= 2 && !(s[-2] == ':' && s[-1] == ' '); s--)
+			;
+		if (s - p < 2)
+			s = p;
+	}
+	for (q = s; q < e; q++)
+		depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+	while (e > s &&
+	    (e[-1] == '\'' || e[-1] == '"' || (e[-1] == ')' && depth < 0))) {
+		if (e[-1] == ')')
+			depth++;
+		e--;
+	}
+	if (e == s || (e - s == 4 && strncmp(s, "None", 4) == 0))
+		return NULL;
+	cause = clean(s, (size_t)(e - s), 300);
+	msg = xasprintf("%s%s",
+	    (size_t)(line + n - p) >= 10 && strncmp(p, "ProxyError", 10) == 0
+	        ? "proxy: "
+	        : "",
+	    cause);
+	free(cause);
+	return msg;
+}
+
+char *
+vc_pip_index_error(const char *output)
+{
+	static const char *const markers[] = {"Retrying (",
+	    "Could not fetch URL", "connection broken by", "ProxyError",
+	    "SSLError", "CERTIFICATE_VERIFY_FAILED", "Connection refused",
+	    "Name or service not known", "Temporary failure in name",
+	    "401 Error", "403 Client Error", "404 Client Error", "HTTP error",
+	    "timed out"};
+	const char *line, *nl;
+	size_t n, i;
+
+	for (line = output; line != NULL && *line != '\0';
+	     line = nl != NULL ? nl + 1 : NULL) {
+		char *cause, *where, *msg;
+		const char *p;
+
+		nl = strchr(line, '\n');
+		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		for (i = 0; i < VC_ARRAY_SIZE(markers); i++)
+			if (memmem(line, n, markers[i], strlen(markers[i])) !=
+			    NULL)
+				break;
+		if (i == VC_ARRAY_SIZE(markers))
+			continue;
+		if ((cause = broken_by(line, n)) != NULL) {
+			/* the URL path pip retried ends the line: "': /x/" */
+			for (p = line + n; p > line && p[-1] != ' '; p--)
+				;
+			where = p < line + n &&
+			        (*p == '/' ||
+			            memmem(p, (size_t)(line + n - p), "://",
+			                3) != NULL)
+			    ? clean(p, (size_t)(line + n - p), 200)
+			    : NULL;
+			msg = xasprintf("cannot reach the index: %s%s%s%s",
+			    cause, where != NULL ? " (" : "",
+			    where != NULL ? where : "",
+			    where != NULL ? ")" : "");
+			free(cause);
+			free(where);
+			return msg;
+		}
+		/* Else the line itself, without pip's level. */
+		if (n > 9 && strncmp(line, "WARNING: ", 9) == 0)
+			line += 9, n -= 9;
+		else if (n > 7 && strncmp(line, "ERROR: ", 7) == 0)
+			line += 7, n -= 7;
+		return clean(line, n, 300);
+	}
+	return NULL;
+}

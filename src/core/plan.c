@@ -11,30 +11,73 @@
 #include "venvcache/project.h"
 #include "venvcache/venv.h"
 
-/* The project setting: "no", "yes" (the current directory) or a path. */
+/*
+ * The directory relative paths of the project start from: the config
+ * file's when the value comes from it (found upward, like git's), else the
+ * current directory.
+ */
 static char *
-project_path(const struct vc_config *cfg, const struct vc_reqset *reqs)
+project_base(const struct vc_config *cfg, const struct vc_envdef *env,
+    int from_setting)
+{
+	char cwd[PATH_MAX];
+
+	if (from_setting &&
+	    cfg->origin_kind[VC_S_INSTALL_PROJECT] == VC_ORIGIN_FILE &&
+	    cfg->file != NULL) {
+		char *dir = vc_path_dirname(cfg->file), *abs;
+
+		if (*dir == '/' || getcwd(cwd, sizeof cwd) == NULL)
+			return dir;
+		abs = strcmp(dir, ".") == 0 ? xstrdup(cwd)
+		                            : vc_path_join(cwd, dir);
+		free(dir);
+		return abs;
+	}
+	/* An [env NAME] of the config: its directory. A tox environment's
+	 * project is the current directory's, as tox runs (README). */
+	if (!from_setting && env->file != NULL && env->basedir != NULL &&
+	    cfg->file != NULL && strcmp(env->file, cfg->file) == 0)
+		return xstrdup(env->basedir);
+	return xstrdup(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".");
+}
+
+/*
+ * The project setting: "no", "yes" (the config's directory, or the current
+ * one) or a path. An env's own install-project key wins over the config
+ * file's setting, --install-project and VENVCACHE_INSTALL_PROJECT over
+ * both; the key's "yes" is the env's directory (its config's).
+ */
+static char *
+project_path(const struct vc_config *cfg, const struct vc_envdef *env,
+    const struct vc_reqset *reqs)
 {
 	const char *v = vc_config_str(cfg, VC_S_INSTALL_PROJECT);
-	char cwd[PATH_MAX];
+	enum vc_origin_kind o = cfg->origin_kind[VC_S_INSTALL_PROJECT];
+	int own = env->install_project != NULL &&
+	    (o == VC_ORIGIN_DEFAULT || o == VC_ORIGIN_FILE);
+	char *base, *p;
+
+	if (own)
+		v = env->install_project;
 
 	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
 	    strcmp(v, "0") == 0) {
-		/* "-e .[extras]": pip reads "." from the current directory. */
+		/* "-e .[extras]": "." of a config's env is its directory. */
 		if (reqs->project == NULL)
 			return NULL;
-		if (getcwd(cwd, sizeof cwd) == NULL)
-			return xstrdup(reqs->project);
-		return xasprintf("%s%s", cwd, reqs->project + 1);
+		base = project_base(cfg, env, 0);
+		p = xasprintf("%s%s", base, reqs->project + 1);
+		free(base);
+		return p;
 	}
+	base = own ? project_base(cfg, env, 0) : project_base(cfg, env, 1);
 	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
 	    strcmp(v, "1") == 0)
-		return xstrdup(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".");
-	if (*v == '/')
-		return xstrdup(v);
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		return xstrdup(v);
-	return vc_path_join(cwd, v);
+		return base;
+	p = vc_path_join(base, v);
+	free(base);
+	return p;
 }
 
 /*
@@ -172,7 +215,7 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 	}
 	if (vc_key_load_requirements(&p->reqs, env, err) == -1)
 		return -1;
-	p->project = project_path(cfg, &p->reqs);
+	p->project = project_path(cfg, env, &p->reqs);
 	/*
 	 * The offline key, before the project's requirements join the set:
 	 * reading dynamic ones may need pip and the network. The project's

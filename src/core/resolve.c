@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -527,9 +528,23 @@ cache_write(const char *path, const struct vc_resolution *r,
 
 /* --- running pip --------------------------------------------------- */
 
+/* pip's lines as a live line on a terminal: "resolving: Collecting x". */
+static void
+progress_line(const char *line, void *arg)
+{
+	while (*line == ' ')
+		line++;
+	if (*line != '\0')
+		vc_progress("%s: %s", (const char *)arg, line);
+}
+
+/*
+ * Runs pip (or python); on a terminal, `what` and each line it prints are
+ * shown as a live line while it runs, so a slow resolve is not silent.
+ */
 static int
-run(const struct vc_config *cfg, const char *const *argv, struct vc_buf *out,
-    struct vc_error *err)
+run(const struct vc_config *cfg, const char *what, const char *const *argv,
+    struct vc_buf *out, struct vc_error *err)
 {
 	struct vc_strv env;
 	struct vc_proc proc;
@@ -543,7 +558,11 @@ run(const struct vc_config *cfg, const char *const *argv, struct vc_buf *out,
 	proc.env_unset = vc_tool_env_unset;
 	proc.output = out;
 	proc.max_output = 64 * 1024;
+	proc.on_line = progress_line;
+	proc.arg = (void *)(uintptr_t)what;
+	vc_progress("%s", what);
 	status = vc_proc_run(&proc, err);
+	vc_progress_done();
 	vc_strv_release(&env);
 	return status;
 }
@@ -569,6 +588,24 @@ last_line(const struct vc_config *cfg, const struct vc_buf *out)
 	shown = vc_text_redact(line, &secrets);
 	vc_strv_release(&secrets);
 	free(line);
+	return shown;
+}
+
+/* Why pip could not reach the index, credentials hidden, or NULL. */
+static char *
+index_cause(const struct vc_config *cfg, const struct vc_buf *out)
+{
+	struct vc_strv secrets;
+	char *cause, *shown;
+
+	if (out->data == NULL ||
+	    (cause = vc_pip_index_error(out->data)) == NULL)
+		return NULL;
+	vc_strv_init(&secrets);
+	vc_mirror_secrets(cfg, &secrets);
+	shown = vc_text_redact(cause, &secrets);
+	vc_strv_release(&secrets);
+	free(cause);
 	return shown;
 }
 
@@ -628,7 +665,8 @@ scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
 	{
 		const char *argv[] = {in->executable, "-m", "venv", tmp, NULL};
 
-		status = run(cfg, argv, &out, err);
+		status =
+		    run(cfg, "creating a venv to resolve in", argv, &out, err);
 		if (status != 0) {
 			char *l = last_line(cfg, &out);
 
@@ -654,18 +692,23 @@ scratch_python(const struct vc_config *cfg, const struct vc_interp *in,
 		    "--upgrade", "pip>=22.2", NULL};
 
 		vc_buf_reset(&out);
-		status = run(cfg, argv, &out, err);
+		status = run(cfg, "checking pip's version", argv, &out, err);
 		if (status == 3) {
 			vc_buf_reset(&out);
-			status = run(cfg, up, &out, err);
+			status = run(cfg, "upgrading pip to resolve with", up,
+			    &out, err);
 			if (status != 0) {
 				char *l = last_line(cfg, &out);
+				char *c = index_cause(cfg, &out);
 
 				vc_error_set(err, VC_EFAIL,
 				    "the pip of '%s' is older than 22.2 (no "
 				    "--report) and upgrading it from the "
-				    "mirror failed: %s",
-				    in->executable, l);
+				    "mirror failed: %s%s%s",
+				    in->executable, c != NULL ? c : l,
+				    c != NULL ? "; pip's last line: " : "",
+				    c != NULL ? l : "");
+				free(c);
 				free(l);
 				goto fail;
 			}
@@ -761,14 +804,21 @@ pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	}
 	argv[n] = NULL;
 	vc_step("resolving with pip");
-	status = run(cfg, argv, &out, err);
+	status = run(cfg, "resolving", argv, &out, err);
 	if (status != 0) {
 		if (status != -1) {
+			char *cause = index_cause(cfg, &out);
+
 			line = last_line(cfg, &out);
+			/* The cause first: pip's last line is often only
+			 * "No matching distribution found". */
 			vc_error_set(err, VC_ENET,
 			    "pip could not resolve the requirements (exit "
-			    "status %d): %s",
-			    status, line);
+			    "status %d): %s%s%s",
+			    status, cause != NULL ? cause : line,
+			    cause != NULL ? "; pip's last line: " : "",
+			    cause != NULL ? line : "");
+			free(cause);
 			free(line);
 		}
 		goto out;
@@ -842,14 +892,19 @@ uv_resolve(const struct vc_config *cfg, const struct vc_installer *ins,
 	}
 	argv[n] = NULL;
 	vc_step("resolving with uv");
-	status = run(cfg, argv, &out, err);
+	status = run(cfg, "resolving", argv, &out, err);
 	if (status != 0) {
 		if (status != -1) {
+			char *cause = index_cause(cfg, &out);
+
 			line = last_line(cfg, &out);
 			vc_error_set(err, VC_ENET,
 			    "uv could not resolve the requirements (exit "
-			    "status %d): %s",
-			    status, line);
+			    "status %d): %s%s%s",
+			    status, cause != NULL ? cause : line,
+			    cause != NULL ? "; uv's last line: " : "",
+			    cause != NULL ? line : "");
+			free(cause);
 			free(line);
 		}
 		goto out;
@@ -1025,7 +1080,8 @@ vc_resolve_project_metadata(const struct vc_config *cfg,
 	argv[n] = NULL;
 	vc_step("asking the build backend of '%s' for its dependencies",
 	    project_dir);
-	status = run(cfg, argv, &out, err);
+	status =
+	    run(cfg, "asking the project's build backend", argv, &out, err);
 	if (status != 0) {
 		if (status != -1) {
 			line = last_line(cfg, &out);

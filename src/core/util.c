@@ -836,3 +836,81 @@ vc_ncpus(void)
 
 	return n < 1 ? 1 : (int)n;
 }
+
+/* --- did you mean -------------------------------------------------- */
+
+#define SUGGEST_MAX 128
+
+static int
+suggest_fold(int c)
+{
+	return c == '_' ? '-' : tolower(c);
+}
+
+/* Restricted Damerau-Levenshtein distance of a and b (both short). */
+static size_t
+suggest_distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t rows[3][SUGGEST_MAX + 1], *pp = rows[0], *p = rows[1],
+	                                 *c = rows[2], *t, i, j, v;
+
+	for (j = 0; j <= m; j++)
+		p[j] = j;
+	for (i = 1; i <= n; i++) {
+		c[0] = i;
+		for (j = 1; j <= m; j++) {
+			int ai = suggest_fold((unsigned char)a[i - 1]);
+			int bj = suggest_fold((unsigned char)b[j - 1]);
+
+			v = p[j - 1] + (ai != bj);
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ai == suggest_fold((unsigned char)b[j - 2]) &&
+			    suggest_fold((unsigned char)a[i - 2]) == bj &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+		}
+		t = pp, pp = p, p = c, c = t;
+	}
+	return p[m];
+}
+
+void
+vc_suggest_init(struct vc_suggest *s, const char *word)
+{
+	s->word = word;
+	s->best = NULL;
+	s->dist = SIZE_MAX;
+}
+
+void
+vc_suggest_add(struct vc_suggest *s, const char *cand)
+{
+	size_t n = strlen(s->word), m, d;
+
+	if (cand == NULL)
+		return;
+	m = strlen(cand);
+	if (n > SUGGEST_MAX || m > SUGGEST_MAX || (n > m ? n - m : m - n) > 3)
+		return;
+	d = suggest_distance(s->word, n, cand, m);
+	if (d < s->dist) {
+		s->dist = d;
+		s->best = cand;
+	}
+}
+
+const char *
+vc_suggest_best(const struct vc_suggest *s)
+{
+	size_t n = strlen(s->word);
+	size_t max = n <= 5 ? 1 : n <= 8 ? 2 : 3;
+
+	if (s->best == NULL || s->dist > max || strcmp(s->best, s->word) == 0)
+		return NULL;
+	return s->best;
+}

@@ -558,7 +558,8 @@ harmless_var(const char *name, size_t len)
  * or memory through /proc either (unless it runs as root).
  */
 static void
-restored_env(struct vc_strv *set, struct vc_strv *unset)
+restored_env(const struct vc_config *cfg, struct vc_strv *set,
+    struct vc_strv *unset)
 {
 	extern char **environ;
 	char **e;
@@ -574,6 +575,9 @@ restored_env(struct vc_strv *set, struct vc_strv *unset)
 	vc_strv_push(set, "PIP_NO_INPUT=1");
 	vc_strv_push(set, "PIP_DISABLE_PIP_VERSION_CHECK=1");
 	vc_strv_push(set, "PYTHONDONTWRITEBYTECODE=1");
+	/* uv's settings, none of them secret; no uv.toml either. */
+	vc_installer_env(cfg, set);
+	vc_strv_push(set, "UV_NO_CONFIG=1");
 }
 
 /*
@@ -598,7 +602,7 @@ run_prog(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 	vc_strv_init(&unset);
 	vc_buf_init(&out);
 	if (restored)
-		restored_env(&env, &unset);
+		restored_env(cfg, &env, &unset);
 	else
 		vc_mirror_tool_env(cfg, &env);
 	memset(&proc, 0, sizeof proc);
@@ -633,9 +637,21 @@ run_prog(const struct vc_config *cfg, const struct vc_plan *p, const char *what,
 		if (len > 0 && shown[len - 1] != '\n')
 			fputc('\n', stderr);
 	}
-	vc_error_set(err, VC_EFAIL,
-	    "env %s: %s failed with exit status %d (its output is above)",
-	    p->env->name, what, status);
+	{
+		/* pip's last line is often only "No matching distribution
+		 * found": say why the index could not be reached. */
+		char *cause = vc_pip_index_error(shown), *c = NULL;
+
+		if (cause != NULL)
+			c = vc_text_redact(cause, &secrets);
+		vc_error_set(err, VC_EFAIL,
+		    "env %s: %s failed with exit status %d%s%s (its output is "
+		    "above)",
+		    p->env->name, what, status, c != NULL ? ": " : "",
+		    c != NULL ? c : "");
+		free(cause);
+		free(c);
+	}
 out:
 	free(shown);
 	vc_buf_release(&out);
@@ -955,9 +971,10 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 
 	if (vc_installer_choose(&ins, cfg, err) == -1)
 		goto out;
+	/* The venv may have come from the store: its python runs with -I
+	 * and none of our secrets (restored_env); uv, which runs it too,
+	 * has none of them either. */
 	if (ins.kind == VC_INSTALLER_PIP) {
-		/* The venv may have come from the store: its python runs
-		 * with -I and none of our secrets (restored_env). */
 		n = 0;
 		argv[n++] = py;
 		argv[n++] = "-I";
@@ -986,7 +1003,7 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	rc = run_prog(cfg, p,
 	    ins.kind == VC_INSTALLER_UV ? "uv pip install -e (the project)"
 	                                : "pip install -e (the project)",
-	    argv, ins.kind == VC_INSTALLER_PIP, err);
+	    argv, 1, err);
 	uv_tidy(&ins, p->path);
 out:
 	vc_installer_release(&ins);
@@ -1073,7 +1090,6 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	struct vc_manifest m;
 	struct vc_error e2;
 	int fd = -1, rc = -1;
-	double t0 = vc_monotonic();
 
 	vc_manifest_init(&m);
 	if (vc_store_lookup(st, key, &m, &fd, err) == -1) {
@@ -1112,9 +1128,11 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 		goto bad;
 	vc_store_touch(st, key);
 	res->size = m.unpacked_size;
+	res->packed = m.archive_size;
 	res->delta.c[VC_C_bytes_restored] += xr.bytes;
 	res->delta.c[VC_C_restores]++;
-	res->saved = m.create_seconds - (vc_monotonic() - t0);
+	/* The entry's creation time: vc_warm takes off the whole warm's. */
+	res->saved = m.create_seconds;
 	rc = 0;
 	goto out;
 bad:
@@ -1525,6 +1543,7 @@ save_commit(const struct vc_config *cfg, struct vc_store *st,
 	res->delta.c[VC_C_saves]++;
 	res->delta.c[VC_C_bytes_saved] += ps->pr.archive_size;
 	res->size = ps->pr.unpacked_size;
+	res->packed = ps->pr.archive_size;
 	/* Keep the store within max-size after each save. */
 	vc_error_clear(&e2);
 	if (vc_store_gc(st, vc_config_size(cfg, VC_S_MAX_SIZE), 0, 0, &gc,
@@ -1671,7 +1690,6 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
 		return -1;
 	secs = vc_monotonic() - t0;
 	res->delta.c[VC_C_creations]++;
-	res->delta.c[VC_C_create_ms] += (uint64_t)(secs * 1000);
 	return pack_new(cfg, p, st, t, secs, res->installer, ps, res, err);
 }
 
@@ -1682,8 +1700,9 @@ create_and_pack(const struct vc_config *cfg, struct vc_plan *p,
  * PEP 503 names (a direct URL install is "name @ ...": kept as "name@").
  */
 static int
-freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
-    struct vc_strv *out, struct vc_error *err)
+freeze(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, struct vc_strv *out,
+    struct vc_error *err)
 {
 	char *py = vc_path_join(dir, "bin/python");
 	const char *argv[8];
@@ -1711,7 +1730,7 @@ freeze(const struct vc_installer *ins, const struct vc_plan *p, const char *dir,
 	vc_strv_init(&env);
 	vc_strv_init(&unset);
 	/* The venv came from the store: nothing of ours reaches it. */
-	restored_env(&env, &unset);
+	restored_env(cfg, &env, &unset);
 	memset(&proc, 0, sizeof proc);
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
@@ -1784,12 +1803,14 @@ find_item(const struct vc_resolution *r, const char *name)
 /*
  * Installs the pins of `reqfile` into the restored venv at `dir`. The
  * mirror is reached only by our tool venv's pip (pip wheel: its
- * credentials never meet code from the store); the venv's own pip then
- * installs those wheels with -I, no index and none of our environment.
+ * credentials never meet code from the store); the venv's own pip (-I),
+ * or uv (which runs the venv's python to query it), then installs those
+ * wheels with no index and none of our environment.
  */
 static int
-install_restored(const struct vc_config *cfg, const struct vc_plan *p,
-    const char *dir, const char *reqfile, struct vc_error *err)
+install_restored(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_plan *p, const char *dir, const char *reqfile,
+    struct vc_error *err)
 {
 	char *tool = NULL, *py = vc_path_join(dir, "bin/python");
 	char *wheels = vc_path_join(dir, ".venvcache-wheels");
@@ -1807,11 +1828,21 @@ install_restored(const struct vc_config *cfg, const struct vc_plan *p,
 		if (run_tool(cfg, p, "pip wheel (partial)", a, err) == -1)
 			goto out;
 	}
-	vc_strv_push(&argv, py);
-	vc_strv_push(&argv, "-I");
-	vc_strv_push(&argv, "-m");
-	vc_strv_push(&argv, "pip");
-	vc_strv_push(&argv, "install");
+	if (ins->kind == VC_INSTALLER_UV) {
+		vc_strv_push(&argv, ins->uv);
+		vc_strv_push(&argv, "pip");
+		vc_strv_push(&argv, "install");
+		vc_strv_push(&argv, "--python");
+		vc_strv_push(&argv, py);
+		/* pip compiles what it installs; uv only when told. */
+		vc_strv_push(&argv, "--compile-bytecode");
+	} else {
+		vc_strv_push(&argv, py);
+		vc_strv_push(&argv, "-I");
+		vc_strv_push(&argv, "-m");
+		vc_strv_push(&argv, "pip");
+		vc_strv_push(&argv, "install");
+	}
 	vc_strv_push(&argv, "--no-index");
 	vc_strv_push(&argv, "--no-deps");
 	/* By name from --find-links, not as files: pip records no direct
@@ -1820,7 +1851,9 @@ install_restored(const struct vc_config *cfg, const struct vc_plan *p,
 	vc_strv_push(&argv, wheels);
 	vc_strv_push(&argv, "-r");
 	vc_strv_push(&argv, reqfile);
-	rc = run_prog(cfg, p, "pip install (partial)",
+	rc = run_prog(cfg, p,
+	    ins->kind == VC_INSTALLER_UV ? "uv pip install (partial)"
+	                                 : "pip install (partial)",
 	    (const char *const *)argv.v, 1, err);
 out:
 	vc_error_clear(&e2);
@@ -1854,7 +1887,7 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 	vc_strv_init(&extra);
 	vc_strv_init(&again);
 	vc_buf_init(&pins);
-	if (freeze(ins, p, t->path, &have, err) == -1)
+	if (freeze(cfg, ins, p, t->path, &have, err) == -1)
 		goto out;
 	for (i = 0; i < target->n; i++) {
 		char *line = freeze_line(&target->items[i]);
@@ -1882,14 +1915,15 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 		else
 			free(name);
 	}
-	if (ins->kind == VC_INSTALLER_PIP) {
-		/* The restored venv's pip: -I, none of our secrets. */
-		if (pins.len > 0 &&
-		    (write_text(reqfile, pins.data, err) == -1 ||
-		        install_restored(cfg, p, t->path, reqfile, err) == -1))
-			goto out;
-		if (extra.n > 0) {
-			argv = xcalloc(extra.n + 7, sizeof *argv);
+	/* The restored venv's pip runs with -I, and it or uv (which runs
+	 * the venv's python) with none of our secrets. */
+	if (pins.len > 0 &&
+	    (write_text(reqfile, pins.data, err) == -1 ||
+	        install_restored(cfg, ins, p, t->path, reqfile, err) == -1))
+		goto out;
+	if (extra.n > 0) {
+		argv = xcalloc(extra.n + 8, sizeof *argv);
+		if (ins->kind == VC_INSTALLER_PIP) {
 			n = 0;
 			argv[n++] = py;
 			argv[n++] = "-I";
@@ -1897,54 +1931,22 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 			argv[n++] = "pip";
 			argv[n++] = "uninstall";
 			argv[n++] = "--yes";
-			for (i = 0; i < extra.n; i++)
-				argv[n++] = extra.v[i];
-			argv[n] = NULL;
-			if (run_prog(cfg, p, "pip uninstall (partial)", argv, 1,
-			        err) == -1)
-				goto out;
-		}
-	} else {
-		if (pins.len > 0) {
-			const char *a[12];
-
-			n = pip_argv(ins, py, "install", a);
-			a[n++] = "--no-deps";
-			/* pip's --no-input; uv never prompts, and compiles only
-			 * when told (pip always does). */
-			a[n++] = ins->kind == VC_INSTALLER_UV
-			    ? "--compile-bytecode"
-			    : "--no-input";
-			a[n++] = "-r";
-			a[n++] = reqfile;
-			a[n] = NULL;
-			if (write_text(reqfile, pins.data, err) == -1 ||
-			    run_tool(cfg, p,
-			        ins->kind == VC_INSTALLER_UV
-			            ? "uv pip install (partial)"
-			            : "pip install (partial)",
-			        a, err) == -1)
-				goto out;
-		}
-		if (extra.n > 0) {
-			argv = xcalloc(extra.n + 8, sizeof *argv);
+		} else {
 			n = pip_argv(ins, py, "uninstall", argv);
-			if (ins->kind == VC_INSTALLER_PIP)
-				argv[n++] = "--yes";
-			for (i = 0; i < extra.n; i++)
-				argv[n++] = extra.v[i];
-			argv[n] = NULL;
-			if (run_tool(cfg, p,
-			        ins->kind == VC_INSTALLER_UV
-			            ? "uv pip uninstall (partial)"
-			            : "pip uninstall (partial)",
-			        argv, err) == -1)
-				goto out;
 		}
+		for (i = 0; i < extra.n; i++)
+			argv[n++] = extra.v[i];
+		argv[n] = NULL;
+		if (run_prog(cfg, p,
+		        ins->kind == VC_INSTALLER_UV
+		            ? "uv pip uninstall (partial)"
+		            : "pip uninstall (partial)",
+		        argv, 1, err) == -1)
+			goto out;
 	}
 	uv_tidy(ins, t->path);
 	/* The venv must now be what a fresh creation gives. */
-	if (freeze(ins, p, t->path, &again, err) == -1)
+	if (freeze(cfg, ins, p, t->path, &again, err) == -1)
 		goto out;
 	for (i = 0; i < target->n; i++) {
 		char *line = freeze_line(&target->items[i]);
@@ -2262,14 +2264,8 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		}
 		goto out;
 	}
-	if (res->how == VC_HOW_HIT) {
+	if (res->how == VC_HOW_HIT)
 		res->delta.c[VC_C_hits]++;
-		res->delta.c[VC_C_restore_ms] +=
-		    (uint64_t)((vc_monotonic() - t0) * 1000);
-		if (res->saved > 0)
-			res->delta.c[VC_C_saved_ms] +=
-			    (uint64_t)(res->saved * 1000);
-	}
 	/*
 	 * From here every step decides the exit status. The tree goes in
 	 * place marked pending; a failure leaves it so (not ready: the next
@@ -2322,8 +2318,24 @@ out:
 	if (lockfd != -1)
 		close(lockfd);
 	res->seconds = vc_monotonic() - t0;
-	if (rc == -1)
+	/*
+	 * The times counted are the ones warm prints ("hit in 0.31 s"): the
+	 * whole warm, locks and the project included, so that stats' sums
+	 * add up to the lines; saved is the entry's creation time minus it.
+	 */
+	if (rc == 0 && res->how == VC_HOW_HIT) {
+		res->saved -= res->seconds;
+		res->delta.c[VC_C_restore_ms] +=
+		    (uint64_t)(res->seconds * 1000 + 0.5);
+		if (res->saved > 0)
+			res->delta.c[VC_C_saved_ms] +=
+			    (uint64_t)(res->saved * 1000 + 0.5);
+	} else {
 		res->saved = 0;
+	}
+	if (rc == 0 && res->how == VC_HOW_CREATED)
+		res->delta.c[VC_C_create_ms] +=
+		    (uint64_t)(res->seconds * 1000 + 0.5);
 	return rc;
 }
 

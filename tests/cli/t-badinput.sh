@@ -76,7 +76,7 @@ err_has "venvcache.ini:6: [env r] requirements: cannot read './nope.txt'"
 expect 1 key -e c
 err_has "venvcache.ini:10: [env c] constraints: cannot read './c.txt'"
 printf '[venvcache]\npython = python9.8\n' >p.ini
-expect 1 -c p.ini key -r /dev/null
-err_has "p.ini:2: python (env default): cannot find 'python9.8'"
+expect 1 -c p.ini key -r /dev/null --name adhoc
+err_has "p.ini:2: python (env adhoc): cannot find 'python9.8'"
 cd "$T"
 echo "ok"

@@ -51,8 +51,8 @@ err_has "cannot read config file 'gone.ini'"
 VENVCACHE_CONFIG= expect 0 config
 ! grep -qF "key-prefix = other" "$T/out" || fail "VENVCACHE_CONFIG read where it should not be"
 
-# XDG config when there is no ./venvcache.ini.
-mkdir -p "$XDG_CONFIG_HOME/venvcache" sub
+# XDG config when there is no venvcache.ini up to the repository root.
+mkdir -p "$XDG_CONFIG_HOME/venvcache" sub/.git
 printf '[venvcache]\nmount = no\n' >"$XDG_CONFIG_HOME/venvcache/config.ini"
 (cd sub && "$VENVCACHE_BIN" config) >"$T/out"
 out_has "config.ini:2) mount = no"
@@ -61,7 +61,17 @@ out_has "config.ini:2) mount = no"
 printf '[venvcache]\nmax-size = 5G\nfrobs = 3\n' >bad.ini
 expect 1 -c bad.ini config
 err_has "bad.ini:3: unknown key 'frobs' in [venvcache]"
+err_lacks "did you mean"
 err_one_line
+printf '[venvcache]\nmax_size = 5G\n[env e]\ndpes = x\n' >bad.ini
+expect 1 -c bad.ini config
+err_has "bad.ini:2: unknown key 'max_size' in [venvcache]: did you mean 'max-size'?"
+printf '[env e]\ndpes = x\n' >bad.ini
+expect 1 -c bad.ini config
+err_has "bad.ini:2: unknown key 'dpes' in [env e]: did you mean 'deps'?"
+printf '[env py311-tests]\ndeps = attrs\n' >envs.ini
+expect 2 -c envs.ini key -e py311-test
+err_has "unknown environment 'py311-test': did you mean 'py311-tests'?"
 printf '[venvcache]\ncompression-level = fast\n' >bad.ini
 expect 1 -c bad.ini config
 err_has "bad.ini:2: compression-level: 'fast' is not a number"

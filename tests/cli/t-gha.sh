@@ -71,11 +71,15 @@ outputs "$GITHUB_OUTPUT"
 grep -q '^restore-keys<<' "$GITHUB_OUTPUT" || fail "restore-keys is not multi-line syntax"
 rk=$(output restore-keys)
 # The stores saved under this offline key's save keys, then the newest of
-# the same env and interpreter: never another interpreter's.
+# the same interpreter: never another interpreter's. Key format 2: no env
+# name in the key.
 [ "$rk" = "$key-
 ${key%-*}-" ] || fail "restore keys: '$rk'"
-case "$key" in venv-default-*-*-????????????????????????????????) ;; *) fail "key shape: $key" ;; esac
-[ "$(output path)" = "$VENVCACHE_VENV_ROOT/default" ] || fail "path output: '$(output path)'"
+case "$key" in venv-cp*-*-????????????????????????????????) ;; *) fail "key shape: $key" ;; esac
+# The -r env is named per project: the directory's name and a hash.
+[ "$(output path)" = "$(vc path -r reqs.txt)" ] || fail "path output: '$(output path)'"
+case "$(output path)" in "$VENVCACHE_VENV_ROOT/$(basename "$T")-"????????) ;;
+*) fail "path output: '$(output path)'" ;; esac
 [ "$(output cache-dir)" = "$T/store" ] || fail "cache-dir output: '$(output cache-dir)'"
 [ "$(output cache-path)" = "$T/store" ] || fail "cache-path output: '$(output cache-path)'"
 [ "$(output cache-version)" = "$(sha256 "$T/store|zstd-without-long|1.0")" ] ||

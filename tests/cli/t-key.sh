@@ -9,7 +9,9 @@ export VENVCACHE_RESOLVE=never
 
 # The interpreter's real path: python3 on PATH may be a pyenv shim.
 PY=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')
-KEY_RE='^venv-default-cp3[0-9]+-linux_[a-z0-9_]+-[0-9a-f]{32}$'
+KEY_RE='^venv-cp3[0-9]+-linux_[a-z0-9_]+-[0-9a-f]{32}$'
+# The -r env's name: the project's directory and a hash of its path.
+ADHOC=$(basename "$T" | tr -c 'A-Za-z0-9._+\n-' _)
 
 # key_of ARGS...: the key printed for ARGS (which must succeed).
 key_of() {
@@ -29,16 +31,18 @@ k1=$(cat "$T/out")
 # The probe is cached: the second run starts no Python.
 ls "$VENVCACHE_CACHE_DIR"/probe/*.json >/dev/null || fail "no probe cache"
 expect 0 key -r r.txt -p "$PY" --format json
-python3 - "$T/out" <<'EOF' || fail "json: $(head -c 600 "$T/out")"
+ADHOC=$ADHOC python3 - "$T/out" <<'EOF' || fail "json: $(head -c 600 "$T/out")"
 import json, sys
 envs = json.load(open(sys.argv[1]))
 assert len(envs) == 1, envs
 e = envs[0]
-assert e["env"] == "default" and e["key"].endswith(e["hash"])
+import os, re
+assert re.fullmatch(re.escape(os.environ["ADHOC"]) + "-[0-9a-f]{8}", e["env"]), e["env"]
+assert e["key"].endswith(e["hash"])
 assert e["python"]["probe_cached"] is True, e["python"]
 assert e["requirements"] == ["requests==2.31.0", "zope-interface>=5"], e
 assert e["restore_keys"] == [e["key"][:-32]], e["restore_keys"]
-assert e["document"].startswith("format 1\nenv default\n"), e["document"]
+assert e["document"].startswith("format 2\nimpl "), e["document"]
 EOF
 if command -v strace >/dev/null; then
     # LeakSanitizer cannot run under ptrace: no leak check for this run.
@@ -54,7 +58,7 @@ expect 0 key -r r.txt -p "$PY" --explain
 [ "$(cat "$T/out")" = "$k1" ] || fail "--explain changed stdout"
 err_has "restore keys"
 err_has "probe cached"
-err_has "hashed document (format 1, XXH3-128 ${k1: -32})"
+err_has "hashed document (format 2, XXH3-128 ${k1: -32})"
 err_has "    requirement zope-interface>=5"
 err_has "    executable $PY"
 
@@ -78,7 +82,8 @@ printf 'attrs==23.1.0\n' >inc.txt
 k2=$(key_of -r top.txt)
 printf 'attrs==23.2.0\n' >inc.txt
 [ "$(key_of -r top.txt)" != "$k2" ] || fail "an included line did not change the key"
-[ "$(key_of -r r.txt --name other)" != "$k1" ] || fail "the env name is not in the key"
+# Identical sets share one entry whatever their names.
+[ "$(key_of -r r.txt --name other)" = "$k1" ] || fail "the env name changed the key"
 if [ -x /usr/bin/python3 ] && [ "$(readlink -f /usr/bin/python3)" != "$PY" ]; then
     expect 0 key -r r.txt -p /usr/bin/python3
     [ "$(cat "$T/out")" != "$k1" ] || fail "another interpreter, same key"
@@ -100,8 +105,10 @@ deps = attrs==23.1.0
 INI
 expect 0 key
 [ "$(wc -l <"$T/out")" -eq 2 ] || fail "two envs, $(wc -l <"$T/out") lines"
-head -1 "$T/out" | grep -q '^ci-b-env-' || fail "first line: $(head -1 "$T/out")"
-tail -1 "$T/out" | grep -q '^ci-a-env-' || fail "second line: $(tail -1 "$T/out")"
+cp "$T/out" "$T/both"
+head -1 "$T/both" | grep -q '^ci-cp3' || fail "first line: $(head -1 "$T/both")"
+[ "$(head -1 "$T/both")" = "$(key_of -e b-env)" ] || fail "first line is not b-env's"
+[ "$(tail -1 "$T/both")" = "$(key_of -e a-env)" ] || fail "second line is not a-env's"
 expect 0 key -e a-env --format json
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert [x["env"] for x in e] == ["a-env"]; assert e[0]["requirements"][1] == "pytest>=7; python_version >= \"3.8\"", e' "$T/out" ||
     fail "json of -e a-env: $(cat "$T/out")"
@@ -138,7 +145,8 @@ printf 'x --frobnicate\n' >opt.txt
 expect 1 key -c /dev/null -r opt.txt -p "$PY"
 err_has "opt.txt:1: no such option: --frobnicate"
 expect 1 key -c /dev/null -r r.txt -p no-such-python-vc
-err_has "venvcache: key: env default: cannot find 'no-such-python-vc' on PATH"
+err_has "venvcache: key: env $ADHOC-"
+err_has ": cannot find 'no-such-python-vc' on PATH"
 err_one_line
 expect 1 key -c /dev/null -r r.txt -p /bin/true
 err_has "'/bin/true' is not a working Python"

@@ -11,7 +11,8 @@ cp -a "$VC_SRC/tests/data/project-deps" app
 cd app
 printf '[mirror]\nindex-url = %s\n' "$MIRROR_URL" >venvcache.ini
 printf -- '-e .[fast]\n' >requirements.txt
-venv=$VENVCACHE_VENV_ROOT/default
+venv=$(vc path -r requirements.txt) # the -r env is named per project
+name=$(basename "$venv")
 entries=$VENVCACHE_CACHE_DIR/entries
 
 expect 0 key --explain -r requirements.txt
@@ -33,7 +34,7 @@ sed -i 's/vc-alpha==1.0/vc-beta==1.0/' pyproject.toml
 # Created: dependencies, extra and backend installed; the project is not
 # in the archive, its dependencies and backend are.
 expect 0 warm -r requirements.txt
-err_has "default: created"
+err_has "$name: created"
 py_venv_has "$venv" vc-beta==1.0 vc-alpha==1.1 vc-delta==1.0 vc-backend==1.0
 "$venv/bin/python" -c 'import vc_app' || fail "the project does not import"
 archive=$(ls "$entries"/*.tar.zst)
@@ -46,7 +47,7 @@ grep -q 'vc_backend-1.0.dist-info' <<<"$list" || fail "the build backend is not 
 mirror_stop
 rm -rf "$venv"
 expect 0 warm -r requirements.txt
-err_has "default: hit"
+err_has "$name: hit"
 "$venv/bin/python" -c 'import vc_app; print(vc_app.VALUE)' | grep -qx v1 ||
     fail "the project is not installed after a hit"
 py_venv_has "$venv" vc-beta==1.0 vc-delta==1.0

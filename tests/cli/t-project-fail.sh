@@ -10,7 +10,8 @@ mirror_start
 cp -a "$VC_SRC/tests/data/project" proj
 cd proj
 printf -- '-e .\nvc-alpha==1.1\n' >requirements.txt
-venv=$VENVCACHE_VENV_ROOT/default
+venv=$(vc path -r requirements.txt) # the -r env is named per project
+name=$(basename "$venv")
 entries=$VENVCACHE_CACHE_DIR/entries
 # The project's metadata asks for a python that does not exist.
 cp vcbackend.py good-backend.py
@@ -22,7 +23,7 @@ grep -q 'Requires-Python: >=99' vcbackend.py || fail "the test could not break t
 expect 1 warm -r requirements.txt --index-url "$MIRROR_URL"
 err_has "requires a different Python"
 [ "$(grep -c '^venvcache: ' "$T/err")" = 1 ] || fail "expected one venvcache: line"
-tail -n 1 "$T/err" | grep -q '^venvcache: warm: env default: .*the project' ||
+tail -n 1 "$T/err" | grep -q "^venvcache: warm: env $name: .*the project" ||
     fail "the last line does not name the env and the cause: $(tail -n 1 "$T/err")"
 [ -z "$(cat "$T/out")" ] || fail "a failed warm printed a path"
 [ -z "$(ls -A "$entries" 2>/dev/null)" ] || fail "a failed creation left a store entry: $(ls "$entries")"
@@ -30,7 +31,7 @@ tail -n 1 "$T/err" | grep -q '^venvcache: warm: env default: .*the project' ||
 # run never starts its command.
 expect 1 run -r requirements.txt --index-url "$MIRROR_URL" -- touch "$T/ran"
 [ ! -e "$T/ran" ] || fail "run started its command after a failed warm"
-err_has "env default"
+err_has "env $name"
 
 # 2. Fixed: the next warm repairs the venv in place (no creation), and
 # publishes the entry the failed creation never did.
@@ -49,8 +50,8 @@ rm -rf "$venv"
 mirror_stop
 expect 1 warm -r requirements.txt
 err_has "requires a different Python"
-err_lacks "default: hit"
-tail -n 1 "$T/err" | grep -q '^venvcache: warm: env default: ' || fail "last line: $(tail -n 1 "$T/err")"
+err_lacks "$name: hit"
+tail -n 1 "$T/err" | grep -q "^venvcache: warm: env $name: " || fail "last line: $(tail -n 1 "$T/err")"
 [ -n "$(ls "$entries"/*.json 2>/dev/null)" ] || fail "a good entry was removed"
 cp good-backend.py vcbackend.py
 expect 0 warm -r requirements.txt

@@ -9,7 +9,9 @@ cp -a "$VC_SRC/tests/data/project" proj
 cd proj
 printf -- '-e .\nvc-alpha==1.1\n' >requirements.txt
 printf 'vc-alpha==1.1\n' >plain.txt
-venv=$VENVCACHE_VENV_ROOT/default
+venv=$(vc path -r requirements.txt)
+name=$(basename "$venv")
+case "$name" in proj-????????) ;; *) fail "-r env name: $name" ;; esac
 [ "$(vc key -r requirements.txt)" = "$(vc key -r plain.txt)" ] || fail "-e . changed the key"
 
 expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
@@ -34,7 +36,7 @@ expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
 mirror_stop
 rm -rf "$venv"
 expect 0 warm -r requirements.txt
-err_has "default: hit"
+err_has "$name: hit"
 [ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
     fail "the project is not installed after a restore"
 
@@ -48,4 +50,27 @@ done
 rm -rf "$venv"
 VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt
 "$venv/bin/python" -c 'import vc_project' || fail "install-project = yes did not install it"
+# --install-project, the same from the command line; 'no' wins over the
+# environment variable. (python -I: the current directory, proj, is not on
+# sys.path.)
+rm -rf "$venv"
+expect 0 warm -r plain.txt --install-project yes
+"$venv/bin/python" -I -c 'import vc_project' || fail "--install-project yes did not install it"
+rm -rf "$venv"
+VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt --install-project no
+! "$venv/bin/python" -I -c 'import vc_project' 2>/dev/null || fail "--install-project no installed it"
+
+# An env's own install-project key: 'yes' is its config's directory, also
+# when warmed from below it; the command line wins over it.
+printf '[env withproj]\nrequirements = plain.txt\ninstall-project = yes\n\n[env without]\nrequirements = plain.txt\n' >venvcache.ini
+mkdir -p tests/unit
+(cd tests/unit && vc warm -e withproj -e without) >"$T/out" 2>"$T/err" || fail "warm from tests/unit: $(cat "$T/err")"
+"$VENVCACHE_VENV_ROOT/withproj/bin/python" -I -c 'import vc_project' || fail "the env's install-project = yes did not install it"
+! "$VENVCACHE_VENV_ROOT/without/bin/python" -I -c 'import vc_project' 2>/dev/null || fail "an env without the key got the project"
+rm -rf "$VENVCACHE_VENV_ROOT/withproj"
+expect 0 warm -e withproj --install-project no
+! "$VENVCACHE_VENV_ROOT/withproj/bin/python" -I -c 'import vc_project' 2>/dev/null || fail "--install-project no did not win over the env's key"
+printf '[env e]\ninstall-projct = yes\n' >bad.ini
+expect 1 -c bad.ini config
+err_has "bad.ini:2: unknown key 'install-projct' in [env e]: did you mean 'install-project'?"
 echo "ok"

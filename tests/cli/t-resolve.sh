@@ -75,6 +75,16 @@ python3 -m venv "$VC_SHM/locked"
 [ "$(py_venv_freeze "$VC_SHM/locked")" = "$(py_venv_freeze "$venv")" ] ||
     fail "lock installs $(py_venv_freeze "$VC_SHM/locked"), warm has $(py_venv_freeze "$venv")"
 
+# On a terminal a resolve is not silent: a live line says what runs (through
+# a pseudo-terminal, script(1)), and is erased; not on a pipe.
+script -qec "$VENVCACHE_BIN key -e ranges --refresh" /dev/null >"$T/tty" 2>&1 ||
+    fail "key on a terminal: $(cat -v "$T/tty")"
+grep -q $'\rresolving' "$T/tty" || fail "no live resolving line: $(cat -v "$T/tty")"
+grep -q $'\r\033\\[K' "$T/tty" || fail "the live line is not erased: $(cat -v "$T/tty")"
+grep -qF "$k3" "$T/tty" || fail "no key on the terminal: $(cat -v "$T/tty")"
+expect 0 key -e ranges --refresh
+err_lacks "resolving"
+
 # The mirror unreachable: a cached resolution within the grace period, with
 # a warning; beyond it, a clear error, never the declared strings.
 mirror_stop

@@ -64,6 +64,9 @@ sed -n 2p "$T/out" | grep -Eq "^$KB +beta +3\.11\.4 " || fail "list: most recent
 sed -n 3p "$T/out" | grep -Eq "^$KA +alpha " || fail "list: wrong order"
 sed -n 4p "$T/out" | grep -Eq "^$KC +gamma +3\.12\.1 " || fail "list: wrong order"
 out_has "2023-11-"      # created (1700000000, in any time zone)
+# Which size: packed (archive and manifest on disk) and unpacked.
+head -1 "$T/out" | grep -Eq '^KEY +ENV +PYTHON +PACKED +UNPACKED +CREATED +LAST USED$' ||
+    fail "list header: $(head -1 "$T/out")"
 [ ! -s "$T/err" ] || fail "list wrote to stderr"
 
 expect 0 list --format json

@@ -78,4 +78,28 @@ err_has "'$TMP_DIR.link' belongs to uid 65534 (nobody)"
 
 # Our own directories there are fine.
 expect 0 --cache-dir "$TMP_DIR" --venv-root "$SHM_DIR/venvs2" warm -e demo
+
+# uv's cache (installer = uv) is checked as cache-dir is: without HOME it
+# defaults to a directory right under /tmp, which another user could make
+# first. (The default path itself is left alone: it is this machine's.)
+(unset HOME XDG_CACHE_HOME; expect 0 config)
+out_has "uv-cache-dir = /tmp/venvcache-uv-cache-$(id -u)"
+[ -x "$VC_UV" ] || fail "no uv at '$VC_UV': run scripts/bootstrap.sh"
+export VENVCACHE_UV=$VC_UV VENVCACHE_INSTALLER=uv
+# (A miss each time: a new cache-dir and venv-root.)
+mkdir -m 0755 "$TMP_DIR.uv"
+VC_CLEANUP+=("rm -rf '$TMP_DIR.uv'")
+chown nobody "$TMP_DIR.uv"
+VENVCACHE_UV_CACHE_DIR=$TMP_DIR.uv expect 1 --cache-dir "$TMP_DIR/c1" \
+    --venv-root "$SHM_DIR/v1" warm -e demo
+err_has "refusing uv-cache-dir '$TMP_DIR.uv'"
+err_has "belongs to uid 65534 (nobody)"
+[ -z "$(ls -A "$TMP_DIR.uv")" ] || fail "uv wrote into another user's uv-cache-dir"
+VENVCACHE_UV_CACHE_DIR=$TMP_DIR.gw expect 1 --cache-dir "$TMP_DIR/c2" \
+    --venv-root "$SHM_DIR/v2" warm -e demo
+err_has "refusing uv-cache-dir '$TMP_DIR.gw'"
+err_has "others can write to it (mode 0775)"
+VENVCACHE_UV_CACHE_DIR=$TMP_DIR/uv expect 0 --cache-dir "$TMP_DIR/c3" \
+    --venv-root "$SHM_DIR/v3" warm -e demo
+[ -n "$(ls -A "$TMP_DIR/uv")" ] || fail "uv did not use uv-cache-dir '$TMP_DIR/uv'"
 echo "ok"

@@ -16,6 +16,15 @@ err_has "unknown command 'frobnicate'"
 # No prefix matching of command names.
 expect 2 conf
 err_has "unknown command 'conf'"
+# "Did you mean": a command, a long option, a help topic; none when far.
+expect 2 wram
+err_has "unknown command 'wram' (did you mean 'warm'?)"
+expect 2 frobnicate
+err_lacks "did you mean"
+expect 2 gc --max_size=1G
+err_has "unknown option '--max_size=1G' (did you mean '--max-size'?)"
+expect 2 help lsit
+err_has "unknown command 'lsit' (did you mean 'list'?)"
 
 expect 2 config --no-such-flag
 err_has "unknown option '--no-such-flag'"

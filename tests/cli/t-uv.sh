@@ -201,11 +201,13 @@ cat >proj/venvcache.ini <<INI
 uv = $VC_UV
 installer = uv
 INI
-pvenv=$VC_SHM/proj/default
 cd proj
+# The -r env is named per project (the directory and a hash of its path).
+pvenv=$(vc --venv-root "$VC_SHM/proj" path -r requirements.txt)
+pname=$(basename "$pvenv")
 expect 0 -v --cache-dir "$T/store-proj" --venv-root "$VC_SHM/proj" \
     warm -r requirements.txt --index-url "$MIRROR_URL"
-err_has "default: uv pip install -e (the project)"
+err_has "$pname: uv pip install -e (the project)"
 [ "$("$pvenv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
     fail "uv: the project is not installed"
 py_venv_has "$pvenv" vc-alpha==1.1
@@ -216,8 +218,8 @@ mirror_stop
 rm -rf "$pvenv"
 expect 0 -v --cache-dir "$T/store-proj" --venv-root "$VC_SHM/proj" \
     warm -r requirements.txt
-err_has "default: hit"
-err_has "default: uv pip install -e (the project)"
+err_has "$pname: hit"
+err_has "$pname: uv pip install -e (the project)"
 [ "$("$pvenv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
     fail "uv: the project is not installed after a restore"
 [ ! -e "$pvenv/.lock" ] || fail "uv's .lock was left in the venv"

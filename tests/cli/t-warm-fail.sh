@@ -19,6 +19,21 @@ err_has "pip install failed"
 [ -z "$(ls -A "$VENVCACHE_CACHE_DIR/entries" 2>/dev/null)" ] || fail "a failed warm left a store entry"
 [ -z "$(ls -A "$VENVCACHE_VENV_ROOT/.venvcache/tmp" 2>/dev/null)" ] || fail "a failed warm left temporary files"
 
+# An index that refuses connections: the cause, not only pip's last line
+# ("No matching distribution found"), and no credentials. A port on
+# 127.0.0.1 that was free a moment ago; one retry keeps pip quick.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+dead="http://vc-user:s3cret-pw@127.0.0.1:$port/simple"
+printf 'vc-alpha==1.1\n' >pinned.txt
+PIP_RETRIES=1 expect 1 warm -r pinned.txt --index-url "$dead"
+err_has "pip install failed with exit status 1: cannot reach the index: [Errno 111] Connection refused (/simple/vc-alpha/) (its output is above)"
+err_lacks "s3cret-pw"
+# Unpinned: the resolve fails the same way, the cause first.
+printf 'vc-alpha\n' >loose.txt
+VENVCACHE_RESOLVE=always PIP_RETRIES=1 expect 1 warm -r loose.txt --index-url "$dead"
+err_has "pip could not resolve the requirements (exit status 1): cannot reach the index: [Errno 111] Connection refused (/simple/vc-alpha/); pip's last line: "
+err_lacks "s3cret-pw"
+
 # An interpreter that does not exist.
 expect 1 warm -r /dev/null -p no-such-python3.99
 err_has "no-such-python3.99"

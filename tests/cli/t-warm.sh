@@ -12,6 +12,12 @@ venv=$VENVCACHE_VENV_ROOT/demo
 expect 0 warm -e demo
 [ "$(cat "$T/out")" = "$venv" ] || fail "stdout is not the venv path: $(cat "$T/out")"
 err_has "demo: created"
+created_line=$(grep ': created in ' "$T/err")
+# Sizes say which: the venv's files, and its archive in the store.
+arch_size=$(stat -c %s "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst)
+grep -Eq '^venvcache: warm: demo: created in [0-9.]+ s \([0-9.]+ (KiB|MiB) unpacked, [0-9.]+ (KiB|MiB) packed\)$' "$T/err" ||
+    fail "created line: $(grep created "$T/err")"
+[ "$arch_size" -gt 0 ] || fail "an empty archive"
 py_venv_check "$venv" vc_alpha vc_beta vc_zope_interface
 py_venv_has "$venv" vc-alpha==1.1 vc-beta==1.0 vc-zope-interface==5.0
 [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "console script: $("$venv/bin/vc-beta" 2>&1)"
@@ -35,6 +41,20 @@ mirror_stop
 rm -rf "$venv"
 expect 0 warm -e demo
 err_has "demo: hit"
+grep -Eq '^venvcache: warm: demo: hit in [0-9.]+ s \([0-9.]+ (KiB|MiB) unpacked, [0-9.]+ (KiB|MiB) packed, [0-9.]+ s saved\)$' "$T/err" ||
+    fail "hit line: $(grep hit "$T/err")"
+# stats counts the times warm printed: the first hit's and the creation's.
+hit_line=$(grep ': hit in ' "$T/err")
+expect 0 stats --format json
+python3 - "$T/out" "$hit_line" "$created_line" <<'EOF' || fail "stats do not add up to warm's lines"
+import json, re, sys
+c = json.load(open(sys.argv[1]))["counters"]
+hit = re.search(r"hit in ([0-9.]+) s .* ([0-9.]+) s saved", sys.argv[2])
+made = re.search(r"created in ([0-9.]+) s", sys.argv[3])
+assert abs(c["restore_ms"] - float(hit.group(1)) * 1000) <= 5, (c, sys.argv[2])
+assert abs(c["saved_ms"] - float(hit.group(2)) * 1000) <= 50, (c, sys.argv[2])
+assert abs(c["create_ms"] - float(made.group(1)) * 1000) <= 5, (c, sys.argv[3])
+EOF
 [ "$("$venv/bin/vc-beta")" = "vc-beta 1.0 (vc-alpha 1.1)" ] || fail "restored console script broken"
 py_venv_check "$venv" vc_alpha vc_beta
 "$venv/bin/pip" --version >/dev/null || fail "pip of the restored venv does not run"
@@ -62,6 +82,30 @@ expect 7 run -e demo -- python -c 'import os, sys; assert os.environ["VIRTUAL_EN
 expect 127 run -e demo -- no-such-command-here
 expect 2 run -e demo
 err_has "after '--'"
+
+# run in several envs: the command runs in each (demo2 has demo's set:
+# restored from its entry, the mirror is stopped), each status is reported,
+# the exit status is the first failure's.
+cat >>venvcache.ini <<'INI'
+
+[env demo2]
+deps = vc-alpha==1.1
+    vc-beta==1.0
+    Vc_Zope.Interface==5.0
+INI
+expect 0 run -e demo -e demo2 -- python -c 'import os; print(os.path.basename(os.environ["VIRTUAL_ENV"]))'
+[ "$(cat "$T/out")" = "$(printf 'demo\ndemo2')" ] || fail "run in two envs: $(cat "$T/out")"
+err_has "demo2: hit"
+err_has "demo: exit status 0"
+err_has "demo2: exit status 0"
+err_has "2 environments: every run succeeded"
+expect 5 run -e demo -e demo2 -- python -c 'import os, sys; sys.exit(5 if os.environ["VIRTUAL_ENV"].endswith("demo2") else 0)'
+err_has "demo: exit status 0"
+err_has "demo2: exit status 5"
+tail -n 1 "$T/err" | grep -qx 'venvcache: run: 1 of 2 environments failed' || fail "last line: $(tail -n 1 "$T/err")"
+expect 127 run -e demo2 -e demo -- no-such-command-here
+err_has "demo: exit status 127"
+err_has "demo2: exit status 127"
 
 # path prints where the venv is, whether or not it exists.
 expect 0 path -e demo

@@ -212,6 +212,79 @@ START_TEST(test_redaction)
 }
 END_TEST
 
+/* Lines pip 23.2 printed for an index on 127.0.0.1 (refused, plain HTTP
+ * spoken to as HTTPS, no answer, a refusing proxy). */
+START_TEST(test_pip_index_error)
+{
+	static const struct {
+		const char *out, *want;
+	} cases[] = {
+	    {"Looking in indexes: http://127.0.0.1:1/simple\n"
+	     "WARNING: Retrying (Retry(total=0, connect=None, read=None, "
+	     "redirect=None, status=None)) after connection broken by "
+	     "'NewConnectionError('<pip._vendor.urllib3.connection."
+	     "HTTPConnection object at 0x7fdc19be9dd0>: Failed to establish "
+	     "a new connection: [Errno 111] Connection refused')': "
+	     "/simple/httpbin/\n"
+	     "ERROR: Could not find a version that satisfies the requirement "
+	     "httpbin (from versions: none)\n"
+	     "ERROR: No matching distribution found for httpbin\n",
+	        "cannot reach the index: [Errno 111] Connection refused "
+	        "(/simple/httpbin/)"},
+	    {"WARNING: Retrying (Retry(total=0, connect=None, read=None, "
+	     "redirect=None, status=None)) after connection broken by "
+	     "'SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong "
+	     "version number (_ssl.c:1006)'))': /simple/httpbin/\n",
+	        "cannot reach the index: [SSL: WRONG_VERSION_NUMBER] wrong "
+	        "version number (_ssl.c:1006) (/simple/httpbin/)"},
+	    {"WARNING: Retrying (Retry(total=0, connect=None, read=None, "
+	     "redirect=None, status=None)) after connection broken by "
+	     "'ReadTimeoutError(\"HTTPConnectionPool(host='127.0.0.1', "
+	     "port=18766): Read timed out. (read timeout=2.0)\")': "
+	     "/simple/httpbin/\n",
+	        "cannot reach the index: Read timed out. (read timeout=2.0) "
+	        "(/simple/httpbin/)"},
+	    {"WARNING: Retrying (Retry(total=0, connect=None, read=None, "
+	     "redirect=None, status=None)) after connection broken by "
+	     "'ProxyError('Cannot connect to proxy.', NewConnectionError('<"
+	     "pip._vendor.urllib3.connection.HTTPConnection object at "
+	     "0x7ff49c1805d0>: Failed to establish a new connection: [Errno "
+	     "111] Connection refused'))': "
+	     "http://127.0.0.1:18765/simple/httpbin/\n",
+	        "cannot reach the index: proxy: [Errno 111] Connection refused "
+	        "(http://127.0.0.1:18765/simple/httpbin/)"},
+	    {"Could not fetch URL https://127.0.0.1:18765/simple/httpbin/: "
+	     "There was a problem confirming the ssl certificate: x - "
+	     "skipping\n",
+	        "Could not fetch URL https://127.0.0.1:18765/simple/httpbin/: "
+	        "There was a problem confirming the ssl certificate: x - "
+	        "skipping"},
+	    /* No word about the index: nothing to add. */
+	    {"ERROR: No matching distribution found for httpbin\n", NULL},
+	    {"", NULL},
+	    /* Control bytes are not passed on; a repr cut short is still
+	     * read. */
+	    {"ERROR: HTTP error 404\x1b[0m\n", "HTTP error 404?[0m"},
+	    {"after connection broken by '", "after connection broken by '"},
+	    {"after connection broken by 'None': /simple/x/",
+	        "after connection broken by 'None': /simple/x/"},
+	};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(cases); i++) {
+		char *got = vc_pip_index_error(cases[i].out);
+
+		if (cases[i].want == NULL)
+			ck_assert_msg(got == NULL, "case %zu: %s", i, got);
+		else
+			ck_assert_msg(got != NULL &&
+			        strcmp(got, cases[i].want) == 0,
+			    "case %zu: %s", i, got != NULL ? got : "(null)");
+		free(got);
+	}
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -225,6 +298,7 @@ config_suite(void)
 	tcase_add_test(tc, test_env_sections);
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_redaction);
+	tcase_add_test(tc, test_pip_index_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

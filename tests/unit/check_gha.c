@@ -242,6 +242,62 @@ START_TEST(test_cache_path)
 }
 END_TEST
 
+/*
+ * Key format 2: two envs of one set and interpreter have one offline key;
+ * warm's save-key is under the key that `key --github-output` builds with
+ * the env names hashed in, so other names give another store.
+ */
+START_TEST(test_warm_outputs_names)
+{
+	char path[] = "/tmp/check_gha_warmXXXXXX";
+	const char *off[] = {"venv-cp311-linux_x86_64-" H1,
+	    "venv-cp311-linux_x86_64-" H1};
+	const char *ab[] = {"a", "b"}, *xy[] = {"x", "y"};
+	struct vc_gha_keys k1, k2;
+	struct vc_error err;
+	struct pair p[8];
+	char *text, *save1;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	vc_gha_keys_init(&k1);
+	vc_gha_keys_init(&k2);
+	ck_assert_int_eq(vc_gha_keys_build(&k1, "venv", ab, off, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k2, "venv", xy, off, NULL, 2, &err),
+	    0);
+	ck_assert_str_ne(k1.key, k2.key);
+	ck_assert_str_ne(k1.restore_keys.v[0], k2.restore_keys.v[0]);
+	setenv("GITHUB_OUTPUT", path, 1);
+	ck_assert_int_eq(vc_gha_warm_outputs("venv", ab, off, off, 2, 1, 1, 1,
+	                     &err),
+	    0);
+	text = read_all(path);
+	ck_assert_int_eq(runner_parse(text, p, 8), 4);
+	ck_assert_str_eq(p[3].name, "save-key");
+	save1 = xasprintf("%s-", k1.key);
+	ck_assert(vc_str_startswith(p[3].value, save1));
+	ck_assert_uint_eq(strlen(p[3].value), strlen(save1) + 32);
+	free(save1);
+	free(text);
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(vc_gha_warm_outputs("venv", xy, off, off, 2, 1, 1, 1,
+	                     &err),
+	    0);
+	text = read_all(path);
+	ck_assert_int_eq(runner_parse(text, p, 8), 4);
+	save1 = xasprintf("%s-", k2.key);
+	ck_assert(vc_str_startswith(p[3].value, save1));
+	free(save1);
+	free(text);
+	unsetenv("GITHUB_OUTPUT");
+	unlink(path);
+	vc_gha_keys_release(&k1);
+	vc_gha_keys_release(&k2);
+}
+END_TEST
+
 START_TEST(test_save_key)
 {
 	const char *a[] = {"venv-a-cp311-linux_x86_64-" H1,
@@ -289,8 +345,8 @@ START_TEST(test_key_outputs)
 	vc_strv_push(&rk, "venv-a-cpython311-");
 	unsetenv("HOME"); /* cache-path: not below HOME */
 	setenv("GITHUB_OUTPUT", path, 1);
-	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
-	                     paths, 1, &err),
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
+	                     rks, paths, 1, &err),
 	    0);
 	text = read_all(path);
 	ck_assert_int_eq(runner_parse(text, p, 8), 6);
@@ -318,8 +374,8 @@ START_TEST(test_key_outputs)
 	/* Inside the workspace: relative to it, and so is the version. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	setenv("GITHUB_WORKSPACE", cwd, 1);
-	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", keys, rks,
-	                     paths, 1, &err),
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
+	                     rks, paths, 1, &err),
 	    0);
 	text = read_all(path);
 	ck_assert_int_eq(runner_parse(text, p, 8), 6);
@@ -335,8 +391,8 @@ START_TEST(test_key_outputs)
 	/* An invalid key: an error, and nothing written. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	keys[0] = "venv-a,b-" H1;
-	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", keys, rks, paths, 1,
-	                     &err),
+	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", NULL, keys, rks,
+	                     paths, 1, &err),
 	    -1);
 	text = read_all(path);
 	ck_assert_str_eq(text, "");
@@ -779,7 +835,9 @@ START_TEST(test_keys_one_env)
 	for (i = 0; i < 12; i++)
 		vc_strv_pushf(&rk, "venv-a-%d", 12 - i);
 	vc_gha_keys_init(&k);
-	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", keys, rks, 1, &err), 0);
+	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, keys, rks, 1,
+	                     &err),
+	    0);
 	ck_assert_str_eq(k.key, keys[0]);
 	/* One key and at most nine restore keys, the most specific ones. */
 	ck_assert_uint_eq(k.restore_keys.n, VC_GHA_MAX_KEYS - 1);
@@ -792,22 +850,40 @@ END_TEST
 
 START_TEST(test_keys_several_envs)
 {
-	const char *ab[] = {"venv-a-cpython311-linux-" H1,
-	    "venv-b-cpython312-linux-" H2};
+	/* Format 2 keys have no env name: the names come apart. */
+	const char *ab[] = {"venv-cp311-linux-" H1, "venv-cp312-linux-" H2};
+	const char *nab[] = {"a", "b"};
 	const char *ba[] = {ab[1], ab[0]};
-	const char *ab2[] = {"venv-a-cpython311-linux-" H2, ab[1]};
-	const char *ac[] = {ab[0], "venv-c-cpython312-linux-" H2};
-	struct vc_gha_keys k1, k2, k3, k4;
+	const char *nba[] = {"b", "a"};
+	const char *ab2[] = {"venv-cp311-linux-" H2, ab[1]};
+	const char *nac[] = {"a", "c"};
+	const char *same[] = {"venv-cp311-linux-" H1, "venv-cp311-linux-" H1};
+	const char *nxy[] = {"x", "y"};
+	const char *nxz[] = {"x", "z"};
+	struct vc_gha_keys k1, k2, k3, k4, k5, k6;
 	struct vc_error err;
 
 	vc_gha_keys_init(&k1);
 	vc_gha_keys_init(&k2);
 	vc_gha_keys_init(&k3);
 	vc_gha_keys_init(&k4);
-	ck_assert_int_eq(vc_gha_keys_build(&k1, "venv", ab, NULL, 2, &err), 0);
-	ck_assert_int_eq(vc_gha_keys_build(&k2, "venv", ba, NULL, 2, &err), 0);
-	ck_assert_int_eq(vc_gha_keys_build(&k3, "venv", ab2, NULL, 2, &err), 0);
-	ck_assert_int_eq(vc_gha_keys_build(&k4, "venv", ac, NULL, 2, &err), 0);
+	vc_gha_keys_init(&k5);
+	vc_gha_keys_init(&k6);
+	ck_assert_int_eq(vc_gha_keys_build(&k1, "venv", nab, ab, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k2, "venv", nba, ba, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k3, "venv", nab, ab2, NULL, 2,
+	                     &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k4, "venv", nac, ab, NULL, 2, &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k5, "venv", nxy, same, NULL, 2,
+	                     &err),
+	    0);
+	ck_assert_int_eq(vc_gha_keys_build(&k6, "venv", nxz, same, NULL, 2,
+	                     &err),
+	    0);
 	/* venv-envs2-<16 hex>-<32 hex> */
 	ck_assert(vc_str_startswith(k1.key, "venv-envs2-"));
 	ck_assert_uint_eq(strlen(k1.key), strlen("venv-envs2-") + 16 + 1 + 32);
@@ -818,12 +894,16 @@ START_TEST(test_keys_several_envs)
 	/* New requirements: a new key, the same restore key. */
 	ck_assert_str_ne(k1.key, k3.key);
 	ck_assert_str_eq(k1.restore_keys.v[0], k3.restore_keys.v[0]);
-	/* Another set of envs: another restore key. */
+	/* Another set of envs: another restore key, even with the same
+	 * interpreters and requirements (two groups of one matrix). */
 	ck_assert_str_ne(k1.restore_keys.v[0], k4.restore_keys.v[0]);
+	ck_assert_str_ne(k5.restore_keys.v[0], k6.restore_keys.v[0]);
 	vc_gha_keys_release(&k1);
 	vc_gha_keys_release(&k2);
 	vc_gha_keys_release(&k3);
 	vc_gha_keys_release(&k4);
+	vc_gha_keys_release(&k5);
+	vc_gha_keys_release(&k6);
 }
 END_TEST
 
@@ -836,7 +916,8 @@ START_TEST(test_keys_invalid)
 
 	vc_gha_keys_init(&k);
 	vc_error_clear(&err);
-	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", comma, NULL, 1, &err),
+	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, comma, NULL, 1,
+	                     &err),
 	    -1);
 	ck_assert_ptr_null(k.key);
 	ck_assert_int_ne(err.code, VC_OK);
@@ -846,12 +927,13 @@ START_TEST(test_keys_invalid)
 		const char *two[] = {"venv-a-" H1, "venv-b-" H2};
 
 		vc_error_clear(&err);
-		ck_assert_int_eq(vc_gha_keys_build(&k, longp, two, NULL, 2,
-		                     &err),
+		ck_assert_int_eq(vc_gha_keys_build(&k, longp, NULL, two, NULL,
+		                     2, &err),
 		    -1);
 		ck_assert_int_ne(err.code, VC_OK);
 	}
-	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, NULL, 0, &err),
+	ck_assert_int_eq(vc_gha_keys_build(&k, "venv", NULL, NULL, NULL, 0,
+	                     &err),
 	    -1);
 	free(longp);
 }
@@ -869,6 +951,7 @@ gha_suite(void)
 	tcase_add_test(tc, test_key_outputs);
 	tcase_add_test(tc, test_cache_path);
 	tcase_add_test(tc, test_save_key);
+	tcase_add_test(tc, test_warm_outputs_names);
 	tcase_add_test(tc, test_output_several);
 	tcase_add_test(tc, test_output_bad_names);
 	tcase_add_test(tc, test_output_delimiter_collision);

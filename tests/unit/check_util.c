@@ -217,6 +217,42 @@ START_TEST(test_atomic_write_and_rm)
 }
 END_TEST
 
+START_TEST(test_suggest)
+{
+	static const char *const cmds[] = {"warm", "run", "key", "list",
+	    "stats", "gc", "verify", "config", "restore", "save"};
+	struct vc_suggest s;
+	size_t i;
+
+	vc_suggest_init(&s, "wram"); /* a swap is one edit */
+	for (i = 0; i < VC_ARRAY_SIZE(cmds); i++)
+		vc_suggest_add(&s, cmds[i]);
+	ck_assert_str_eq(vc_suggest_best(&s), "warm");
+	vc_suggest_init(&s, "frobnicate");
+	for (i = 0; i < VC_ARRAY_SIZE(cmds); i++)
+		vc_suggest_add(&s, cmds[i]);
+	ck_assert_ptr_null(vc_suggest_best(&s));
+	vc_suggest_init(&s, "MAX_SIZE"); /* case and '_' are free */
+	vc_suggest_add(&s, "max-time");
+	vc_suggest_add(&s, "max-size");
+	ck_assert_str_eq(vc_suggest_best(&s), "max-size");
+	vc_suggest_init(&s, "xy"); /* short words: one edit at most */
+	vc_suggest_add(&s, "gc");
+	ck_assert_ptr_null(vc_suggest_best(&s));
+	vc_suggest_init(&s, "frobs");
+	vc_suggest_add(&s, "jobs");
+	ck_assert_ptr_null(vc_suggest_best(&s));
+	vc_suggest_init(&s, "py311-test");
+	vc_suggest_add(&s, "py312-tests");
+	vc_suggest_add(&s, "py311-tests");
+	vc_suggest_add(&s, NULL);
+	ck_assert_str_eq(vc_suggest_best(&s), "py311-tests");
+	vc_suggest_init(&s, "warm"); /* the word itself is no suggestion */
+	vc_suggest_add(&s, "warm");
+	ck_assert_ptr_null(vc_suggest_best(&s));
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -232,6 +268,7 @@ util_suite(void)
 	tcase_add_test(tc, test_path_normalize);
 	tcase_add_test(tc, test_path_normalize_long);
 	tcase_add_test(tc, test_atomic_write_and_rm);
+	tcase_add_test(tc, test_suggest);
 	suite_add_tcase(s, tc);
 	return s;
 }
