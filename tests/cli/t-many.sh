@@ -19,7 +19,9 @@ expect 0 warm --all -j 3
 for i in 0 1 2 3 4 5; do
     sed -n "$((i + 1))p" "$T/out" | grep -qx "$VENVCACHE_VENV_ROOT/e$i" ||
         fail "line $((i + 1)) of stdout: $(sed -n "$((i + 1))p" "$T/out")"
-    grep -q "^venvcache: warm: e$i: created in " "$T/err" || fail "no result line for e$i"
+    # created, or partial: entries of every env of the interpreter are
+    # near (key format 2), and which ones exist first depends on timing
+    grep -Eq "^venvcache: warm: e$i: (created|partial) in " "$T/err" || fail "no result line for e$i"
 done
 [ "$(wc -l <"$T/out")" = 6 ] || fail "stdout: $(cat "$T/out")"
 "$VENVCACHE_VENV_ROOT/e2/bin/vc-alpha" | grep -qx "vc-alpha 2.0" || fail "e2 broken"

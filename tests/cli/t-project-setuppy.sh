@@ -42,14 +42,15 @@ PY
 echo 'VALUE = "v1"' >vc_app.py
 printf -- '-e .\n' >requirements.txt
 printf '[mirror]\nindex-url = %s\n' "$MIRROR_URL" >venvcache.ini
-venv=$VENVCACHE_VENV_ROOT/default
+venv=$(vc path -r requirements.txt) # the -r env is named per project
+name=$(basename "$venv")
 
 expect 0 key --explain -r requirements.txt
 err_has "vc-beta==1.0  ($PWD: the build backend's Requires-Dist)"
 err_has "setuptools>=40.8.0  ($PWD: no [build-system] (pip's default))"
 
 expect 0 warm -r requirements.txt
-err_has "default: created"
+err_has "$name: created"
 py_venv_has "$venv" vc-beta==1.0 vc-alpha==1.1
 "$venv/bin/python" -c 'import setuptools, wheel; print(setuptools.__version__, wheel.__version__)' |
     grep -qx '99.0 99.0' || fail "the build requirements are not the mirror's"
@@ -59,7 +60,7 @@ py_venv_has "$venv" vc-beta==1.0 vc-alpha==1.1
 mirror_stop
 rm -rf "$venv"
 expect 0 warm -r requirements.txt
-err_has "default: hit"
+err_has "$name: hit"
 (cd "$T" && "$venv/bin/python" -c 'import vc_app; print(vc_app.VALUE)') | grep -qx v1 ||
     fail "the project is not installed after a hit with the mirror stopped"
 echo 'VALUE = "v2"' >vc_app.py

@@ -38,6 +38,9 @@ uv_ini() {
 [venvcache]
 installer = uv
 uv = $VC_UV
+# a creation with uv (a partial hit from the entry above downloads with
+# pip and installs with uv offline: t-trust-secrets-uv)
+partial = no
 [mirror]
 index-url = \${VC_T_MIRROR}
 INI
