@@ -343,6 +343,17 @@ ctx_release(struct cmd_ctx *ctx)
 	vc_strv_release(&ctx->sel_reqs);
 }
 
+/* CI=true (GitHub, GitLab, Buildkite, CircleCI, Travis): a CI log, read
+ * after the fact, so each step gets a line; CI= or CI=false is not one. */
+static int
+ci_active(void)
+{
+	const char *v = getenv("CI");
+
+	return v != NULL && *v != '\0' && strcmp(v, "false") != 0 &&
+	    strcmp(v, "0") != 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -420,7 +431,7 @@ main(int argc, char **argv)
 	rc = load_settings(&ctx, &p);
 	if (rc != 0)
 		goto out;
-	if (getenv("CI") != NULL || vc_gha_active())
+	if (ci_active() || vc_gha_active())
 		vc_log_set_steps(1); /* CI logs: a line per step */
 	if (vc_gha_active()) /* mask credentials before any other output */
 		vc_gha_mask_config(stderr, &ctx.cfg);

@@ -33,7 +33,9 @@ trap cleanup EXIT
 for v in $(env | sed -n 's/^\(PIP_[A-Z_]*\)=.*/\1/p; s/^\(UV_[A-Z_]*\)=.*/\1/p; s/^\(VENVCACHE_[A-Z_]*\)=.*/\1/p'); do
     [ "$v" = VENVCACHE_BIN ] || unset "$v"
 done
-unset GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY VIRTUAL_ENV || true
+# CI=true (set on CI machines) turns on a line per step: tests that count
+# lines set it themselves.
+unset CI GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY VIRTUAL_ENV || true
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 # uv's own configuration files (uv.toml) are off too.
 export UV_NO_CONFIG=1

@@ -125,6 +125,15 @@ expect 3 -q restore -e other
 [ ! -e "$VENVCACHE_VENV_ROOT/other" ] || fail "restore miss left a venv"
 expect 0 restore -e demo
 
+# In a CI log (CI=true, as GitHub, GitLab and Buildkite set it) each step
+# gets a line; CI=false or CI= is not a CI log.
+rm -rf "$venv"
+CI=true expect 0 warm -e demo
+err_has "demo: restoring"
+rm -rf "$venv"
+CI=false expect 0 warm -e demo
+err_lacks "demo: restoring"
+
 # Under GitHub Actions: the work is grouped, and the step summary gets a
 # table row per env.
 rm -rf "$venv"
