@@ -47,8 +47,12 @@ if [ "${1:-}" != --build ]; then
         # the alternatives the benchmark and the actions/cache test use, and
         # curl for the remote store's loopback transfer in the benchmark
         libarchive-tools time curl
-        # the remote store cases: nginx with WebDAV PUT as an HTTP store
-        nginx-light
+        # the remote store cases: nginx with WebDAV PUT, and Apache's
+        # mod_dav, as HTTP stores. apache2-bin is the server and its
+        # modules without the apache2 package's service: nothing is
+        # started or bound to port 80 (the test starts its own, with its
+        # own config, on a free port of 127.0.0.1)
+        nginx-light apache2-bin
     )
 fi
 
