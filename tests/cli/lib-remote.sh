@@ -30,8 +30,8 @@ free_port() {
 }
 
 port_wait() {
-    local j
-    for j in $(seq 100); do
+    local _
+    for _ in $(seq 100); do
         python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
         kill -0 "$2" 2>/dev/null || return 1
         sleep 0.05
@@ -193,7 +193,7 @@ stat_of() {
 MOTO=${VC_MOTO:-$VC_SRC/build/moto}
 MOTO_PID=
 moto_start() {
-    local port i
+    local port
     [ -x "$MOTO/bin/moto_server" ] || fail "no moto server at $MOTO (scripts/bootstrap.sh)"
     port=$(free_port)
     INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO/bin/moto_server" -H 127.0.0.1 -p "$port" \
