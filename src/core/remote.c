@@ -532,10 +532,14 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 		curl_easy_setopt(r->curl, CURLOPT_READDATA, q);
 		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)q->in_size);
-		/* No wait for a 100 Continue; but curl 7.88 signs an S3
-		 * request wrongly with an emptied header (moto: 403). */
+		/* An archive waits for 100 Continue, so that a refusal
+		 * (Apache's 409 under a missing collection, a 401) costs no
+		 * upload of it; a small body goes at once. S3 keeps curl's
+		 * own: curl 7.88 signs a request wrongly with an emptied
+		 * header (moto: 403). */
 		if (!r->s3)
-			hdrs = curl_slist_append(hdrs, "Expect:");
+			hdrs = curl_slist_append(hdrs,
+			    q->big ? "Expect: 100-continue" : "Expect:");
 		if (q->if_none_match)
 			hdrs = curl_slist_append(hdrs, "If-None-Match: *");
 	}

@@ -10,7 +10,8 @@
 #   apache_start NAME     serve $T/NAME with Apache's mod_dav (apache2 -X,
 #                         its config, logs and lock database under
 #                         $T/apache-NAME; as root, it runs as nobody).
-#                         Requests are logged as "METHOD PATH STATUS" to
+#                         Requests are logged as "METHOD PATH STATUS
+#                         BYTES-RECEIVED" (headers and body) to
 #                         $T/apache-NAME/access.log. Exports
 #                         APACHE_URL=http://127.0.0.1:PORT
 #   apache_stop           stop it (SIGTERM, then wait)
@@ -117,7 +118,7 @@ ServerName 127.0.0.1
 Listen 127.0.0.1:$port
 PidFile $dir/apache.pid
 ErrorLog $dir/error.log
-LogFormat "%m %U %>s" vc
+LogFormat "%m %U %>s %I" vc
 CustomLog $dir/access.log vc
 LoadModule mpm_event_module $APACHE_MODULES/mod_mpm_event.so
 LoadModule authz_core_module $APACHE_MODULES/mod_authz_core.so

@@ -3,7 +3,8 @@
 # run: two machines (two local stores and venv roots) share an entry
 # through it. Apache answers a PUT under a missing collection with 409
 # (nginx's create_full_put_path makes them itself): venvcache makes them
-# with MKCOL, the nearest first, and puts again. A miss is a 404 to HEAD
+# with MKCOL, the nearest first, and puts again; the archive's PUT waits
+# for 100 Continue, so the refused one cost no upload. A miss is a 404 to HEAD
 # and GET; PUT is 201. The second machine's warm, with the mirror
 # stopped, is a remote hit.
 . "$(dirname "$0")/lib.sh"
@@ -39,12 +40,16 @@ dir=$T/dav/fleet/venvs/$hh
 cmp <(python3 -m json.tool "$dir/$key.json") \
     <(python3 -m json.tool "$T/a/store/entries/$key.json") || fail "remote manifest differs from the local one"
 archive=$(cd "$dir" && ls "$key".*.tar.zst) || fail "no archive next to the manifest: $(find "$T/dav")"
-grep -q "^HEAD /fleet/venvs/$hh/$key.json 404$" "$log" || fail "no HEAD 404 of the manifest: $(cat "$log")"
-grep -q "^PUT /fleet/venvs/$hh/$archive 409$" "$log" || fail "Apache did not answer 409 first: $(cat "$log")"
-[ "$(grep '^MKCOL .* 201$' "$log")" = "MKCOL /fleet/ 201
+grep -q "^HEAD /fleet/venvs/$hh/$key.json 404 " "$log" || fail "no HEAD 404 of the manifest: $(cat "$log")"
+# The refused PUT sent its headers only (Expect: 100-continue), not the
+# archive of $(stat -c %s "$dir/$archive") bytes.
+refused=$(sed -n "s|^PUT /fleet/venvs/$hh/$archive 409 ||p" "$log")
+[ -n "$refused" ] || fail "Apache did not answer 409 first: $(cat "$log")"
+[ "$refused" -lt 4096 ] || fail "the PUT refused with 409 sent $refused bytes: the archive went for nothing"
+[ "$(grep '^MKCOL .* 201 ' "$log" | cut -d' ' -f1-3)" = "MKCOL /fleet/ 201
 MKCOL /fleet/venvs/ 201
 MKCOL /fleet/venvs/$hh/ 201" ] || fail "expected MKCOL of fleet/, venvs/, $hh/: $(cat "$log")"
-[ "$(grep -c '^PUT .* 201$' "$log")" = 2 ] || fail "expected 2 PUTs 201 (archive, manifest): $(cat "$log")"
+[ "$(grep -c '^PUT .* 201 ' "$log")" = 2 ] || fail "expected 2 PUTs 201 (archive, manifest): $(cat "$log")"
 
 # Saving again uploads nothing: the manifest is there (HEAD 200).
 puts=$(grep -c '^PUT ' "$log")
@@ -54,7 +59,7 @@ expect 0 save -e demo
 # Machine B, mirror stopped: a remote hit.
 mirror_stop
 export VENVCACHE_CACHE_DIR=$T/b/store VENVCACHE_VENV_ROOT=$VC_SHM/b
-gets=$(grep -c '^GET .* 200$' "$log" || true)
+gets=$(grep -c '^GET .* 200 ' "$log" || true)
 expect 0 warm -e demo
 err_has "demo: hit"
 err_has "downloaded"
@@ -63,7 +68,7 @@ venv=$VC_SHM/b/demo
 py_venv_check "$venv" vc_alpha vc_beta
 [ "$(stat_of remote_hits)" = 1 ] || fail "remote_hits is $(stat_of remote_hits)"
 [ "$(stat_of creations)" = 0 ] || fail "machine B created"
-[ "$(grep -c '^GET .* 200$' "$log")" = $((gets + 2)) ] || fail "expected 2 GETs 200 (manifest, archive): $(tail -5 "$log")"
+[ "$(grep -c '^GET .* 200 ' "$log")" = $((gets + 2)) ] || fail "expected 2 GETs 200 (manifest, archive): $(tail -5 "$log")"
 expect 0 verify
 cmp "$dir/$archive" "$T/b/store/entries/$key.tar.zst" || fail "downloaded archive differs"
 
