@@ -621,18 +621,21 @@ sleep_ms(long ms)
 		;
 }
 
-/* MKCOL of the collection `url` ends in: its status, 0 for none. */
+/*
+ * MKCOL of the collection `url` ends in (`path`: where its path starts,
+ * for messages): its status, 0 for none.
+ */
 static long
 mkcol(const struct vc_config *cfg, struct remote *r, const char *url,
-    struct req *q)
+    size_t path, struct req *q)
 {
 	struct req m;
 
 	req_init(&m, "MKCOL", NULL);
 	m.url = xstrdup(url);
 	request_once(cfg, r, &m);
-	vc_debug("remote %s: MKCOL %s: HTTP %ld", r->shown,
-	    url + strlen(r->base), m.status);
+	vc_debug("remote %s: MKCOL %s: HTTP %ld", r->shown, url + path,
+	    m.status);
 	if (m.status != 201 && m.status != 405)
 		snprintf(q->why, sizeof q->why,
 		    "HTTP 409, then MKCOL of a collection above it: %s",
@@ -654,7 +657,7 @@ make_parents(const struct vc_config *cfg, struct remote *r, struct req *q)
 {
 	char *url = object_url(r, q->path), *p, **cols = NULL;
 	const char *path = strstr(url, "://");
-	size_t n = 0, i;
+	size_t n = 0, i, start;
 	long st = 0;
 	enum outcome o = RES_FAILED;
 
@@ -665,17 +668,20 @@ make_parents(const struct vc_config *cfg, struct remote *r, struct req *q)
 		goto out;
 	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/'))
 		n++;
-	cols = xcalloc(n > 0 ? n : 1, sizeof *cols);
+	if (n == 0) /* an object at the root: no collection to make */
+		goto out;
+	cols = xcalloc(n, sizeof *cols);
 	n = 0;
 	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/'))
 		cols[n++] = xstrndup(url, (size_t)(p - url) + 1);
+	start = (size_t)(path - url);
 	for (i = n; i > 0; i--)
-		if ((st = mkcol(cfg, r, cols[i - 1], q)) != 409)
+		if ((st = mkcol(cfg, r, cols[i - 1], start, q)) != 409)
 			break;
 	if (st != 201 && st != 405)
 		goto fail;
 	for (; i < n; i++)
-		if ((st = mkcol(cfg, r, cols[i], q)) != 201 && st != 405)
+		if ((st = mkcol(cfg, r, cols[i], start, q)) != 201 && st != 405)
 			goto fail;
 	o = RES_OK;
 	goto out;
