@@ -1053,48 +1053,85 @@ strip_all_comments(struct tox *t)
 			tox_strip_comments4(&t->bodies[i].keys[j].value);
 }
 
+/* tox 4's TomlPyProject takes a [tool.tox] (or a whole tox.toml) that
+ * holds more than legacy_tox_ini; LegacyToml takes legacy_tox_ini. */
+static int
+native_toml(json_t *tab)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(tab, k,
+	    v) if (strcmp(k, "legacy_tox_ini") != 0) return 1;
+	return 0;
+}
+
 /*
- * pyproject.toml: the text of [tool.tox] legacy_tox_ini, with as many
- * newlines before it as put its lines at their lines in the file, so that
- * messages name pyproject.toml:LINE. NULL after an error (tox.toml, and
- * a native [tool.tox], are not read).
+ * tox.toml and pyproject.toml. A native configuration (tox.toml, or a
+ * [tool.tox] with more than legacy_tox_ini: tox 4 tries that first) is
+ * read here: *native = 1. Else the text of [tool.tox] legacy_tox_ini is
+ * returned, with as many newlines before it as put its lines at their
+ * lines in the file, so that messages name pyproject.toml:LINE. NULL
+ * after an error, and after a native read.
  */
 static char *
-legacy_ini(struct tox *t, const char *base, const char *text)
+toml_config(struct tox *t, const char *base, const char *text, int *native)
 {
 	struct vc_error terr;
-	json_t *doc, *tool;
+	json_t *doc, *tool, *lines = NULL;
 	const char *ini, *k;
 	char *out = NULL;
 	unsigned line = 1;
+	int is_tox_toml = strcmp(base, "tox.toml") == 0;
 
-	if (strcmp(base, "tox.toml") == 0) {
-		tox_fail(t, 0,
-		    "tox.toml (tox 4's native TOML configuration) is not read "
-		    "yet: venvcache reads tox.ini, setup.cfg [tox:tox] and "
-		    "pyproject.toml [tool.tox] legacy_tox_ini");
-		return NULL;
-	}
+	*native = 0;
 	vc_error_clear(&terr);
-	if ((doc = vc_toml_parse(text, strlen(text), t->name, &terr)) == NULL) {
-		*t->err = terr; /* names pyproject.toml:LINE:COL */
+	if ((doc = vc_toml_parse_lines(text, strlen(text), t->name, &lines,
+	         &terr)) == NULL) {
+		*t->err = terr; /* names FILE:LINE:COL */
 		t->failed = 1;
 		return NULL;
 	}
-	tool = json_object_get(json_object_get(doc, "tool"), "tox");
+	tool = is_tox_toml
+	    ? doc
+	    : json_object_get(json_object_get(doc, "tool"), "tox");
+	if (!t->v4 &&
+	    (is_tox_toml ||
+	        (json_is_object(tool) && native_toml(tool) &&
+	            json_object_get(tool, "legacy_tox_ini") == NULL))) {
+		tox_fail(t, 0,
+		    "tox 3 does not read tox 4's native TOML configuration "
+		    "(tox-version = 3 is set)");
+		goto out;
+	}
+	if (t->v4 && json_is_object(tool) && native_toml(tool)) {
+		*native = 1;
+		tox_read_toml(t, doc, lines, is_tox_toml ? "" : "tool.tox");
+		goto out;
+	}
+	if (is_tox_toml) {
+		tox_fail(t, 0, "tox.toml has no settings");
+		goto out;
+	}
 	ini = json_string_value(json_object_get(tool, "legacy_tox_ini"));
 	if (ini != NULL) {
+		json_int_t l = json_integer_value(json_object_get(lines,
+		    "tool" VC_TOML_SEP "tox" VC_TOML_SEP "legacy_tox_ini"));
+
 		/* the line of the key, and the string's first line after it
 		 * (TOML drops a newline right after the opening quotes) */
 		for (k = text; (k = strstr(k, "legacy_tox_ini")) != NULL; k++)
 			if (k == text || k[-1] == '\n' || k[-1] == ' ' ||
 			    k[-1] == '\t')
 				break;
+		if (l > 0)
+			line = (unsigned)l;
 		if (k != NULL) {
 			const char *q;
 
-			for (q = text; q < k; q++)
-				line += *q == '\n';
+			if (l <= 0)
+				for (q = text; q < k; q++)
+					line += *q == '\n';
 			q = k + strcspn(k, "\"'");
 			q += strspn(q, "\"'");
 			if (*q == '\n' || (q[0] == '\r' && q[1] == '\n'))
@@ -1104,15 +1141,15 @@ legacy_ini(struct tox *t, const char *base, const char *text)
 		memset(out, '\n', line - 1);
 		strcpy(out + line - 1, ini);
 	} else if (json_is_object(tool)) {
-		tox_fail(t, 0,
-		    "[tool.tox] has no legacy_tox_ini: tox 4's native TOML "
-		    "configuration is not read yet");
+		tox_fail(t, 0, "[tool.tox] has no settings");
 	} else {
 		tox_fail(t, 0,
 		    "no [tool.tox] table: tox reads its configuration from "
 		    "pyproject.toml only when it has one");
 	}
+out:
 	json_decref(doc);
+	json_decref(lines);
 	return out;
 }
 
@@ -1156,10 +1193,16 @@ read_text(struct vc_tox *x, int version, const char *name, const char *text,
 
 		base = base != NULL ? base + 1 : name;
 		t.setup_cfg = strcmp(base, "setup.cfg") == 0;
-		if ((strcmp(base, "pyproject.toml") == 0 ||
-		        strcmp(base, "tox.toml") == 0) &&
-		    (text = owned = legacy_ini(&t, base, text)) == NULL)
-			goto out;
+		if (strcmp(base, "pyproject.toml") == 0 ||
+		    strcmp(base, "tox.toml") == 0) {
+			int native;
+
+			text = owned = toml_config(&t, base, text, &native);
+			if (native && !t.failed)
+				rc = 0;
+			if (text == NULL)
+				goto out;
+		}
 	}
 	if (tox_parse_ini(&t, text) == -1)
 		goto out;
