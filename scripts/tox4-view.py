@@ -80,11 +80,13 @@ def main():
         for name, conf in doc["env"].items():
             if name.startswith("."):  # .pkg: tox's packaging environment
                 continue
-            if isinstance(conf, dict) and any(
-                    isinstance(v, str) and v.startswith("# Exception:")
-                    for v in conf.values()):
-                bad = [v for v in conf.values()
-                       if isinstance(v, str) and v.startswith("# Exception")]
+            # a value tox could not load: "# Exception: ..." (text form)
+            # or {"error": "..."} (--format json)
+            bad = [v["error"] if isinstance(v, dict) else v
+                   for v in (conf.values() if isinstance(conf, dict) else [])
+                   if (isinstance(v, str) and v.startswith("# Exception"))
+                   or (isinstance(v, dict) and set(v) == {"error"})]
+            if bad:
                 print(json.dumps({"env": name, "error": bad[0]}))
                 continue
             groups = set(conf.get("dependency_groups") or [])

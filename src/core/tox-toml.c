@@ -1472,6 +1472,9 @@ tox_read_toml(struct tox *t, json_t *doc, json_t *lines, const char *prefix)
 			}
 		}
 	}
+	/* none: tox 4 has its default environment */
+	if (t->out->n == 0 && tox_add_env(t, "py", 1, 0) == NULL)
+		goto out;
 	for (i = 0; i < t->out->n; i++) {
 		struct vc_tox_env *e = &t->out->envs[i];
 		size_t j;
