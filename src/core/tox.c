@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tox-int.h"
@@ -1314,6 +1315,80 @@ vc_tox_add_envs(struct vc_config *cfg, const struct vc_tox *x,
 	return 0;
 }
 
+/* A setup.cfg with a [tox:tox] section (tox's SetupCfg takes no other). */
+static int
+has_tox_tox(const char *path)
+{
+	struct vc_buf b;
+	struct vc_error e;
+	const char *p;
+	int found = 0;
+
+	vc_buf_init(&b);
+	if (vc_read_file(path, MAX_FILE, &b, &e) == 0 && b.data != NULL)
+		for (p = b.data; p != NULL && !found;
+		     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			found = strncmp(p, "[tox:tox]", 9) == 0;
+		}
+	vc_buf_release(&b);
+	return found;
+}
+
+/*
+ * The tox file in directory `dir` as tox 4 finds it (discover_source):
+ * tox.ini, setup.cfg with [tox:tox], pyproject.toml with [tool.tox]
+ * (native keys, else legacy_tox_ini), tox.toml with settings; the first
+ * that exists and holds a configuration. Caller frees; NULL with `err`.
+ */
+static char *
+find_config(const char *dir, struct vc_error *err)
+{
+	static const char *const names[] = {"tox.ini", "setup.cfg",
+	    "pyproject.toml", "tox.toml"};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(names); i++) {
+		char *p = strcmp(dir, ".") == 0 ? xstrdup(names[i])
+		                                : vc_path_join(dir, names[i]);
+		json_t *doc, *tab;
+		int take;
+
+		if (access(p, F_OK) != 0) {
+			free(p);
+			continue;
+		}
+		if (i == 0)
+			return p;
+		if (i == 1) {
+			if (has_tox_tox(p))
+				return p;
+			free(p);
+			continue;
+		}
+		if ((doc = vc_toml_load(p, err)) == NULL) {
+			free(p);
+			return NULL; /* tox: "failed loading" */
+		}
+		tab = i == 3
+		    ? doc
+		    : json_object_get(json_object_get(doc, "tool"), "tox");
+		take = json_is_object(tab) &&
+		    (native_toml(tab) ||
+		        (i == 2 && json_object_get(tab, "legacy_tox_ini")));
+		json_decref(doc);
+		if (take)
+			return p;
+		free(p);
+	}
+	vc_error_set(err, VC_EFAIL,
+	    "%s: no tox configuration (tox.ini, setup.cfg with [tox:tox], "
+	    "pyproject.toml with [tool.tox], tox.toml)",
+	    dir);
+	return NULL;
+}
+
 /* vc_tox_load, or with `want`, only the environment tox 3 makes for
  * -e want: 1 if there is one, else 0. */
 static int
@@ -1322,13 +1397,21 @@ load(struct vc_config *cfg, const char *path, const char *want,
 {
 	struct vc_tox x;
 	struct vc_buf b;
-	char cwd[PATH_MAX];
-	const char *name = path;
+	char cwd[PATH_MAX], *found = NULL;
+	const char *name;
+	struct stat st;
 	size_t n, i;
 	int rc = -1;
 
 	vc_tox_init(&x);
 	vc_buf_init(&b);
+	/* a directory: its tox file, found as tox 4 finds it */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if ((found = find_config(path, err)) == NULL)
+			goto out;
+		path = found;
+	}
+	name = path;
 	/* messages name it relative to the current directory when under it */
 	if (getcwd(cwd, sizeof cwd) != NULL && (n = strlen(cwd)) > 1 &&
 	    strncmp(path, cwd, n) == 0 && path[n] == '/')
@@ -1353,6 +1436,7 @@ load(struct vc_config *cfg, const char *path, const char *want,
 		if (strcmp(x.envs[i].name, want) == 0)
 			rc = add_one(cfg, &x, &x.envs[i], err) == -1 ? -1 : 1;
 out:
+	free(found);
 	vc_tox_release(&x);
 	vc_buf_release(&b);
 	return rc;

@@ -20,6 +20,7 @@
 #include "venvcache/util.h"
 
 static struct vc_tox X;
+static struct vc_config cfg_;
 static struct vc_error err;
 static char dir[] = "/tmp/check_tox4.XXXXXX";
 
@@ -519,6 +520,66 @@ START_TEST(test_tox_toml_values)
 }
 END_TEST
 
+/* The tox file of a directory, found as tox 4 finds it: tox.ini,
+ * setup.cfg with [tox:tox], pyproject.toml with [tool.tox] (native, else
+ * legacy_tox_ini), tox.toml. */
+static const char *
+found_in_dir(void)
+{
+	static char name[64];
+	struct vc_config cfg;
+	const char *envs[] = {"ini", "cfg", "native", "legacy", "toml"};
+	size_t i;
+
+	vc_config_init(&cfg);
+	ck_assert_msg(vc_tox_load(&cfg, dir, &err) == 0, "%s", err.msg);
+	name[0] = '\0';
+	for (i = 0; i < VC_ARRAY_SIZE(envs); i++)
+		if (vc_config_env(&cfg, envs[i]) != NULL)
+			snprintf(name, sizeof name, "%s", envs[i]);
+	vc_config_release(&cfg);
+	return name;
+}
+
+static void
+rm(const char *name)
+{
+	char *p = vc_path_join(dir, name);
+
+	unlink(p);
+	free(p);
+}
+
+START_TEST(test_find_order)
+{
+	put("tox.toml", "env_list = [\"toml\"]\n");
+	ck_assert_str_eq(found_in_dir(), "toml");
+	put("pyproject.toml",
+	    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n"
+	    "[tox]\nenv_list = legacy\n\"\"\"\n");
+	ck_assert_str_eq(found_in_dir(), "legacy");
+	put("pyproject.toml",
+	    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n"
+	    "[tox]\nenv_list = legacy\n\"\"\"\n"
+	    "env_list = [\"native\"]\n");
+	ck_assert_str_eq(found_in_dir(), "native");
+	put("setup.cfg", "[metadata]\nname = x\n");
+	ck_assert_str_eq(found_in_dir(), "native");
+	put("setup.cfg", "[tox:tox]\nenv_list = cfg\n");
+	ck_assert_str_eq(found_in_dir(), "cfg");
+	put("tox.ini", "[tox]\nenv_list = ini\n");
+	ck_assert_str_eq(found_in_dir(), "ini");
+	rm("tox.ini");
+	rm("setup.cfg");
+	rm("tox.toml");
+	put("pyproject.toml", "[project]\nname = \"x\"\n");
+	vc_config_init(&cfg_);
+	ck_assert_int_eq(vc_tox_load(&cfg_, dir, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no tox configuration"));
+	vc_config_release(&cfg_);
+}
+END_TEST
+
 START_TEST(test_warnings)
 {
 	ck_assert_int_eq(rd("[tox]\nenv_list = a, b\n"
@@ -895,6 +956,7 @@ tox4_suite(void)
 	tcase_add_test(tc, test_pyproject);
 	tcase_add_test(tc, test_warnings);
 	tcase_add_test(tc, test_tox_toml_values);
+	tcase_add_test(tc, test_find_order);
 	tcase_add_test(tc, test_sentry_2026);
 	tcase_add_test(tc, test_sentry_2024);
 	tcase_add_test(tc, test_sentry_2022);
