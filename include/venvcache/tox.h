@@ -44,6 +44,7 @@ struct vc_tox_env {
 	 * by a pyXY/pyX.Y/pypyXY factor (python3.7, pypy3.9), else NULL (the
 	 * python setting decides). */
 	char *basepython;
+	unsigned basepython_line; /* where it is set; 0: not known */
 	struct vc_strv deps;  /* tox's deps, in order, normalised as tox does */
 	unsigned *deps_lines; /* the tox.ini line of each */
 	struct vc_strv extras;

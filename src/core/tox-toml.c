@@ -1026,6 +1026,8 @@ make_env(struct tt *tt, struct vc_tox_env *e)
 	if (tox_basepython4_of(&rd, e, found ? &v : NULL, lines,
 	        ev.line ? ev.line : e->line) == -1)
 		goto out;
+	if (found)
+		e->basepython_line = lines[0];
 	strv_clear(&v);
 	if (get_bool(&ev, K_SKIP_INSTALL, 0, &e->skip_install) == -1 ||
 	    get_bool(&ev, K_PIP_PRE, 0, &e->pip_pre) == -1 ||

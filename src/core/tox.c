@@ -1286,8 +1286,12 @@ add_one(struct vc_config *cfg, const struct vc_tox *x,
 	d->basedir = xstrdup(x->dir);
 	d->file = xstrdup(x->file);
 	d->line = e->line;
-	if (e->basepython != NULL)
+	if (e->basepython != NULL) {
 		d->python = xstrdup(e->basepython);
+		/* a missing interpreter's error names this line */
+		d->python_line =
+		    e->basepython_line != 0 ? e->basepython_line : e->line;
+	}
 	d->skip_missing = e->skip_missing;
 	for (j = 0; j < e->labels.n; j++)
 		vc_strv_push(&d->labels, e->labels.v[j]);
