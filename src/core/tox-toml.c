@@ -35,6 +35,9 @@
 
 #define SEP VC_TOML_SEP
 #define MAX_UNROLL 100 /* tox's MAX_REPLACE_DEPTH */
+/* Values unrolled and bytes substituted for the whole file: references
+ * can multiply (a list of refs to a list of refs...). */
+#define MAX_TOML_WORK 10000000
 
 struct tt {
 	struct tox *t;
@@ -47,6 +50,7 @@ struct tt {
 	json_t *envs;     /* [env], or NULL */
 	json_t *env_base; /* [env_base], or NULL */
 	struct vc_strv gen_name, gen_base; /* env_base's names, their base */
+	size_t work;                       /* bounded by MAX_TOML_WORK */
 };
 
 /* One environment being read: its tables, most specific first. */
@@ -85,6 +89,18 @@ ev_fail(struct ev *ev, const char *fmt, ...)
 		return tox_fail(ev->tt->t, ev->line, "env %s: %s: %s", ev->env,
 		    ev->key, msg);
 	return tox_fail(ev->tt->t, ev->line, "%s: %s", ev->key, msg);
+}
+
+/* Counts `n` units of work; -1 (and the error) past the bound. */
+static int
+spend(struct ev *ev, size_t n)
+{
+	ev->tt->work += n;
+	if (ev->tt->work <= MAX_TOML_WORK)
+		return 0;
+	return ev_fail(ev,
+	    "this file needs too much work to read "
+	    "(references or substitutions that multiply)");
 }
 
 /* The line of the node at `path` (SEP-separated, below the tox table
@@ -253,6 +269,11 @@ env_key(struct ev *ev, const char *env, const char *key, struct vc_buf *b)
 {
 	json_t *v = NULL;
 
+	if (env == NULL)
+		return ev_fail(ev,
+		    "{%s}: venvcache does not substitute it outside an "
+		    "environment",
+		    key);
 	if (strcmp(key, "env_name") == 0 || strcmp(key, "envname") == 0) {
 		vc_buf_adds(b, env);
 		return 0;
@@ -405,6 +426,10 @@ expand(struct ev *ev, const char *s, size_t n, size_t *pos, int in_expr,
 		char c = s[*pos];
 
 		TOX_SCAN();
+		if (spend(ev, 1) == -1) {
+			vc_buf_release(&cur);
+			return -1;
+		}
 		if (c == '\\' && *pos + 1 < n &&
 		    strchr(":{}[]", s[*pos + 1]) != NULL && s[*pos + 1]) {
 			vc_buf_addc(&cur, s[*pos + 1]);
@@ -631,6 +656,8 @@ directive(struct ev *ev, json_t *v, const char *kind, unsigned depth)
 static json_t *
 unroll(struct ev *ev, json_t *v, unsigned depth)
 {
+	if (spend(ev, 1) == -1)
+		return NULL;
 	if (++depth > MAX_UNROLL) {
 		ev_fail(ev, "could not expand: nested deeper than %d",
 		    MAX_UNROLL);
@@ -672,6 +699,11 @@ unroll(struct ev *ev, json_t *v, unsigned depth)
 					json_array_append(out, got);
 				json_decref(got);
 			} else if (json_is_array(got)) {
+				if (spend(ev, json_array_size(got)) == -1) {
+					json_decref(got);
+					json_decref(out);
+					return NULL;
+				}
 				json_array_extend(out, got);
 				json_decref(got);
 			} else {
@@ -807,7 +839,7 @@ elem_line(struct ev *ev, size_t i)
 		free(p);
 		break;
 	}
-	return l != 0 ? l : ev->line;
+	return l != 0 ? l : ev->line != 0 ? ev->line : 1;
 }
 
 static int
@@ -1151,6 +1183,15 @@ factor_group(struct ev *ev, json_t *g, struct vc_strv *out)
 
 		json_object_foreach(g, label, v)
 		{
+			static const char *const reserved[] = {"env", "posargs",
+			    "tty", "glob", "factor"};
+
+			for (i = 0; i < VC_ARRAY_SIZE(reserved); i++)
+				if (strcmp(label, reserved[i]) == 0)
+					return ev_fail(ev,
+					    "'%s' is reserved and cannot be "
+					    "used as a factor label",
+					    label);
 			if (json_is_object(v) &&
 			    json_object_get(v, "prefix") != NULL)
 				return factor_group(ev, v, out);
@@ -1422,7 +1463,7 @@ tox_read_toml(struct tox *t, json_t *doc, json_t *lines, const char *prefix)
 		if (get(&core, K_ENV_LIST, &v) == -1)
 			goto out;
 		if (v != NULL) {
-			unsigned l = core.line;
+			unsigned l = core.line != 0 ? core.line : 1;
 			int r = env_list(&core, v, &names);
 
 			json_decref(v);
@@ -1436,7 +1477,7 @@ tox_read_toml(struct tox *t, json_t *doc, json_t *lines, const char *prefix)
 		unsigned l = line_at(&tt, 1, p);
 
 		free(p);
-		if (tox_add_env(t, k, l, 0) == NULL)
+		if (tox_add_env(t, k, l != 0 ? l : 1, 0) == NULL)
 			goto out;
 	}
 	for (i = 0; i < tt.gen_name.n; i++) {
@@ -1444,7 +1485,7 @@ tox_read_toml(struct tox *t, json_t *doc, json_t *lines, const char *prefix)
 		unsigned l = line_at(&tt, 1, p);
 
 		free(p);
-		if (tox_add_env(t, tt.gen_name.v[i], l, 0) == NULL)
+		if (tox_add_env(t, tt.gen_name.v[i], l != 0 ? l : 1, 0) == NULL)
 			goto out;
 	}
 	/* [labels]: label = env list */
