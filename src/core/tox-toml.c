@@ -1105,7 +1105,7 @@ make_env(struct tt *tt, struct vc_tox_env *e)
 			size_t len = strcspn(s, "\n");
 			char *d = tox_strip_n(s, len);
 
-			if (*d != '\0' && *d != '#') {
+			if (*d != '\0') {
 				e->deps_lines = xrealloc(e->deps_lines,
 				    (e->deps.n + 1) * sizeof *e->deps_lines);
 				e->deps_lines[e->deps.n] = l;
