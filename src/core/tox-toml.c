@@ -15,12 +15,13 @@
  *   - tox's TOML substitutions: {replace = "ref", of = [...]} and
  *     {replace = "ref", env = ..., key = ...} (extend = true spreads a
  *     list), {replace = "env", name, default}, {replace = "posargs",
- *     default}; and in strings tox's {...} forms: {env_name}, {tox_root},
+ *     default}, {replace = "if", condition, then, else} (tox's condition
+ *     expressions); and in strings tox's {...} forms: {env_name}, {tox_root},
  *     {env:VAR:default} (set_env first), {posargs:default}, {/}, {:},
  *     {[section.path]key}, with \{ \} \: \[ \] escapes.
  *
- * What changes what is installed and is not read ({replace = "if"},
- * "glob", markers, a {key} venvcache cannot compute) is an error naming
+ * What changes what is installed and is not read ({replace = "glob"},
+ * markers, a {key} venvcache cannot compute) is an error naming
  * file:LINE and the key, never a silent guess; the settings venvcache does
  * not read (install_command, constraints, ...) get a warning each.
  */
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "tox-int.h"
 #include "venvcache/toml.h"
@@ -556,6 +558,339 @@ out:
 	return rc;
 }
 
+/* --- {replace = "if"}: tox's condition expressions ------------------------ */
+
+/*
+ * The factors that hold for an environment (active_factors): those of
+ * its name, the platform (sys.platform) and the machine's ISA unless the
+ * name has an architecture factor of its own.
+ */
+static void
+active_factors(const char *env, struct vc_strv *out)
+{
+	static const char *const archs[] = {"arm64", "loongarch64", "ppc",
+	    "ppc64", "ppc64le", "riscv64", "s390x", "sparc64", "x86", "x86_64"};
+	static const char *const isa_from[] = {"amd64", "aarch64", "i386",
+	    "i486", "i586", "i686", "powerpc", "powerpc64", "powerpc64le",
+	    "sparcv9"};
+	static const char *const isa_to[] = {"x86_64", "arm64", "x86", "x86",
+	    "x86", "x86", "ppc", "ppc64", "ppc64le", "sparc64"};
+	struct utsname u;
+	const char *p = env;
+	char isa[sizeof u.machine], plat[sizeof u.sysname];
+	int has_arch = 0;
+	size_t i;
+
+	for (; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, "-");
+
+		vc_strv_take(out, xstrndup(p, n));
+		for (i = 0; i < VC_ARRAY_SIZE(archs); i++)
+			if (strcmp(out->v[out->n - 1], archs[i]) == 0)
+				has_arch = 1;
+		p += n + (p[n] == '-');
+	}
+	if (uname(&u) != 0)
+		return;
+	for (i = 0; u.sysname[i] != '\0'; i++)
+		plat[i] = (char)tolower((unsigned char)u.sysname[i]);
+	plat[i] = '\0';
+	vc_strv_push(out, plat); /* "linux", "darwin": sys.platform */
+	for (i = 0; u.machine[i] != '\0'; i++)
+		isa[i] = (char)tolower((unsigned char)u.machine[i]);
+	isa[i] = '\0';
+	for (i = 0; i < VC_ARRAY_SIZE(isa_from); i++)
+		if (strcmp(isa, isa_from[i]) == 0)
+			snprintf(isa, sizeof isa, "%s", isa_to[i]);
+	if (!has_arch && !vc_strv_contains(out, isa))
+		vc_strv_push(out, isa);
+}
+
+/* A value of a condition: a string, or a bool when s is NULL. */
+struct cval {
+	char *s;
+	int b;
+};
+
+struct cond {
+	struct ev *ev;
+	const char *expr, *p;
+	struct vc_strv factors;
+};
+
+static void
+cskip(struct cond *c)
+{
+	while (*c->p == ' ' || *c->p == '\t' || *c->p == '\n')
+		c->p++;
+}
+
+static int
+ctruth(const struct cval *v)
+{
+	return v->s != NULL ? *v->s != '\0' : v->b;
+}
+
+/* The keyword `w` next, as a whole word. */
+static int
+ckw(struct cond *c, const char *w)
+{
+	size_t n = strlen(w);
+
+	cskip(c);
+	if (strncmp(c->p, w, n) != 0 || isalnum((unsigned char)c->p[n]) ||
+	    c->p[n] == '_')
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+static int cor(struct cond *c, struct cval *out);
+
+static int
+cfail(struct cond *c, const char *what)
+{
+	return ev_fail(c->ev, "%s in condition: %s", what, c->expr);
+}
+
+/* A Python string literal (no escapes but \\ and the quote). */
+static int
+cstring(struct cond *c, char **out)
+{
+	char q = *c->p++;
+	struct vc_buf b;
+
+	vc_buf_init(&b);
+	vc_buf_grow(&b, 0);
+	while (*c->p != q) {
+		if (*c->p == '\0' || *c->p == '\n') {
+			vc_buf_release(&b);
+			return cfail(c, "Invalid condition expression");
+		}
+		if (*c->p == '\\' && (c->p[1] == q || c->p[1] == '\\'))
+			c->p++;
+		vc_buf_addc(&b, *c->p++);
+	}
+	c->p++;
+	*out = vc_buf_detach(&b);
+	return 0;
+}
+
+static int
+catom(struct cond *c, struct cval *out)
+{
+	char *name = NULL, *key = NULL;
+	size_t n;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	cskip(c);
+	if (spend(c->ev, 1) == -1)
+		return -1;
+	if (*c->p == '(') {
+		c->p++;
+		if (cor(c, out) == -1)
+			return -1;
+		cskip(c);
+		if (*c->p != ')') {
+			free(out->s);
+			out->s = NULL;
+			return cfail(c, "Invalid condition expression");
+		}
+		c->p++;
+		return 0;
+	}
+	if (*c->p == '"' || *c->p == '\'')
+		return cstring(c, &out->s);
+	n = strspn(c->p,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_");
+	if (n == 0 || isdigit((unsigned char)*c->p))
+		return cfail(c, "Unsupported expression");
+	name = xstrndup(c->p, n);
+	c->p += n;
+	cskip(c);
+	if (*c->p == '.') {
+		c->p++;
+		cskip(c);
+		n = strspn(c->p,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_");
+		if (n == 0 || isdigit((unsigned char)*c->p)) {
+			cfail(c, "Invalid condition expression");
+			goto out;
+		}
+		key = xstrndup(c->p, n);
+		c->p += n;
+	} else if (*c->p == '[') {
+		c->p++;
+		cskip(c);
+		if ((*c->p != '"' && *c->p != '\'') || cstring(c, &key) == -1) {
+			if (!c->ev->tt->t->failed)
+				cfail(c, "Unsupported expression");
+			goto out;
+		}
+		cskip(c);
+		if (*c->p != ']') {
+			cfail(c, "Invalid condition expression");
+			goto out;
+		}
+		c->p++;
+	}
+	if (key == NULL) {
+		if (strcmp(name, "env_name") != 0) {
+			cfail(c, "Unsupported expression");
+			goto out;
+		}
+		out->s = xstrdup(c->ev->env != NULL ? c->ev->env : "");
+	} else if (strcmp(name, "env") == 0) {
+		const char *v = getenv(key);
+
+		out->s = xstrdup(v != NULL ? v : "");
+	} else if (strcmp(name, "factor") == 0) {
+		out->b = vc_strv_contains(&c->factors, key);
+	} else {
+		ev_fail(c->ev,
+		    "Unsupported namespace in condition: %s (expected 'env' or "
+		    "'factor')",
+		    name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(name);
+	free(key);
+	return rc;
+}
+
+static int
+ccompare(struct cond *c, struct cval *out)
+{
+	struct cval r;
+	int ne;
+
+	if (catom(c, out) == -1)
+		return -1;
+	cskip(c);
+	if (strncmp(c->p, "==", 2) != 0 && strncmp(c->p, "!=", 2) != 0)
+		return 0;
+	ne = c->p[0] == '!';
+	c->p += 2;
+	if (catom(c, &r) == -1) {
+		free(out->s);
+		out->s = NULL;
+		return -1;
+	}
+	{
+		int eq = (out->s == NULL) == (r.s == NULL) &&
+		    (out->s != NULL ? strcmp(out->s, r.s) == 0 : out->b == r.b);
+
+		free(out->s);
+		free(r.s);
+		out->s = NULL;
+		out->b = ne ? !eq : eq;
+	}
+	cskip(c);
+	if (strncmp(c->p, "==", 2) == 0 || strncmp(c->p, "!=", 2) == 0)
+		return cfail(c, "Unsupported expression");
+	return 0;
+}
+
+static int
+cnot(struct cond *c, struct cval *out)
+{
+	if (ckw(c, "not")) {
+		if (cnot(c, out) == -1)
+			return -1;
+		out->b = !ctruth(out);
+		free(out->s);
+		out->s = NULL;
+		return 0;
+	}
+	return ccompare(c, out);
+}
+
+static int
+cand(struct cond *c, struct cval *out)
+{
+	int all, more = 0;
+
+	if (cnot(c, out) == -1)
+		return -1;
+	all = ctruth(out);
+	while (ckw(c, "and")) {
+		struct cval r;
+
+		more = 1;
+		if (cnot(c, &r) == -1) {
+			free(out->s);
+			out->s = NULL;
+			return -1;
+		}
+		all = all && ctruth(&r);
+		free(r.s);
+	}
+	if (more) {
+		free(out->s);
+		out->s = NULL;
+		out->b = all;
+	}
+	return 0;
+}
+
+static int
+cor(struct cond *c, struct cval *out)
+{
+	int any, more = 0;
+
+	if (cand(c, out) == -1)
+		return -1;
+	any = ctruth(out);
+	while (ckw(c, "or")) {
+		struct cval r;
+
+		more = 1;
+		if (cand(c, &r) == -1) {
+			free(out->s);
+			out->s = NULL;
+			return -1;
+		}
+		any = any || ctruth(&r);
+		free(r.s);
+	}
+	if (more) {
+		free(out->s);
+		out->s = NULL;
+		out->b = any;
+	}
+	return 0;
+}
+
+/* _evaluate_condition: -1, or whether `expr` holds for the env. */
+static int
+condition(struct ev *ev, const char *expr)
+{
+	struct cond c;
+	struct cval v;
+	int rc = -1;
+
+	memset(&c, 0, sizeof c);
+	c.ev = ev;
+	c.expr = c.p = expr;
+	vc_strv_init(&c.factors);
+	active_factors(ev->env, &c.factors);
+	if (cor(&c, &v) == 0) {
+		cskip(&c);
+		if (*c.p != '\0')
+			cfail(&c, "Invalid condition expression");
+		else
+			rc = ctruth(&v);
+		free(v.s);
+	}
+	vc_strv_release(&c.factors);
+	return rc;
+}
+
 static json_t *
 directive(struct ev *ev, json_t *v, const char *kind, unsigned depth)
 {
@@ -648,6 +983,31 @@ directive(struct ev *ev, json_t *v, const char *kind, unsigned depth)
 		json_t *d = json_object_get(v, "default");
 
 		return d != NULL ? unroll(ev, d, depth) : json_array();
+	}
+	if (strcmp(kind, "if") == 0) {
+		const char *cnd =
+		    json_string_value(json_object_get(v, "condition"));
+		json_t *then = json_object_get(v, "then");
+		json_t *els = json_object_get(v, "else");
+		int holds;
+
+		if (cnd == NULL || *cnd == '\0') {
+			ev_fail(ev,
+			    "No condition was supplied in if "
+			    "replacement");
+			return NULL;
+		}
+		if (then == NULL) {
+			ev_fail(ev,
+			    "No 'then' value was supplied in if "
+			    "replacement");
+			return NULL;
+		}
+		if ((holds = condition(ev, cnd)) == -1)
+			return NULL;
+		if (holds)
+			return unroll(ev, then, depth);
+		return els != NULL ? unroll(ev, els, depth) : json_string("");
 	}
 	ev_fail(ev, "replace = \"%s\" is not read by venvcache", kind);
 	return NULL;

@@ -466,12 +466,23 @@ START_TEST(test_tox_toml_values)
 	ck_assert_int_eq(rdt("[env.a]\ndeps = [\n  \"x\",\n  3,\n]\n"), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml:4: env a: deps:"));
 	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
-	                     "= \"factor.a\", then = [\"x\"]}]\n"),
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"glob\", pattern "
+	                     "= \"*.txt\"}]\n"),
 	    -1);
 	ck_assert_ptr_nonnull(strstr(err.msg,
-	    "tox.toml:2: env a: deps: replace = \"if\" is not read by "
+	    "tox.toml:2: env a: deps: replace = \"glob\" is not read by "
 	    "venvcache"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
+	                     "= \"factor.a ==\", then = [\"x\"]}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	    "tox.toml:2: env a: deps: Unsupported expression in condition"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
+	                     "= \"os.x\", then = [\"x\"]}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Unsupported namespace"));
 	vc_tox_release(&X);
 	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"ref\", of = "
 	                     "[\"nope\", \"deps\"]}]\n"),
