@@ -262,6 +262,8 @@ tox_basepython4(struct rd *rd, struct vc_tox_env *e, unsigned line)
 {
 	struct tval v;
 	struct vc_strv one;
+	unsigned *lines = NULL;
+	size_t li = 0;
 	int found = 0, rc = -1;
 	const char *key = "base_python";
 
@@ -274,14 +276,30 @@ tox_basepython4(struct rd *rd, struct vc_tox_env *e, unsigned line)
 	    tox_getstring(rd, "basepython", NULL, 1, &v, &found, line) == -1)
 		goto out;
 	if (found) {
-		/* a list: tox tries each; venvcache takes the first */
-		size_t len =
-		    strcspn(v.b.data, strchr(v.b.data, '\n') ? "\n" : ",");
+		/* a list: tox checks each against the name and tries each;
+		 * venvcache takes the first */
+		const char *sep = strchr(v.b.data, '\n') ? "\n" : ",";
+		const char *p = v.b.data;
 
-		vc_strv_take(&one, tox_strip_n(v.b.data, len));
+		for (;;) {
+			size_t len = strcspn(p, sep);
+			char *x = tox_strip_n(p, len);
+
+			if (*x != '\0' || one.n == 0) {
+				vc_strv_take(&one, x);
+				lines = xrealloc(lines, one.n * sizeof *lines);
+				lines[one.n - 1] = v.lines[li < v.n ? li : 0];
+			} else
+				free(x);
+			if (p[len] == '\0')
+				break;
+			li += *sep == '\n';
+			p += len + 1;
+		}
 	}
-	rc = tox_basepython4_of(rd, e, found ? &one : NULL, v.lines, line);
+	rc = tox_basepython4_of(rd, e, found ? &one : NULL, lines, line);
 out:
+	free(lines);
 	vc_strv_release(&one);
 	tval_release(&v);
 	return rc;

@@ -192,6 +192,21 @@ START_TEST(test_base_python)
 	ck_assert_ptr_nonnull(
 	    strstr(err.msg, "env name py3.12 conflicting with base python"));
 	vc_tox_release(&X);
+	/* a list: each entry is checked, the first taken */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "[testenv]\nbase_python =\n    python3.12\n"
+	                    "    python3.11\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:6: env py3.12"));
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "conflicting with base python python3.11"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "[testenv]\nbase_python = python3.12, "
+	                    "cpython3.12\n"),
+	    0);
+	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
+	vc_tox_release(&X);
 	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
 	                    "ignore_base_python_conflict = true\n"
 	                    "[testenv]\nbase_python = python3.11\n"),
