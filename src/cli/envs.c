@@ -60,6 +60,23 @@ envs_command(struct cmd_ctx *ctx, env_op op, int print_paths)
 	return rc;
 }
 
+int
+envs_skip_missing(const struct cmd_ctx *ctx, const struct cmd_target *t,
+    const struct vc_plan *plan, const struct vc_error *err)
+{
+	int tox = t->env->skip_missing;
+
+	if (!plan->no_interp ||
+	    !(tox ||
+	        (err->code == VC_ENOPY &&
+	            vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING))))
+		return 0;
+	vc_note("%s: skipped (%s): %s", t->env->name,
+	    tox ? "skip_missing_interpreters" : "skip-missing-interpreters",
+	    err->msg);
+	return 1;
+}
+
 static void
 run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
     struct env_result *r)
