@@ -87,6 +87,12 @@ enum vc_type {
 	    "(pip install -e --no-deps --no-index) after create or restore; "  \
 	    "its dependencies and build requirements are in the key and "      \
 	    "the cache, the project never")                                    \
+	X(PROJECT_CACHE, "venvcache", "project-cache",                         \
+	    "VENVCACHE_PROJECT_CACHE", VC_T_BOOL, "yes", NULL,                 \
+	    "keep what installing the project added to the venv in "           \
+	    "<cache-dir>/project-install/ (local, never uploaded) and put it " \
+	    "back while the store key, installer, venv and project paths, "    \
+	    "extras and every file of the project's tree are the same")        \
 	X(RESOLVE, "venvcache", "resolve", "VENVCACHE_RESOLVE", VC_T_ENUM,     \
 	    "auto", "auto|always|never",                                       \
 	    "key what pip would install: auto resolves a set with an "         \

@@ -19,6 +19,7 @@
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
+#include "venvcache/projcache.h"
 #include "venvcache/remote.h"
 #include "venvcache/resolve.h"
 #include "venvcache/store.h"
@@ -957,6 +958,149 @@ out:
 	return rc;
 }
 
+static void editable_files(const char *dir, struct vc_strv *out);
+
+/* --- the project cache (projcache.h) ------------------------------- */
+
+/* The project's directory, without "[extras]", resolved; or NULL. */
+static char *
+project_dir(const char *spec)
+{
+	char *d = xstrndup(spec, strcspn(spec, "[")), *real;
+
+	real = realpath(d, NULL);
+	free(d);
+	return real;
+}
+
+/*
+ * The key of the project's installed files: the env's store key (the
+ * interpreter and the whole set, so the build backend), the installer
+ * (uv's program, its size and mtime), the venv's and the project's real
+ * paths, the form (editable, extras) and the project tree's hash. -1 when
+ * there is none (a tree too large, unreadable): installed for real.
+ */
+static int
+project_cache_key(const struct vc_config *cfg, const struct vc_plan *p,
+    const struct vc_installer *ins, char key[33])
+{
+	const char *skip[] = {vc_config_str(cfg, VC_S_VENV_ROOT),
+	    vc_config_str(cfg, VC_S_CACHE_DIR), NULL};
+	char *proj = project_dir(p->project), *venv = realpath(p->path, NULL);
+	const char *extras = strchr(p->project, '[');
+	char tree[33], *doc;
+	struct vc_error e;
+	struct stat sb;
+	int rc = -1;
+
+	if (proj == NULL || venv == NULL)
+		goto out;
+	if (vc_projcache_tree_hash(proj, skip, tree, &e) != 0) {
+		vc_step("env %s: the project is installed, not taken from the "
+		        "project cache: %s",
+		    p->env->name, e.msg);
+		goto out;
+	}
+	if (ins->kind != VC_INSTALLER_UV || ins->uv == NULL ||
+	    stat(ins->uv, &sb) == -1)
+		memset(&sb, 0, sizeof sb);
+	doc = xasprintf("venvcache-project-install 1\nstore-key %s\n"
+	                "installer %s %s %lld %lld\nvenv %s\nproject %s\n"
+	                "form editable extras %s\ntree %s\n",
+	    p->key.key, vc_installer_name(ins),
+	    ins->kind == VC_INSTALLER_UV && ins->uv != NULL ? ins->uv : "-",
+	    (long long)sb.st_size, (long long)sb.st_mtime, venv, proj,
+	    extras != NULL ? extras : "-", tree);
+	vc_projcache_hash_text(doc, key);
+	vc_debug("env %s: project cache key %s of:\n%s", p->env->name, key,
+	    doc);
+	free(doc);
+	rc = 0;
+out:
+	free(proj);
+	free(venv);
+	return rc;
+}
+
+/*
+ * Puts the project's files from the project cache into the venv: 1 when
+ * done, 0 when not (no entry, one refused: removed, with a warning).
+ * Never when the venv holds an editable install already.
+ */
+static int
+project_cache_put(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *key)
+{
+	const char *cache = vc_config_str(cfg, VC_S_CACHE_DIR);
+	struct tmpdir t = {NULL, -1};
+	struct vc_strv have;
+	struct vc_error e;
+	char *proj = project_dir(p->project);
+	int r = 0;
+
+	vc_strv_init(&have);
+	editable_files(p->path, &have);
+	if (have.n > 0 || proj == NULL)
+		goto out;
+	if (tmpdir_make(vc_config_str(cfg, VC_S_VENV_ROOT), p->env->name, &t,
+	        &e) == -1) {
+		vc_warn("env %s: %s", p->env->name, e.msg);
+		goto out;
+	}
+	r = vc_projcache_restore(cache, key, p->path, proj, t.path, &e);
+	if (r == -1) {
+		char *f =
+		    xasprintf("%s/%s/%s.tar.zst", cache, VC_PROJCACHE_DIR, key);
+
+		vc_warn("env %s: %s; installing the project", p->env->name,
+		    e.msg);
+		if (e.code == VC_EHOSTILE || e.code == VC_ECORRUPT)
+			(void)unlink(f);
+		free(f);
+		r = 0;
+	}
+out:
+	if (t.path != NULL || t.fd != -1)
+		tmpdir_drop(&t);
+	vc_strv_release(&have);
+	free(proj);
+	return r;
+}
+
+/* Keeps what the install added; a failure only warns. */
+static void
+project_cache_keep(const struct vc_config *cfg, const struct vc_plan *p,
+    const char *key)
+{
+	struct tmpdir t = {NULL, -1};
+	struct vc_strv files;
+	struct vc_error e;
+	char *proj = project_dir(p->project);
+	int found;
+
+	vc_strv_init(&files);
+	if (proj == NULL)
+		goto out;
+	found = vc_projcache_files(p->path, proj, &files, &e);
+	if (found != 1) {
+		if (found == -1)
+			vc_warn("env %s: the project is not cached: %s",
+			    p->env->name, e.msg);
+		goto out;
+	}
+	if (tmpdir_make(vc_config_str(cfg, VC_S_VENV_ROOT), p->env->name, &t,
+	        &e) == -1 ||
+	    vc_projcache_save(vc_config_str(cfg, VC_S_CACHE_DIR), key, p->path,
+	        t.path, &files, &e) == -1)
+		vc_warn("env %s: the project is not cached: %s", p->env->name,
+		    e.msg);
+out:
+	if (t.path != NULL || t.fd != -1)
+		tmpdir_drop(&t);
+	vc_strv_release(&files);
+	free(proj);
+}
+
 /*
  * pip install -e of the project under test, with the installer. Only the
  * project: its dependencies and build backend are in the env's set
@@ -970,11 +1114,22 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	char *py = vc_path_join(p->path, "bin/python");
 	struct vc_installer ins;
 	const char *argv[16];
+	char key[33];
 	size_t n;
-	int rc = -1;
+	int rc = -1, have_key = 0;
 
 	if (vc_installer_choose(&ins, cfg, err) == -1)
 		goto out;
+	if (vc_config_bool(cfg, VC_S_PROJECT_CACHE) &&
+	    project_cache_key(cfg, p, &ins, key) == 0) {
+		have_key = 1;
+		if (project_cache_put(cfg, p, key) == 1) {
+			vc_step("%s: the project from the project cache",
+			    p->env->name);
+			rc = 0;
+			goto out;
+		}
+	}
 	/* The venv may have come from the store: its python runs with -I
 	 * and none of our secrets (restored_env); uv, which runs it too,
 	 * has none of them either. */
@@ -1001,6 +1156,8 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	                                : "pip install -e (the project)",
 	    argv, 1, err);
 	uv_tidy(&ins, p->path);
+	if (rc == 0 && have_key)
+		project_cache_keep(cfg, p, key);
 out:
 	vc_installer_release(&ins);
 	free(py);

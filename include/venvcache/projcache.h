@@ -1,0 +1,79 @@
+/*
+ * projcache.h: what installing the project under test added to a venv,
+ * kept in <cache-dir>/project-install/ and put back instead of installing
+ * again.
+ *
+ * An entry is <key>.tar.zst, an archive in the store's format (archive.h)
+ * of the files the project's *.dist-info/RECORD lists (its .pth or
+ * __editable__ finder, the dist-info, console scripts), as paths relative
+ * to the venv. The key (vc_projcache_key) covers the env's store key, the
+ * installer, the venv's and the project's real paths, the install form
+ * and a hash of the project's tree (vc_projcache_tree_hash). The cache is
+ * local: never uploaded. Entries are hostile: extracted by the store's
+ * extractor into an empty directory, then moved into the venv only as new
+ * regular files and directories (never replacing anything, never through
+ * a symlink), and taken only when the project's RECORD then lists files
+ * that all exist. Nothing from an entry is run.
+ */
+#ifndef VENVCACHE_PROJCACHE_H
+#define VENVCACHE_PROJCACHE_H
+
+#include "venvcache/error.h"
+#include "venvcache/util.h"
+
+/* Where entries live under the cache dir. */
+#define VC_PROJCACHE_DIR "project-install"
+/* A project tree larger than this is never hashed: installed for real. */
+#define VC_PROJCACHE_MAX_FILES 20000
+#define VC_PROJCACHE_MAX_BYTES (256ull << 20)
+
+/* XXH3-128 of a text (a key's document), as 32 hex digits. */
+void vc_projcache_hash_text(const char *text, char out[33]);
+
+/*
+ * XXH3-128 (32 hex digits) of the tree at `dir`, every file a build
+ * backend could read: names, types, the executable bit, the bytes of files
+ * and the targets of symlinks (never followed). Left out: directories
+ * named .tox, .nox, .venv, build, dist, __pycache__, node_modules and
+ * *.egg-info, and the directories `skip` names (NULL-terminated, compared
+ * by device and inode; NULL entries of a shorter list are fine). A .git
+ * directory counts only its HEAD and the ref HEAD names (or packed-refs
+ * when that ref is packed). Returns 0, 1 when the tree has more than
+ * VC_PROJCACHE_MAX_FILES files or VC_PROJCACHE_MAX_BYTES bytes (err says
+ * so), -1 when it cannot be read.
+ */
+int vc_projcache_tree_hash(const char *dir, const char *const *skip,
+    char out[33], struct vc_error *);
+
+/*
+ * The project's installed files in the venv at `venv`: for the
+ * *.dist-info whose direct_url.json names the directory `project`, every
+ * path its RECORD lists, relative to the venv, sorted (the RECORD
+ * included). Returns 1 when found (and every listed path is inside the
+ * venv), 0 when no dist-info names the project, -1 when one does but its
+ * RECORD is unreadable or lists a path outside the venv.
+ */
+int vc_projcache_files(const char *venv, const char *project,
+    struct vc_strv *out, struct vc_error *);
+
+/*
+ * Packs `files` (relative to `venv`) into <cache_dir>/project-install/
+ * <key>.tar.zst, atomically; `stage` is an empty directory on the venv's
+ * file system, left with what was linked into it.
+ */
+int vc_projcache_save(const char *cache_dir, const char *key, const char *venv,
+    const char *stage, const struct vc_strv *files, struct vc_error *);
+
+/*
+ * Puts the entry `key` in place in the venv at `venv` (extracted into the
+ * empty directory `stage` first, on the venv's file system), then checks
+ * that the RECORD of the project's dist-info lists only files that exist.
+ * 1: done; 0: no entry; -1: refused or failed (err says why, VC_EHOSTILE
+ * for a member that would leave the venv or replace a file), with
+ * whatever was put in the venv taken out again.
+ */
+int vc_projcache_restore(const char *cache_dir, const char *key,
+    const char *venv, const char *project, const char *stage,
+    struct vc_error *);
+
+#endif
