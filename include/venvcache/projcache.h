@@ -23,6 +23,12 @@
 
 /* Where entries live under the cache dir. */
 #define VC_PROJCACHE_DIR "project-install"
+/*
+ * An entry's key: 16 hex digits naming what it is for (the store key,
+ * installer, paths, form), '-', 32 naming that and the tree's hash. A new
+ * entry replaces the others of the same first part.
+ */
+#define VC_PROJCACHE_KEY_MAX 50
 /* A project tree larger than this is never hashed: installed for real. */
 #define VC_PROJCACHE_MAX_FILES 20000
 #define VC_PROJCACHE_MAX_BYTES (256ull << 20)
@@ -57,8 +63,19 @@ int vc_projcache_files(const char *venv, const char *project,
     struct vc_strv *out, struct vc_error *);
 
 /*
+ * The paths a RECORD (`text`, changed in place) lists, as paths relative
+ * to the venv: each first CSV field joined to `rel` (its site-packages,
+ * relative to the venv) and normalised, appended to `out`; a
+ * uv_cache.json is left out (venvcache removes it after uv installs).
+ * -1 with VC_EHOSTILE, naming `what`, for a path outside the venv.
+ */
+int vc_projcache_parse_record(char *text, const char *rel, const char *what,
+    struct vc_strv *out, struct vc_error *);
+
+/*
  * Packs `files` (relative to `venv`) into <cache_dir>/project-install/
- * <key>.tar.zst, atomically; `stage` is an empty directory on the venv's
+ * <key>.tar.zst, atomically, and removes the entries it replaces (the
+ * same key up to its '-'); `stage` is an empty directory on the venv's
  * file system, left with what was linked into it.
  */
 int vc_projcache_save(const char *cache_dir, const char *key, const char *venv,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -398,22 +399,13 @@ record_path(const char *line)
 	return vc_buf_detach(&b);
 }
 
-/* The files of one dist-info, its RECORD's and its own, into `out`. */
-static int
-record_files(const char *site, const char *rel, const char *name,
+int
+vc_projcache_parse_record(char *text, const char *rel, const char *what,
     struct vc_strv *out, struct vc_error *err)
 {
-	char *di = xasprintf("%s/%s", site, name), *f, *line, *save = NULL;
-	struct vc_buf b;
-	struct dirent *de;
-	DIR *d;
-	int rc = -1;
+	char *line, *save = NULL;
 
-	vc_buf_init(&b);
-	f = vc_path_join(di, "RECORD");
-	if (vc_read_file(f, 16 << 20, &b, err) == -1)
-		goto out;
-	for (line = strtok_r(b.data, "\r\n", &save); line != NULL;
+	for (line = strtok_r(text, "\r\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\r\n", &save)) {
 		char *path = record_path(line), *joined, *norm;
 
@@ -424,10 +416,10 @@ record_files(const char *site, const char *rel, const char *name,
 		free(joined);
 		if (norm == NULL || *norm == '/' || strcmp(norm, ".") == 0) {
 			vc_error_set(err, VC_EHOSTILE,
-			    "'%s' lists '%s', outside the venv", f, path);
+			    "'%s' lists '%s', outside the venv", what, path);
 			free(norm);
 			free(path);
-			goto out;
+			return -1;
 		}
 		free(path);
 		/* Removed after every uv install (venv.c's uv_tidy). */
@@ -436,6 +428,26 @@ record_files(const char *site, const char *rel, const char *name,
 		else
 			vc_strv_take(out, norm);
 	}
+	return 0;
+}
+
+/* The files of one dist-info, its RECORD's and its own, into `out`. */
+static int
+record_files(const char *site, const char *rel, const char *name,
+    struct vc_strv *out, struct vc_error *err)
+{
+	char *di = xasprintf("%s/%s", site, name), *f;
+	struct vc_buf b;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	vc_buf_init(&b);
+	f = vc_path_join(di, "RECORD");
+	if (vc_read_file(f, 16 << 20, &b, err) == -1 ||
+	    vc_projcache_parse_record(b.data != NULL ? b.data : (char *)"", rel,
+	        f, out, err) == -1)
+		goto out;
 	/* Its own files, whether RECORD lists them or not. */
 	if ((d = opendir(di)) != NULL) {
 		struct stat sb;
@@ -509,6 +521,46 @@ entry_dir(const char *cache_dir)
 	return vc_path_join(cache_dir, VC_PROJCACHE_DIR);
 }
 
+/* An entry not used for this long is removed when another is saved. */
+#define ENTRY_MAX_AGE (30 * 86400)
+
+/*
+ * Removes the entries that `key` replaces: the others with its prefix (up
+ * to and including its '-'), any not used for ENTRY_MAX_AGE (a restore
+ * touches its entry), and temporary files left by a crash (older than ten
+ * minutes).
+ */
+static void
+drop_replaced(const char *dir, const char *key)
+{
+	const char *dash = strchr(key, '-');
+	struct dirent *de;
+	struct stat sb;
+	char *mine = xasprintf("%s.tar.zst", key);
+	size_t n;
+	DIR *d;
+
+	if (dash == NULL || (d = opendir(dir)) == NULL)
+		goto out;
+	n = (size_t)(dash - key) + 1;
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		time_t now = time(NULL);
+
+		if (strcmp(name, mine) == 0 ||
+		    fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    S_ISDIR(sb.st_mode))
+			continue;
+		if (name[0] == '.' ? sb.st_mtime < now - 600
+		                   : (strncmp(name, key, n) == 0 ||
+		                         sb.st_mtime < now - ENTRY_MAX_AGE))
+			(void)unlinkat(dirfd(d), name, 0);
+	}
+	closedir(d);
+out:
+	free(mine);
+}
+
 int
 vc_projcache_save(const char *cache_dir, const char *key, const char *venv,
     const char *stage, const struct vc_strv *files, struct vc_error *err)
@@ -573,6 +625,7 @@ vc_projcache_save(const char *cache_dir, const char *key, const char *venv,
 	}
 	free(tmp);
 	tmp = NULL;
+	drop_replaced(dir, key);
 	rc = 0;
 out:
 	if (fd != -1)
@@ -783,6 +836,7 @@ vc_projcache_restore(const char *cache_dir, const char *key, const char *venv,
 		unplace(vfd, &pl);
 		goto out;
 	}
+	(void)futimens(fd, NULL); /* used: kept (drop_replaced) */
 	rc = 1;
 out:
 	if (rc == -1)

@@ -982,13 +982,13 @@ project_dir(const char *spec)
  */
 static int
 project_cache_key(const struct vc_config *cfg, const struct vc_plan *p,
-    const struct vc_installer *ins, char key[33])
+    const struct vc_installer *ins, char key[VC_PROJCACHE_KEY_MAX])
 {
 	const char *skip[] = {vc_config_str(cfg, VC_S_VENV_ROOT),
 	    vc_config_str(cfg, VC_S_CACHE_DIR), NULL};
 	char *proj = project_dir(p->project), *venv = realpath(p->path, NULL);
 	const char *extras = strchr(p->project, '[');
-	char tree[33], *doc;
+	char tree[33], id[33], *doc;
 	struct vc_error e;
 	struct stat sb;
 	int rc = -1;
@@ -1004,16 +1004,25 @@ project_cache_key(const struct vc_config *cfg, const struct vc_plan *p,
 	if (ins->kind != VC_INSTALLER_UV || ins->uv == NULL ||
 	    stat(ins->uv, &sb) == -1)
 		memset(&sb, 0, sizeof sb);
+	/* All but the tree: what a new entry replaces (vc_projcache_save). */
 	doc = xasprintf("venvcache-project-install 1\nstore-key %s\n"
 	                "installer %s %s %lld %lld\nvenv %s\nproject %s\n"
-	                "form editable extras %s\ntree %s\n",
+	                "form editable extras %s\n",
 	    p->key.key, vc_installer_name(ins),
 	    ins->kind == VC_INSTALLER_UV && ins->uv != NULL ? ins->uv : "-",
 	    (long long)sb.st_size, (long long)sb.st_mtime, venv, proj,
-	    extras != NULL ? extras : "-", tree);
-	vc_projcache_hash_text(doc, key);
-	vc_debug("env %s: project cache key %s of:\n%s", p->env->name, key,
-	    doc);
+	    extras != NULL ? extras : "-");
+	vc_projcache_hash_text(doc, id);
+	{
+		char *full = xasprintf("%stree %s\n", doc, tree);
+		char h[33];
+
+		vc_projcache_hash_text(full, h);
+		snprintf(key, VC_PROJCACHE_KEY_MAX, "%.16s-%s", id, h);
+		vc_debug("env %s: project cache key %s of:\n%s", p->env->name,
+		    key, full);
+		free(full);
+	}
 	free(doc);
 	rc = 0;
 out:
@@ -1114,7 +1123,7 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	char *py = vc_path_join(p->path, "bin/python");
 	struct vc_installer ins;
 	const char *argv[16];
-	char key[33];
+	char key[VC_PROJCACHE_KEY_MAX];
 	size_t n;
 	int rc = -1, have_key = 0;
 

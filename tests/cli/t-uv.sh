@@ -216,7 +216,9 @@ for a in "$T/store-proj"/entries/*.tar.zst; do
 done
 mirror_stop
 rm -rf "$pvenv"
-expect 0 -v --cache-dir "$T/store-proj" --venv-root "$VC_SHM/proj" \
+# uv itself installs offline (the project cache, which would put the
+# files back without it, is t-project-cache's).
+VENVCACHE_PROJECT_CACHE=no expect 0 -v --cache-dir "$T/store-proj" --venv-root "$VC_SHM/proj" \
     warm -r requirements.txt
 err_has "$pname: hit"
 err_has "$pname: uv pip install -e (the project)"
