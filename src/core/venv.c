@@ -1005,13 +1005,15 @@ project_cache_key(const struct vc_config *cfg, const struct vc_plan *p,
 	    stat(ins->uv, &sb) == -1)
 		memset(&sb, 0, sizeof sb);
 	/* All but the tree: what a new entry replaces (vc_projcache_save). */
+	/* The paths as pip sees them (in scripts' #! lines, the .pth) and
+	 * as they resolve. */
 	doc = xasprintf("venvcache-project-install 1\nstore-key %s\n"
-	                "installer %s %s %lld %lld\nvenv %s\nproject %s\n"
-	                "form editable extras %s\n",
+	                "installer %s %s %lld %lld\nvenv %s %s\n"
+	                "project %s %s\nform editable extras %s\n",
 	    p->key.key, vc_installer_name(ins),
 	    ins->kind == VC_INSTALLER_UV && ins->uv != NULL ? ins->uv : "-",
-	    (long long)sb.st_size, (long long)sb.st_mtime, venv, proj,
-	    extras != NULL ? extras : "-");
+	    (long long)sb.st_size, (long long)sb.st_mtime, venv, p->path, proj,
+	    p->project, extras != NULL ? extras : "-");
 	vc_projcache_hash_text(doc, id);
 	{
 		char *full = xasprintf("%stree %s\n", doc, tree);
