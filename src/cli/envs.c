@@ -207,10 +207,10 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		rows[i].size = res[i].warm.size;
 		rows[i].seconds_saved =
 		    res[i].warm.saved > 0 ? res[i].warm.saved : 0;
-		if (res[i].status != 0)
-			rows[i].outcome = VC_GHA_FAILED;
-		else if (res[i].skipped)
+		if (skipped(ctx, &res[i])) /* before its status: may be 1 */
 			rows[i].outcome = VC_GHA_SKIPPED;
+		else if (res[i].status != 0)
+			rows[i].outcome = VC_GHA_FAILED;
 		else if (res[i].warm.how == VC_HOW_PRESENT)
 			rows[i].outcome = VC_GHA_READY;
 		else if (res[i].warm.how == VC_HOW_HIT)
@@ -226,7 +226,6 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		vc_warn("step summary: %s", err.msg);
 	free(md);
 	free(rows);
-	(void)ctx;
 }
 
 /*
