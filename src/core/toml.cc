@@ -105,18 +105,28 @@ date_time_text(const toml::date_time &dt)
 	return s;
 }
 
+/*
+ * The tree as json_t, or nullptr; *nul is set to a key holding a NUL
+ * character ("\u0000" in a quoted key), which no C string can name and
+ * jansson before 2.14 (Ubuntu 22.04 has 2.13.1) cannot store.
+ */
 json_t *
-convert(const toml::node &n)
+convert(const toml::node &n, const toml::key **nul)
 {
 	switch (n.type()) {
 	case toml::node_type::table: {
 		json_t *o = json_object();
 		for (auto &&[k, v] : *n.as_table()) {
-			json_t *c = convert(v);
+			if (k.str().find('\0') != std::string_view::npos) {
+				*nul = &k;
+				json_decref(o);
+				return nullptr;
+			}
+			json_t *c = convert(v, nul);
 			std::string key(k.str());
 			if (o == nullptr || c == nullptr ||
-			    json_object_setn_new_nocheck(o, key.data(),
-			        key.size(), c) == -1) {
+			    json_object_set_new_nocheck(o, key.c_str(), c) ==
+			        -1) {
 				json_decref(o);
 				return nullptr;
 			}
@@ -126,7 +136,7 @@ convert(const toml::node &n)
 	case toml::node_type::array: {
 		json_t *a = json_array();
 		for (auto &&v : *n.as_array()) {
-			json_t *c = convert(v);
+			json_t *c = convert(v, nul);
 			if (a == nullptr || c == nullptr ||
 			    json_array_append_new(a, c) == -1) {
 				json_decref(a);
@@ -179,8 +189,12 @@ vc_toml_parse(const char *text, size_t len, const char *name,
 		    int(d.size() > 512 ? 512 : d.size()), d.data());
 		return nullptr;
 	}
-	json_t *root = convert(r.table());
-	if (root == nullptr)
+	const toml::key *nul = nullptr;
+	json_t *root = convert(r.table(), &nul);
+	if (root == nullptr && nul != nullptr)
+		vc_error_at(err, name, unsigned(nul->source().begin.line),
+		    "a key holds a NUL character (\\u0000): not taken");
+	else if (root == nullptr)
 		vc_error_set(err, VC_EFAIL, "%s: cannot convert TOML", name);
 	return root;
 }
