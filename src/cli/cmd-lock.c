@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "envs.h"
 #include "venvcache/plan.h"
 
 static char *
@@ -56,6 +57,11 @@ cmd_lock_exec(struct cmd_ctx *ctx)
 
 		if (vc_plan_init(&plan, &ctx->cfg, t[i].env, t[i].python, flags,
 		        &err) == -1) {
+			if (envs_skip_missing(ctx, &t[i], &plan, &err)) {
+				vc_plan_release(&plan);
+				vc_error_clear(&err);
+				continue;
+			}
 			cmd_error(ctx, &err);
 			rc = cmd_status(&err);
 			vc_plan_release(&plan);
@@ -84,7 +90,10 @@ const struct cmd_entry cmd_lock_entry = {
     .description = "Resolves with pip against the mirror (or reuses a "
                    "resolution younger than resolve-ttl) and prints "
                    "name==version lines with --hash options, for pip "
-                   "install --require-hashes; the pip-compile habit.",
+                   "install --require-hashes; the pip-compile habit. An "
+                   "env whose interpreter is not there is skipped (and "
+                   "named) with skip-missing-interpreters, or tox 4's "
+                   "skip_missing_interpreters, as warm and key skip it.",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {
