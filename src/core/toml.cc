@@ -172,8 +172,9 @@ record_lines(const toml::node &n, std::string &path, json_t *lines)
 {
 	auto line = n.source().begin.line;
 
+	/* no key holds a NUL (convert refused them), so neither does path */
 	if (!path.empty() && line > 0)
-		json_object_setn_new_nocheck(lines, path.data(), path.size(),
+		json_object_set_new_nocheck(lines, path.c_str(),
 		    json_integer(json_int_t(line)));
 	if (n.is_table()) {
 		for (auto &&[k, v] : *n.as_table()) {
@@ -185,8 +186,7 @@ record_lines(const toml::node &n, std::string &path, json_t *lines)
 			/* a key's own line: where its value starts, or for
 			 * a [table], its header */
 			if (k.source().begin.line > 0 && !v.is_table())
-				json_object_setn_new_nocheck(lines, path.data(),
-				    path.size(),
+				json_object_set_new_nocheck(lines, path.c_str(),
 				    json_integer(
 				        json_int_t(k.source().begin.line)));
 			record_lines(v, path, lines);
@@ -204,6 +204,20 @@ record_lines(const toml::node &n, std::string &path, json_t *lines)
 			path.resize(keep);
 		}
 	}
+}
+
+/* The document as json_t, or nullptr with err set. */
+json_t *
+to_json(const toml::table &t, const char *name, struct vc_error *err)
+{
+	const toml::key *nul = nullptr;
+	json_t *root = convert(t, &nul);
+	if (root == nullptr && nul != nullptr)
+		vc_error_at(err, name, unsigned(nul->source().begin.line),
+		    "a key holds a NUL character (\\u0000): not taken");
+	else if (root == nullptr)
+		vc_error_set(err, VC_EFAIL, "%s: cannot convert TOML", name);
+	return root;
 }
 
 } // namespace
@@ -228,14 +242,7 @@ vc_toml_parse(const char *text, size_t len, const char *name,
 		    int(d.size() > 512 ? 512 : d.size()), d.data());
 		return nullptr;
 	}
-	const toml::key *nul = nullptr;
-	json_t *root = convert(r.table(), &nul);
-	if (root == nullptr && nul != nullptr)
-		vc_error_at(err, name, unsigned(nul->source().begin.line),
-		    "a key holds a NUL character (\\u0000): not taken");
-	else if (root == nullptr)
-		vc_error_set(err, VC_EFAIL, "%s: cannot convert TOML", name);
-	return root;
+	return to_json(r.table(), name, err);
 }
 
 extern "C" json_t *
@@ -259,11 +266,9 @@ vc_toml_parse_lines(const char *text, size_t len, const char *name,
 		    int(d.size() > 512 ? 512 : d.size()), d.data());
 		return nullptr;
 	}
-	json_t *root = convert(r.table());
-	if (root == nullptr) {
-		vc_error_set(err, VC_EFAIL, "%s: cannot convert TOML", name);
+	json_t *root = to_json(r.table(), name, err);
+	if (root == nullptr)
 		return nullptr;
-	}
 	std::string path;
 	*lines = json_object();
 	record_lines(r.table(), path, *lines);
