@@ -89,7 +89,8 @@ void vc_log_set_color(int on);
 int vc_log_color(void);
 /*
  * `word` in its colour when `on` (green ok, hit, present; yellow miss,
- * skipped; red failed; any other word as is), into `buf`; returns `buf`.
+ * skipped; red failed, bad; any other word as is), into `buf`; returns
+ * `buf`.
  */
 const char *vc_color_word(const char *word, int on, char *buf, size_t size);
 

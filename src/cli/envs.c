@@ -680,7 +680,7 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 				cmd_error(ctx, &res[i].err);
 			}
 		}
-		if (live.on && done < n &&
+		if (live.on && running > 0 &&
 		    (changed || live.out.len > 0 ||
 		        vc_monotonic() - live.last >= 0.2))
 			live_draw(&live, w, jobs, t);

@@ -109,7 +109,8 @@ vc_color_word(const char *word, int on, char *buf, size_t size)
 	static const struct {
 		const char *word, *sgr;
 	} paint[] = {{"ok", "32"}, {"hit", "32"}, {"present", "32"},
-	    {"miss", "33"}, {"skipped", "33"}, {"failed", "1;31"}};
+	    {"miss", "33"}, {"skipped", "33"}, {"failed", "1;31"},
+	    {"bad", "1;31"}};
 	size_t i;
 
 	for (i = 0; on && i < sizeof paint / sizeof *paint; i++)

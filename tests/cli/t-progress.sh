@@ -39,7 +39,7 @@ tty() {
     script -qec "$cmd" /dev/null >"$T/tty" 2>&1 </dev/null || rc=$?
 }
 tty_has() { grep -qF -- "$1" "$T/tty" || fail "terminal lacks '$1': $(cat -v "$T/tty" | tail -c 3000)"; }
-sgr='\[[0-9;]*m'
+sgr=$'\033\\[[0-9;]*m'
 
 # Three misses, one failing, two at a time: the live block names each
 # env's phase (every phase is drawn as it starts), is redrawn in place
@@ -50,7 +50,11 @@ for phase in creating installing packing; do tty_has "  a  $phase"; done
 tty_has $'\r\033[3A\033[J'
 tty_has "2 of 3 done"
 grep -Eq '^a    created +[0-9]+\.[0-9]{2} s  [0-9.]+ (KiB|MiB)' "$T/tty" || fail "no table row for a: $(cat -v "$T/tty")"
-grep -Eq '^c    failed +[0-9]+\.[0-9]{2} s  -' "$T/tty" || fail "no table row for c: $(cat -v "$T/tty")"
+# ... in colour on a terminal: failed in red.
+grep -Eq $'^c    \033\\[1;31mfailed\033\\[0m +[0-9]+\\.[0-9]{2} s  -' "$T/tty" ||
+    fail "no red table row for c: $(cat -v "$T/tty")"
+tty_has $'environments \033[1;31mfailed\033[0m: c'
+
 tty_has "env  result"
 tty_has "vc-does-not-exist"
 tty_has "a: created in"
@@ -64,7 +68,9 @@ tty warm -e a -e b -j 1
 [ "$rc" = 0 ] || fail "warm of two hits exited $rc: $(cat -v "$T/tty")"
 tty_has "  a  restoring"
 tty_has "  b  restoring"
-grep -Eq '^a    hit +[0-9]+\.[0-9]{2} s  [0-9.]+ KiB' "$T/tty" || fail "no hit row: $(cat -v "$T/tty")"
+tty_has $'a: \033[32mhit\033[0m in'
+grep -Eq $'^a    \033\\[32mhit\033\\[0m +[0-9]+\\.[0-9]{2} s  [0-9.]+ KiB' "$T/tty" ||
+    fail "no green hit row: $(cat -v "$T/tty")"
 
 # Not a terminal: the lines of before, no escape code, no table.
 rm -rf "$VENVCACHE_VENV_ROOT/a"
@@ -89,4 +95,32 @@ GITHUB_ACTIONS=true tty warm -e a -e b
 tty_has "::group::venvcache warm: 2 environments"
 tty_has "a: hit in"
 ! grep -q $'\033' "$T/tty" || fail "escape codes under GitHub Actions: $(cat -v "$T/tty")"
+
+# Colour: NO_COLOR (set, not empty) and --color=never turn it off on a
+# terminal; NO_COLOR= does not; --color=always puts it on a pipe too.
+rm -rf "$VENVCACHE_VENV_ROOT/a"
+NO_COLOR=1 tty warm -a -j 2
+! grep -q $sgr "$T/tty" || fail "colour with NO_COLOR=1: $(cat -v "$T/tty")"
+tty_has "  a  restoring" # still live
+rm -rf "$VENVCACHE_VENV_ROOT/a"
+tty --color=never warm -a -j 2
+! grep -q $sgr "$T/tty" || fail "colour with --color=never: $(cat -v "$T/tty")"
+tty_has "env  result"
+rm -rf "$VENVCACHE_VENV_ROOT/a"
+NO_COLOR= tty warm -a -j 2
+grep -q $sgr "$T/tty" || fail "no colour with NO_COLOR empty: $(cat -v "$T/tty")"
+rm -rf "$VENVCACHE_VENV_ROOT/a"
+expect 1 --color=always warm -a -j 2
+err_has $'a: \033[32mhit\033[0m in'
+err_has $'environments \033[1;31mfailed\033[0m: c'
+err_lacks "running"
+expect 0 verify
+out_has "ok "
+! grep -q $'\033' "$T/out" || fail "verify: colour on a pipe"
+expect 0 verify --color always
+grep -q $'^\033\\[32mok\033\\[0m ' "$T/out" || fail "verify --color always: $(cat -v "$T/out")"
+tty verify
+grep -q $'^\033\\[32mok\033\\[0m ' "$T/tty" || fail "verify on a terminal: $(cat -v "$T/tty")"
+expect 2 warm -a --color=sometimes
+err_has "--color takes auto, always or never, not 'sometimes'"
 echo "ok"
