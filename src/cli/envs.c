@@ -568,17 +568,34 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 			int fds[2], logs[2] = {-1, -1};
 			pid_t pid;
 
+			fds[0] = fds[1] = -1;
+			pid = -1;
 			if (pipe2(fds, O_CLOEXEC) == -1 ||
-			    (live.on && pipe2(logs, O_CLOEXEC) == -1)) {
+			    (live.on && pipe2(logs, O_CLOEXEC) == -1))
 				vc_error_sys(&err, "cannot create a pipe");
+			else if ((pid = fork()) == -1)
+				vc_error_sys(&err, "cannot start a process");
+			if (pid == -1) {
+				for (i = 0; i < 2; i++) {
+					if (fds[i] != -1)
+						close(fds[i]);
+					if (logs[i] != -1)
+						close(logs[i]);
+				}
+				vc_error_prefix(&err, "env %s",
+				    t[next].env->name);
 				res[next].err = err;
 				res[next].status = 1;
-				report(ctx, &t[next], &res[next]);
+				if (live.on) {
+					live_erase(&live);
+					live_flush(&live);
+				}
+				cmd_error(ctx, &res[next].err);
 				next++;
 				done++;
+				live.done = done;
 				continue;
 			}
-			pid = fork();
 			if (pid == 0) {
 				struct env_result r;
 				struct rec head = {'R', 0, 0};
