@@ -1044,8 +1044,17 @@ def report(args, b, results, extra, skipped, projects, failed, load):
         L.append("| remote hit: archive bytes / whole warm time | %.0f MB/s | |" % (
             r["archive"] / rh / 1e6 if rh > 0 else 0))
         L.append("| remote hit / local hit | %.2f× | |" % ratio(rh, lh))
+        L.append("| remote hit − local hit (overhead) | %.3f s | |" % (rh - lh))
         L.append("| remote hit / (1.5 × local hit + transfer) | %.2f× | ≤ 1× |" % ratio(
             rh, 1.5 * lh + tr))
+        # The cold creates of the same fixture (bench_fixture's rows).
+        cold = results.get(name, {})
+        if "miss" in cold:
+            L.append("| remote hit / cold create (venvcache miss) | %.3f× | |" % ratio(
+                rh, cold["miss"]["median"]))
+        if "pip" in cold:
+            L.append("| remote hit / python -m venv + pip install | %.3f× | |" % ratio(
+                rh, cold["pip"]["median"]))
         L.append("")
     if "vsuv" in extra or "vsuv_many" in extra:
         report_vsuv(L, b, extra)

@@ -47,8 +47,12 @@ if [ "${1:-}" != --build ]; then
         # the alternatives the benchmark and the actions/cache test use, and
         # curl for the remote store's loopback transfer in the benchmark
         libarchive-tools time curl
-        # the remote store cases: nginx with WebDAV PUT as an HTTP store
-        nginx-light
+        # the remote store cases: nginx with WebDAV PUT, and Apache's
+        # mod_dav, as HTTP stores. apache2-bin is the server and its
+        # modules without the apache2 package's service: nothing is
+        # started or bound to port 80 (the test starts its own, with its
+        # own config, on a free port of 127.0.0.1)
+        nginx-light apache2-bin
     )
 fi
 
@@ -66,8 +70,34 @@ else
     fi
     echo "bootstrap: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Debian starts the services of what it installs: nginx-common's serves
+    # port 80. The tests start their own nginx (and apache2, of apache2-bin,
+    # which has no service) on free ports of 127.0.0.1, so nothing is
+    # started: while apt runs, a policy-rc.d refuses every start (unless the
+    # machine has its own, as Docker images do), and a nginx service that
+    # this run brought is disabled after (systemd would start it at boot).
+    had_nginx=0
+    if [ -e /lib/systemd/system/nginx.service ] || [ -e /etc/init.d/nginx ]; then
+        had_nginx=1
+    fi
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\n# scripts/bootstrap.sh: no service starts while it installs\nexit 101\n' |
+            "${sudo[@]}" tee "$policy" >/dev/null
+        "${sudo[@]}" chmod 755 "$policy"
+        trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    if [ -n "$policy" ]; then
+        "${sudo[@]}" rm -f "$policy"
+        trap - EXIT
+    fi
+    if [ "$had_nginx" = 0 ] && [ -e /lib/systemd/system/nginx.service ] &&
+        [ -d /run/systemd/system ]; then
+        "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+    fi
 fi
 
 # The s3:// remote case: moto's S3 server (moto[server], pinned), in a venv

@@ -166,7 +166,8 @@ void vc_gha_split_input(const char *input, struct vc_strv *out);
 /*
  * The key and restore keys that actions/cache saves and restores one
  * cache-dir under, for the selected environments:
- * - one env: its key, and its restore keys (most to least specific);
+ * - one env: its key, and its restore key (the key up to its hash: the
+ *   same interpreter and platform, never another's);
  * - several: "<prefix>-envs<N>-<16 hex>-<32 hex>", where the 16 hex hash
  *   the sorted env names (names[i], may be NULL) each with its key without
  *   the hash part (interpreter and platform: what stays when requirements

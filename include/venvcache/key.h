@@ -27,7 +27,7 @@ struct vc_key {
 	char *key;                   /* the whole key */
 	char hash[33];               /* 32 hex digits + NUL */
 	char *document;              /* what was hashed */
-	struct vc_strv restore_keys; /* most to least specific */
+	struct vc_strv restore_keys; /* one: up to the hash */
 };
 
 void vc_key_init(struct vc_key *);

@@ -13,28 +13,28 @@
 #include "venvcache/error.h"
 
 /* X(id, description) */
-#define VC_COUNTERS(X)                                               \
-	X(present, "venvs already ready")                            \
-	X(hits, "cache hits (restored from the store)")              \
-	X(partial_hits, "partial hits (nearest entry, then pip)")    \
-	X(misses, "cache misses")                                    \
-	X(restores, "restores")                                      \
-	X(creations, "creations (venv + pip)")                       \
-	X(saves, "entries saved")                                    \
-	X(failed_restores, "restores refused (corrupt or hostile)")  \
-	X(rebuilds, "venvs rebuilt (broken or changed interpreter)") \
-	X(evictions, "entries evicted by gc")                        \
-	X(bytes_restored, "bytes restored")                          \
-	X(bytes_saved, "archive bytes written")                      \
-	X(create_ms, "milliseconds creating")                        \
-	X(restore_ms, "milliseconds restoring")                      \
-	X(saved_ms, "milliseconds saved (creation - restore time)")  \
-	X(remote_hits, "entries downloaded from a remote")           \
-	X(remote_misses, "misses of every remote")                   \
-	X(remote_uploads, "entries uploaded to a remote")            \
-	X(remote_errors, "remote faults (the build went on)")        \
-	X(remote_rejected, "remote entries refused (corrupt)")       \
-	X(remote_bytes_in, "bytes downloaded from remotes")          \
+#define VC_COUNTERS(X)                                                     \
+	X(present, "venvs already ready")                                  \
+	X(hits, "cache hits (restored from the store)")                    \
+	X(partial_hits, "partial hits (nearest entry, then pip)")          \
+	X(misses, "cache misses")                                          \
+	X(restores, "restores")                                            \
+	X(creations, "creations (venv + pip)")                             \
+	X(saves, "entries saved")                                          \
+	X(failed_restores, "restores refused (corrupt or hostile)")        \
+	X(rebuilds, "venvs rebuilt (broken or changed interpreter)")       \
+	X(evictions, "entries evicted by gc")                              \
+	X(bytes_restored, "bytes restored")                                \
+	X(bytes_saved, "archive bytes written")                            \
+	X(create_ms, "milliseconds creating")                              \
+	X(restore_ms, "milliseconds restoring")                            \
+	X(saved_ms, "milliseconds saved (creation - restore time)")        \
+	X(remote_hits, "entries downloaded from a remote")                 \
+	X(remote_misses, "misses of every remote")                         \
+	X(remote_uploads, "entries uploaded to a remote")                  \
+	X(remote_errors, "remote faults (the build went on)")              \
+	X(remote_rejected, "remote entries refused (corrupt or unsigned)") \
+	X(remote_bytes_in, "bytes downloaded from remotes")                \
 	X(remote_bytes_out, "bytes uploaded to remotes")
 
 enum vc_counter {

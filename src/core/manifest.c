@@ -119,31 +119,43 @@ check_text(const char *name, const char *field, const char *s, size_t max,
 	return 0;
 }
 
-/* A relative path without empty, "." or ".." components. */
+/*
+ * Whether the components of `p` (separated by '/', from its start) are all
+ * non-empty and neither "." nor "..".
+ */
 static int
-check_relpath(const char *name, const char *s, struct vc_error *err)
+plain_components(const char *p)
 {
-	const char *p = s, *slash;
+	const char *slash;
 	size_t n;
 
-	if (check_text(name, "prefix_files", s, PATH_MAX, 1, err) == -1)
-		return -1;
-	if (*s == '/')
-		return vc_error_set(err, VC_EFAIL,
-		    "%s: prefix_files: '%s' is not a relative path", name, s);
 	for (;;) {
 		slash = strchr(p, '/');
 		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
 		if (n == 0 || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return vc_error_set(err, VC_EFAIL,
-			    "%s: prefix_files: '%s' has an empty, '.' or "
-			    "'..' component",
-			    name, s);
-		if (slash == NULL)
 			return 0;
+		if (slash == NULL)
+			return 1;
 		p = slash + 1;
 	}
+}
+
+/* A relative path without empty, "." or ".." components. */
+static int
+check_relpath(const char *name, const char *s, struct vc_error *err)
+{
+	if (check_text(name, "prefix_files", s, PATH_MAX, 1, err) == -1)
+		return -1;
+	if (*s == '/')
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: prefix_files: '%s' is not a relative path", name, s);
+	if (!plain_components(s))
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: prefix_files: '%s' has an empty, '.' or '..' "
+		    "component",
+		    name, s);
+	return 0;
 }
 
 /*
@@ -154,22 +166,12 @@ check_relpath(const char *name, const char *s, struct vc_error *err)
 static int
 check_venv_path(const char *name, const char *s, struct vc_error *err)
 {
-	const char *p = s + 1, *slash;
-	size_t n;
-
-	for (;;) {
-		slash = strchr(p, '/');
-		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return vc_error_set(err, VC_EFAIL,
-			    "%s: field 'prefix': '%s' cannot be the path of a "
-			    "venv (an empty, '.' or '..' component)",
-			    name, s);
-		if (slash == NULL)
-			return 0;
-		p = slash + 1;
-	}
+	if (!plain_components(s + 1))
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: field 'prefix': '%s' cannot be the path of a venv "
+		    "(an empty, '.' or '..' component)",
+		    name, s);
+	return 0;
 }
 
 #define I64_MAX ((uint64_t)INT64_MAX)

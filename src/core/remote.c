@@ -33,6 +33,9 @@
 /* Below this many bytes a second for remote-timeout, a transfer stalls. */
 #define LOW_SPEED_BYTES 1024
 #define PROBE_NAME "venvcache-probe.txt"
+/* The most of an answer read and dropped: a PUT's (Apache's 201 has a
+ * page), a MKCOL's. */
+#define DROPPED_BODY_MAX (1 << 16)
 #define SIG_PREFIX "hmac-sha256 "
 #define ED25519_SIG_PREFIX "ed25519 "
 #define ED25519_KEY_PREFIX "ed25519:"
@@ -77,8 +80,9 @@ enum outcome {
 };
 
 struct req {
-	const char *method; /* "GET", "HEAD", "PUT" */
+	const char *method; /* "GET", "HEAD", "PUT", "MKCOL" */
 	char *path;         /* object path under the remote's base */
+	char *url;          /* MKCOL: the collection's URL, not the path's */
 	int big;            /* an archive: stall timeout, not a total one */
 	/* GET: the body goes to fd_out (pwrite from 0) or into buf */
 	int fd_out;
@@ -470,7 +474,8 @@ static enum outcome
 request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 {
 	struct curl_slist *hdrs = NULL;
-	char *url = object_url(r, q->path), *h;
+	char *url = q->url != NULL ? xstrdup(q->url) : object_url(r, q->path),
+	     *h;
 	const char *tok;
 	long secs;
 	CURLcode cc;
@@ -484,6 +489,8 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 	q->why[0] = '\0';
 	if (q->buf != NULL)
 		vc_buf_reset(q->buf);
+	if (q->fd_out == -1 && q->buf == NULL && q->max == 0)
+		q->max = DROPPED_BODY_MAX;
 	if (q->fd_out != -1 && ftruncate(q->fd_out, 0) == -1) {
 		snprintf(q->why, sizeof q->why, "cannot truncate: %s",
 		    strerror(errno));
@@ -519,16 +526,22 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 	}
 	if (strcmp(q->method, "HEAD") == 0) {
 		curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(q->method, "MKCOL") == 0) {
+		curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, "MKCOL");
 	} else if (strcmp(q->method, "PUT") == 0) {
 		curl_easy_setopt(r->curl, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(r->curl, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(r->curl, CURLOPT_READDATA, q);
 		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)q->in_size);
-		/* No wait for a 100 Continue; but curl 7.88 signs an S3
-		 * request wrongly with an emptied header (moto: 403). */
+		/* An archive waits for 100 Continue, so that a refusal
+		 * (Apache's 409 under a missing collection, a 401) costs no
+		 * upload of it; a small body goes at once. S3 keeps curl's
+		 * own: curl 7.88 signs a request wrongly with an emptied
+		 * header (moto: 403). */
 		if (!r->s3)
-			hdrs = curl_slist_append(hdrs, "Expect:");
+			hdrs = curl_slist_append(hdrs,
+			    q->big ? "Expect: 100-continue" : "Expect:");
 		if (q->if_none_match)
 			hdrs = curl_slist_append(hdrs, "If-None-Match: *");
 	}
@@ -610,6 +623,99 @@ sleep_ms(long ms)
 		;
 }
 
+/*
+ * MKCOL of the collection `url` ends in (`path`: where its path starts,
+ * for messages): its status, 0 for none.
+ */
+static long
+mkcol(const struct vc_config *cfg, struct remote *r, const char *url,
+    size_t path, struct req *q)
+{
+	struct req m;
+
+	req_init(&m, "MKCOL", NULL);
+	m.url = xstrdup(url);
+	request_once(cfg, r, &m);
+	vc_debug("remote %s: MKCOL %s: HTTP %ld", r->shown, url + path,
+	    m.status);
+	if (m.status != 201 && m.status != 405)
+		snprintf(q->why, sizeof q->why,
+		    "HTTP 409, then MKCOL of a collection above it: %s",
+		    m.why[0] != '\0' ? m.why : "no answer");
+	q->status = m.status;
+	free(m.url);
+	return m.status;
+}
+
+/*
+ * Makes the missing collections above the object `q` puts: Apache's
+ * mod_dav answers a PUT under a missing collection with 409 (nginx's
+ * create_full_put_path makes them itself). MKCOL of the nearest first,
+ * further up only while that is 409 too, then down again; 201 made one,
+ * 405 finds it there (RFC 4918). RES_OK when they all exist now.
+ */
+static enum outcome
+make_parents(const struct vc_config *cfg, struct remote *r, struct req *q)
+{
+	char *url = object_url(r, q->path), *p, **cols = NULL;
+	const char *path = strstr(url, "://");
+	size_t n = 0, i, start;
+	long st = 0;
+	enum outcome o = RES_FAILED;
+
+	/* The collections: each prefix of the URL's path up to a '/', but
+	 * the server's root. */
+	path = path != NULL ? strchr(path + 3, '/') : NULL;
+	if (path == NULL)
+		goto out;
+	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/'))
+		n++;
+	if (n == 0) /* an object at the root: no collection to make */
+		goto out;
+	cols = xcalloc(n, sizeof *cols);
+	n = 0;
+	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/'))
+		cols[n++] = xstrndup(url, (size_t)(p - url) + 1);
+	start = (size_t)(path - url);
+	for (i = n; i > 0; i--)
+		if ((st = mkcol(cfg, r, cols[i - 1], start, q)) != 409)
+			break;
+	if (st != 201 && st != 405)
+		goto fail;
+	for (; i < n; i++)
+		if ((st = mkcol(cfg, r, cols[i], start, q)) != 201 && st != 405)
+			goto fail;
+	o = RES_OK;
+	goto out;
+fail:
+	o = st == 0 ? RES_TRANSIENT : classify_status(st);
+	if (o == RES_OK || o == RES_MISSING || o == RES_EXISTS)
+		o = RES_FAILED;
+out:
+	for (i = 0; i < n; i++)
+		free(cols[i]);
+	free(cols);
+	free(url);
+	return o;
+}
+
+/*
+ * One try of `q`. A PUT refused with 409 (a collection above it is
+ * missing) makes the collections and is sent again.
+ */
+static enum outcome
+attempt(const struct vc_config *cfg, struct remote *r, struct req *q)
+{
+	enum outcome o = request_once(cfg, r, q);
+
+	if (o != RES_FAILED || q->status != 409 || r->s3 ||
+	    strcmp(q->method, "PUT") != 0)
+		return o;
+	if ((o = make_parents(cfg, r, q)) != RES_OK)
+		return o;
+	return request_once(cfg, r, q);
+}
+
 /* A request with its retries. */
 static enum outcome
 request(const struct vc_config *cfg, struct remote *r, struct req *q)
@@ -619,7 +725,7 @@ request(const struct vc_config *cfg, struct remote *r, struct req *q)
 	enum outcome o;
 
 	for (q->tries = 1;; q->tries++) {
-		o = request_once(cfg, r, q);
+		o = attempt(cfg, r, q);
 		vc_debug("remote %s: %s %s: %s", r->shown, q->method, q->path,
 		    o == RES_OK ? "ok" : q->why);
 		if (o != RES_TRANSIENT || q->tries >= tries)
@@ -1328,7 +1434,7 @@ vc_remote_check(const struct vc_config *cfg,
 			q.in_size = strlen(text);
 			sha256_mem(text, strlen(text), sha);
 			q.payload_sha256 = sha;
-			o = request_once(cfg, r, &q);
+			o = attempt(cfg, r, &q);
 			rep.writable = o == RES_OK;
 			if (!rep.writable)
 				snprintf(rep.write_detail,

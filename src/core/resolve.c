@@ -760,28 +760,101 @@ vc_resolve_tool_python(const struct vc_config *cfg, const struct vc_interp *in,
 	return py;
 }
 
+/*
+ * The files a resolver reads and writes, in the resolve directory: the
+ * requirements with their index options, the constraints (when there are
+ * any) and the resolver's output.
+ */
+struct resolver_files {
+	char *req, *cons, *out;
+	int has_cons;
+};
+
+static int
+resolver_files_write(struct resolver_files *f, const struct vc_reqset *reqs,
+    const char *dir, const char *out_name, struct vc_error *err)
+{
+	char *text = vc_reqset_pip_text(reqs);
+	char *cons = vc_reqset_pip_constraints(reqs);
+	int rc = -1;
+
+	f->req = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
+	f->cons = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
+	f->out = xasprintf("%s/%s.%ld", dir, out_name, (long)getpid());
+	f->has_cons = *cons != '\0';
+	if (vc_write_file_atomic(f->req, text, strlen(text), 0600, err) == 0 &&
+	    (!f->has_cons ||
+	        vc_write_file_atomic(f->cons, cons, strlen(cons), 0600, err) ==
+	            0))
+		rc = 0;
+	free(text);
+	free(cons);
+	return rc;
+}
+
+static void
+resolver_files_release(struct resolver_files *f)
+{
+	char **paths[] = {&f->req, &f->cons, &f->out};
+
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		if (*paths[i] != NULL)
+			(void)unlink(*paths[i]);
+		free(*paths[i]);
+		*paths[i] = NULL;
+	}
+}
+
+/*
+ * Runs a resolver (`who`: pip or uv); on failure the error names the cause
+ * it printed about the index first (its last line is often only "No
+ * matching distribution found"), then its last line.
+ */
+static int
+run_resolver(const struct vc_config *cfg, const char *who,
+    const char *const *argv, struct vc_error *err)
+{
+	struct vc_buf out;
+	int status;
+
+	vc_buf_init(&out);
+	vc_step("resolving with %s", who);
+	status = run(cfg, "resolving", argv, &out, err);
+	if (status > 0) {
+		char *cause = index_cause(cfg, &out);
+		char *line = last_line(cfg, &out);
+
+		if (cause != NULL)
+			vc_error_set(err, VC_ENET,
+			    "%s could not resolve the requirements (exit "
+			    "status %d): %s; %s's last line: %s",
+			    who, status, cause, who, line);
+		else
+			vc_error_set(err, VC_ENET,
+			    "%s could not resolve the requirements (exit "
+			    "status %d): %s",
+			    who, status, line);
+		free(cause);
+		free(line);
+	}
+	vc_buf_release(&out);
+	return status == 0 ? 0 : -1;
+}
+
 /* Runs pip's resolver; fills `report` with the JSON text. */
 static int
 pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
     const struct vc_reqset *reqs, struct vc_buf *report, struct vc_error *err)
 {
-	char *py = NULL, *reqf = NULL, *consf = NULL, *repf = NULL;
-	char *text = NULL, *cons = NULL, *line, *dir = NULL;
+	struct resolver_files f = {0};
+	char *py = NULL, *dir = NULL;
 	const char *argv[16];
-	struct vc_buf out;
-	int n = 0, status, rc = -1;
+	int n = 0, rc = -1;
 
-	vc_buf_init(&out);
 	/* pip's files too: never where others could plant a symlink. */
 	if ((dir = tools_dir(cfg, err)) == NULL ||
-	    (py = scratch_python(cfg, in, dir, err)) == NULL)
-		goto out;
-	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
-	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
-	repf = xasprintf("%s/report.%ld.json", dir, (long)getpid());
-	text = vc_reqset_pip_text(reqs);
-	cons = vc_reqset_pip_constraints(reqs);
-	if (vc_write_file_atomic(reqf, text, strlen(text), 0600, err) == -1)
+	    (py = scratch_python(cfg, in, dir, err)) == NULL ||
+	    resolver_files_write(&f, reqs, dir, "report.json", err) == -1)
 		goto out;
 	argv[n++] = py;
 	argv[n++] = "-m";
@@ -792,55 +865,21 @@ pip_resolve(const struct vc_config *cfg, const struct vc_interp *in,
 	argv[n++] = "--quiet";
 	argv[n++] = "--no-input";
 	argv[n++] = "--report";
-	argv[n++] = repf;
+	argv[n++] = f.out;
 	argv[n++] = "-r";
-	argv[n++] = reqf;
-	if (*cons != '\0') {
-		if (vc_write_file_atomic(consf, cons, strlen(cons), 0600,
-		        err) == -1)
-			goto out;
+	argv[n++] = f.req;
+	if (f.has_cons) {
 		argv[n++] = "-c";
-		argv[n++] = consf;
+		argv[n++] = f.cons;
 	}
 	argv[n] = NULL;
-	vc_step("resolving with pip");
-	status = run(cfg, "resolving", argv, &out, err);
-	if (status != 0) {
-		if (status != -1) {
-			char *cause = index_cause(cfg, &out);
-
-			line = last_line(cfg, &out);
-			/* The cause first: pip's last line is often only
-			 * "No matching distribution found". */
-			vc_error_set(err, VC_ENET,
-			    "pip could not resolve the requirements (exit "
-			    "status %d): %s%s%s",
-			    status, cause != NULL ? cause : line,
-			    cause != NULL ? "; pip's last line: " : "",
-			    cause != NULL ? line : "");
-			free(cause);
-			free(line);
-		}
-		goto out;
-	}
-	if (vc_read_file(repf, MAX_JSON, report, err) == -1)
-		goto out;
-	rc = 0;
+	if (run_resolver(cfg, "pip", argv, err) == 0 &&
+	    vc_read_file(f.out, MAX_JSON, report, err) == 0)
+		rc = 0;
 out:
-	if (reqf != NULL)
-		unlink(reqf);
-	if (consf != NULL)
-		unlink(consf);
-	if (repf != NULL)
-		unlink(repf);
+	resolver_files_release(&f);
 	free(py);
 	free(dir);
-	free(reqf);
-	free(consf);
-	free(repf);
-	free(text);
-	free(cons);
-	vc_buf_release(&out);
 	return rc;
 }
 
@@ -855,19 +894,11 @@ uv_resolve(const struct vc_config *cfg, const struct vc_installer *ins,
     const struct vc_interp *in, const struct vc_reqset *reqs, const char *dir,
     struct vc_buf *pins, struct vc_error *err)
 {
-	char *reqf = NULL, *consf = NULL, *outf = NULL;
-	char *text = NULL, *cons = NULL, *line;
+	struct resolver_files f = {0};
 	const char *argv[24];
-	struct vc_buf out;
-	int n = 0, status, rc = -1;
+	int n = 0, rc = -1;
 
-	vc_buf_init(&out);
-	reqf = xasprintf("%s/req.%ld.txt", dir, (long)getpid());
-	consf = xasprintf("%s/cons.%ld.txt", dir, (long)getpid());
-	outf = xasprintf("%s/pins.%ld.txt", dir, (long)getpid());
-	text = vc_reqset_pip_text(reqs);
-	cons = vc_reqset_pip_constraints(reqs);
-	if (vc_write_file_atomic(reqf, text, strlen(text), 0600, err) == -1)
+	if (resolver_files_write(&f, reqs, dir, "pins.txt", err) == -1)
 		goto out;
 	argv[n++] = ins->uv;
 	argv[n++] = "pip";
@@ -879,49 +910,20 @@ uv_resolve(const struct vc_config *cfg, const struct vc_installer *ins,
 	argv[n++] = "--python";
 	argv[n++] = in->executable;
 	argv[n++] = "--output-file";
-	argv[n++] = outf;
+	argv[n++] = f.out;
 	if (vc_strv_contains(&reqs->options, "--pre"))
 		argv[n++] = "--prerelease=allow";
-	argv[n++] = reqf;
-	if (*cons != '\0') {
-		if (vc_write_file_atomic(consf, cons, strlen(cons), 0600,
-		        err) == -1)
-			goto out;
+	argv[n++] = f.req;
+	if (f.has_cons) {
 		argv[n++] = "-c";
-		argv[n++] = consf;
+		argv[n++] = f.cons;
 	}
 	argv[n] = NULL;
-	vc_step("resolving with uv");
-	status = run(cfg, "resolving", argv, &out, err);
-	if (status != 0) {
-		if (status != -1) {
-			char *cause = index_cause(cfg, &out);
-
-			line = last_line(cfg, &out);
-			vc_error_set(err, VC_ENET,
-			    "uv could not resolve the requirements (exit "
-			    "status %d): %s%s%s",
-			    status, cause != NULL ? cause : line,
-			    cause != NULL ? "; uv's last line: " : "",
-			    cause != NULL ? line : "");
-			free(cause);
-			free(line);
-		}
-		goto out;
-	}
-	if (vc_read_file(outf, MAX_JSON, pins, err) == -1)
-		goto out;
-	rc = 0;
+	if (run_resolver(cfg, "uv", argv, err) == 0 &&
+	    vc_read_file(f.out, MAX_JSON, pins, err) == 0)
+		rc = 0;
 out:
-	(void)unlink(reqf);
-	(void)unlink(consf);
-	(void)unlink(outf);
-	free(reqf);
-	free(consf);
-	free(outf);
-	free(text);
-	free(cons);
-	vc_buf_release(&out);
+	resolver_files_release(&f);
 	return rc;
 }
 

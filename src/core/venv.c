@@ -683,12 +683,14 @@ write_text(const char *path, const char *text, struct vc_error *err)
 
 /*
  * The start of a command line running pip's `verb` on the venv whose
- * python is `py`: "uv pip VERB --python PY" or "PY -m pip VERB". Fills
- * argv from argv[0]; returns how many it filled (at most 5).
+ * python is `py`: "uv pip VERB --python PY" or "PY -m pip VERB" ("PY -I
+ * -m pip VERB" when `restored`: a venv that may have come from the store
+ * runs isolated, with none of our secrets: restored_env). Fills argv from
+ * argv[0]; returns how many it filled (at most 5).
  */
 static size_t
 pip_argv(const struct vc_installer *ins, const char *py, const char *verb,
-    const char **argv)
+    int restored, const char **argv)
 {
 	size_t n = 0;
 
@@ -700,6 +702,8 @@ pip_argv(const struct vc_installer *ins, const char *py, const char *verb,
 		argv[n++] = py;
 	} else {
 		argv[n++] = py;
+		if (restored)
+			argv[n++] = "-I";
 		argv[n++] = "-m";
 		argv[n++] = "pip";
 		argv[n++] = verb;
@@ -800,7 +804,7 @@ uv_seed(const struct vc_config *cfg, const struct vc_installer *ins,
 	argv[n] = NULL;
 	if (run_tool(cfg, p, "venv", argv, err) == -1)
 		goto out;
-	n = pip_argv(ins, py, "install", argv);
+	n = pip_argv(ins, py, "install", 0, argv);
 	argv[n++] = "--no-index";
 	argv[n++] = "--find-links";
 	argv[n++] = lines.v[0];
@@ -922,7 +926,7 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	if (write_text(reqfile, text, err) == -1)
 		goto out;
 	cons = vc_reqset_pip_constraints(&p->reqs);
-	n = pip_argv(ins, py, "install", argv);
+	n = pip_argv(ins, py, "install", 0, argv);
 	if (ins->kind == VC_INSTALLER_UV) {
 		/* pip compiles every module it installs; so must uv, for the
 		 * same venv. */
@@ -983,17 +987,9 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	/* The venv may have come from the store: its python runs with -I
 	 * and none of our secrets (restored_env); uv, which runs it too,
 	 * has none of them either. */
-	if (ins.kind == VC_INSTALLER_PIP) {
-		n = 0;
-		argv[n++] = py;
-		argv[n++] = "-I";
-		argv[n++] = "-m";
-		argv[n++] = "pip";
-		argv[n++] = "install";
+	n = pip_argv(&ins, py, "install", 1, argv);
+	if (ins.kind == VC_INSTALLER_PIP)
 		argv[n++] = "--no-input";
-	} else {
-		n = pip_argv(&ins, py, "install", argv);
-	}
 	argv[n++] = "--no-deps";
 	argv[n++] = "--no-build-isolation";
 	argv[n++] = "--no-index";
@@ -1726,17 +1722,9 @@ freeze(const struct vc_config *cfg, const struct vc_installer *ins,
 	size_t n;
 
 	/* uv pip freeze lists pip and setuptools without being asked. */
-	if (ins->kind == VC_INSTALLER_PIP) {
-		n = 0;
-		argv[n++] = py;
-		argv[n++] = "-I";
-		argv[n++] = "-m";
-		argv[n++] = "pip";
-		argv[n++] = "freeze";
+	n = pip_argv(ins, py, "freeze", 1, argv);
+	if (ins->kind == VC_INSTALLER_PIP)
 		argv[n++] = "--all";
-	} else {
-		n = pip_argv(ins, py, "freeze", argv);
-	}
 	argv[n] = NULL;
 	vc_buf_init(&b);
 	vc_strv_init(&env);
@@ -1937,17 +1925,9 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 		goto out;
 	if (extra.n > 0) {
 		argv = xcalloc(extra.n + 8, sizeof *argv);
-		if (ins->kind == VC_INSTALLER_PIP) {
-			n = 0;
-			argv[n++] = py;
-			argv[n++] = "-I";
-			argv[n++] = "-m";
-			argv[n++] = "pip";
-			argv[n++] = "uninstall";
+		n = pip_argv(ins, py, "uninstall", 1, argv);
+		if (ins->kind == VC_INSTALLER_PIP)
 			argv[n++] = "--yes";
-		} else {
-			n = pip_argv(ins, py, "uninstall", argv);
-		}
 		for (i = 0; i < extra.n; i++)
 			argv[n++] = extra.v[i];
 		argv[n] = NULL;

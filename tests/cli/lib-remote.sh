@@ -7,6 +7,16 @@
 #                         with "ro", PUT is refused with 403. Exports
 #                         NGINX_URL=http://127.0.0.1:PORT
 #   nginx_stop NAME       stop it (SIGQUIT, then wait)
+#   apache_start NAME     serve $T/NAME with Apache's mod_dav (apache2 -X,
+#                         its config, logs and lock database under
+#                         $T/apache-NAME; as root, it runs as nobody).
+#                         Requests are logged as "METHOD PATH STATUS
+#                         BYTES-RECEIVED" (headers and body) to
+#                         $T/apache-NAME/access.log. Exports
+#                         APACHE_URL=http://127.0.0.1:PORT
+#   apache_stop           stop it (SIGTERM, then wait)
+#   port_wait PORT PID    0 once 127.0.0.1:PORT takes connections; 1 when
+#                         PID is gone, or after 5 s
 #   faults_start MODE [N] serve $T/faults with tests/remote-faults.py,
 #                         answering archive requests with fault MODE (N
 #                         times, 0: always). Exports FAULTS_URL
@@ -18,6 +28,16 @@ FAULTS_PID=
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+port_wait() {
+    local _
+    for _ in $(seq 100); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
 }
 
 nginx_start() {
@@ -56,15 +76,10 @@ CONF
         "$NGINX_BIN" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null >>"$dir/out" 2>&1 &
         NGINX_PIDS[$name]=$!
         VC_CLEANUP+=("nginx_stop $name")
-        local j
-        for j in $(seq 100); do
-            if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
-                export NGINX_URL=http://127.0.0.1:$port
-                return 0
-            fi
-            kill -0 "${NGINX_PIDS[$name]}" 2>/dev/null || break
-            sleep 0.05
-        done
+        if port_wait "$port" "${NGINX_PIDS[$name]}"; then
+            export NGINX_URL=http://127.0.0.1:$port
+            return 0
+        fi
         nginx_stop "$name"
     done
     fail "nginx did not start: $(cat "$dir/error.log" "$dir/out" 2>/dev/null | tail -5)"
@@ -75,6 +90,69 @@ nginx_stop() {
     [ -n "$pid" ] || return 0
     NGINX_PIDS[$1]=
     kill -QUIT "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+APACHE_BIN=${VC_APACHE_BIN:-$(command -v apache2 || echo /usr/sbin/apache2)}
+APACHE_MODULES=${VC_APACHE_MODULES:-/usr/lib/apache2/modules}
+APACHE_PID=
+apache_start() {
+    local name=$1 dir=$T/apache-$1 port i user=""
+    [ -x "$APACHE_BIN" ] || fail "apache2 is not installed (scripts/bootstrap.sh: apache2-bin)"
+    mkdir -p "$dir/lock" "$T/$name"
+    if [ "$(id -u)" = 0 ]; then
+        # Apache serves as root only if built to: run as nobody, who
+        # must reach and write the served directory and the lock database.
+        user="User nobody
+Group $(id -gn nobody)"
+        chmod 711 "$T"
+        chown -R nobody: "$T/$name" "$dir/lock"
+        runuser -u nobody -- test -w "$T/$name" ||
+            fail "nobody cannot write $T/$name for apache2 (is TMPDIR traversable by all?)"
+    fi
+    for i in 1 2 3 4 5; do
+        port=$(free_port)
+        cat >"$dir/httpd.conf" <<CONF
+ServerRoot $dir
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile $dir/apache.pid
+ErrorLog $dir/error.log
+LogFormat "%m %U %>s %I" vc
+CustomLog $dir/access.log vc
+LoadModule mpm_event_module $APACHE_MODULES/mod_mpm_event.so
+LoadModule authz_core_module $APACHE_MODULES/mod_authz_core.so
+LoadModule dav_module $APACHE_MODULES/mod_dav.so
+LoadModule dav_fs_module $APACHE_MODULES/mod_dav_fs.so
+$user
+DavLockDB $dir/lock/db
+DocumentRoot $T/$name
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory $T/$name>
+    Dav On
+    Require all granted
+</Directory>
+CONF
+        "$APACHE_BIN" -X -f "$dir/httpd.conf" </dev/null >>"$dir/out" 2>&1 &
+        APACHE_PID=$!
+        VC_CLEANUP+=("apache_stop")
+        if port_wait "$port" "$APACHE_PID"; then
+            export APACHE_URL=http://127.0.0.1:$port
+            return 0
+        fi
+        apache_stop
+    done
+    fail "apache2 did not start: $(cat "$dir/error.log" "$dir/out" 2>/dev/null | tail -5)"
+}
+
+apache_stop() {
+    local pid=$APACHE_PID
+    [ -n "$pid" ] || return 0
+    APACHE_PID=
+    kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
 
@@ -116,18 +194,15 @@ stat_of() {
 MOTO=${VC_MOTO:-$VC_SRC/build/moto}
 MOTO_PID=
 moto_start() {
-    local port i
+    local port
     [ -x "$MOTO/bin/moto_server" ] || fail "no moto server at $MOTO (scripts/bootstrap.sh)"
     port=$(free_port)
     INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO/bin/moto_server" -H 127.0.0.1 -p "$port" \
         </dev/null >>"$T/moto.log" 2>&1 &
     MOTO_PID=$!
     VC_CLEANUP+=("moto_stop")
-    for i in $(seq 200); do
-        python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
-        kill -0 "$MOTO_PID" 2>/dev/null || fail "moto_server did not start: $(tail -5 "$T/moto.log")"
-        sleep 0.05
-    done
+    port_wait "$port" "$MOTO_PID" || port_wait "$port" "$MOTO_PID" ||
+        fail "moto_server did not start: $(tail -5 "$T/moto.log")"
     export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_REGION=eu-west-1
     unset AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION AWS_SESSION_TOKEN AWS_PROFILE || true
     eval "$(AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x "$MOTO/bin/python" - <<'PY'

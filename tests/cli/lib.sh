@@ -275,3 +275,26 @@ py_venv_has() {
             fail "$venv lacks $want; it has: $(echo $frozen)"
     done
 }
+
+# The value of output $2 in a $GITHUB_OUTPUT file $1, read as the runner
+# reads it (name=value, or name<<DELIM lines); empty when it is not there.
+gha_output() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+out, i = {}, 0
+while i < len(lines):
+    line = lines[i]; i += 1
+    if not line:
+        continue
+    eq, hd = line.find("="), line.find("<<")
+    if eq >= 0 and (hd < 0 or eq < hd):
+        k, v = line.split("=", 1)
+    else:
+        k, d = line.split("<<", 1)
+        j = lines.index(d, i)
+        v, i = "\n".join(lines[i:j]), j + 1
+    out[k] = v
+sys.stdout.write(out.get(sys.argv[2], ""))
+PY
+}

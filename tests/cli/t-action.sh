@@ -25,27 +25,8 @@ astep() {
     PATH="$(paste -sd: "$GITHUB_PATH" | sed 's/:*$//')${PATH:+:$PATH}" \
         "$ACTION" "$1" >"$T/out" 2>"$T/err" || rc=$?
 }
-# The value of output $2 of step $1 (name=value, or name<<DELIM lines).
-output() {
-    python3 - "$T/output.$1" "$2" <<'PY'
-import sys
-lines = open(sys.argv[1]).read().split("\n")
-out, i = {}, 0
-while i < len(lines):
-    line = lines[i]; i += 1
-    if not line:
-        continue
-    eq, hd = line.find("="), line.find("<<")
-    if eq >= 0 and (hd < 0 or eq < hd):
-        k, v = line.split("=", 1)
-    else:
-        k, d = line.split("<<", 1)
-        j = lines.index(d, i)
-        v, i = "\n".join(lines[i:j]), j + 1
-    out[k] = v
-sys.stdout.write(out.get(sys.argv[2], ""))
-PY
-}
+# The value of output $2 of step $1.
+output() { gha_output "$T/output.$1" "$2"; }
 # What a later step's environment holds: $GITHUB_ENV's NAME=value lines.
 github_env() { sed -n "s/^$1=//p" "$GITHUB_ENV" | tail -n 1; }
 

@@ -55,30 +55,9 @@ step() {
     : >"$GITHUB_OUTPUT"
     : >"$GITHUB_STEP_SUMMARY"
 }
-# The runner's reading of $GITHUB_OUTPUT (name=value, name<<DELIM); output_of
-# reads the key step's.
-output() { read_output "$GITHUB_OUTPUT" "$1"; }
-output_of() { read_output "$KEY_OUTPUT" "$1"; }
-read_output() {
-    python3 - "$1" "$2" <<'PY'
-import sys
-lines = open(sys.argv[1]).read().split("\n")
-out, i = {}, 0
-while i < len(lines):
-    line = lines[i]; i += 1
-    if not line:
-        continue
-    eq, hd = line.find("="), line.find("<<")
-    if eq >= 0 and (hd < 0 or eq < hd):
-        k, v = line.split("=", 1)
-    else:
-        k, d = line.split("<<", 1)
-        j = lines.index(d, i)
-        v, i = "\n".join(lines[i:j]), j + 1
-    out[k] = v
-sys.stdout.write(out[sys.argv[2]])
-PY
-}
+# Outputs of the step (output) and of the key step (output_of).
+output() { gha_output "$GITHUB_OUTPUT" "$1"; }
+output_of() { gha_output "$KEY_OUTPUT" "$1"; }
 
 # actions/cache's version of a `path:` string, hashed as given
 # (getCacheVersion), and its glob's reading of it: a leading "~/" is HOME, a
