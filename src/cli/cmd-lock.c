@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "envs.h"
 #include "venvcache/index.h"
 #include "venvcache/log.h"
 #include "venvcache/plan.h"
@@ -89,6 +90,11 @@ cmd_lock_exec(struct cmd_ctx *ctx)
 
 		if (vc_plan_init(&plan, &ctx->cfg, t[i].env, t[i].python, flags,
 		        &err) == -1) {
+			if (envs_skip_missing(ctx, &t[i], &plan, &err)) {
+				vc_plan_release(&plan);
+				vc_error_clear(&err);
+				continue;
+			}
 			cmd_error(ctx, &err);
 			rc = cmd_status(&err);
 			vc_plan_release(&plan);
@@ -131,7 +137,10 @@ const struct cmd_entry cmd_lock_entry = {
                    "chose, the release's page on each index (index-url or "
                    "a requirement file's --index-url, extra-index-url) "
                    "gives the others. An index that cannot be read fails "
-                   "the lock; find-links directories are not read.",
+                   "the lock; find-links directories are not read. An "
+                   "env whose interpreter is not there is skipped (and "
+                   "named) with skip-missing-interpreters, or tox 4's "
+                   "skip_missing_interpreters, as warm and key skip it.",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {

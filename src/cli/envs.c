@@ -65,6 +65,23 @@ envs_command(struct cmd_ctx *ctx, env_op op, int print_paths)
 	return rc;
 }
 
+int
+envs_skip_missing(const struct cmd_ctx *ctx, const struct cmd_target *t,
+    const struct vc_plan *plan, const struct vc_error *err)
+{
+	int tox = t->env->skip_missing;
+
+	if (!plan->no_interp ||
+	    !(tox ||
+	        (err->code == VC_ENOPY &&
+	            vc_config_bool(&ctx->cfg, VC_S_SKIP_MISSING))))
+		return 0;
+	vc_note("%s: skipped (%s): %s", t->env->name,
+	    tox ? "skip_missing_interpreters" : "skip-missing-interpreters",
+	    err->msg);
+	return 1;
+}
+
 static void
 run_one(struct cmd_ctx *ctx, struct cmd_target *t, env_op op,
     struct env_result *r)
@@ -199,10 +216,10 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		rows[i].size = res[i].warm.size;
 		rows[i].seconds_saved =
 		    res[i].warm.saved > 0 ? res[i].warm.saved : 0;
-		if (res[i].status != 0)
-			rows[i].outcome = VC_GHA_FAILED;
-		else if (res[i].skipped)
+		if (skipped(ctx, &res[i])) /* before its status: may be 1 */
 			rows[i].outcome = VC_GHA_SKIPPED;
+		else if (res[i].status != 0)
+			rows[i].outcome = VC_GHA_FAILED;
 		else if (res[i].warm.how == VC_HOW_PRESENT)
 			rows[i].outcome = VC_GHA_READY;
 		else if (res[i].warm.how == VC_HOW_HIT)
@@ -218,7 +235,6 @@ summary(struct cmd_ctx *ctx, const struct cmd_target *t,
 		vc_warn("step summary: %s", err.msg);
 	free(md);
 	free(rows);
-	(void)ctx;
 }
 
 /*

@@ -148,6 +148,45 @@ convert(const toml::node &n)
 	}
 }
 
+void
+record_lines(const toml::node &n, std::string &path, json_t *lines)
+{
+	auto line = n.source().begin.line;
+
+	if (!path.empty() && line > 0)
+		json_object_setn_new_nocheck(lines, path.data(), path.size(),
+		    json_integer(json_int_t(line)));
+	if (n.is_table()) {
+		for (auto &&[k, v] : *n.as_table()) {
+			size_t keep = path.size();
+
+			if (!path.empty())
+				path += VC_TOML_SEP;
+			path += k.str();
+			/* a key's own line: where its value starts, or for
+			 * a [table], its header */
+			if (k.source().begin.line > 0 && !v.is_table())
+				json_object_setn_new_nocheck(lines, path.data(),
+				    path.size(),
+				    json_integer(
+				        json_int_t(k.source().begin.line)));
+			record_lines(v, path, lines);
+			path.resize(keep);
+		}
+	} else if (n.is_array()) {
+		size_t i = 0;
+
+		for (auto &&v : *n.as_array()) {
+			size_t keep = path.size();
+
+			path += VC_TOML_SEP;
+			path += std::to_string(i++);
+			record_lines(v, path, lines);
+			path.resize(keep);
+		}
+	}
+}
+
 } // namespace
 
 extern "C" json_t *
@@ -173,6 +212,38 @@ vc_toml_parse(const char *text, size_t len, const char *name,
 	json_t *root = convert(r.table());
 	if (root == nullptr)
 		vc_error_set(err, VC_EFAIL, "%s: cannot convert TOML", name);
+	return root;
+}
+
+extern "C" json_t *
+vc_toml_parse_lines(const char *text, size_t len, const char *name,
+    json_t **lines, struct vc_error *err)
+{
+	*lines = nullptr;
+	if (len > VC_TOML_MAX_SIZE) {
+		vc_error_set(err, VC_EFAIL,
+		    "%s: larger than %u MiB, not read as TOML", name,
+		    VC_TOML_MAX_SIZE >> 20);
+		return nullptr;
+	}
+	toml::parse_result r = toml::parse(std::string_view(text, len));
+	if (!r) {
+		const toml::parse_error &e = r.error();
+		std::string_view d = e.description();
+		vc_error_at(err, name, unsigned(e.source().begin.line),
+		    "not valid TOML (column %u): %.*s",
+		    unsigned(e.source().begin.column),
+		    int(d.size() > 512 ? 512 : d.size()), d.data());
+		return nullptr;
+	}
+	json_t *root = convert(r.table());
+	if (root == nullptr) {
+		vc_error_set(err, VC_EFAIL, "%s: cannot convert TOML", name);
+		return nullptr;
+	}
+	std::string path;
+	*lines = json_object();
+	record_lines(r.table(), path, *lines);
 	return root;
 }
 
