@@ -422,6 +422,8 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 		vc_buf_add(q->buf, data, len);
 	}
 	q->got += len;
+	if (q->big)
+		vc_phase_bytes(q->got);
 	return len;
 }
 
@@ -1123,6 +1125,7 @@ fetch_one(const struct vc_config *cfg, struct remote *r, struct vc_store *st,
 	q.fd_out = txn.fd;
 	q.max = m.archive_size;
 	vc_step("%s: downloading %s", r->shown, q.path);
+	vc_phase(VC_PHASE_DOWNLOADING);
 	o = request(cfg, r, &q);
 	if (o == RES_MISSING) { /* a manifest without archive: a bad entry */
 		vc_error_set(&err, VC_ECORRUPT, "%s: its archive %s is missing",
