@@ -129,9 +129,12 @@ run_each(struct cmd_ctx *ctx, const struct cmd_target *t, size_t n)
 	/* The summary: each env's status, then the count. */
 	for (i = 0; i < lines.n; i++)
 		vc_note("%s", lines.v[i]);
-	if (failed > 0)
-		vc_error("%zu of %zu environments failed", failed, n);
-	else if (skipped == n) {
+	if (failed > 0) {
+		char word[32];
+
+		vc_error("%zu of %zu environments %s", failed, n,
+		    vc_color_word("failed", vc_log_color(), word, sizeof word));
+	} else if (skipped == n) {
 		/* as tox: nothing ran is no success */
 		vc_error("%zu environments: every one skipped (no interpreter)",
 		    n);

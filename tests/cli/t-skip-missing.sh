@@ -62,6 +62,10 @@ save=$(sed -n 's/^save-key=//p' "$GITHUB_OUTPUT")
 case "$save" in "$gkey"-????????????????????????????????) ;;
 *) fail "save-key '$save' is not under key '$gkey'" ;; esac
 unset GITHUB_OUTPUT
+# The step summary says skipped, not failed.
+GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY=$T/summary.md VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 warm -a
+grep -q '^| b | skipped, no interpreter' "$T/summary.md" || fail "summary: $(cat "$T/summary.md")"
+grep -q 'failed' "$T/summary.md" && fail "summary: $(cat "$T/summary.md")"
 # run, lock, export: b is skipped as warm skips it, the others are done.
 VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 run -a -- python -c 'import sys; assert sys.prefix != sys.base_prefix'
 err_has "b: skipped (skip-missing-interpreters): venvcache.ini:8: [env b] python: cannot find"
