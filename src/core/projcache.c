@@ -67,7 +67,10 @@ skipped_name(const char *n)
 	return vc_str_endswith(n, ".egg-info");
 }
 
-/* A record: type, path and NUL, then `extra` (with its length first). */
+/*
+ * A record: type, path and NUL, the length of what follows and NUL, then
+ * `extra` when it is not NULL (a file's bytes follow from the caller).
+ */
 static void
 feed(struct walk *w, const char *type, const char *rel, const char *extra,
     size_t elen)
@@ -78,7 +81,7 @@ feed(struct walk *w, const char *type, const char *rel, const char *extra,
 	XXH3_128bits_update(w->st, rel, strlen(rel) + 1);
 	snprintf(n, sizeof n, "%zu", elen);
 	XXH3_128bits_update(w->st, n, strlen(n) + 1);
-	if (elen > 0)
+	if (extra != NULL && elen > 0)
 		XXH3_128bits_update(w->st, extra, elen);
 }
 
