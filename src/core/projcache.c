@@ -328,6 +328,18 @@ out:
 
 /* --- the project's installed files --------------------------------- */
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* "file:///a%20b" as "/a b"; NULL for anything else. */
 static char *
 file_url_path(const char *url)
@@ -342,11 +354,11 @@ file_url_path(const char *url)
 		return NULL;
 	vc_buf_init(&b);
 	for (; *s != '\0'; s++) {
-		unsigned v;
+		int hi, lo;
 
-		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && s[1] &&
-		    s[2]) {
-			vc_buf_addc(&b, (int)v);
+		if (*s == '%' && (hi = hexval(s[1])) >= 0 &&
+		    (lo = hexval(s[2])) >= 0) {
+			vc_buf_addc(&b, hi * 16 + lo);
 			s += 2;
 		} else {
 			vc_buf_addc(&b, *s);
