@@ -16,6 +16,8 @@
 /* Calls go through struct vc_curl's members, which share the functions'
  * names: curl's type-checking macros would expand them. */
 #define CURL_DISABLE_TYPECHECK
+/* CURLOPT_PROTOCOLS, for a libcurl older than 7.85 (vc_curl_http_only). */
+#define CURL_DISABLE_DEPRECATION
 #include <curl/curl.h>
 
 #include "venvcache/error.h"
@@ -69,5 +71,13 @@ struct vc_libarchive {
  */
 const struct vc_curl *vc_curl(struct vc_error *);
 const struct vc_libarchive *vc_libarchive(struct vc_error *);
+
+/*
+ * Limits `h` to http and https (and its redirects too, when `redirects`),
+ * whatever the loaded libcurl's age: the libcurl found at run time may be
+ * older than the headers (CURLOPT_PROTOCOLS_STR is 7.85's; before, the
+ * bitmask). -1 when libcurl takes neither form.
+ */
+int vc_curl_http_only(const struct vc_curl *, CURL *h, int redirects);
 
 #endif

@@ -1,11 +1,11 @@
 /* index.c: every file of a release on a PEP 503 simple index. */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "venvcache/index.h"
+#include "venvcache/lazy.h"
 #include "venvcache/url.h"
 #include "venvcache/version.h"
 
@@ -283,8 +283,9 @@ get_page(const struct vc_config *cfg, const struct vc_reqset *reqs,
 	size_t n = strlen(index);
 	char *url, *shown, errbuf[CURL_ERROR_SIZE] = "";
 	const char *cert = vc_config_str(cfg, VC_S_CERT);
+	const struct vc_curl *C = NULL;
 	struct curl_slist *hdrs = NULL;
-	CURL *c;
+	CURL *c = NULL;
 	CURLcode cc;
 	long status = 0;
 	int rc = -1;
@@ -293,46 +294,42 @@ get_page(const struct vc_config *cfg, const struct vc_reqset *reqs,
 		n--;
 	url = xasprintf("%.*s/%s/", (int)n, index, name);
 	shown = vc_url_redact(url);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
-	    (c = curl_easy_init()) == NULL) {
+	if ((C = vc_curl(err)) == NULL)
+		goto out;
+	if ((c = C->curl_easy_init()) == NULL) {
 		vc_error_set(err, VC_EFAIL, "cannot start libcurl");
 		goto out;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	/* As pip: redirects followed (credentials stay with the host). */
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "venvcache/" VC_VERSION);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_page);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, page);
-	hdrs = curl_slist_append(hdrs,
-	    "Accept: application/vnd.pypi.simple.v1+html, text/html;q=0.9");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	if (*cert != '\0')
-		curl_easy_setopt(c, CURLOPT_CAINFO, cert);
-	if (trusted(cfg, reqs, url)) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	if (vc_curl_http_only(C, c, 1) == -1) {
+		vc_error_set(err, VC_EFAIL,
+		    "libcurl cannot be limited to http and https");
+		goto out;
 	}
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
+	C->curl_easy_setopt(c, CURLOPT_URL, url);
+	/* As pip: redirects followed (credentials stay with the host). */
+	C->curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	C->curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	C->curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	C->curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	C->curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	C->curl_easy_setopt(c, CURLOPT_USERAGENT, "venvcache/" VC_VERSION);
+	C->curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	C->curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_page);
+	C->curl_easy_setopt(c, CURLOPT_WRITEDATA, page);
+	hdrs = C->curl_slist_append(hdrs,
+	    "Accept: application/vnd.pypi.simple.v1+html, text/html;q=0.9");
+	C->curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (*cert != '\0')
+		C->curl_easy_setopt(c, CURLOPT_CAINFO, cert);
+	if (trusted(cfg, reqs, url)) {
+		C->curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		C->curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	cc = C->curl_easy_perform(c);
+	C->curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (cc != CURLE_OK)
 		vc_error_set(err, VC_EFAIL, "cannot read '%s': %s", shown,
-		    *errbuf != '\0' ? errbuf : curl_easy_strerror(cc));
+		    *errbuf != '\0' ? errbuf : C->curl_easy_strerror(cc));
 	else if (status == 404)
 		rc = 1;
 	else if (status != 200)
@@ -341,7 +338,10 @@ get_page(const struct vc_config *cfg, const struct vc_reqset *reqs,
 	else
 		rc = 0;
 out:
-	curl_slist_free_all(hdrs);
+	if (c != NULL)
+		C->curl_easy_cleanup(c);
+	if (C != NULL)
+		C->curl_slist_free_all(hdrs);
 	free(url);
 	free(shown);
 	return rc;

@@ -90,6 +90,27 @@ vc_curl(struct vc_error *err)
 	return &curl;
 }
 
+int
+vc_curl_http_only(const struct vc_curl *c, CURL *h, int redirects)
+{
+	long bits = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+
+#if LIBCURL_VERSION_NUM >= 0x075500
+	if (c->curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") ==
+	        CURLE_OK &&
+	    (!redirects ||
+	        c->curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	            "http,https") == CURLE_OK))
+		return 0;
+#endif
+	if (c->curl_easy_setopt(h, CURLOPT_PROTOCOLS, bits) == CURLE_OK &&
+	    (!redirects ||
+	        c->curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, bits) ==
+	            CURLE_OK))
+		return 0;
+	return -1;
+}
+
 static struct vc_libarchive la;
 static const char *const la_sonames[] = {"libarchive.so.13", NULL};
 static const char *const la_names[] = {"archive_read_new",

@@ -501,13 +501,13 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 		return RES_FAILED;
 	}
 	C->curl_easy_reset(r->curl);
+	if (vc_curl_http_only(C, r->curl, 0) == -1) {
+		snprintf(q->why, sizeof q->why,
+		    "libcurl cannot be limited to http and https");
+		free(url);
+		return RES_FAILED;
+	}
 	C->curl_easy_setopt(r->curl, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	C->curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else /* Ubuntu 22.04's 7.81: the bitmask form, deprecated in 7.85 */
-	C->curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	C->curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	C->curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
 	C->curl_easy_setopt(r->curl, CURLOPT_USERAGENT,
