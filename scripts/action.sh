@@ -75,7 +75,7 @@ step_install() {
         # Keyed on what the build reads and on the runner image, so only the
         # first run of an action version on an image pays for apt and CMake.
         hash=$(cd "$GITHUB_ACTION_PATH" &&
-            find CMakeLists.txt src include scripts/bootstrap.sh -type f -print0 |
+            find CMakeLists.txt src include scripts/bootstrap.sh scripts/fetch-tomlpp.sh -type f -print0 |
             LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-20)
         image="${ImageOS:-}-${ImageVersion:-}"
         if [ "$image" = - ]; then

@@ -56,9 +56,32 @@ if [ "${1:-}" != --build ]; then
     )
 fi
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+# candidate PKG: apt can install PKG (it is in the package lists); the
+# release is not guessed from its name.
+candidate() {
+    local c
+    c=$(apt-cache policy "$1" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+    [ -n "$c" ] && [ "$c" != "(none)" ]
+}
+
+# Packages that a release lacks, and what stands in for them there:
+# - libtomlplusplus-dev (not in Ubuntu 22.04): scripts/fetch-tomlpp.sh
+#   puts the headers of Debian 12's, pinned by sha256, in
+#   build/deps/tomlplusplus, which CMakeLists.txt takes when pkg-config has
+#   no tomlplusplus. It needs curl and ca-certificates.
+# - libclang-rt-dev (Ubuntu 22.04 has none: its clang's own dependency,
+#   libclang-common-14-dev, carries the sanitizer runtimes).
+tomlpp_fetch=0
 missing=()
 for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    installed "$p" && continue
+    # Headers fetched by an earlier run: nothing to install.
+    if [ "$p" = libtomlplusplus-dev ] && ! candidate "$p" &&
+        scripts/fetch-tomlpp.sh --check; then
+        continue
+    fi
+    missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
     echo "bootstrap: all ${#packages[@]} packages present"
@@ -68,8 +91,26 @@ else
         command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
         sudo=(sudo)
     fi
-    echo "bootstrap: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    wanted=("${missing[@]}")
+    missing=()
+    for p in "${wanted[@]}"; do
+        if candidate "$p"; then
+            missing+=("$p")
+        elif [ "$p" = libtomlplusplus-dev ]; then
+            echo "bootstrap: apt has no $p: its headers come from Debian 12's (scripts/fetch-tomlpp.sh)"
+            tomlpp_fetch=1
+            for q in curl ca-certificates; do installed "$q" || missing+=("$q"); done
+        elif [ "$p" = libclang-rt-dev ]; then
+            echo "bootstrap: apt has no $p: clang's own dependencies carry its runtimes here"
+        else
+            missing+=("$p") # apt-get names it below
+        fi
+    done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}"
     # Debian starts the services of what it installs: nginx-common's serves
     # port 80. The tests start their own nginx (and apache2, of apache2-bin,
     # which has no service) on free ports of 127.0.0.1, so nothing is
@@ -88,7 +129,6 @@ else
         "${sudo[@]}" chmod 755 "$policy"
         trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
     fi
-    "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
     if [ -n "$policy" ]; then
         "${sudo[@]}" rm -f "$policy"
@@ -99,6 +139,8 @@ else
         "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
     fi
 fi
+# Fails (and so does bootstrap) on a download whose sha256 is not the pinned one.
+[ "$tomlpp_fetch" = 0 ] || scripts/fetch-tomlpp.sh
 
 # The s3:// remote case: moto's S3 server (moto[server], pinned), in a venv
 # of the build tree that tests/CMakeLists.txt requires (build/moto).

@@ -8,6 +8,11 @@
 
     make-wheels.py OUTDIR --add NAME==VERSION [--requires REQ]...
                           [--requires-python SPEC]
+    make-wheels.py OUTDIR --sdist NAME==VERSION
+        Publish an sdist, NAME_-VERSION.tar.gz (PEP 625 name: vc_alpha-1.3.tar.gz;
+        PKG-INFO and the module), into
+        an existing mirror beside the release's wheel: a second file of the
+        release, with its own sha256 (pip still installs the wheel).
         Publish one more release into an existing mirror and rewrite its
         index. A project of the fixture keeps its shape (module, console
         script, dependencies) unless --requires/--requires-python are given;
@@ -273,6 +278,35 @@ def write_wheel(files_dir, name, version, shape):
     return fn
 
 
+def write_sdist(files_dir, name, version):
+    """Write NAME-VERSION.tar.gz (fixed times: the same bytes every run)."""
+    import io
+    import tarfile
+    mod = module_name(name)
+    stem = "%s-%s" % (mod, version)  # PEP 625
+    members = [
+        ("PKG-INFO", ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n"
+                      % (name, version)).encode()),
+        ("%s.py" % mod, ('__version__ = "%s"\n' % version).encode()),
+    ]
+    fn = stem + ".tar.gz"
+    path = os.path.join(files_dir, fn)
+    if os.path.exists(path):
+        sys.exit("make-wheels.py: '%s' is already published" % fn)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for arcname, data in members:
+            ti = tarfile.TarInfo("%s/%s" % (stem, arcname))
+            ti.size, ti.mtime, ti.mode = len(data), 1577836800, 0o644
+            t.addfile(ti, io.BytesIO(data))
+    import gzip
+    with open(path + ".tmp", "wb") as f:
+        with gzip.GzipFile(fileobj=f, mode="wb", mtime=0) as g:
+            g.write(buf.getvalue())
+    os.replace(path + ".tmp", path)
+    return fn
+
+
 def canonical(name):
     return mirror.canonical_name(name)
 
@@ -286,8 +320,21 @@ def main():
                    help="with --add: a Requires-Dist line (repeatable)")
     p.add_argument("--requires-python", metavar="SPEC",
                    help="with --add: the Requires-Python of the release")
+    p.add_argument("--sdist", metavar="NAME==VERSION",
+                   help="publish an sdist of a release into an existing mirror")
     args = p.parse_args()
     files_dir = os.path.join(args.outdir, "files")
+
+    if args.sdist is not None:
+        m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(\S+)\s*",
+                         args.sdist)
+        if not m or args.add is not None:
+            p.error("--sdist takes NAME==VERSION, alone")
+        if not os.path.isdir(files_dir):
+            sys.exit("make-wheels.py: no mirror at '%s'" % args.outdir)
+        write_sdist(files_dir, *m.groups())
+        mirror.write_index(args.outdir)
+        return
 
     if args.add is None:
         if args.requires or args.requires_python:

@@ -7,7 +7,7 @@ make-wheels.py and make-heavy-mirror.py).
 
     mirror.py index DIR
         (Re)write DIR/simple/index.html and DIR/simple/<project>/index.html
-        for every wheel in DIR/files/, with sha256 fragments,
+        for every wheel and sdist (.tar.gz) in DIR/files/, with sha256 fragments,
         data-requires-python and PEP 658/714 metadata files (x.whl.metadata),
         as PyPI serves them.
 
@@ -84,9 +84,17 @@ def write_index(root):
     os.makedirs(simple, exist_ok=True)
     projects = {}
     for fn in sorted(os.listdir(files_dir)):
+        path = os.path.join(files_dir, fn)
+        if fn.endswith(".tar.gz"):
+            # An sdist: NAME-VERSION.tar.gz, no metadata served (PEP 658
+            # is for wheels here); pip prefers the release's wheel.
+            name = fn[:-len(".tar.gz")].rsplit("-", 1)[0]
+            link = '    <a href="../../files/%s#sha256=%s">%s</a><br>\n' % (
+                fn, sha256_file(path), html.escape(fn))
+            projects.setdefault(canonical_name(name), []).append(link)
+            continue
         if not fn.endswith(".whl"):
             continue
-        path = os.path.join(files_dir, fn)
         meta_bytes = wheel_metadata(path)
         meta_path = path + ".metadata"
         try:

@@ -20,9 +20,13 @@ When tox 4 refuses the file, one line {"error": "..."} with tox's message.
 
 Usage (with build/tox4/bin/python, which has tox):
   build/tox4/bin/python scripts/tox4-view.py TOX_INI [PYPROJECT] > OUT.jsonl
+  build/tox4/bin/python scripts/tox4-view.py DIR > OUT.jsonl
 
 TOX_INI (and PYPROJECT, as pyproject.toml) are copied into an empty
-directory, so that tox finds nothing else. Nothing is installed and no
+directory, so that tox finds nothing else. A DIR (a project with a
+tox.toml, or a pyproject.toml with a native [tool.tox], and the files its
+configuration names) is copied whole, and tox finds its configuration
+there as it always does (tox.ini, setup.cfg, pyproject.toml, tox.toml). Nothing is installed and no
 environment is created: tox only reads its configuration. [tox] requires
 is overridden to nothing (-x tox.requires=): it says what tox itself runs
 under, not what an environment gets, and with it tox would provision an
@@ -50,13 +54,18 @@ def main():
 
     tox = Path(sys.executable).with_name("tox")
     with tempfile.TemporaryDirectory(prefix="tox4-view.") as d:
-        root = Path(d)
-        shutil.copy(sys.argv[1], root / "tox.ini")
+        root = Path(d) / "project"
+        if Path(sys.argv[1]).is_dir():
+            shutil.copytree(sys.argv[1], root)
+        else:
+            root.mkdir()
+            shutil.copy(sys.argv[1], root / "tox.ini")
         if len(sys.argv) == 3:
             shutil.copy(sys.argv[2], root / "pyproject.toml")
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("TOX_", "PIP_", "UV_"))}
-        env["HOME"] = str(root)  # {env:HOME}, {homedir}: no user's
+        env["HOME"] = str(root)
+        env["VC_TOML_PIN"] = "pytz==2024.2"  # tests/data/tox-toml  # {env:HOME}, {homedir}: no user's
         r = subprocess.run(
             [str(tox), "config", "--root", str(root), "-e", "ALL",
              "--format", "json", "-x", "tox.requires=", "-k", *KEYS],
@@ -71,11 +80,13 @@ def main():
         for name, conf in doc["env"].items():
             if name.startswith("."):  # .pkg: tox's packaging environment
                 continue
-            if isinstance(conf, dict) and any(
-                    isinstance(v, str) and v.startswith("# Exception:")
-                    for v in conf.values()):
-                bad = [v for v in conf.values()
-                       if isinstance(v, str) and v.startswith("# Exception")]
+            # a value tox could not load: "# Exception: ..." (text form)
+            # or {"error": "..."} (--format json)
+            bad = [v["error"] if isinstance(v, dict) else v
+                   for v in (conf.values() if isinstance(conf, dict) else [])
+                   if (isinstance(v, str) and v.startswith("# Exception"))
+                   or (isinstance(v, dict) and set(v) == {"error"})]
+            if bad:
                 print(json.dumps({"env": name, "error": bad[0]}))
                 continue
             groups = set(conf.get("dependency_groups") or [])

@@ -107,7 +107,8 @@ enum vc_type {
 	X(JOBS, "venvcache", "jobs", "VENVCACHE_JOBS", VC_T_INT, "0",          \
 	    "0..256", "environments warmed in parallel (0: number of CPUs)")   \
 	X(TOX, "venvcache", "tox", "VENVCACHE_TOX", VC_T_PATH, "", NULL,       \
-	    "a tox file (tox.ini, setup.cfg, pyproject.toml) whose "           \
+	    "a tox file (tox.ini, setup.cfg, pyproject.toml, tox.toml), or a " \
+	    "directory whose tox file is found as tox 4 finds it; its "        \
 	    "environments are selectable like [env NAME] sections")            \
 	X(TOX_VERSION, "venvcache", "tox-version", "VENVCACHE_TOX_VERSION",    \
 	    VC_T_ENUM, "4", "4|3",                                             \

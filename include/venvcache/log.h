@@ -10,6 +10,8 @@
 #define VENVCACHE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum vc_level {
 	VC_LOG_QUIET = -1, /* errors only */
@@ -48,6 +50,49 @@ void vc_log_set_context(const char *);
 void vc_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vc_progress_done(void);
 void vc_log_set_progress(int on);
+
+/*
+ * Whether a live display may own stderr: a terminal, not quiet, no sink,
+ * not a CI log (vc_log_set_steps) and not GitHub Actions.
+ */
+int vc_log_live(void);
+
+/*
+ * The phase of the env being worked on, for `warm -a`'s live lines. The
+ * core announces each phase and, in long ones, the bytes done so far; a
+ * hook (set by the parent's worker process) passes them on. Without a
+ * hook they cost nothing. vc_phase_bytes() is called from one thread and
+ * passes at most ten updates a second on.
+ */
+enum vc_phase {
+	VC_PHASE_STARTING,
+	VC_PHASE_RESOLVING,
+	VC_PHASE_WAITING, /* for another process building the same env */
+	VC_PHASE_CREATING,
+	VC_PHASE_INSTALLING,
+	VC_PHASE_PACKING,
+	VC_PHASE_RESTORING,
+	VC_PHASE_DOWNLOADING,
+	VC_PHASE__COUNT,
+};
+typedef void (*vc_phase_hook)(enum vc_phase, uint64_t bytes, void *arg);
+void vc_log_set_phase_hook(vc_phase_hook, void *arg);
+void vc_phase(enum vc_phase);
+void vc_phase_bytes(uint64_t done);
+const char *vc_phase_name(enum vc_phase);
+
+/*
+ * Colour on stderr, decided once by the command line (--color, NO_COLOR,
+ * whether stderr is a terminal) before any worker starts.
+ */
+void vc_log_set_color(int on);
+int vc_log_color(void);
+/*
+ * `word` in its colour when `on` (green ok, hit, present; yellow miss,
+ * skipped; red failed, bad; any other word as is), into `buf`; returns
+ * `buf`.
+ */
+const char *vc_color_word(const char *word, int on, char *buf, size_t size);
 
 void vc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -29,6 +29,16 @@
 json_t *vc_toml_parse(const char *text, size_t len, const char *name,
     struct vc_error *err);
 
+/*
+ * vc_toml_parse(), and in `*lines` (the caller's) the line of every key
+ * and array element: an object whose keys are the paths of the nodes,
+ * their keys (or array indexes, in decimal) joined by VC_TOML_SEP, and
+ * whose values are integers.
+ */
+#define VC_TOML_SEP "\x1f"
+json_t *vc_toml_parse_lines(const char *text, size_t len, const char *name,
+    json_t **lines, struct vc_error *err);
+
 /* Reads and parses the file at `path`; errors name it. */
 json_t *vc_toml_load(const char *path, struct vc_error *err);
 

@@ -25,6 +25,11 @@
  * "tox.ini:LINE: ...": tox 3 fails the whole file too, except for an unset
  * variable, which it reports when the environment runs.
  *
+ * As tox 4 (the default), the same file is read as tox 4.67 reads it
+ * (tox-v4.c), and so are a pyproject.toml's [tool.tox] and a tox.toml in
+ * tox 4's native TOML form (tox-toml.c): the text is named by the file
+ * name given (tox.ini, setup.cfg, pyproject.toml, tox.toml).
+ *
  * Ownership: a struct vc_tox owns everything in it; vc_tox_release()
  * frees it all.
  */
@@ -44,6 +49,7 @@ struct vc_tox_env {
 	 * by a pyXY/pyX.Y/pypyXY factor (python3.7, pypy3.9), else NULL (the
 	 * python setting decides). */
 	char *basepython;
+	unsigned basepython_line; /* where it is set; 0: not known */
 	struct vc_strv deps;  /* tox's deps, in order, normalised as tox does */
 	unsigned *deps_lines; /* the tox.ini line of each */
 	struct vc_strv extras;
@@ -114,8 +120,10 @@ int vc_tox_add_envs(struct vc_config *, const struct vc_tox *,
     struct vc_error *);
 
 /*
- * vc_tox_read() of the file at `path`, as the tox-version setting of
- * `cfg` says, then vc_tox_add_envs(); its warnings go to vc_warn().
+ * vc_tox_read() of the file at `path` (a directory: its tox file, found
+ * as tox 4 finds it: tox.ini, setup.cfg with [tox:tox], pyproject.toml
+ * with [tool.tox], tox.toml), as the tox-version setting of `cfg` says,
+ * then vc_tox_add_envs(); its warnings go to vc_warn().
  */
 int vc_tox_load(struct vc_config *, const char *path, struct vc_error *);
 

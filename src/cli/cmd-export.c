@@ -29,6 +29,7 @@
 #include <linux/fs.h>
 
 #include "cmd.h"
+#include "envs.h"
 #include "venvcache/log.h"
 #include "venvcache/plan.h"
 #include "venvcache/store.h"
@@ -293,7 +294,7 @@ cmd_export_exec(struct cmd_ctx *ctx)
 	struct vc_error err;
 	char *rsrc = NULL, *rdst = NULL, sz[32];
 	uint64_t bytes, total = 0;
-	size_t i, n = 0, done = 0;
+	size_t i, n = 0, done = 0, skipped = 0;
 	int rc = 1, src_open = 0, dst_open = 0, failed = 0;
 
 	vc_error_clear(&err);
@@ -313,7 +314,13 @@ cmd_export_exec(struct cmd_ctx *ctx)
 
 		vc_error_clear(&err);
 		if (vc_plan_init(&plan, &ctx->cfg, t[i].env, t[i].python,
-		        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &err) == -1 ||
+		        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, &err) == -1 &&
+		    envs_skip_missing(ctx, &t[i], &plan, &err)) {
+			skipped++;
+			vc_plan_release(&plan);
+			continue;
+		}
+		if (err.code != VC_OK ||
 		    export_entry(&src, &dst, t[i].env->name, plan.key.key,
 		        &bytes, &err) == -1) {
 			cmd_error(ctx, &err);
@@ -331,8 +338,13 @@ cmd_export_exec(struct cmd_ctx *ctx)
 	vc_error_clear(&err);
 	if (copy_resolutions(rsrc, rdst, &err) == -1)
 		goto fail;
-	vc_note("exported %zu of %zu environments (%s) to %s", done, n,
-	    vc_format_size(total, sz, sizeof sz), to);
+	if (skipped > 0)
+		vc_note("exported %zu of %zu environments (%s) to %s; %zu "
+		        "skipped (no interpreter)",
+		    done, n, vc_format_size(total, sz, sizeof sz), to, skipped);
+	else
+		vc_note("exported %zu of %zu environments (%s) to %s", done, n,
+		    vc_format_size(total, sz, sizeof sz), to);
 	rc = failed ? 1 : 0;
 	goto out;
 fail:
@@ -361,7 +373,10 @@ const struct cmd_entry cmd_export_entry = {
         "for actions/cache to save with path: DIR. Each entry is "
         "verified, then copied (cloned where the filesystem can) through "
         "DIR's own transaction, manifest last. An env without an entry "
-        "is an error naming env and key; the others are still exported.",
+        "is an error naming env and key; the others are still exported. "
+        "An env whose interpreter is not there is skipped (and named) with "
+        "skip-missing-interpreters, or tox 4's skip_missing_interpreters, "
+        "as warm and key skip it.",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {

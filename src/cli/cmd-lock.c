@@ -4,7 +4,41 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "envs.h"
+#include "venvcache/index.h"
+#include "venvcache/log.h"
 #include "venvcache/plan.h"
+
+/*
+ * Every file's digest, as pip-compile --generate-hashes writes: pip's
+ * report has only the file pip chose for this machine, so the index's
+ * page of each pinned release gives the others (its other wheels, its
+ * sdist). uv's resolution has them all already.
+ */
+static int
+all_hashes(const struct cmd_ctx *ctx, struct vc_plan *p, struct vc_error *err)
+{
+	struct vc_resolution *r = &p->resolution;
+	size_t i;
+
+	if (r->resolver != NULL && strcmp(r->resolver, "uv") == 0)
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		struct vc_resolved *it = &r->items[i];
+
+		if (it->direct || it->url != NULL)
+			continue; /* a URL's file is the one pip hashed */
+		vc_step("%s: the files of %s %s", p->env->name, it->name,
+		    it->version);
+		if (vc_index_release_hashes(&ctx->cfg, &p->reqs, it->name,
+		        it->version, &it->hashes, err) == -1)
+			return vc_error_prefix(err,
+			    "env %s: the hashes of %s %s", p->env->name,
+			    it->name, it->version);
+		vc_strv_sort_uniq(&it->hashes);
+	}
+	return 0;
+}
 
 static char *
 lock_text(const struct vc_plan *p)
@@ -56,8 +90,19 @@ cmd_lock_exec(struct cmd_ctx *ctx)
 
 		if (vc_plan_init(&plan, &ctx->cfg, t[i].env, t[i].python, flags,
 		        &err) == -1) {
+			if (envs_skip_missing(ctx, &t[i], &plan, &err)) {
+				vc_plan_release(&plan);
+				vc_error_clear(&err);
+				continue;
+			}
 			cmd_error(ctx, &err);
 			rc = cmd_status(&err);
+			vc_plan_release(&plan);
+			break;
+		}
+		if (all_hashes(ctx, &plan, &err) == -1) {
+			cmd_error(ctx, &err);
+			rc = 1;
 			vc_plan_release(&plan);
 			break;
 		}
@@ -84,7 +129,18 @@ const struct cmd_entry cmd_lock_entry = {
     .description = "Resolves with pip against the mirror (or reuses a "
                    "resolution younger than resolve-ttl) and prints "
                    "name==version lines with --hash options, for pip "
-                   "install --require-hashes; the pip-compile habit.",
+                   "install --require-hashes; the pip-compile habit. "
+                   "Every file of each pinned release is hashed (its "
+                   "wheels for every platform and its sdist), as "
+                   "pip-compile --generate-hashes does: uv's resolution "
+                   "lists them; after pip's, which names only the file it "
+                   "chose, the release's page on each index (index-url or "
+                   "a requirement file's --index-url, extra-index-url) "
+                   "gives the others. An index that cannot be read fails "
+                   "the lock; find-links directories are not read. An "
+                   "env whose interpreter is not there is skipped (and "
+                   "named) with skip-missing-interpreters, or tox 4's "
+                   "skip_missing_interpreters, as warm and key skip it.",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {

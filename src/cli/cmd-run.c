@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "envs.h"
 #include "venvcache/log.h"
 #include "venvcache/plan.h"
 #include "venvcache/stats.h"
@@ -27,7 +28,8 @@ activate(const char *venv, const char *old_path)
 	free(bin);
 }
 
-/* Warms the target; 0 or -1 with `err` set. */
+/* Warms the target; 0, 1 when it is skipped (its interpreter is not
+ * there and skip_missing_interpreters says so), or -1 with `err` set. */
 static int
 warm_one(struct cmd_ctx *ctx, const struct cmd_target *t, struct vc_plan *plan,
     struct vc_error *err)
@@ -36,8 +38,12 @@ warm_one(struct cmd_ctx *ctx, const struct cmd_target *t, struct vc_plan *plan,
 	struct vc_error e2;
 
 	if (vc_plan_init(plan, &ctx->cfg, t->env, t->python,
-	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, err) == -1)
-		return -1;
+	        ctx->sel_refresh ? VC_PLAN_REFRESH : 0, err) == -1) {
+		int skip = envs_skip_missing(ctx, t, plan, err);
+
+		vc_plan_release(plan);
+		return skip ? 1 : -1;
+	}
 	if (vc_warm(&ctx->cfg, plan, VC_WARM, &res, err) == -1) {
 		vc_plan_release(plan);
 		return -1;
@@ -62,18 +68,24 @@ run_each(struct cmd_ctx *ctx, const struct cmd_target *t, size_t n)
 {
 	char *old = getenv("PATH") != NULL ? xstrdup(getenv("PATH")) : NULL;
 	struct vc_strv lines;
-	size_t i, failed = 0;
+	size_t i, failed = 0, skipped = 0;
 	int rc = 0;
 
 	vc_strv_init(&lines);
 	for (i = 0; i < n; i++) {
 		struct vc_plan plan;
 		struct vc_error err;
-		int status, st = 0;
+		int status, st = 0, w;
 		pid_t pid;
 
 		vc_error_clear(&err);
-		if (warm_one(ctx, &t[i], &plan, &err) == -1) {
+		if ((w = warm_one(ctx, &t[i], &plan, &err)) == 1) {
+			vc_strv_pushf(&lines, "%s: skipped (no interpreter)",
+			    t[i].env->name);
+			skipped++;
+			continue;
+		}
+		if (w == -1) {
 			cmd_error(ctx, &err);
 			vc_strv_pushf(&lines,
 			    "%s: not run (the env could not "
@@ -117,8 +129,20 @@ run_each(struct cmd_ctx *ctx, const struct cmd_target *t, size_t n)
 	/* The summary: each env's status, then the count. */
 	for (i = 0; i < lines.n; i++)
 		vc_note("%s", lines.v[i]);
-	if (failed > 0)
-		vc_error("%zu of %zu environments failed", failed, n);
+	if (failed > 0) {
+		char word[32];
+
+		vc_error("%zu of %zu environments %s", failed, n,
+		    vc_color_word("failed", vc_log_color(), word, sizeof word));
+	} else if (skipped == n) {
+		/* as tox: nothing ran is no success */
+		vc_error("%zu environments: every one skipped (no interpreter)",
+		    n);
+		rc = 1;
+	} else if (skipped > 0)
+		vc_note("%zu environments: every run succeeded, %zu skipped "
+		        "(no interpreter)",
+		    n, skipped);
 	else
 		vc_note("%zu environments: every run succeeded", n);
 	vc_strv_release(&lines);
@@ -142,8 +166,14 @@ cmd_run_exec(struct cmd_ctx *ctx)
 		rc = run_each(ctx, t, n);
 		goto out;
 	}
-	if (warm_one(ctx, &t[0], &plan, &err) == -1)
+	switch (warm_one(ctx, &t[0], &plan, &err)) {
+	case -1:
 		goto fail;
+	case 1: /* as tox: a run of one skipped env fails */
+		vc_error("%s: not run: its interpreter is not there",
+		    t[0].env->name);
+		goto out;
+	}
 	planned = 1;
 	activate(plan.path, getenv("PATH"));
 	fflush(stdout);
@@ -172,7 +202,11 @@ const struct cmd_entry cmd_run_entry = {
                    "others' outcome; each env's exit status is reported at "
                    "the end, and the exit status is 0 when every run "
                    "succeeded, else the first failure's (1 for an env that "
-                   "could not be made ready).",
+                   "could not be made ready). An env whose interpreter is "
+                   "not there is skipped with skip-missing-interpreters "
+                   "(or tox 4's skip_missing_interpreters), as tox skips "
+                   "it: reported, not run, not a failure, unless every env "
+                   "was skipped (exit 1).",
     .flags = CMD_SELECT | CMD_MIRROR | CMD_DASHDASH,
     .exec = cmd_run_exec,
 };

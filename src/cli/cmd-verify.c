@@ -13,15 +13,21 @@ report(const struct vc_check_item *ci, void *arg)
 {
 	const struct cmd_ctx *ctx = arg;
 	struct vc_error err;
+	char word[32];
 
 	switch (ci->status) {
 	case VC_CHECK_OK:
-		printf("ok %s\n", ci->key);
+		printf("%s %s\n",
+		    vc_color_word("ok", ctx->color_out, word, sizeof word),
+		    ci->key);
 		break;
 	case VC_CHECK_BAD:
 	case VC_CHECK_REMOVED:
 		printf("%s %s\n",
-		    ci->status == VC_CHECK_BAD ? "bad" : "removed", ci->key);
+		    vc_color_word(ci->status == VC_CHECK_BAD ? "bad"
+		                                             : "removed",
+		        ctx->color_out, word, sizeof word),
+		    ci->key);
 		vc_error_clear(&err);
 		vc_error_set(&err, VC_ECORRUPT, "%s%s%s%s",
 		    ci->status == VC_CHECK_BAD ? "bad entry: " : "removed: ",

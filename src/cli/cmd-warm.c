@@ -101,7 +101,13 @@ const struct cmd_entry cmd_warm_entry = {
         "creation (the project does not install, the venv cannot be put in "
         "place) fails the warm, caches nothing and leaves the venv not "
         "ready, for the next warm to repair. Concurrent warms of one env "
-        "build it once.",
+        "build it once. Each env's outcome is a line on stderr as it "
+        "ends. With several envs and stderr a terminal (not quiet, not "
+        "CI=true or GitHub Actions), a live line per running env shows its "
+        "phase (starting, resolving, waiting, creating, installing, "
+        "packing, restoring, downloading), time and bytes, redrawn in "
+        "place; at the end a table gives each env's result (hit, created, "
+        "partial, present, failed, skipped), time and unpacked size.",
     .flags = CMD_SELECT | CMD_MIRROR,
     .opts =
         {

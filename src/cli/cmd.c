@@ -238,6 +238,11 @@ const struct cmd_common_opt cmd_common_opts[] = {
     {"quiet", 'q', NULL, O_QUIET, CMD_GLOBAL, "print errors only"},
     {"verbose", 'v', NULL, O_VERBOSE, CMD_GLOBAL,
         "say more; twice for debug output"},
+    {"color", 0, "WHEN", O_COLOR, CMD_GLOBAL,
+        "colour the words ok, hit, present (green), miss, skipped "
+        "(yellow), failed, bad (red): auto (the default: on a terminal, "
+        "unless NO_COLOR is set and not empty, TERM is dumb, CI=true or "
+        "GitHub Actions), always or never"},
     {"version", 0, NULL, O_VERSION, CMD_GLOBAL, "print the version"},
     {"help", 'h', NULL, O_HELP, CMD_GLOBAL, "print this help"},
     {"env", 'e', "NAME", O_ENV, CMD_SELECT,

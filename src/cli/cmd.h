@@ -54,6 +54,7 @@ enum {
 	O_FIND_LINKS,
 	O_NO_INDEX,
 	O_INSTALL_PROJECT,
+	O_COLOR,
 	O_CMD = 512, /* + index into entry->opts */
 };
 
@@ -103,6 +104,9 @@ struct cmd_ctx {
 	const char *sel_python;
 	int sel_all;
 	int sel_refresh;
+
+	/* Colour on stdout (stderr's is vc_log_color()): --color, NO_COLOR. */
+	int color_out;
 
 	/* Positional arguments (CMD_ARGS), or the command after "--". */
 	int argc;

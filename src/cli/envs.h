@@ -42,4 +42,13 @@ int envs_jobs(struct cmd_ctx *, const char *opt);
  */
 int envs_command(struct cmd_ctx *, env_op op, int print_paths);
 
+/*
+ * Whether an env whose plan failed (vc_plan_init() returned -1 with
+ * `err`) is skipped: its interpreter is not there and tox 4's
+ * skip_missing_interpreters (its env's) or skip-missing-interpreters
+ * says so. Prints the "NAME: skipped (...)" note when it is.
+ */
+int envs_skip_missing(const struct cmd_ctx *, const struct cmd_target *,
+    const struct vc_plan *, const struct vc_error *err);
+
 #endif

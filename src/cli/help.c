@@ -300,6 +300,24 @@ cmd_print_man(FILE *f)
 	      "every remote off for the command, with a warning naming the "
 	      "variable.\n",
 	    f);
+	fputs(".SH OUTPUT\n"
+	      "stdout carries only data (paths, keys, tables asked for); "
+	      "messages go to stderr, a line per env as it ends. On a "
+	      "terminal, \\fBwarm\\fR, \\fBrestore\\fR and \\fBsave\\fR of "
+	      "several environments draw a live line per running env (its "
+	      "phase: starting, resolving, waiting, creating, installing, "
+	      "packing, restoring or downloading; its time; bytes when "
+	      "known), redrawn in place, and end with a table of each env's "
+	      "result, time and unpacked size; a single env's resolve or pip "
+	      "run shows one live line. Under CI=true (not false, 0 or "
+	      "empty) and GitHub Actions (GITHUB_ACTIONS=true) there is a "
+	      "line per step instead, and GitHub's groups, annotations and "
+	      "step summary; on a pipe or a file, the plain lines. Colour "
+	      "(\\fB\\-\\-color\\fR): the words ok, hit, present, miss, "
+	      "skipped, failed and bad; \\fBauto\\fR colours a terminal, "
+	      "never a CI log, and not when \\fBNO_COLOR\\fR is set and not "
+	      "empty (no-color.org) or TERM is dumb.\n",
+	    f);
 	fputs(".SH EXIT STATUS\n0 success, 1 error, 2 usage error, 3 "
 	      "restore found no entry; for \\fBrun\\fR, the command's "
 	      "status (with several environments, the first failure's).\n"

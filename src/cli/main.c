@@ -22,6 +22,7 @@ struct cli_setting {
 
 struct parse {
 	const char *config;
+	const char *color;
 	int verbosity;
 	int version;
 	int help;
@@ -185,6 +186,9 @@ parse_pass(int argc, char **argv, int groups, struct cmd_ctx *ctx,
 			break;
 		case O_VERSION:
 			p->version = 1;
+			break;
+		case O_COLOR:
+			p->color = optarg;
 			break;
 		case O_HELP:
 			p->help = 1;
@@ -354,6 +358,27 @@ ci_active(void)
 	    strcmp(v, "0") != 0;
 }
 
+/*
+ * --color=WHEN for a stream: always, never, or auto: a terminal, NO_COLOR
+ * unset or empty (no-color.org), TERM not dumb, not a CI log (CI=true,
+ * GitHub Actions: plain lines there). -1 for another WHEN.
+ */
+static int
+color_for(const char *when, int fd)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (when == NULL || strcmp(when, "auto") == 0)
+		return isatty(fd) && (no == NULL || *no == '\0') &&
+		    (term == NULL || strcmp(term, "dumb") != 0) &&
+		    !ci_active() && !vc_gha_active();
+	if (strcmp(when, "always") == 0)
+		return 1;
+	if (strcmp(when, "never") == 0)
+		return 0;
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -427,6 +452,14 @@ main(int argc, char **argv)
 		    ctx.argv[0]);
 		goto out;
 	}
+	if (color_for(p.color, 2) == -1) {
+		rc = cmd_usage_error(&ctx,
+		    "--color takes auto, always or never, not '%s'", p.color);
+		goto out;
+	}
+	/* Decided here, once: workers' stderr may be a pipe to us. */
+	vc_log_set_color(color_for(p.color, 2));
+	ctx.color_out = color_for(p.color, 1);
 	vc_log_set_level(p.verbosity);
 	rc = load_settings(&ctx, &p);
 	if (rc != 0)

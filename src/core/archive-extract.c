@@ -33,6 +33,7 @@
 #include <zstd.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/log.h"
 
 /* Tar stream per block when streaming. */
 #define CHUNK_SIZE (4u << 20)
@@ -1341,6 +1342,7 @@ put_file(struct extractor *x, int dfd, const char *base, mode_t mode,
 		x->pos += k;
 	}
 	x->bytes += size;
+	vc_phase_bytes(x->bytes);
 	rc = 0;
 out:
 	file_put(x, f);

@@ -6,8 +6,6 @@
  * archive.h). Only the tar formats and the zstd filter are enabled: an
  * archive venvcache would not restore is not read as cpio or zip here.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +14,12 @@
 #include <xxhash.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/lazy.h"
 
 #define BLOCK (256 * 1024)
+
+/* libarchive, loaded by the first vc_archive_oracle() (lazy.h). */
+static const struct vc_libarchive *L;
 
 struct source {
 	int fd;
@@ -35,7 +37,7 @@ source_read(struct archive *a, void *arg, const void **out)
 	    (n = pread(s->fd, s->buf, BLOCK, s->off)) == -1 && errno == EINTR)
 		;
 	if (n == -1) {
-		archive_set_error(a, errno, "cannot read the archive");
+		L->archive_set_error(a, errno, "cannot read the archive");
 		return -1;
 	}
 	s->off += n;
@@ -46,9 +48,9 @@ source_read(struct archive *a, void *arg, const void **out)
 static char
 type_of(struct archive_entry *e)
 {
-	if (archive_entry_hardlink(e) != NULL)
+	if (L->archive_entry_hardlink(e) != NULL)
 		return 'h';
-	switch (archive_entry_filetype(e)) {
+	switch (L->archive_entry_filetype(e)) {
 	case AE_IFREG:
 		return 'f';
 	case AE_IFDIR:
@@ -69,7 +71,7 @@ type_of(struct archive_entry *e)
 static int
 charset_warning(struct archive *a, int r)
 {
-	const char *why = archive_error_string(a);
+	const char *why = L->archive_error_string(a);
 
 	return r == ARCHIVE_WARN && why != NULL &&
 	    strstr(why, "can't be converted") != NULL;
@@ -85,7 +87,7 @@ text(const char *mbs, const char *utf8)
 static int
 refused(struct vc_error *err, struct archive *a, const char *name)
 {
-	const char *why = archive_error_string(a);
+	const char *why = L->archive_error_string(a);
 
 	if (name != NULL)
 		return vc_error_set(err, VC_ECORRUPT,
@@ -100,24 +102,27 @@ vc_archive_oracle(int fd, int (*each)(const struct vc_oracle_member *, void *),
     void *arg, struct vc_error *err)
 {
 	struct source src = {fd, 0, NULL};
-	struct archive *a = archive_read_new();
+	struct archive *a = NULL;
 	struct archive_entry *e;
 	XXH3_state_t *xxh = XXH3_createState();
 	char *last = NULL, *name = NULL;
 	int rc = -1, r;
 
-	if (a == NULL || xxh == NULL) {
+	if (L == NULL && (L = vc_libarchive(err)) == NULL)
+		goto out;
+	if ((a = L->archive_read_new()) == NULL || xxh == NULL) {
 		vc_error_set(err, VC_EFAIL, "libarchive: out of memory");
 		goto out;
 	}
 	src.buf = xmalloc(BLOCK);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open(a, &src, NULL, source_read, NULL) != ARCHIVE_OK) {
+	L->archive_read_support_filter_zstd(a);
+	L->archive_read_support_format_tar(a);
+	if (L->archive_read_open(a, &src, NULL, source_read, NULL) !=
+	    ARCHIVE_OK) {
 		refused(err, a, NULL);
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+	while ((r = L->archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		struct vc_oracle_member m;
 		const void *block;
 		size_t len;
@@ -129,26 +134,26 @@ vc_archive_oracle(int fd, int (*each)(const struct vc_oracle_member *, void *),
 			goto out;
 		}
 		free(name);
-		name = xstrdup(text(archive_entry_pathname(e),
-		    archive_entry_pathname_utf8(e)));
+		name = xstrdup(text(L->archive_entry_pathname(e),
+		    L->archive_entry_pathname_utf8(e)));
 		n = strlen(name);
 		while (n > 1 && name[n - 1] == '/')
 			name[--n] = '\0';
 		memset(&m, 0, sizeof m);
 		m.name = name;
 		m.type = type_of(e);
-		m.mode = (unsigned)archive_entry_perm(e) & 07777;
-		m.size = m.type == 'f' ? (uint64_t)archive_entry_size(e) : 0;
+		m.mode = (unsigned)L->archive_entry_perm(e) & 07777;
+		m.size = m.type == 'f' ? (uint64_t)L->archive_entry_size(e) : 0;
 		if (m.type == 'h')
-			m.link = text(archive_entry_hardlink(e),
-			    archive_entry_hardlink_utf8(e));
+			m.link = text(L->archive_entry_hardlink(e),
+			    L->archive_entry_hardlink_utf8(e));
 		else if (m.type == 'l')
-			m.link = text(archive_entry_symlink(e),
-			    archive_entry_symlink_utf8(e));
-		m.mtime = (int64_t)archive_entry_mtime(e);
-		m.mtime_nsec = archive_entry_mtime_nsec(e);
+			m.link = text(L->archive_entry_symlink(e),
+			    L->archive_entry_symlink_utf8(e));
+		m.mtime = (int64_t)L->archive_entry_mtime(e);
+		m.mtime_nsec = L->archive_entry_mtime_nsec(e);
 		XXH3_64bits_reset(xxh);
-		while ((r = archive_read_data_block(a, &block, &len, &at)) ==
+		while ((r = L->archive_read_data_block(a, &block, &len, &at)) ==
 		    ARCHIVE_OK)
 			XXH3_64bits_update(xxh, block, len);
 		if (r != ARCHIVE_EOF) {
@@ -167,7 +172,7 @@ vc_archive_oracle(int fd, int (*each)(const struct vc_oracle_member *, void *),
 	rc = 0;
 out:
 	if (a != NULL)
-		archive_read_free(a);
+		L->archive_read_free(a);
 	XXH3_freeState(xxh);
 	free(src.buf);
 	free(last);

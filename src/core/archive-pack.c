@@ -35,6 +35,7 @@
 #include <zstd.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/log.h"
 
 /* Bytes of tar stream per zstd frame: a multiple of the tar block. */
 #define FRAME_SIZE (4u << 20)
@@ -658,6 +659,7 @@ pack_file(struct packer *p, int dfd, const char *name)
 	if (emit_padding(p, (uint64_t)st.st_size) == -1)
 		goto out;
 	p->res->unpacked_size += (uint64_t)st.st_size;
+	vc_phase_bytes(p->res->unpacked_size);
 	if (sc.found)
 		vc_strv_push(sc.nul ? &p->res->prefix_binary
 		                    : &p->res->prefix_files,

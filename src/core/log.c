@@ -17,6 +17,11 @@ static vc_log_sink sink = NULL;
 static void *sink_arg = NULL;
 static const char *context = NULL;
 static int progress_on = 1;
+static int color = 0;
+static vc_phase_hook phase_hook = NULL;
+static void *phase_arg = NULL;
+static enum vc_phase phase_now = VC_PHASE_STARTING;
+static double phase_last = 0;
 static int progress_shown = 0;
 static double progress_last = 0;
 
@@ -34,6 +39,88 @@ progress_allowed(void)
 	if (tty == -1)
 		tty = isatty(2);
 	return progress_on && tty && level >= 0 && sink == NULL;
+}
+
+int
+vc_log_live(void)
+{
+	return isatty(2) && level >= 0 && sink == NULL && !steps &&
+	    !vc_gha_active();
+}
+
+void
+vc_log_set_phase_hook(vc_phase_hook h, void *arg)
+{
+	phase_hook = h;
+	phase_arg = arg;
+	phase_now = VC_PHASE_STARTING;
+	phase_last = 0;
+}
+
+void
+vc_phase(enum vc_phase ph)
+{
+	if (phase_hook == NULL || ph == phase_now)
+		return;
+	phase_now = ph;
+	phase_last = vc_monotonic();
+	phase_hook(ph, 0, phase_arg);
+}
+
+void
+vc_phase_bytes(uint64_t done)
+{
+	double now;
+
+	if (phase_hook == NULL)
+		return;
+	now = vc_monotonic();
+	if (now - phase_last < 0.1)
+		return;
+	phase_last = now;
+	phase_hook(phase_now, done, phase_arg);
+}
+
+const char *
+vc_phase_name(enum vc_phase ph)
+{
+	static const char *const names[VC_PHASE__COUNT] = {"starting",
+	    "resolving", "waiting", "creating", "installing", "packing",
+	    "restoring", "downloading"};
+
+	return (unsigned)ph < VC_PHASE__COUNT ? names[ph] : "?";
+}
+
+void
+vc_log_set_color(int on)
+{
+	color = on;
+}
+
+int
+vc_log_color(void)
+{
+	return color;
+}
+
+const char *
+vc_color_word(const char *word, int on, char *buf, size_t size)
+{
+	static const struct {
+		const char *word, *sgr;
+	} paint[] = {{"ok", "32"}, {"hit", "32"}, {"present", "32"},
+	    {"miss", "33"}, {"skipped", "33"}, {"failed", "1;31"},
+	    {"bad", "1;31"}};
+	size_t i;
+
+	for (i = 0; on && i < sizeof paint / sizeof *paint; i++)
+		if (strcmp(word, paint[i].word) == 0) {
+			snprintf(buf, size, "\033[%sm%s\033[0m", paint[i].sgr,
+			    word);
+			return buf;
+		}
+	snprintf(buf, size, "%s", word);
+	return buf;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include <xxhash.h>
 
+#include "venvcache/log.h"
 #include "venvcache/plan.h"
 #include "venvcache/project.h"
 #include "venvcache/venv.h"
@@ -235,11 +236,14 @@ vc_plan_init(struct vc_plan *p, const struct vc_config *cfg,
 			return vc_error_prefix(err, "env %s", env->name);
 		return 0;
 	}
+	if (p->project != NULL)
+		vc_phase(VC_PHASE_RESOLVING);
 	if (p->project != NULL && add_project(p, cfg, flags, err) == -1)
 		return vc_error_prefix(err, "env %s: the project under test",
 		    env->name);
 	if ((flags & VC_PLAN_RESOLVE && p->reqs.n > 0) ||
 	    vc_resolve_needed(cfg, &p->reqs)) {
+		vc_phase(VC_PHASE_RESOLVING);
 		if (vc_resolve(cfg, &p->interp, &p->reqs,
 		        flags & VC_PLAN_REFRESH ? VC_RESOLVE_REFRESH : 0,
 		        &p->resolution, err) == -1)

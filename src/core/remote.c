@@ -8,7 +8,6 @@
  * a doubling backoff; what it ends as decides what the remote becomes.
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <nettle/eddsa.h>
 #include <nettle/hmac.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "venvcache/lazy.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
 #include "venvcache/remote.h"
@@ -67,8 +67,10 @@ static struct {
 	char *setting; /* the remote setting these were made from */
 	struct remote *v;
 	size_t n;
-	int curl_ready;
 } run;
+
+/* libcurl, loaded by the first remotes() (lazy.h). */
+static const struct vc_curl *C;
 
 enum outcome {
 	RES_OK,        /* 2xx */
@@ -128,7 +130,7 @@ remote_release(struct remote *r)
 	}
 	free(r->token);
 	if (r->curl != NULL)
-		curl_easy_cleanup(r->curl);
+		C->curl_easy_cleanup(r->curl);
 }
 
 static void
@@ -273,12 +275,8 @@ remotes(const struct vc_config *cfg, struct vc_error *err)
 	if (run.setting != NULL && strcmp(run.setting, setting) == 0)
 		return 0;
 	run_reset();
-	if (!run.curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			return vc_error_set(err, VC_EFAIL,
-			    "cannot initialise libcurl");
-		run.curl_ready = 1;
-	}
+	if (C == NULL && (C = vc_curl(err)) == NULL)
+		return -1;
 	vc_strv_init(&urls);
 	vc_config_list(cfg, VC_S_REMOTE, &urls);
 	run.v = xcalloc(urls.n > 0 ? urls.n : 1, sizeof *run.v);
@@ -424,6 +422,8 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 		vc_buf_add(q->buf, data, len);
 	}
 	q->got += len;
+	if (q->big)
+		vc_phase_bytes(q->got);
 	return len;
 }
 
@@ -495,42 +495,43 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 		free(url);
 		return RES_FAILED;
 	}
-	if (r->curl == NULL && (r->curl = curl_easy_init()) == NULL) {
+	if (r->curl == NULL && (r->curl = C->curl_easy_init()) == NULL) {
 		snprintf(q->why, sizeof q->why, "cannot start libcurl");
 		free(url);
 		return RES_FAILED;
 	}
-	curl_easy_reset(r->curl);
-	curl_easy_setopt(r->curl, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else /* Ubuntu 22.04's 7.81: the bitmask form, deprecated in 7.85 */
-	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "venvcache/" VC_VERSION);
-	curl_easy_setopt(r->curl, CURLOPT_FAILONERROR, 1L);
+	C->curl_easy_reset(r->curl);
+	if (vc_curl_http_only(C, r->curl, 0) == -1) {
+		snprintf(q->why, sizeof q->why,
+		    "libcurl cannot be limited to http and https");
+		free(url);
+		return RES_FAILED;
+	}
+	C->curl_easy_setopt(r->curl, CURLOPT_URL, url);
+	C->curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	C->curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+	C->curl_easy_setopt(r->curl, CURLOPT_USERAGENT,
+	    "venvcache/" VC_VERSION);
+	C->curl_easy_setopt(r->curl, CURLOPT_FAILONERROR, 1L);
 	secs = (long)vc_config_duration(cfg, VC_S_REMOTE_CONNECT_TIMEOUT);
-	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, secs);
+	C->curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, secs);
 	secs = (long)vc_config_duration(cfg, VC_S_REMOTE_TIMEOUT);
 	if (q->big) { /* as long as it moves */
-		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT,
+		C->curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT,
 		    (long)LOW_SPEED_BYTES);
-		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, secs);
+		C->curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, secs);
 	} else {
-		curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, secs);
+		C->curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, secs);
 	}
 	if (strcmp(q->method, "HEAD") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
+		C->curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(q->method, "MKCOL") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, "MKCOL");
+		C->curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, "MKCOL");
 	} else if (strcmp(q->method, "PUT") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(r->curl, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(r->curl, CURLOPT_READDATA, q);
-		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE,
+		C->curl_easy_setopt(r->curl, CURLOPT_UPLOAD, 1L);
+		C->curl_easy_setopt(r->curl, CURLOPT_READFUNCTION, on_read);
+		C->curl_easy_setopt(r->curl, CURLOPT_READDATA, q);
+		C->curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)q->in_size);
 		/* An archive waits for 100 Continue, so that a refusal
 		 * (Apache's 409 under a missing collection, a 401) costs no
@@ -538,49 +539,51 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 		 * own: curl 7.88 signs a request wrongly with an emptied
 		 * header (moto: 403). */
 		if (!r->s3)
-			hdrs = curl_slist_append(hdrs,
+			hdrs = C->curl_slist_append(hdrs,
 			    q->big ? "Expect: 100-continue" : "Expect:");
 		if (q->if_none_match)
-			hdrs = curl_slist_append(hdrs, "If-None-Match: *");
+			hdrs = C->curl_slist_append(hdrs, "If-None-Match: *");
 	}
-	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, q);
+	C->curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
+	C->curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, q);
 	if (r->s3) {
 		if (r->userpwd != NULL) {
-			curl_easy_setopt(r->curl, CURLOPT_AWS_SIGV4, r->sigv4);
-			curl_easy_setopt(r->curl, CURLOPT_USERPWD, r->userpwd);
+			C->curl_easy_setopt(r->curl, CURLOPT_AWS_SIGV4,
+			    r->sigv4);
+			C->curl_easy_setopt(r->curl, CURLOPT_USERPWD,
+			    r->userpwd);
 		}
 		h = xasprintf("x-amz-content-sha256: %s",
 		    q->payload_sha256 != NULL ? q->payload_sha256
 		                              : EMPTY_SHA256);
-		hdrs = curl_slist_append(hdrs, h);
+		hdrs = C->curl_slist_append(hdrs, h);
 		free(h);
 		if (r->token != NULL) {
 			h = xasprintf("x-amz-security-token: %s", r->token);
-			hdrs = curl_slist_append(hdrs, h);
+			hdrs = C->curl_slist_append(hdrs, h);
 			memset(h, 0, strlen(h));
 			free(h);
 		}
 	} else if ((tok = env_nonempty("VENVCACHE_REMOTE_TOKEN")) != NULL) {
-		curl_easy_setopt(r->curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-		curl_easy_setopt(r->curl, CURLOPT_XOAUTH2_BEARER, tok);
+		C->curl_easy_setopt(r->curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		C->curl_easy_setopt(r->curl, CURLOPT_XOAUTH2_BEARER, tok);
 	} else if (env_nonempty("VENVCACHE_REMOTE_USER") != NULL) {
-		curl_easy_setopt(r->curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(r->curl, CURLOPT_USERNAME,
+		C->curl_easy_setopt(r->curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		C->curl_easy_setopt(r->curl, CURLOPT_USERNAME,
 		    getenv("VENVCACHE_REMOTE_USER"));
-		curl_easy_setopt(r->curl, CURLOPT_PASSWORD,
+		C->curl_easy_setopt(r->curl, CURLOPT_PASSWORD,
 		    env_nonempty("VENVCACHE_REMOTE_PASSWORD") != NULL
 		        ? getenv("VENVCACHE_REMOTE_PASSWORD")
 		        : "");
 	}
 	if (hdrs != NULL)
-		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
-	cc = curl_easy_perform(r->curl);
-	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &q->status);
+		C->curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+	cc = C->curl_easy_perform(r->curl);
+	C->curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &q->status);
 	/* The handle keeps pointers to these: drop them now. */
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(r->curl, CURLOPT_URL, NULL);
-	curl_slist_free_all(hdrs);
+	C->curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+	C->curl_easy_setopt(r->curl, CURLOPT_URL, NULL);
+	C->curl_slist_free_all(hdrs);
 	free(url);
 	if (cc == CURLE_OK || cc == CURLE_HTTP_RETURNED_ERROR) {
 		o = classify_status(q->status);
@@ -599,7 +602,7 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 		    strerror(q->write_failed));
 		return RES_FAILED;
 	}
-	snprintf(q->why, sizeof q->why, "%s", curl_easy_strerror(cc));
+	snprintf(q->why, sizeof q->why, "%s", C->curl_easy_strerror(cc));
 	switch (cc) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
@@ -1122,6 +1125,7 @@ fetch_one(const struct vc_config *cfg, struct remote *r, struct vc_store *st,
 	q.fd_out = txn.fd;
 	q.max = m.archive_size;
 	vc_step("%s: downloading %s", r->shown, q.path);
+	vc_phase(VC_PHASE_DOWNLOADING);
 	o = request(cfg, r, &q);
 	if (o == RES_MISSING) { /* a manifest without archive: a bad entry */
 		vc_error_set(&err, VC_ECORRUPT, "%s: its archive %s is missing",

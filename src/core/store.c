@@ -387,7 +387,7 @@ lock_stem(struct vc_store *st, const struct stem *stem, int how,
 {
 	char name[STEM_MAX + sizeof LOCK_SUFFIX];
 	struct stat a, b;
-	int op, fd, tries;
+	int op, fd, tries, r;
 
 	lk->fd = -1;
 	if (st->readonly) {
@@ -426,7 +426,13 @@ lock_stem(struct vc_store *st, const struct stem *stem, int how,
 			return vc_error_sys(err,
 			    "cannot open lock '%s/locks/%s'", st->dir, name);
 		}
-		if (xflock(fd, op) == -1) {
+		/* Held by another process (building this key): say so. */
+		r = xflock(fd, op | LOCK_NB);
+		if (r == -1 && errno == EWOULDBLOCK && !(op & LOCK_NB)) {
+			vc_phase(VC_PHASE_WAITING);
+			r = xflock(fd, op);
+		}
+		if (r == -1) {
 			int e = errno;
 
 			close(fd);

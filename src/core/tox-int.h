@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "venvcache/tox.h"
 
 /* Bounds that tox does not have (it would loop or exhaust memory). */
@@ -304,10 +306,27 @@ int tox_bool4(const char *s);
 /* tox-v4.c: what tox 4 reads differently */
 /* basepython as tox 4 decides it; *out NULL: the python setting. */
 int tox_basepython4(struct rd *, struct vc_tox_env *, unsigned line);
+/* The same from values read elsewhere (tox.toml): `vals` (NULL when
+ * unset) with the line of each; every one is checked against the name's
+ * factor, as tox 4 checks a list; the first is taken. */
+int tox_basepython4_of(struct rd *, struct vc_tox_env *,
+    const struct vc_strv *vals, const unsigned *lines, unsigned line);
 /* package, usedevelop, skip_install -> e->package, install_project. */
 int tox_package4(struct rd *, struct vc_tox_env *);
+/* The same with the package value read elsewhere (NULL: unset). */
+int tox_package4_of(struct rd *, struct vc_tox_env *, const char *val,
+    unsigned line);
 /* dependency_groups -> e->groups, from pyproject.toml. */
 int tox_groups4(struct rd *, struct vc_tox_env *);
+/* The same with the group names read elsewhere. */
+int tox_groups4_of(struct rd *, struct vc_tox_env *,
+    const struct vc_strv *names, unsigned line);
+
+/* tox-toml.c: tox 4's native TOML configuration (tox.toml, or
+ * pyproject.toml [tool.tox] without legacy_tox_ini): `doc` is the whole
+ * document, `lines` its vc_toml_parse_lines() map, `prefix` "" or
+ * "tool.tox". */
+int tox_read_toml(struct tox *, json_t *doc, json_t *lines, const char *prefix);
 /* Warnings for settings that change installs and are not read. */
 int tox_unread4(struct rd *, struct vc_tox_env *);
 /* The environments tox 4 makes from factor conditions. */

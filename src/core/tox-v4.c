@@ -208,60 +208,99 @@ conflicts(const char *factor, const char *base)
 }
 
 int
+tox_basepython4_of(struct rd *rd, struct vc_tox_env *e,
+    const struct vc_strv *vals, const unsigned *lines, unsigned line)
+{
+	char *factor = NULL;
+	const char *val = NULL;
+	size_t i;
+	int rc = -1;
+
+	rd->what = "base_python";
+	if (name_spec(rd, e->name, line, &factor) == -1)
+		goto out;
+	for (i = 0; vals != NULL && i < vals->n; i++) {
+		if (*vals->v[i] == '\0') {
+			tox_rfail(rd, lines[i],
+			    "base_python for env %s is empty", e->name);
+			goto out;
+		}
+		if (factor != NULL && conflicts(factor, vals->v[i])) {
+			if (!rd->t->ignore_conflict) {
+				tox_rfail(rd, lines[i],
+				    "env name %s conflicting with base python "
+				    "%s",
+				    e->name, vals->v[i]);
+				goto out;
+			}
+			val = NULL;
+			break;
+		}
+		if (i == 0)
+			val = vals->v[0];
+	}
+	if (val != NULL) {
+		e->basepython = tox_spec_command(val);
+		if (e->basepython == NULL)
+			e->basepython = xstrdup(val);
+	} else if (factor != NULL) {
+		e->basepython = tox_spec_command(factor);
+	}
+	if (rd->env != NULL) {
+		rd->env->have[A_BASEPYTHON] = 1;
+		rd->env->attr[A_BASEPYTHON] =
+		    e->basepython != NULL ? xstrdup(e->basepython) : NULL;
+	}
+	rc = 0;
+out:
+	free(factor);
+	return rc;
+}
+
+int
 tox_basepython4(struct rd *rd, struct vc_tox_env *e, unsigned line)
 {
 	struct tval v;
-	char *factor = NULL, *val = NULL;
+	struct vc_strv one;
+	unsigned *lines = NULL;
+	size_t li = 0;
 	int found = 0, rc = -1;
 	const char *key = "base_python";
 
 	rd->what = "base_python";
 	tval_init(&v, line);
-	if (name_spec(rd, e->name, line, &factor) == -1)
-		goto out;
+	vc_strv_init(&one);
 	if (tox_getstring(rd, key, NULL, 1, &v, &found, line) == -1)
 		goto out;
 	if (!found &&
 	    tox_getstring(rd, "basepython", NULL, 1, &v, &found, line) == -1)
 		goto out;
 	if (found) {
-		/* a list: tox tries each; venvcache takes the first */
-		size_t len =
-		    strcspn(v.b.data, strchr(v.b.data, '\n') ? "\n" : ",");
+		/* a list: tox checks each against the name and tries each;
+		 * venvcache takes the first */
+		const char *sep = strchr(v.b.data, '\n') ? "\n" : ",";
+		const char *p = v.b.data;
 
-		val = tox_strip_n(v.b.data, len);
-		if (*val == '\0') {
-			tox_rfail(rd, v.lines[0],
-			    "base_python for env %s is empty", e->name);
-			goto out;
+		for (;;) {
+			size_t len = strcspn(p, sep);
+			char *x = tox_strip_n(p, len);
+
+			if (*x != '\0' || one.n == 0) {
+				vc_strv_take(&one, x);
+				lines = xrealloc(lines, one.n * sizeof *lines);
+				lines[one.n - 1] = v.lines[li < v.n ? li : 0];
+			} else
+				free(x);
+			if (p[len] == '\0')
+				break;
+			li += *sep == '\n';
+			p += len + 1;
 		}
 	}
-	if (val != NULL && factor != NULL && conflicts(factor, val)) {
-		if (!rd->t->ignore_conflict) {
-			tox_rfail(rd, v.lines[0],
-			    "env name %s conflicting with base python %s",
-			    e->name, val);
-			goto out;
-		}
-		free(val);
-		val = NULL;
-	}
-	if (val != NULL) {
-		e->basepython = tox_spec_command(val);
-		if (e->basepython == NULL) {
-			e->basepython = val;
-			val = NULL;
-		}
-	} else if (factor != NULL) {
-		e->basepython = tox_spec_command(factor);
-	}
-	rd->env->have[A_BASEPYTHON] = 1;
-	rd->env->attr[A_BASEPYTHON] =
-	    e->basepython != NULL ? xstrdup(e->basepython) : NULL;
-	rc = 0;
+	rc = tox_basepython4_of(rd, e, found ? &one : NULL, lines, line);
 out:
-	free(factor);
-	free(val);
+	free(lines);
+	vc_strv_release(&one);
 	tval_release(&v);
 	return rc;
 }
@@ -269,49 +308,59 @@ out:
 /* --- package ------------------------------------------------------------ */
 
 int
-tox_package4(struct rd *rd, struct vc_tox_env *e)
+tox_package4_of(struct rd *rd, struct vc_tox_env *e, const char *val,
+    unsigned line)
 {
 	static const char *const types[] = {"skip", "wheel", "sdist",
 	    "sdist-wheel", "editable", "editable-legacy", "deps-only",
 	    "external"};
-	struct tval v;
-	int found, rc = -1;
 	size_t i;
 
-	tval_init(&v, e->line);
 	if (rd->t->no_package || e->skip_install)
 		e->package = xstrdup("skip");
 	else if (e->usedevelop)
 		e->package = xstrdup("editable");
 	else {
 		rd->what = "package";
-		if (tox_getstring(rd, "package", "sdist", 1, &v, &found,
-		        e->line) == -1)
-			goto out;
-		e->package = tox_strip_n(v.b.data, v.b.len);
+		e->package = xstrdup(val != NULL ? val : "sdist");
 		for (i = 0; i < VC_ARRAY_SIZE(types); i++)
 			if (strcmp(e->package, types[i]) == 0)
 				break;
-		if (i == VC_ARRAY_SIZE(types)) {
-			tox_rfail(rd, v.lines[0],
+		if (i == VC_ARRAY_SIZE(types))
+			return tox_rfail(rd, line,
 			    "invalid package config type %s requested, must be "
 			    "one of skip, wheel, sdist, sdist-wheel, editable, "
 			    "editable-legacy, deps-only, external",
 			    e->package);
-			goto out;
-		}
-		if (i >= 6) {
-			tox_rfail(rd, v.lines[0],
+		if (i >= 6)
+			return tox_rfail(rd, line,
 			    "package = %s is not supported by venvcache (it "
 			    "installs the project's own dependencies, or a "
 			    "package built elsewhere)",
 			    e->package);
-			goto out;
-		}
 	}
 	e->install_project = strcmp(e->package, "skip") != 0;
-	rc = 0;
+	return 0;
+}
+
+int
+tox_package4(struct rd *rd, struct vc_tox_env *e)
+{
+	struct tval v;
+	char *val = NULL;
+	int found = 0, rc = -1;
+
+	tval_init(&v, e->line);
+	if (!rd->t->no_package && !e->skip_install && !e->usedevelop) {
+		rd->what = "package";
+		if (tox_getstring(rd, "package", "sdist", 1, &v, &found,
+		        e->line) == -1)
+			goto out;
+		val = tox_strip_n(v.b.data, v.b.len);
+	}
+	rc = tox_package4_of(rd, e, val, v.lines[0]);
 out:
+	free(val);
 	tval_release(&v);
 	return rc;
 }
@@ -417,20 +466,62 @@ cmp_str(const void *a, const void *b)
 }
 
 int
-tox_groups4(struct rd *rd, struct vc_tox_env *e)
+tox_groups4_of(struct rd *rd, struct vc_tox_env *e, const struct vc_strv *names,
+    unsigned line)
 {
-	struct vc_strv names;
 	struct vc_error terr;
 	struct groups_ctx g;
 	json_t *doc = NULL;
 	char *path = NULL;
-	unsigned *lines = NULL;
 	size_t i;
 	int rc = -1;
 
-	vc_strv_init(&names);
 	memset(&g, 0, sizeof g);
 	vc_strv_init(&g.stack);
+	if (names->n == 0)
+		return 0;
+	e->groups_line = line;
+	path = vc_path_join(rd->t->out->dir, "pyproject.toml");
+	rd->what = "dependency_groups";
+	if ((doc = vc_toml_load(path, &terr)) == NULL) {
+		tox_rfail(rd, e->groups_line, "%s", terr.msg);
+		goto out;
+	}
+	g.rd = rd;
+	g.groups = json_object_get(doc, "dependency-groups");
+	g.file = "pyproject.toml";
+	g.line = e->groups_line;
+	g.out = &e->groups;
+	if (!json_is_object(g.groups)) {
+		tox_rfail(rd, e->groups_line,
+		    "no dependency groups defined in %s", path);
+		goto out;
+	}
+	for (i = 0; i < names->n; i++) {
+		char *c = canonical(names->v[i]);
+		int r = add_group(&g, c);
+
+		free(c);
+		if (r == -1)
+			goto out;
+	}
+	qsort(e->groups.v, e->groups.n, sizeof *e->groups.v, cmp_str);
+	rc = 0;
+out:
+	json_decref(doc);
+	free(path);
+	vc_strv_release(&g.stack);
+	return rc;
+}
+
+int
+tox_groups4(struct rd *rd, struct vc_tox_env *e)
+{
+	struct vc_strv names;
+	unsigned *lines = NULL;
+	int rc = -1;
+
+	vc_strv_init(&names);
 	if (tox_getlist(rd, "dependency_groups", &names, &lines, e->line) == -1)
 		goto out;
 	if (names.n == 1 && strchr(names.v[0], ',') != NULL) {
@@ -454,43 +545,10 @@ tox_groups4(struct rd *rd, struct vc_tox_env *e)
 		}
 		free(one);
 	}
-	if (names.n == 0) {
-		rc = 0;
-		goto out;
-	}
-	e->groups_line = lines[0];
-	path = vc_path_join(rd->t->out->dir, "pyproject.toml");
-	rd->what = "dependency_groups";
-	if ((doc = vc_toml_load(path, &terr)) == NULL) {
-		tox_rfail(rd, e->groups_line, "%s", terr.msg);
-		goto out;
-	}
-	g.rd = rd;
-	g.groups = json_object_get(doc, "dependency-groups");
-	g.file = "pyproject.toml";
-	g.line = e->groups_line;
-	g.out = &e->groups;
-	if (!json_is_object(g.groups)) {
-		tox_rfail(rd, e->groups_line,
-		    "no dependency groups defined in %s", path);
-		goto out;
-	}
-	for (i = 0; i < names.n; i++) {
-		char *c = canonical(names.v[i]);
-		int r = add_group(&g, c);
-
-		free(c);
-		if (r == -1)
-			goto out;
-	}
-	qsort(e->groups.v, e->groups.n, sizeof *e->groups.v, cmp_str);
-	rc = 0;
+	rc = tox_groups4_of(rd, e, &names, lines != NULL ? lines[0] : e->line);
 out:
-	json_decref(doc);
-	free(path);
 	free(lines);
 	vc_strv_release(&names);
-	vc_strv_release(&g.stack);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tox-int.h"
@@ -1053,48 +1054,85 @@ strip_all_comments(struct tox *t)
 			tox_strip_comments4(&t->bodies[i].keys[j].value);
 }
 
+/* tox 4's TomlPyProject takes a [tool.tox] (or a whole tox.toml) that
+ * holds more than legacy_tox_ini; LegacyToml takes legacy_tox_ini. */
+static int
+native_toml(json_t *tab)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(tab, k,
+	    v) if (strcmp(k, "legacy_tox_ini") != 0) return 1;
+	return 0;
+}
+
 /*
- * pyproject.toml: the text of [tool.tox] legacy_tox_ini, with as many
- * newlines before it as put its lines at their lines in the file, so that
- * messages name pyproject.toml:LINE. NULL after an error (tox.toml, and
- * a native [tool.tox], are not read).
+ * tox.toml and pyproject.toml. A native configuration (tox.toml, or a
+ * [tool.tox] with more than legacy_tox_ini: tox 4 tries that first) is
+ * read here: *native = 1. Else the text of [tool.tox] legacy_tox_ini is
+ * returned, with as many newlines before it as put its lines at their
+ * lines in the file, so that messages name pyproject.toml:LINE. NULL
+ * after an error, and after a native read.
  */
 static char *
-legacy_ini(struct tox *t, const char *base, const char *text)
+toml_config(struct tox *t, const char *base, const char *text, int *native)
 {
 	struct vc_error terr;
-	json_t *doc, *tool;
+	json_t *doc, *tool, *lines = NULL;
 	const char *ini, *k;
 	char *out = NULL;
 	unsigned line = 1;
+	int is_tox_toml = strcmp(base, "tox.toml") == 0;
 
-	if (strcmp(base, "tox.toml") == 0) {
-		tox_fail(t, 0,
-		    "tox.toml (tox 4's native TOML configuration) is not read "
-		    "yet: venvcache reads tox.ini, setup.cfg [tox:tox] and "
-		    "pyproject.toml [tool.tox] legacy_tox_ini");
-		return NULL;
-	}
+	*native = 0;
 	vc_error_clear(&terr);
-	if ((doc = vc_toml_parse(text, strlen(text), t->name, &terr)) == NULL) {
-		*t->err = terr; /* names pyproject.toml:LINE:COL */
+	if ((doc = vc_toml_parse_lines(text, strlen(text), t->name, &lines,
+	         &terr)) == NULL) {
+		*t->err = terr; /* names FILE:LINE:COL */
 		t->failed = 1;
 		return NULL;
 	}
-	tool = json_object_get(json_object_get(doc, "tool"), "tox");
+	tool = is_tox_toml
+	    ? doc
+	    : json_object_get(json_object_get(doc, "tool"), "tox");
+	if (!t->v4 &&
+	    (is_tox_toml ||
+	        (json_is_object(tool) && native_toml(tool) &&
+	            json_object_get(tool, "legacy_tox_ini") == NULL))) {
+		tox_fail(t, 0,
+		    "tox 3 does not read tox 4's native TOML configuration "
+		    "(tox-version = 3 is set)");
+		goto out;
+	}
+	if (t->v4 && json_is_object(tool) && native_toml(tool)) {
+		*native = 1;
+		tox_read_toml(t, doc, lines, is_tox_toml ? "" : "tool.tox");
+		goto out;
+	}
+	if (is_tox_toml) {
+		tox_fail(t, 0, "tox.toml has no settings");
+		goto out;
+	}
 	ini = json_string_value(json_object_get(tool, "legacy_tox_ini"));
 	if (ini != NULL) {
+		json_int_t l = json_integer_value(json_object_get(lines,
+		    "tool" VC_TOML_SEP "tox" VC_TOML_SEP "legacy_tox_ini"));
+
 		/* the line of the key, and the string's first line after it
 		 * (TOML drops a newline right after the opening quotes) */
 		for (k = text; (k = strstr(k, "legacy_tox_ini")) != NULL; k++)
 			if (k == text || k[-1] == '\n' || k[-1] == ' ' ||
 			    k[-1] == '\t')
 				break;
+		if (l > 0)
+			line = (unsigned)l;
 		if (k != NULL) {
 			const char *q;
 
-			for (q = text; q < k; q++)
-				line += *q == '\n';
+			if (l <= 0)
+				for (q = text; q < k; q++)
+					line += *q == '\n';
 			q = k + strcspn(k, "\"'");
 			q += strspn(q, "\"'");
 			if (*q == '\n' || (q[0] == '\r' && q[1] == '\n'))
@@ -1104,15 +1142,15 @@ legacy_ini(struct tox *t, const char *base, const char *text)
 		memset(out, '\n', line - 1);
 		strcpy(out + line - 1, ini);
 	} else if (json_is_object(tool)) {
-		tox_fail(t, 0,
-		    "[tool.tox] has no legacy_tox_ini: tox 4's native TOML "
-		    "configuration is not read yet");
+		tox_fail(t, 0, "[tool.tox] has no settings");
 	} else {
 		tox_fail(t, 0,
 		    "no [tool.tox] table: tox reads its configuration from "
 		    "pyproject.toml only when it has one");
 	}
+out:
 	json_decref(doc);
+	json_decref(lines);
 	return out;
 }
 
@@ -1156,10 +1194,16 @@ read_text(struct vc_tox *x, int version, const char *name, const char *text,
 
 		base = base != NULL ? base + 1 : name;
 		t.setup_cfg = strcmp(base, "setup.cfg") == 0;
-		if ((strcmp(base, "pyproject.toml") == 0 ||
-		        strcmp(base, "tox.toml") == 0) &&
-		    (text = owned = legacy_ini(&t, base, text)) == NULL)
-			goto out;
+		if (strcmp(base, "pyproject.toml") == 0 ||
+		    strcmp(base, "tox.toml") == 0) {
+			int native;
+
+			text = owned = toml_config(&t, base, text, &native);
+			if (native && !t.failed)
+				rc = 0;
+			if (text == NULL)
+				goto out;
+		}
 	}
 	if (tox_parse_ini(&t, text) == -1)
 		goto out;
@@ -1242,8 +1286,12 @@ add_one(struct vc_config *cfg, const struct vc_tox *x,
 	d->basedir = xstrdup(x->dir);
 	d->file = xstrdup(x->file);
 	d->line = e->line;
-	if (e->basepython != NULL)
+	if (e->basepython != NULL) {
 		d->python = xstrdup(e->basepython);
+		/* a missing interpreter's error names this line */
+		d->python_line =
+		    e->basepython_line != 0 ? e->basepython_line : e->line;
+	}
 	d->skip_missing = e->skip_missing;
 	for (j = 0; j < e->labels.n; j++)
 		vc_strv_push(&d->labels, e->labels.v[j]);
@@ -1271,6 +1319,80 @@ vc_tox_add_envs(struct vc_config *cfg, const struct vc_tox *x,
 	return 0;
 }
 
+/* A setup.cfg with a [tox:tox] section (tox's SetupCfg takes no other). */
+static int
+has_tox_tox(const char *path)
+{
+	struct vc_buf b;
+	struct vc_error e;
+	const char *p;
+	int found = 0;
+
+	vc_buf_init(&b);
+	if (vc_read_file(path, MAX_FILE, &b, &e) == 0 && b.data != NULL)
+		for (p = b.data; p != NULL && !found;
+		     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			found = strncmp(p, "[tox:tox]", 9) == 0;
+		}
+	vc_buf_release(&b);
+	return found;
+}
+
+/*
+ * The tox file in directory `dir` as tox 4 finds it (discover_source):
+ * tox.ini, setup.cfg with [tox:tox], pyproject.toml with [tool.tox]
+ * (native keys, else legacy_tox_ini), tox.toml with settings; the first
+ * that exists and holds a configuration. Caller frees; NULL with `err`.
+ */
+static char *
+find_config(const char *dir, struct vc_error *err)
+{
+	static const char *const names[] = {"tox.ini", "setup.cfg",
+	    "pyproject.toml", "tox.toml"};
+	size_t i;
+
+	for (i = 0; i < VC_ARRAY_SIZE(names); i++) {
+		char *p = strcmp(dir, ".") == 0 ? xstrdup(names[i])
+		                                : vc_path_join(dir, names[i]);
+		json_t *doc, *tab;
+		int take;
+
+		if (access(p, F_OK) != 0) {
+			free(p);
+			continue;
+		}
+		if (i == 0)
+			return p;
+		if (i == 1) {
+			if (has_tox_tox(p))
+				return p;
+			free(p);
+			continue;
+		}
+		if ((doc = vc_toml_load(p, err)) == NULL) {
+			free(p);
+			return NULL; /* tox: "failed loading" */
+		}
+		tab = i == 3
+		    ? doc
+		    : json_object_get(json_object_get(doc, "tool"), "tox");
+		take = json_is_object(tab) &&
+		    (native_toml(tab) ||
+		        (i == 2 && json_object_get(tab, "legacy_tox_ini")));
+		json_decref(doc);
+		if (take)
+			return p;
+		free(p);
+	}
+	vc_error_set(err, VC_EFAIL,
+	    "%s: no tox configuration (tox.ini, setup.cfg with [tox:tox], "
+	    "pyproject.toml with [tool.tox], tox.toml)",
+	    dir);
+	return NULL;
+}
+
 /* vc_tox_load, or with `want`, only the environment tox 3 makes for
  * -e want: 1 if there is one, else 0. */
 static int
@@ -1279,13 +1401,21 @@ load(struct vc_config *cfg, const char *path, const char *want,
 {
 	struct vc_tox x;
 	struct vc_buf b;
-	char cwd[PATH_MAX];
-	const char *name = path;
+	char cwd[PATH_MAX], *found = NULL;
+	const char *name;
+	struct stat st;
 	size_t n, i;
 	int rc = -1;
 
 	vc_tox_init(&x);
 	vc_buf_init(&b);
+	/* a directory: its tox file, found as tox 4 finds it */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if ((found = find_config(path, err)) == NULL)
+			goto out;
+		path = found;
+	}
+	name = path;
 	/* messages name it relative to the current directory when under it */
 	if (getcwd(cwd, sizeof cwd) != NULL && (n = strlen(cwd)) > 1 &&
 	    strncmp(path, cwd, n) == 0 && path[n] == '/')
@@ -1310,6 +1440,7 @@ load(struct vc_config *cfg, const char *path, const char *want,
 		if (strcmp(x.envs[i].name, want) == 0)
 			rc = add_one(cfg, &x, &x.envs[i], err) == -1 ? -1 : 1;
 out:
+	free(found);
 	vc_tox_release(&x);
 	vc_buf_release(&b);
 	return rc;

@@ -163,6 +163,13 @@ lock_file(const char *dir, const char *name, struct vc_error *err)
 		free(path);
 		return -1;
 	}
+	/* Held by another process building the same: say so while waiting. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		free(path);
+		return fd;
+	}
+	if (errno == EWOULDBLOCK)
+		vc_phase(VC_PHASE_WAITING);
 	while (flock(fd, LOCK_EX) == -1) {
 		if (errno != EINTR) {
 			vc_error_sys(err, "cannot lock '%s'", path);
@@ -890,6 +897,7 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	if (vc_installer_choose(ins, cfg, err) == -1)
 		goto out;
 	vc_step("%s: %s", p->env->name, ins->why);
+	vc_phase(VC_PHASE_CREATING);
 	if (make_empty_venv(cfg, ins, p, dir, err) == -1)
 		goto out;
 
@@ -938,6 +946,7 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		argv[n++] = consfile;
 	}
 	argv[n] = NULL;
+	vc_phase(VC_PHASE_INSTALLING);
 	if (run_tool(cfg, p,
 	        ins->kind == VC_INSTALLER_UV ? "uv pip install" : "pip install",
 	        argv, err) == -1)
@@ -996,6 +1005,7 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 	argv[n++] = "-e";
 	argv[n++] = p->project;
 	argv[n] = NULL;
+	vc_phase(VC_PHASE_INSTALLING);
 	rc = run_prog(cfg, p,
 	    ins.kind == VC_INSTALLER_UV ? "uv pip install -e (the project)"
 	                                : "pip install -e (the project)",
@@ -1114,6 +1124,7 @@ restore_entry(struct vc_plan *p, struct vc_store *st, const char *key,
 	xo.nframes = m.nframes;
 	xo.verified = 1; /* vc_store_verify() above */
 	vc_step("%s: restoring %s", p->env->name, key);
+	vc_phase(VC_PHASE_RESTORING);
 	if (vc_archive_extract(fd, t->path, &xo, &xr, err) == -1) {
 		if (err->code == VC_EHOSTILE || err->code == VC_ECORRUPT)
 			goto bad;
@@ -1496,6 +1507,7 @@ save_pack(const struct vc_config *cfg, struct vc_plan *p, struct vc_store *st,
 	po.prefix = prefix;
 	po.exclude = exclude;
 	vc_step("%s: packing %s", p->env->name, p->key.key);
+	vc_phase(VC_PHASE_PACKING);
 	if (vc_archive_pack(dir, ps->txn.fd, &po, pr, err) == -1)
 		return -1;
 	m->format = VC_MANIFEST_FORMAT;
@@ -1870,6 +1882,8 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 	const char **argv = NULL;
 	size_t i, n;
 	int rc = -1;
+
+	vc_phase(VC_PHASE_INSTALLING);
 
 	vc_strv_init(&have);
 	vc_strv_init(&extra);

@@ -107,6 +107,9 @@ err_one_line() {
 #                          that need one); fails if mirror.py did not exit 0
 #   mirror_publish NAME==VERSION [--requires REQ]... [--requires-python SPEC]
 #                          add one release to this test's mirror, reindex
+#   mirror_publish_sdist NAME==VERSION
+#                          add an sdist of a release (a second file with its
+#                          own sha256; pip still installs the wheel), reindex
 #   mirror_requests REGEX  print how many logged requests match the extended
 #                          regex; lines are "METHOD PATH STATUS", e.g.
 #                          mirror_requests '^GET /files/vc_alpha-1\.1-[^ ]*\.whl 200$'
@@ -211,6 +214,12 @@ mirror_publish() {
     [ -d "$T/mirror" ] || fail "mirror_publish: no mirror (mirror_start first)"
     python3 "$VC_SRC/scripts/make-wheels.py" "$T/mirror" --add "$@" ||
         fail "mirror_publish $* failed"
+}
+
+mirror_publish_sdist() {
+    [ -d "$T/mirror" ] || fail "mirror_publish_sdist: no mirror (mirror_start first)"
+    python3 "$VC_SRC/scripts/make-wheels.py" "$T/mirror" --sdist "$@" ||
+        fail "mirror_publish_sdist $* failed"
 }
 
 mirror_requests() {

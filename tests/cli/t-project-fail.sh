@@ -38,7 +38,7 @@ err_has "env $name"
 cp good-backend.py vcbackend.py
 expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
 err_lacks "created"
-"$venv/bin/python" -c 'import vc_project, vc_alpha' || fail "not repaired"
+"$venv/bin/python" -I -c 'import vc_project, vc_alpha' || fail "not repaired"
 [ -n "$(ls "$entries"/*.json 2>/dev/null)" ] || fail "the repaired venv was not saved"
 for a in "$entries"/*.tar.zst; do
     ! unzstd -c "$a" | tar -t | grep -qi 'vc_project\|vc-project' || fail "the project is in $a"
@@ -55,7 +55,7 @@ tail -n 1 "$T/err" | grep -q "^venvcache: warm: env $name: " || fail "last line:
 [ -n "$(ls "$entries"/*.json 2>/dev/null)" ] || fail "a good entry was removed"
 cp good-backend.py vcbackend.py
 expect 0 warm -r requirements.txt
-"$venv/bin/python" -c 'import vc_project' || fail "not repaired after a restore"
+"$venv/bin/python" -I -c 'import vc_project' || fail "not repaired after a restore"
 
 # 4. A hostile entry holding a .venvcache-stamp directory: the stamp cannot
 # be written; warm fails, prints no path, and nothing is left ready.

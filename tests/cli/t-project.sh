@@ -15,11 +15,11 @@ case "$name" in proj-????????) ;; *) fail "-r env name: $name" ;; esac
 [ "$(vc key -r requirements.txt)" = "$(vc key -r plain.txt)" ] || fail "-e . changed the key"
 
 expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
-[ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
+[ "$("$venv/bin/python" -I -c 'import vc_project; print(vc_project.VALUE)')" = v1 ] ||
     fail "the project is not installed"
 # Editable: a change in the tree is seen without another install.
 echo 'VALUE = "v2"' >vc_project/__init__.py
-[ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
+[ "$("$venv/bin/python" -I -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
     fail "the project is not installed in editable mode"
 # Never in the archive.
 for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
@@ -37,7 +37,7 @@ mirror_stop
 rm -rf "$venv"
 expect 0 warm -r requirements.txt
 err_has "$name: hit"
-[ "$("$venv/bin/python" -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
+[ "$("$venv/bin/python" -I -c 'import vc_project; print(vc_project.VALUE)')" = v2 ] ||
     fail "the project is not installed after a restore"
 
 # save packs the venv as it is, but never the project installed in it.
@@ -49,7 +49,7 @@ done
 # install-project = yes (the current directory) does the same for a plain set.
 rm -rf "$venv"
 VENVCACHE_INSTALL_PROJECT=yes expect 0 warm -r plain.txt
-"$venv/bin/python" -c 'import vc_project' || fail "install-project = yes did not install it"
+"$venv/bin/python" -I -c 'import vc_project' || fail "install-project = yes did not install it"
 # --install-project, the same from the command line; 'no' wins over the
 # environment variable. (python -I: the current directory, proj, is not on
 # sys.path.)

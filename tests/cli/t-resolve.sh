@@ -69,6 +69,17 @@ grep -q -- '--hash=sha256:' lock.txt || fail "lock has no hashes"
 expect 1 lock -e ranges -o "$T"
 err_has "-o '$T' is a directory"
 err_one_line
+# Every file of a pinned release is hashed, as pip-compile
+# --generate-hashes does, not only the one pip chose: with an sdist of
+# vc-alpha 1.3 beside its wheel, both digests (and only vc-alpha's).
+mirror_publish_sdist vc-alpha==1.3
+expect 0 lock -e ranges -o lock.txt
+for f in "$T"/mirror/files/vc_alpha-1.3-py3-none-any.whl "$T"/mirror/files/vc_alpha-1.3.tar.gz \
+    "$T"/mirror/files/vc_beta-1.0-py3-none-any.whl; do
+    h=$(sha256sum "$f" | cut -c1-64)
+    grep -q -- "--hash=sha256:$h" lock.txt || fail "lock lacks the hash of ${f##*/}: $(cat lock.txt)"
+done
+[ "$(grep -c -- '--hash=sha256:' lock.txt)" = 3 ] || fail "lock has other hashes: $(cat lock.txt)"
 python3 -m venv "$VC_SHM/locked"
 "$VC_SHM/locked/bin/pip" install -q --index-url "$MIRROR_URL" --require-hashes -r lock.txt ||
     fail "lock.txt does not install"
@@ -93,6 +104,10 @@ expect 0 key -e ranges --refresh
 err_has "resolve-grace"
 VENVCACHE_RESOLVE_GRACE=0 expect 1 key -e ranges --refresh
 err_has "cannot resolve"
+# lock cannot read the index for the other files: an error naming the page.
+expect 1 lock -e ranges
+err_has "the hashes of vc-alpha 1.3: cannot read '$MIRROR_URL/vc-alpha/'"
+err_one_line
 
 # export takes the resolution records along (keys of unpinned sets on a
 # fresh runner); the tool venv pip resolved in is not in the store at all

@@ -62,6 +62,70 @@ save=$(sed -n 's/^save-key=//p' "$GITHUB_OUTPUT")
 case "$save" in "$gkey"-????????????????????????????????) ;;
 *) fail "save-key '$save' is not under key '$gkey'" ;; esac
 unset GITHUB_OUTPUT
+# The step summary says skipped, not failed.
+GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY=$T/summary.md VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 warm -a
+grep -q '^| b | skipped, no interpreter' "$T/summary.md" || fail "summary: $(cat "$T/summary.md")"
+grep -q 'failed' "$T/summary.md" && fail "summary: $(cat "$T/summary.md")"
+# run, lock, export: b is skipped as warm skips it, the others are done.
+VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 run -a -- python -c 'import sys; assert sys.prefix != sys.base_prefix'
+err_has "b: skipped (skip-missing-interpreters): venvcache.ini:8: [env b] python: cannot find"
+err_has "3 environments: every run succeeded, 1 skipped (no interpreter)"
+expect 1 run -a -- python -c ''
+err_has "b: not run (the env could not be made ready)"
+# one env, skipped: nothing ran, which tox calls a failure too
+VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 1 run -e b -- python -c ''
+tail -n 1 "$T/err" | grep -qx "venvcache: run: b: not run: its interpreter is not there" ||
+    fail "run -e b: last line: $(tail -n 1 "$T/err")"
+VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 lock -a
+err_has "b: skipped (skip-missing-interpreters)"
+out_has "vc-alpha==1.1"
+out_has "vc-delta==1.0"
+expect 1 lock -a
+err_has "cannot find 'python3.99-not-here'"
+VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 0 export -a --to "$T/exported"
+err_has "b: skipped (skip-missing-interpreters)"
+err_has "exported 2 of 3 environments"
+err_has "1 skipped (no interpreter)"
+expect 1 export -a --to "$T/exported2"
+# tox 4's own setting, from a tox.toml: its env's missing interpreter is a
+# skip for key, lock and run alike, with no venvcache setting
+cat >tox.toml <<TOML
+env_list = ["a", "gone"]
+skip_missing_interpreters = true
+[env_run_base]
+package = "skip"
+deps = ["vc-alpha==1.1"]
+[env.gone]
+base_python = "python3.99-not-here"
+TOML
+rm venvcache.ini
+printf '[mirror]\nindex-url = %s\n[venvcache]\ntox = tox.toml\n' "$MIRROR_URL" >venvcache.ini
+expect 0 key -a
+[ "$(wc -l <"$T/out")" = 1 ] || fail "tox.toml key -a: $(cat "$T/out")"
+err_has "gone: skipped (skip_missing_interpreters): "
+err_has "tox.toml:7: [env gone] python: cannot find"
+expect 0 run -a -- python -c 'import vc_alpha'
+err_has "2 environments: every run succeeded, 1 skipped (no interpreter)"
+expect 0 lock -a
+out_has "vc-alpha==1.1"
+sed -i 's/^skip_missing_interpreters = true/skip_missing_interpreters = false/' tox.toml
+expect 1 key -a
+err_has "tox.toml:7: [env gone] python: cannot find 'python3.99-not-here'"
+rm venvcache.ini tox.toml
+cat >venvcache.ini <<INI
+[mirror]
+index-url = $MIRROR_URL
+
+[env a]
+deps = vc-alpha==1.1
+
+[env b]
+python = python3.99-not-here
+deps = vc-alpha==1.1
+
+[env c]
+deps = vc-delta==1.0
+INI
 # Another failure is still a failure with the setting.
 printf '\n[env d]\ndeps = vc-does-not-exist==9\n' >>venvcache.ini
 VENVCACHE_SKIP_MISSING_INTERPRETERS=yes expect 1 warm -a

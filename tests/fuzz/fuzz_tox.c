@@ -1,6 +1,7 @@
 /*
- * fuzz_tox.c: vc_tox_read() on any text, as a tox.ini, a setup.cfg or a
- * pyproject.toml (legacy_tox_ini), by the first byte. It must never
+ * fuzz_tox.c: vc_tox_read() on any text, as a tox.ini, a setup.cfg, a
+ * pyproject.toml (legacy_tox_ini or native [tool.tox]) or a tox.toml, by
+ * the first byte. It must never
  * crash, leak, read out of bounds or take long (the readers' bounds); a
  * refusal names the file and a line; what it accepts has valid, unique
  * environment names, a line for every dep, and becomes config environments
@@ -21,8 +22,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {"/nonexistent/vc-fuzz/tox.ini",
 	    "/nonexistent/vc-fuzz/tox.ini", "/nonexistent/vc-fuzz/setup.cfg",
+	    "/nonexistent/vc-fuzz/pyproject.toml",
+	    "/nonexistent/vc-fuzz/tox.toml", "/nonexistent/vc-fuzz/tox.ini",
+	    "/nonexistent/vc-fuzz/setup.cfg",
 	    "/nonexistent/vc-fuzz/pyproject.toml"};
-	const char *name = names[size > 0 ? (data[0] >> 1) & 3 : 0];
+	const char *name = names[size > 0 ? (data[0] >> 1) & 7 : 0];
 	size_t nlen = strlen(name);
 	struct vc_config cfg;
 	struct vc_error err;

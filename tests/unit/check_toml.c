@@ -152,6 +152,37 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A key holding a NUL (valid TOML) is refused, naming its line: no C
+ * string names it, and jansson 2.13 (Ubuntu 22.04) cannot store it. */
+START_TEST(test_nul_key)
+{
+	static const char *const texts[] = {
+	    "a = 1\n\"x\\u0000y\" = 2\n",
+	    "[t]\nv = 1\n[t.u]\nw = [{ \"\\u0000\" = 1 }]\n",
+	};
+	static const unsigned lines[] = {2, 4};
+	struct vc_error err;
+
+	for (size_t i = 0; i < VC_ARRAY_SIZE(texts); i++) {
+		json_t *root = parse(texts[i], &err);
+		ck_assert_msg(root == NULL, "case %zu parsed", i);
+		ck_assert_str_eq(err.file, "pyproject.toml");
+		ck_assert_msg(err.line == lines[i], "case %zu: line %u: %s", i,
+		    err.line, err.msg);
+		ck_assert_msg(strstr(err.msg, "NUL character") != NULL, "%s",
+		    err.msg);
+	}
+	/* The escape elsewhere is kept: in a value, and in a key as text. */
+	json_t *root = parse("\"a\\\\u0000\" = \"b\\u0000c\"\n", &err);
+	ck_assert_msg(root != NULL, "%s", err.msg);
+	json_t *v = json_object_get(root, "a\\u0000");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(json_string_length(v), 3);
+	ck_assert(memcmp(json_string_value(v), "b\0c", 3) == 0);
+	json_decref(root);
+}
+END_TEST
+
 /* Deep nesting is refused by the parser's own bound, not by the stack. */
 START_TEST(test_deep_nesting)
 {
@@ -203,6 +234,7 @@ toml_suite(void)
 	tcase_add_test(tc, test_pyproject);
 	tcase_add_test(tc, test_scalars);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_nul_key);
 	tcase_add_test(tc, test_deep_nesting);
 	tcase_add_test(tc, test_load);
 	suite_add_tcase(s, tc);

@@ -20,6 +20,7 @@
 #include "venvcache/util.h"
 
 static struct vc_tox X;
+static struct vc_config cfg_;
 static struct vc_error err;
 static char dir[] = "/tmp/check_tox4.XXXXXX";
 
@@ -190,6 +191,21 @@ START_TEST(test_base_python)
 	    -1);
 	ck_assert_ptr_nonnull(
 	    strstr(err.msg, "env name py3.12 conflicting with base python"));
+	vc_tox_release(&X);
+	/* a list: each entry is checked, the first taken */
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "[testenv]\nbase_python =\n    python3.12\n"
+	                    "    python3.11\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:6: env py3.12"));
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "conflicting with base python python3.11"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
+	                    "[testenv]\nbase_python = python3.12, "
+	                    "cpython3.12\n"),
+	    0);
+	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
 	vc_tox_release(&X);
 	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
 	                    "ignore_base_python_conflict = true\n"
@@ -379,10 +395,17 @@ START_TEST(test_pyproject)
 	ck_assert_ptr_nonnull(strstr(err.msg, want));
 	free(want);
 	vc_tox_release(&X);
+	/* a native [tool.tox] (with a legacy_tox_ini too: tox 4 takes the
+	 * native keys first) */
 	ck_assert_int_eq(vc_tox_read(&X, 4, pp,
-	                     "[tool.tox]\nenv_list = [\"a\"]\n", &err),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "has no legacy_tox_ini"));
+	                     "[tool.tox]\nenv_list = [\"a\"]\n"
+	                     "legacy_tox_ini = \"[tox]\\nenv_list = b\"\n",
+	                     &err),
+	    0);
+	names_are("a");
+	vc_tox_release(&X);
+	ck_assert_int_eq(vc_tox_read(&X, 4, pp, "[tool.tox]\n", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "[tool.tox] has no settings"));
 	vc_tox_release(&X);
 	ck_assert_int_eq(vc_tox_read(&X, 4, pp, "[project]\n", &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "no [tool.tox] table"));
@@ -392,12 +415,194 @@ START_TEST(test_pyproject)
 	ck_assert_ptr_nonnull(strstr(err.msg, want));
 	free(want);
 	vc_tox_release(&X);
-	ck_assert_int_eq(vc_tox_read(&X, 4, tt, "env_list = [\"a\"]\n", &err),
+	/* tox 3 reads no native configuration */
+	ck_assert_int_eq(vc_tox_read(&X, 3, tt, "env_list = [\"a\"]\n", &err),
 	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml (tox 4's native"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox 3 does not read"));
 	vc_tox_release(&X);
 	free(pp);
 	free(tt);
+}
+END_TEST
+
+/* tox.toml: values, substitutions, errors; as tox 4.67 reads them */
+static int
+rdt(const char *text)
+{
+	char *p = vc_path_join(dir, "tox.toml");
+	int rc;
+
+	vc_tox_init(&X);
+	rc = vc_tox_read(&X, 4, p, text, &err);
+	free(p);
+	return rc;
+}
+
+START_TEST(test_tox_toml_values)
+{
+	char *want;
+
+	setenv("VC_T_SET", "from-env", 1);
+	unsetenv("VC_T_UNSET");
+	ck_assert_int_eq(
+	    rdt("env_list = [\"a\", {product = [[\"py3.12\"], [\"x\", "
+	        "\"y\"]]}]\n"
+	        "[pins]\nx = \"six==1.16\"\n"
+	        "[env_run_base]\npackage = \"skip\"\n"
+	        "set_env = {VC_T_SET = \"from-set-env\"}\n"
+	        "deps = [\"{[pins]x}\", \"{[pins]nokey:dflt}\", "
+	        "\"a\\\\{b\\\\}\", \"{env:VC_T_SET}\", "
+	        "\"{env:VC_T_UNSET:d{/}e}\", \"p{posargs:q}\", "
+	        "\"{env_name}\", "
+	        "{replace = \"posargs\", default = [\"r\", \"s\"], "
+	        "extend = true}]\n"
+	        "[env.a]\nset_env = {}\n"
+	        "deps = [\"{env:VC_T_SET}\", {replace = \"env\", name = "
+	        "\"VC_T_UNSET\", default = \"{env_name}-d\"}]\n"
+	        "base_python = [\"python3.11\", \"python3.12\"]\n"),
+	    0);
+	names_are("a py3.12-x py3.12-y");
+	strv_is(&env("py3.12-x")->deps,
+	    "six==1.16|dflt|a{b}|from-set-env|d/e|pq|py3.12-x|r|s");
+	strv_is(&env("a")->deps, "from-env|a-d");
+	ck_assert_str_eq(env("a")->basepython, "python3.11");
+	ck_assert_uint_eq(env("a")->deps_lines[1], 10);
+	vc_tox_release(&X);
+	/* errors name the file, its line and the key */
+	ck_assert_int_eq(rdt("env_list = [\"a\"]\n[env.a]\n"
+	                     "pip_pre = \"yes\"\n"),
+	    -1);
+	want = xasprintf("%s/tox.toml:3: env a: pip_pre: value of type 'str' "
+	                 "is not of type 'bool'",
+	    dir);
+	ck_assert_str_eq(err.msg, want);
+	free(want);
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [\n  \"x\",\n  3,\n]\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml:4: env a: deps:"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"glob\", pattern "
+	                     "= \"*.txt\"}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	    "tox.toml:2: env a: deps: replace = \"glob\" is not read by "
+	    "venvcache"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
+	                     "= \"factor.a ==\", then = [\"x\"]}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	    "tox.toml:2: env a: deps: Unsupported expression in condition"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
+	                     "= \"os.x\", then = [\"x\"]}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Unsupported namespace"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"ref\", of = "
+	                     "[\"nope\", \"deps\"]}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no key nope.deps"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"ref\", of = "
+	                     "[\"env\", \"a\", \"deps\"], extend = "
+	                     "true}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "circular reference"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("[env.a]\ndeps = [\"{env_tmp_dir}/x\"]\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "{env_tmp_dir}: venvcache"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(
+	    rdt("[env.\"py3.12\"]\nbase_python = \"python3.11\"\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "conflicting with base python"));
+	vc_tox_release(&X);
+	/* no environment: tox's "py" */
+	ck_assert_int_eq(rdt("requires = [\"tox\"]\n"), 0);
+	names_are("py");
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("env_list = [\"a\"]\n[env_run_base]\n"
+	                     "package = \"external\"\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml:3: env a: package"));
+	vc_tox_release(&X);
+	/* what is not read gets a warning with its line */
+	ck_assert_int_eq(rdt("env_list = [\"a\"]\n[env_run_base]\n"
+	                     "constraints = [\"c.txt\"]\n"
+	                     "set_env = {PIP_INDEX_URL = \"https://x\"}\n"
+	                     "commands = [[\"pip\", \"install\", \"y\"]]\n"),
+	    0);
+	want = xasprintf("%s/tox.toml:3: constraints changes what tox "
+	                 "installs; venvcache does not read it|"
+	                 "%s/tox.toml:5: commands runs 'pip install y': what "
+	                 "it installs is not in venvcache's environment|"
+	                 "%s/tox.toml:4: set_env: PIP_INDEX_URL changes what "
+	                 "tox installs; venvcache does not read it",
+	    dir, dir, dir);
+	strv_is(&X.warnings, want);
+	free(want);
+	vc_tox_release(&X);
+	unsetenv("VC_T_SET");
+}
+END_TEST
+
+/* The tox file of a directory, found as tox 4 finds it: tox.ini,
+ * setup.cfg with [tox:tox], pyproject.toml with [tool.tox] (native, else
+ * legacy_tox_ini), tox.toml. */
+static const char *
+found_in_dir(void)
+{
+	static char name[64];
+	struct vc_config cfg;
+	const char *envs[] = {"ini", "cfg", "native", "legacy", "toml"};
+	size_t i;
+
+	vc_config_init(&cfg);
+	ck_assert_msg(vc_tox_load(&cfg, dir, &err) == 0, "%s", err.msg);
+	name[0] = '\0';
+	for (i = 0; i < VC_ARRAY_SIZE(envs); i++)
+		if (vc_config_env(&cfg, envs[i]) != NULL)
+			snprintf(name, sizeof name, "%s", envs[i]);
+	vc_config_release(&cfg);
+	return name;
+}
+
+static void
+rm(const char *name)
+{
+	char *p = vc_path_join(dir, name);
+
+	unlink(p);
+	free(p);
+}
+
+START_TEST(test_find_order)
+{
+	put("tox.toml", "env_list = [\"toml\"]\n");
+	ck_assert_str_eq(found_in_dir(), "toml");
+	put("pyproject.toml",
+	    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n"
+	    "[tox]\nenv_list = legacy\n\"\"\"\n");
+	ck_assert_str_eq(found_in_dir(), "legacy");
+	put("pyproject.toml",
+	    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n"
+	    "[tox]\nenv_list = legacy\n\"\"\"\n"
+	    "env_list = [\"native\"]\n");
+	ck_assert_str_eq(found_in_dir(), "native");
+	put("setup.cfg", "[metadata]\nname = x\n");
+	ck_assert_str_eq(found_in_dir(), "native");
+	put("setup.cfg", "[tox:tox]\nenv_list = cfg\n");
+	ck_assert_str_eq(found_in_dir(), "cfg");
+	put("tox.ini", "[tox]\nenv_list = ini\n");
+	ck_assert_str_eq(found_in_dir(), "ini");
+	rm("tox.ini");
+	rm("setup.cfg");
+	rm("tox.toml");
+	put("pyproject.toml", "[project]\nname = \"x\"\n");
+	vc_config_init(&cfg_);
+	ck_assert_int_eq(vc_tox_load(&cfg_, dir, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no tox configuration"));
+	vc_config_release(&cfg_);
 }
 END_TEST
 
@@ -640,6 +845,149 @@ START_TEST(test_sentry_2022)
 }
 END_TEST
 
+/* --- conformance: tox 4's native TOML configuration ------------------- */
+
+/* tox-int.h: a Python spec as the command venvcache runs. */
+char *tox_spec_command(const char *spec);
+
+/* tox's TOML deps lines stripped, empty ones dropped: tox keeps a list
+ * entry as written ("", "  y  "), venvcache as pip reads it. */
+static char *
+json_deps(json_t *a)
+{
+	struct vc_strv v;
+	size_t i;
+	char *s;
+
+	vc_strv_init(&v);
+	for (i = 0; i < json_array_size(a); i++) {
+		const char *d = json_string_value(json_array_get(a, i));
+		size_t b = strspn(d, " \t"), e = strlen(d);
+
+		while (e > b && (d[e - 1] == ' ' || d[e - 1] == '\t'))
+			e--;
+		if (e > b)
+			vc_strv_take(&v, xstrndup(d + b, e - b));
+	}
+	s = joined(&v);
+	vc_strv_release(&v);
+	return s;
+}
+
+/*
+ * The project DIR of tests/data (a tox.toml, or a pyproject.toml with a
+ * native [tool.tox]) read from where it is, against tox 4's report of it
+ * (DIR/tox4.expected.jsonl): the environments in tox's order and, for
+ * each, deps, dependency groups, package, extras, interpreter, pip_pre.
+ */
+static void
+conform_toml(const char *project, const char *config)
+{
+	const char *data = getenv("VC_TEST_DATA");
+	char *pdir, *path, *text, *lines, *line, *save;
+	size_t n = 0, bad = 0;
+
+	ck_assert_msg(data != NULL, "VC_TEST_DATA is not set");
+	/* what scripts/tox4-view.py sets when it asks tox */
+	setenv("VC_TOML_PIN", "pytz==2024.2", 1);
+	unsetenv("VC_TOML_EXTRA");
+	pdir = vc_path_join(data, project);
+	path = vc_path_join(pdir, "tox4.expected.jsonl");
+	lines = read_all(path);
+	free(path);
+	path = vc_path_join(pdir, config);
+	text = read_all(path);
+	vc_tox_init(&X);
+	ck_assert_msg(vc_tox_read(&X, 4, path, text, &err) == 0, "%s: %s",
+	    config, err.msg);
+	for (line = strtok_r(lines, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		json_t *o = json_loads(line, 0, NULL);
+		const struct vc_tox_env *e = n < X.n ? &X.envs[n] : NULL;
+		const char *bp =
+		    json_string_value(json_object_get(o, "base_python"));
+		char *want_bp = bp != NULL ? tox_spec_command(bp) : NULL;
+		char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *x = NULL,
+		     *y = NULL;
+		struct vc_strv g;
+		size_t i;
+
+		ck_assert_ptr_nonnull(o);
+		if (bp != NULL && want_bp == NULL)
+			want_bp = xstrdup(bp);
+		vc_strv_init(&g);
+		for (i = 0; i < json_array_size(json_object_get(o, "groups"));
+		     i++)
+			vc_strv_push(&g,
+			    json_string_value(
+			        json_array_get(json_object_get(o, "groups"),
+			            i)));
+		if (e == NULL ||
+		    strcmp(e->name,
+		        json_string_value(json_object_get(o, "env"))) != 0) {
+			bad++;
+			fprintf(stderr, "%s: env %zu: %s, tox 4: %s\n", config,
+			    n, e ? e->name : "(none)",
+			    json_string_value(json_object_get(o, "env")));
+		} else if (strcmp(a = joined(&e->deps),
+		               b = json_deps(json_object_get(o, "deps"))) !=
+		        0 ||
+		    strcmp(c = canonical(&e->groups), d = canonical(&g)) != 0 ||
+		    strcmp(x = joined(&e->extras),
+		        y = json_joined(json_object_get(o, "extras"))) != 0 ||
+		    e->package == NULL ||
+		    strcmp(e->package,
+		        json_string_value(json_object_get(o, "package"))) !=
+		        0 ||
+		    (want_bp == NULL) != (e->basepython == NULL) ||
+		    (want_bp != NULL && strcmp(want_bp, e->basepython) != 0) ||
+		    e->pip_pre != json_is_true(json_object_get(o, "pip_pre"))) {
+			bad++;
+			fprintf(stderr,
+			    "%s: env %s differs:\n  deps %s\n  tox 4 %s\n  "
+			    "groups %s\n  tox 4 %s\n  extras %s\n  tox 4 "
+			    "%s\n  package %s python %s pre %d\n  tox 4: "
+			    "%s\n",
+			    config, e->name, a, b, c, d, x, y,
+			    e->package ? e->package : "-",
+			    e->basepython ? e->basepython : "-", e->pip_pre,
+			    line);
+		}
+		free(a);
+		free(b);
+		free(c);
+		free(d);
+		free(x);
+		free(y);
+		free(want_bp);
+		vc_strv_release(&g);
+		json_decref(o);
+	}
+	ck_assert_msg(bad == 0 && n == X.n,
+	    "%s: %zu of %zu environments differ from tox 4's (venvcache has "
+	    "%zu)",
+	    config, bad, n, X.n);
+	fprintf(stderr, "%s/%s: %zu environments as tox 4 reads them\n",
+	    project, config, n);
+	vc_tox_release(&X);
+	free(text);
+	free(lines);
+	free(path);
+	free(pdir);
+}
+
+START_TEST(test_tox_toml)
+{
+	conform_toml("tox-toml", "tox.toml");
+}
+END_TEST
+
+START_TEST(test_pyproject_native)
+{
+	conform_toml("tox-pyproject", "pyproject.toml");
+}
+END_TEST
+
 static Suite *
 tox4_suite(void)
 {
@@ -657,9 +1005,13 @@ tox4_suite(void)
 	tcase_add_test(tc, test_setup_cfg);
 	tcase_add_test(tc, test_pyproject);
 	tcase_add_test(tc, test_warnings);
+	tcase_add_test(tc, test_tox_toml_values);
+	tcase_add_test(tc, test_find_order);
 	tcase_add_test(tc, test_sentry_2026);
 	tcase_add_test(tc, test_sentry_2024);
 	tcase_add_test(tc, test_sentry_2022);
+	tcase_add_test(tc, test_tox_toml);
+	tcase_add_test(tc, test_pyproject_native);
 	suite_add_tcase(s, tc);
 	return s;
 }
