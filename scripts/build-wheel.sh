@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # build-wheel.sh [OUTDIR]: the venvcache wheel, py3-none-manylinux_2_X_x86_64,
 # into OUTDIR (default dist/); prints its path. scikit-build-core builds the
-# static binary (pyproject.toml: all but glibc and libcurl linked in),
-# auditwheel grafts libcurl and what it links and sets the manylinux tag from
-# the highest glibc symbol version they and the binary need. The tools are
+# static binary (pyproject.toml: all but glibc linked in; libcurl and
+# libarchive are opened with dlopen when used), auditwheel checks it and sets
+# the manylinux tag from the highest glibc symbol version it needs. The tools are
 # those of scripts/bootstrap.sh (build/ci-tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -36,7 +36,8 @@ The fixture (what tests may rely on):
     vc-pre 1.0 2.0rc1      a pre-release, chosen only with --pre
     vc-future 1.0 2.0      2.0 has Requires-Python >=4, so 1.0 is resolved
     vc-backend 1.0         a PEP 517/660 build backend (module vc_backend):
-                           builds the package named by pyproject.toml's
+                           builds the wheel, editable wheel or sdist of
+                           the package named by pyproject.toml's
                            [project] name, with its version, dependencies
                            and optional-dependencies, or with dynamic
                            dependencies those of [tool.vc-backend]
@@ -170,6 +171,26 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
     mod, dist, _ = _project()
     return _wheel(wheel_directory, {"__editable__.%s.pth" % dist: (os.getcwd() + "\\n").encode()})
+
+
+get_requires_for_build_sdist = get_requires_for_build_wheel
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    import io, tarfile
+    mod, dist, meta = _project()
+    names = ["pyproject.toml"]
+    for root, _, found in os.walk(mod):
+        names += [os.path.join(root, n) for n in found if n.endswith(".py")]
+    path = os.path.join(sdist_directory, dist + ".tar.gz")
+    with tarfile.open(path, "w:gz") as t:
+        for n in sorted(names):
+            t.add(n, arcname=dist + "/" + n)
+        data = meta.encode()
+        info = tarfile.TarInfo(dist + "/PKG-INFO")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    return os.path.basename(path)
 '''
 
 DATA_SCRIPT = '''#!python

@@ -37,9 +37,10 @@ tr -s ' \n' '  ' <"$T/show" | grep -q "consistent with the following platform ta
 
 mkdir -p "$T/unz"
 (cd "$T/unz" && python3 -m zipfile -e "$whl" .) || fail "cannot unzip $name"
-# The binary: the script itself when it needs only glibc; else auditwheel
-# moved it to venvcache.scripts/ (the script execs it) and grafted what it
-# links (libcurl and what libcurl links) into venvcache.libs/.
+# The binary: the script itself, since it needs only glibc (libcurl and
+# libarchive are opened with dlopen when used: lazy.c); were it to link
+# another library, auditwheel would move it to venvcache.scripts/ behind a
+# Python shim and graft the library into venvcache.libs/.
 elf="venvcache.scripts/venvcache"
 [ -f "$T/unz/$elf" ] || elf="venvcache-$want_version.data/scripts/venvcache"
 bin="$T/unz/$elf"
@@ -49,14 +50,13 @@ import sys, zipfile
 mode = zipfile.ZipFile(sys.argv[1]).getinfo(sys.argv[2]).external_attr >> 16
 sys.exit(0 if mode & 0o111 == 0o111 else 1)
 PY
-# NEEDED: glibc (libc, and ld.so for libgcc's unwinder's _dl_find_object)
-# and, grafted, libcurl; every other library is linked in. The binary's
-# highest GLIBC_ version is at most the tag's.
+# NEEDED: glibc only (libc, and ld.so for libgcc's unwinder's
+# _dl_find_object); every other library is linked in or opened when used.
+# The binary's highest GLIBC_ version is at most the tag's.
 objdump -p "$bin" | awk '$1 == "NEEDED" { print $2 }' >"$T/needed"
 while read -r lib; do
     case $lib in
     libc.so.6 | ld-linux-x86-64.so.2) ;;
-    libcurl-*.so.4*) [ -f "$T/unz/venvcache.libs/$lib" ] || fail "$lib is not in the wheel" ;;
     *) fail "the binary needs $lib" ;;
     esac
 done <"$T/needed"
@@ -82,8 +82,9 @@ tbin="$T/target/venvcache.scripts/venvcache"
 # dirs): the ELF itself, since a grafted wheel's venv/bin/venvcache is
 # auditwheel's Python shim, which starts an interpreter on every call (and
 # t-key checks that a cached key starts no program). t-remote-s3 uploads and
-# downloads through the grafted libcurl (S3, Signature V4, Ed25519-signed);
-# t-store's verify --deep reads entries through the linked-in libarchive.
+# downloads through the system's libcurl, opened when first used (S3,
+# Signature V4, Ed25519-signed); t-store's verify --deep reads entries
+# through the system's libarchive, likewise.
 vbin=$(ls "$T"/venv/lib/python*/site-packages/venvcache.scripts/venvcache 2>/dev/null) || vbin="$T/venv/bin/venvcache"
 [ "$("$vbin" --version)" = "venvcache $want_version" ] || fail "the installed binary's --version"
 for t in t-warm t-gha t-key t-store t-remote-s3; do

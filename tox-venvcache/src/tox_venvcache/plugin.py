@@ -7,8 +7,9 @@ all read from tox's own configuration objects, into a requirements file
 and runs ``venvcache warm`` with the environment's interpreter, so that
 the venv at the environment's directory is present, restored from the
 store, or created and stored. tox then finds an environment it need not
-create and deps it need not install; it installs the package and runs
-commands as usual. When venvcache is missing or fails, tox does what it
+create; its installer records the deps, groups and package dependencies
+in .tox-info.json as always but does not run for them; it installs the
+package and runs commands as usual. When venvcache is missing or fails, tox does what it
 always does, after one warning.
 
 The plugin passes data only: it runs the venvcache program (found on
@@ -17,7 +18,6 @@ PATH, or named by TOX_VENVCACHE), never anything from the store.
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import shutil
@@ -195,6 +195,11 @@ def _warm(env: Any) -> bool:
     return True
 
 
+# What tox's installers run that venvcache installed: tox-uv's installer
+# and pip's name the same steps.
+VENVCACHE_STEPS = ("deps", "dependency-groups", "package_deps")
+
+
 class _Mixin:
     """Wraps a runner class: its venv comes from venvcache when it can."""
 
@@ -209,29 +214,29 @@ class _Mixin:
         if not self._vc_ready:
             super().create_python_env()  # type: ignore[misc]
 
-    def _install_deps(self) -> None:
-        if not self._vc_ready:
-            super()._install_deps()  # type: ignore[misc]
-
-    def _install_dependency_groups(self) -> None:
-        if not self._vc_ready:
-            super()._install_dependency_groups()  # type: ignore[misc]
-
     def _install(self, arguments: Any, section: str, of_type: str) -> None:
-        if self._vc_ready and self._vc_pkg_deps and of_type in ("package", "package_deps"):
-            if of_type == "package_deps":
-                return  # deps-only: venvcache installed them
-            arguments = [_without_deps(a) for a in arguments]  # the package alone, as tox installs it
-        super()._install(arguments, section, of_type)  # type: ignore[misc]
+        ours = of_type in ("deps", "dependency-groups") or (self._vc_pkg_deps and of_type in ("package", "package_deps"))
+        if not (self._vc_ready and ours):
+            super()._install(arguments, section, of_type)  # type: ignore[misc]
+            return
+        # tox's installer compares and records what it installs in the env's
+        # .tox-info.json as always (a second run, with the plugin or without,
+        # finds it there); it runs only what venvcache did not install: the
+        # package itself.
+        installer = self.installer  # type: ignore[attr-defined]
+        execute = installer._execute_installer  # noqa: SLF001
 
+        def execute_rest(deps: Any, step: str) -> None:
+            if step in VENVCACHE_STEPS:
+                LOGGER.debug("venvcache: %s: installed by venvcache", step)
+                return
+            execute(deps, step)
 
-def _without_deps(package: Any) -> Any:
-    from tox.tox_env.python.package import PythonPathPackageWithDeps  # noqa: PLC0415
-
-    if isinstance(package, PythonPathPackageWithDeps):
-        package = copy.copy(package)
-        package.deps = []
-    return package
+        installer._execute_installer = execute_rest  # noqa: SLF001
+        try:
+            super()._install(arguments, section, of_type)  # type: ignore[misc]
+        finally:
+            del installer._execute_installer  # noqa: SLF001
 
 
 @impl(trylast=True)
