@@ -36,6 +36,7 @@ struct vc_curl {
 	VC_FN(curl_easy_strerror);
 	VC_FN(curl_slist_append);
 	VC_FN(curl_slist_free_all);
+	VC_FN(curl_version_info);
 };
 
 /* The libarchive functions of the oracle (archive-oracle.c). */

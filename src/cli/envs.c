@@ -663,8 +663,12 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 		}
 		if (np == 0)
 			break;
-		if (poll(pfd, np, live.on ? 200 : -1) == -1 && errno != EINTR)
-			break;
+		if (poll(pfd, np, live.on ? 200 : -1) == -1 && errno != EINTR) {
+			/* Cannot wait on them all: read each in turn (the
+			 * reads block), never leave an env unreported. */
+			for (i = 0; i < np; i++)
+				pfd[i].revents = POLLIN;
+		}
 		for (j = 0; j < (size_t)jobs; j++) {
 			struct rec head;
 			int wstatus, died;
@@ -701,6 +705,16 @@ envs_run(struct cmd_ctx *ctx, struct cmd_target *t, size_t n, int jobs,
 			changed = 1;
 			if (live.on)
 				live_read(&live, &w[j], 1);
+			/* A process the worker started may still hold the
+			 * pipe: what it wrote so far is shown, the rest not
+			 * waited for, nothing left for the slot's next one. */
+			if (w[j].logfd != -1) {
+				close(w[j].logfd);
+				w[j].logfd = -1;
+			}
+			if (live.on)
+				live_take(&live, &w[j], 1);
+			vc_buf_reset(&w[j].line);
 			if (died) {
 				memset(&res[i], 0, sizeof res[i]);
 				vc_error_set(&res[i].err, VC_EFAIL,

@@ -18,7 +18,7 @@ hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = tolower(c);
+	c = tolower((unsigned char)c); /* a negative char is not a letter */
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
@@ -306,8 +306,11 @@ get_page(const struct vc_config *cfg, const struct vc_reqset *reqs,
 		goto out;
 	}
 	C->curl_easy_setopt(c, CURLOPT_URL, url);
-	/* As pip: redirects followed (credentials stay with the host). */
-	C->curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	/* As pip: redirects followed (credentials stay with the host); not
+	 * from a trusted-host, whose certificate goes unchecked: its
+	 * redirect could lead to any host, equally unchecked. */
+	C->curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION,
+	    trusted(cfg, reqs, url) ? 0L : 1L);
 	C->curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	C->curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	C->curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);

@@ -58,7 +58,7 @@ static const char *const curl_sonames[] = {"libcurl.so.4",
 static const char *const curl_names[] = {"curl_global_init", "curl_easy_init",
     "curl_easy_reset", "curl_easy_cleanup", "curl_easy_setopt",
     "curl_easy_perform", "curl_easy_getinfo", "curl_easy_strerror",
-    "curl_slist_append", "curl_slist_free_all"};
+    "curl_slist_append", "curl_slist_free_all", "curl_version_info"};
 static struct lib curl_lib = {curl_sonames, curl_names, &curl,
     sizeof curl_names / sizeof *curl_names,
     "libcurl 7.75 or later (Debian and Ubuntu: libcurl4)", "", 0,
@@ -67,9 +67,22 @@ static struct lib curl_lib = {curl_sonames, curl_names, &curl,
 static void
 curl_load(void)
 {
+	const curl_version_info_data *v;
+
 	lib_load(&curl_lib);
-	if (curl_lib.loaded &&
-	    curl.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!curl_lib.loaded)
+		return;
+	/* What remote.c needs: AWS Signature V4 (7.75). */
+	v = curl.curl_version_info(CURLVERSION_NOW);
+	if (v == NULL || v->version_num < 0x074b00) {
+		snprintf(curl_lib.why, sizeof curl_lib.why,
+		    "libcurl %s is older than 7.75: install %s",
+		    v != NULL && v->version != NULL ? v->version : "(unknown)",
+		    curl_lib.package);
+		curl_lib.loaded = 0;
+		return;
+	}
+	if (curl.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(curl_lib.why, sizeof curl_lib.why,
 		    "cannot initialise libcurl");
 		curl_lib.loaded = 0;

@@ -548,8 +548,17 @@ request_once(const struct vc_config *cfg, struct remote *r, struct req *q)
 	C->curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, q);
 	if (r->s3) {
 		if (r->userpwd != NULL) {
-			C->curl_easy_setopt(r->curl, CURLOPT_AWS_SIGV4,
-			    r->sigv4);
+			/* Without Signature V4 the key and secret would go
+			 * as Basic auth: never. */
+			if (C->curl_easy_setopt(r->curl, CURLOPT_AWS_SIGV4,
+			        r->sigv4) != CURLE_OK) {
+				snprintf(q->why, sizeof q->why,
+				    "this libcurl cannot sign for S3 "
+				    "(Signature V4 needs 7.75 or later)");
+				C->curl_slist_free_all(hdrs);
+				free(url);
+				return RES_FAILED;
+			}
 			C->curl_easy_setopt(r->curl, CURLOPT_USERPWD,
 			    r->userpwd);
 		}

@@ -422,6 +422,11 @@ expand(struct ev *ev, const char *s, size_t n, size_t *pos, int in_expr,
 {
 	struct vc_buf cur;
 
+	/* Each '{' nests a level: bounded as subst's are, before the
+	 * stack is. */
+	if (depth > MAX_UNROLL)
+		return ev_fail(ev, "substitutions nest deeper than %d",
+		    MAX_UNROLL);
 	vc_buf_init(&cur);
 	vc_buf_grow(&cur, 0);
 	while (*pos < n) {
@@ -616,7 +621,11 @@ struct cond {
 	struct ev *ev;
 	const char *expr, *p;
 	struct vc_strv factors;
+	unsigned depth; /* of "not" and "(" now open: bounded */
 };
+
+/* Nesting of "not" and parentheses a condition may have. */
+#define MAX_COND_DEPTH 100
 
 static void
 cskip(struct cond *c)
@@ -688,8 +697,16 @@ catom(struct cond *c, struct cval *out)
 	if (spend(c->ev, 1) == -1)
 		return -1;
 	if (*c->p == '(') {
+		int r;
+
 		c->p++;
-		if (cor(c, out) == -1)
+		if (++c->depth > MAX_COND_DEPTH)
+			return cfail(c,
+			    "Invalid condition expression: "
+			    "nested too deep");
+		r = cor(c, out);
+		c->depth--;
+		if (r == -1)
 			return -1;
 		cskip(c);
 		if (*c->p != ')') {
@@ -800,7 +817,15 @@ static int
 cnot(struct cond *c, struct cval *out)
 {
 	if (ckw(c, "not")) {
-		if (cnot(c, out) == -1)
+		int r;
+
+		if (++c->depth > MAX_COND_DEPTH)
+			return cfail(c,
+			    "Invalid condition expression: "
+			    "nested too deep");
+		r = cnot(c, out);
+		c->depth--;
+		if (r == -1)
 			return -1;
 		out->b = !ctruth(out);
 		free(out->s);
@@ -1067,10 +1092,11 @@ unroll(struct ev *ev, json_t *v, unsigned depth)
 				json_array_extend(out, got);
 				json_decref(got);
 			} else {
-				json_decref(got);
-				json_decref(out);
+				/* Named before `got` is freed. */
 				ev_fail(ev, "extend = true of a %s",
 				    type_name(got));
+				json_decref(got);
+				json_decref(out);
 				return NULL;
 			}
 		}
@@ -1418,7 +1444,7 @@ make_env(struct tt *tt, struct vc_tox_env *e)
 	if (tox_basepython4_of(&rd, e, found ? &v : NULL, lines,
 	        ev.line ? ev.line : e->line) == -1)
 		goto out;
-	if (found)
+	if (found && v.n > 0)
 		e->basepython_line = lines[0];
 	strv_clear(&v);
 	if (get_bool(&ev, K_SKIP_INSTALL, 0, &e->skip_install) == -1 ||
@@ -1530,11 +1556,14 @@ factor_group(struct ev *ev, json_t *g, struct vc_strv *out)
 			    "and stop (venvcache does not read an open range)");
 		a = json_integer_value(st);
 		b = json_integer_value(sp);
-		if (b - a > 1000)
+		/* Counted in unsigned: b - a may not fit a json_int_t. */
+		if (a <= b && (uint64_t)b - (uint64_t)a > 1000)
 			return ev_fail(ev, "a range of more than 1000 factors");
-		for (; a <= b; a++)
+		for (uint64_t k = 0; a <= b && k <= (uint64_t)b - (uint64_t)a;
+		     k++)
 			vc_strv_take(out,
-			    xasprintf("%s%lld", pre, (long long)a));
+			    xasprintf("%s%lld", pre,
+			        (long long)a + (long long)k));
 		return 0;
 	}
 	if (json_is_object(g) && json_object_size(g) == 1) {

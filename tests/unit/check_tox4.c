@@ -546,6 +546,64 @@ START_TEST(test_tox_toml_values)
 }
 END_TEST
 
+/* Hostile tox.toml: each a clean error (or none), never a crash or a hang */
+START_TEST(test_tox_toml_hostile)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	/* 100,000 nested '{': bounded before the stack is */
+	vc_buf_adds(&b, "[env.a]\ndeps = [\"");
+	for (i = 0; i < 100000; i++)
+		vc_buf_addc(&b, '{');
+	vc_buf_adds(&b, "\"]\n");
+	ck_assert_int_eq(rdt(b.data), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nest deeper"));
+	vc_tox_release(&X);
+	/* 100,000 "not": likewise */
+	vc_buf_reset(&b);
+	vc_buf_adds(&b, "[env.a]\ndeps = [{replace = \"if\", condition = \"");
+	for (i = 0; i < 100000; i++)
+		vc_buf_adds(&b, "not ");
+	vc_buf_adds(&b, "factor.a\", then = [\"x\"]}]\n");
+	ck_assert_int_eq(rdt(b.data), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nested too deep"));
+	vc_tox_release(&X);
+	vc_buf_reset(&b);
+	vc_buf_adds(&b, "[env.a]\ndeps = [{replace = \"if\", condition = \"");
+	for (i = 0; i < 100000; i++)
+		vc_buf_addc(&b, '(');
+	vc_buf_adds(&b, "\", then = [\"x\"]}]\n");
+	ck_assert_int_eq(rdt(b.data), -1);
+	vc_tox_release(&X);
+	vc_buf_release(&b);
+	/* a range over all of int64: refused, not wrapped */
+	ck_assert_int_eq(rdt("env_list = [{prefix = \"py\", start = "
+	                     "-9223372036854775808, stop = "
+	                     "9223372036854775807}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than 1000"));
+	vc_tox_release(&X);
+	ck_assert_int_eq(rdt("env_list = [{prefix = \"py\", start = "
+	                     "9223372036854775806, stop = "
+	                     "9223372036854775807}]\n"),
+	    0);
+	names_are("py9223372036854775806 py9223372036854775807");
+	vc_tox_release(&X);
+	/* an empty base_python list: no line read from it */
+	ck_assert_int_eq(rdt("[env.a]\nbase_python = []\n"), 0);
+	vc_tox_release(&X);
+	/* extend = true of a table: named, after which it is freed */
+	ck_assert_int_eq(rdt("[t]\nk = 1\n[env.a]\ndeps = [{replace = \"if\", "
+	                     "condition = \"factor.a\", then = {k = 1}, "
+	                     "extend = true}]\n"),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "extend = true of a"));
+	vc_tox_release(&X);
+}
+END_TEST
+
 /* The tox file of a directory, found as tox 4 finds it: tox.ini,
  * setup.cfg with [tox:tox], pyproject.toml with [tool.tox] (native, else
  * legacy_tox_ini), tox.toml. */
@@ -1006,6 +1064,7 @@ tox4_suite(void)
 	tcase_add_test(tc, test_pyproject);
 	tcase_add_test(tc, test_warnings);
 	tcase_add_test(tc, test_tox_toml_values);
+	tcase_add_test(tc, test_tox_toml_hostile);
 	tcase_add_test(tc, test_find_order);
 	tcase_add_test(tc, test_sentry_2026);
 	tcase_add_test(tc, test_sentry_2024);
