@@ -442,7 +442,7 @@ def bench_project(b, pr, src, mirror_url, work, vc, uv, shm):
     out["present"] = b.measure(name, "venvcache warm, present (no-op)", warm, env=env,
                                cwd=src, runs=max(b.runs, 20))
     out["project"] = b.measure(
-        name, "of the hit: the project's install alone",
+        name, "the project's install alone, pip (what the project cache spares a hit)",
         "%s/bin/python -m pip install -q --no-input --no-deps --no-build-isolation "
         "--no-index --use-pep517 -e ." % venv, env=env, cwd=src)
     if uv:
@@ -456,7 +456,7 @@ def bench_project(b, pr, src, mirror_url, work, vc, uv, shm):
         out["hit_uv"] = b.measure(name, "venvcache warm, hit, installer uv (restore + project)",
                                   warm, prepare="rm -rf %s" % venv, env=uvhenv, cwd=src)
         out["project_uv"] = b.measure(
-            name, "of that hit: the project's install alone, uv",
+            name, "the project's install alone, uv (what the project cache spares a hit)",
             "%s pip install -q --python %s/bin/python --no-deps --no-build-isolation "
             "--no-index -e ." % (uv, venv), env=dict(uvhenv, UV_CACHE_DIR=vcuvcache,
                                                     UV_LINK_MODE="copy"), cwd=src)
@@ -828,8 +828,10 @@ def report_projects(L, b, projects, uv):
     L.append("## Real projects, the project's install included\n")
     L.append("Each project's source is its sdist from PyPI; every command runs in that "
              "directory, and its requirements file names the project (`-e .`), so each row "
-             "installs the project too: venvcache after its restore (`pip install -e "
-             "--no-deps --no-build-isolation --no-index --use-pep517`), pip and uv with everything else. "
+             "installs the project too: venvcache after its restore, from its project cache "
+             "(`project-cache = yes`: the files the project's last install added, kept in "
+             "cache-dir; the miss fills it with `pip install -e --no-deps --no-build-isolation "
+             "--no-index --use-pep517`), pip and uv with everything else. "
              "Every wheel comes from a wheelhouse downloaded once from PyPI "
              "(build/bench/work/wheelhouse), served on 127.0.0.1. venvcache resolves the "
              "unpinned lines (`resolve = auto`; the resolution is cached, so only the miss "
@@ -877,11 +879,11 @@ def report_projects(L, b, projects, uv):
             L.append("| hit / uv cold cache | %.2f× | |" % ratio(hit, r["uv_cold"]["median"]))
         L.append("| venv + pip / hit (speed-up) | %.1f× | |" % ratio(r["pip"]["median"], hit))
         L.append("| miss / venv + pip | %.2f× | |" % ratio(r["miss"]["median"], r["pip"]["median"]))
-        L.append("| the project's install / hit | %.2f | |" % ratio(r["project"]["median"], hit))
+        L.append("| the project's install alone, pip / hit | %.2f | |" % ratio(r["project"]["median"], hit))
         if "hit_uv" in r:
             L.append("| hit, installer uv / uv warm cache | %.2f× | ≤ 0.5× |" % ratio(
                 r["hit_uv"]["median"], r["uv_warm"]["median"]))
-            L.append("| the project's install with uv / hit, installer uv | %.2f | |" % ratio(
+            L.append("| the project's install alone, uv / hit, installer uv | %.2f | |" % ratio(
                 r["project_uv"]["median"], r["hit_uv"]["median"]))
         L.append("| present (no-op warm) | %.1f ms | ≤ 5 ms |" % (r["present"]["median"] * 1000))
         L.append("| hit with the mirror stopped | %s | succeeds |" % (
