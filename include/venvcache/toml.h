@@ -33,7 +33,7 @@ json_t *vc_toml_parse(const char *text, size_t len, const char *name,
  * vc_toml_parse(), and in `*lines` (the caller's) the line of every key
  * and array element: an object whose keys are the paths of the nodes,
  * their keys (or array indexes, in decimal) joined by VC_TOML_SEP, and
- * whose values are integers.
+ * whose values are integers. `lines` may be NULL: vc_toml_parse().
  */
 #define VC_TOML_SEP "\x1f"
 json_t *vc_toml_parse_lines(const char *text, size_t len, const char *name,

@@ -223,33 +223,11 @@ to_json(const toml::table &t, const char *name, struct vc_error *err)
 } // namespace
 
 extern "C" json_t *
-vc_toml_parse(const char *text, size_t len, const char *name,
-    struct vc_error *err)
-{
-	if (len > VC_TOML_MAX_SIZE) {
-		vc_error_set(err, VC_EFAIL,
-		    "%s: larger than %u MiB, not read as TOML", name,
-		    VC_TOML_MAX_SIZE >> 20);
-		return nullptr;
-	}
-	toml::parse_result r = toml::parse(std::string_view(text, len));
-	if (!r) {
-		const toml::parse_error &e = r.error();
-		std::string_view d = e.description();
-		vc_error_at(err, name, unsigned(e.source().begin.line),
-		    "not valid TOML (column %u): %.*s",
-		    unsigned(e.source().begin.column),
-		    int(d.size() > 512 ? 512 : d.size()), d.data());
-		return nullptr;
-	}
-	return to_json(r.table(), name, err);
-}
-
-extern "C" json_t *
 vc_toml_parse_lines(const char *text, size_t len, const char *name,
     json_t **lines, struct vc_error *err)
 {
-	*lines = nullptr;
+	if (lines != nullptr)
+		*lines = nullptr;
 	if (len > VC_TOML_MAX_SIZE) {
 		vc_error_set(err, VC_EFAIL,
 		    "%s: larger than %u MiB, not read as TOML", name,
@@ -267,12 +245,19 @@ vc_toml_parse_lines(const char *text, size_t len, const char *name,
 		return nullptr;
 	}
 	json_t *root = to_json(r.table(), name, err);
-	if (root == nullptr)
-		return nullptr;
+	if (root == nullptr || lines == nullptr)
+		return root;
 	std::string path;
 	*lines = json_object();
 	record_lines(r.table(), path, *lines);
 	return root;
+}
+
+extern "C" json_t *
+vc_toml_parse(const char *text, size_t len, const char *name,
+    struct vc_error *err)
+{
+	return vc_toml_parse_lines(text, len, name, nullptr, err);
 }
 
 extern "C" json_t *

@@ -10,17 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-remote.sh"
 
-mirror_start
+demo_config vc-beta==1.0 vc-alpha==1.1
 apache_start dav
 log=$T/apache-dav/access.log
-cat >venvcache.ini <<INI
-[mirror]
-index-url = $MIRROR_URL
-
-[env demo]
-deps = vc-beta==1.0
-    vc-alpha==1.1
-INI
 export VENVCACHE_REMOTE_CONNECT_TIMEOUT=2s VENVCACHE_REMOTE_TIMEOUT=5s
 
 # Machine A: a miss, created, uploaded under two collections that do not
