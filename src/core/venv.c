@@ -1067,10 +1067,10 @@ project_cache_put(const struct vc_config *cfg, const struct vc_plan *p,
 		vc_warn("env %s: %s", p->env->name, e.msg);
 		goto out;
 	}
-	r = vc_projcache_restore(cache, key, p->path, proj, t.path, &e);
+	r = vc_projcache_restore(cache, p->key.key, key, p->path, proj, t.path,
+	    &e);
 	if (r == -1) {
-		char *f =
-		    xasprintf("%s/%s/%s.tar.zst", cache, VC_PROJCACHE_DIR, key);
+		char *f = vc_projcache_entry_path(cache, p->key.key, key);
 
 		vc_warn("env %s: %s; installing the project", p->env->name,
 		    e.msg);
@@ -1110,8 +1110,8 @@ project_cache_keep(const struct vc_config *cfg, const struct vc_plan *p,
 	}
 	if (tmpdir_make(vc_config_str(cfg, VC_S_VENV_ROOT), p->env->name, &t,
 	        &e) == -1 ||
-	    vc_projcache_save(vc_config_str(cfg, VC_S_CACHE_DIR), key, p->path,
-	        t.path, &files, &e) == -1)
+	    vc_projcache_save(vc_config_str(cfg, VC_S_CACHE_DIR), p->key.key,
+	        key, p->path, t.path, &files, &e) == -1)
 		vc_warn("env %s: the project is not cached: %s", p->env->name,
 		    e.msg);
 out:
