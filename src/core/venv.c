@@ -1129,7 +1129,7 @@ out:
  */
 static int
 install_project(const struct vc_config *cfg, const struct vc_plan *p,
-    struct vc_error *err)
+    struct vc_stats *delta, struct vc_error *err)
 {
 	char *py = vc_path_join(p->path, "bin/python");
 	struct vc_installer ins;
@@ -1146,6 +1146,7 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 		if (project_cache_put(cfg, p, key) == 1) {
 			vc_step("%s: the project from the project cache",
 			    p->env->name);
+			delta->c[VC_C_project_cache_hits]++;
 			rc = 0;
 			goto out;
 		}
@@ -1188,7 +1189,7 @@ out:
 /* pip.conf for the mirror, then the project under test. */
 static int
 finish_project(const struct vc_config *cfg, const struct vc_plan *p,
-    struct vc_error *err)
+    struct vc_stats *delta, struct vc_error *err)
 {
 	char *conf = vc_mirror_pip_conf(cfg), *path;
 	int rc = 0;
@@ -1203,7 +1204,7 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	if (rc == -1)
 		return vc_error_prefix(err, "env %s", p->env->name);
 	if (p->project != NULL)
-		rc = install_project(cfg, p, err);
+		rc = install_project(cfg, p, delta, err);
 	return rc;
 }
 
@@ -2301,7 +2302,7 @@ repair(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	int fd = -1, rc = -1, store_open = 0;
 
 	vc_manifest_init(&m);
-	if (finish_project(cfg, p, err) == -1)
+	if (finish_project(cfg, p, &res->delta, err) == -1)
 		goto out;
 	if (mode == VC_WARM) {
 		if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR),
@@ -2444,7 +2445,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		vc_error_prefix(err, "env %s", p->env->name);
 		goto out;
 	}
-	if (finish_project(cfg, p, err) == -1)
+	if (finish_project(cfg, p, &res->delta, err) == -1)
 		goto out;
 	if (ps.packed) {
 		if (save_commit(cfg, &st, &ps, res, &e2) == 0) {

@@ -49,10 +49,13 @@ unzstd -c "$VENVCACHE_CACHE_DIR/project-install/$first" | tar -t >"$T/members"
 # build, and imports from its source.
 mirror_stop
 rm -rf "$venv"
+pc_hits() { vc stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["project_cache_hits"])'; }
+[ "$(pc_hits)" -eq 0 ] || fail "project_cache_hits is $(pc_hits) after a creation, expected 0"
 expect 0 -v warm -r requirements.txt
 err_has "$name: hit"
 err_has "the project from the project cache"
 [ "$(builds)" -eq 1 ] || fail "a hit built the project again"
+[ "$(pc_hits)" -eq 1 ] || fail "stats: project_cache_hits is $(pc_hits) after a hit from the project cache, expected 1"
 [ "$(value)" = "v1 $PWD/vc_project/__init__.py" ] || fail "the project does not import from its source: $(value)"
 # Editable, as installed.
 echo 'VALUE = "v2"' >vc_project/__init__.py
@@ -104,9 +107,11 @@ err_has "the project from the project cache"
 [ "$(value)" = "v2 $PWD/vc_project/__init__.py" ] || fail "uv: the project does not import: $(value)"
 
 # project-cache = no: installed every time.
+[ "$(pc_hits)" -eq 4 ] || fail "stats: project_cache_hits is $(pc_hits), expected 4 (pip 3, uv 1)"
 rm -rf "$venv"
 VENVCACHE_PROJECT_CACHE=no expect 0 -v warm -r requirements.txt
 [ "$(builds)" -eq 6 ] || fail "project-cache = no took the project from the cache"
+[ "$(pc_hits)" -eq 4 ] || fail "stats: project-cache = no counted a project cache hit"
 
 # Hostile entries. The pip entry of this key is the newest pip one: find it
 # by what a hit opens.
