@@ -34,6 +34,7 @@ struct vc_bytecode_stats {
 	size_t reused;   /* pyc written from the cache */
 	size_t compiled; /* handed to compileall */
 	size_t stored;   /* of those, added to the cache */
+	size_t skipped;  /* their __pycache__ is not a directory of ours */
 };
 
 /* Whether vc_bytecode_compile can serve this interpreter (CPython >= 3.7);
@@ -41,19 +42,21 @@ struct vc_bytecode_stats {
 int vc_bytecode_supported(const struct vc_interp *);
 
 /*
- * Compiles every *.py file under `site` (a venv's site-packages; links are
- * not followed, __pycache__ is skipped) that has no up-to-date
- * __pycache__/<name>.cpython-XY.pyc, as uv and pip do: errors in a source
- * (Python 2 code in a wheel) are ignored. Sources whose bytecode is in
- * `cache` (NULL: no cache) are written from it; the rest are compiled by
- * the interpreter (`ip->executable -I -S`, workers as there are CPUs),
- * with temporary files in `scratch`, and added to the cache when `keep`
- * is set: never for a venv restored from the store, whose directories are
- * not ours to trust (a __pycache__ that is a symlink could hand us a pyc
- * that compileall did not write).
- * Returns 0, or -1 with `err` set (the interpreter failed, a write failed).
+ * Compiles every *.py file of the venv at `venv`'s site-packages
+ * (lib/pythonX.Y/site-packages, reached through real directories only;
+ * links are not followed, __pycache__ is skipped, nothing deeper than 64
+ * directories) that has no up-to-date __pycache__/<name>.cpython-XY.pyc,
+ * as uv and pip do: errors in a source (Python 2 code in a wheel) and
+ * files that cannot be written are skipped. A source whose __pycache__ is
+ * not a real directory (a tree from the store) is skipped too. Sources
+ * whose bytecode is in `cache` (NULL: no cache) are written from it; the
+ * rest are compiled by the interpreter (`ip->executable -I -S`, workers
+ * as there are CPUs), with temporary files in `scratch`, and added to the
+ * cache when `keep` is set: never for a venv restored from the store.
+ * Returns 0, or -1 with `err` set (the interpreter failed, a directory
+ * could not be read).
  */
-int vc_bytecode_compile(const struct vc_interp *ip, const char *site,
+int vc_bytecode_compile(const struct vc_interp *ip, const char *venv,
     const char *cache, int keep, const char *scratch,
     struct vc_bytecode_stats *, struct vc_error *err);
 

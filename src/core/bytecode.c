@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "venvcache/bytecode.h"
+#include "venvcache/log.h"
 #include "venvcache/proc.h"
 #include "venvcache/util.h"
 
@@ -149,6 +150,20 @@ entry_path(const struct ctx *c, const char *hex)
 }
 
 /*
+ * The source's mtime as a pyc header holds it: CPython's int(st_mtime) of
+ * the float st_mtime (seconds plus nanoseconds, a double, truncated toward
+ * zero), modulo 2^32; 1700000000.999999999 is 1700000001 there.
+ */
+static uint32_t
+pyc_mtime(const struct stat *st)
+{
+	double t =
+	    (double)st->st_mtim.tv_sec + (double)st->st_mtim.tv_nsec * 1e-9;
+
+	return (uint32_t)(int64_t)t;
+}
+
+/*
  * 1 when `pcfd` (a __pycache__, or -1) holds an up-to-date pyc of the
  * source: what compileall's force=False checks (flags 0, the source's
  * mtime and size).
@@ -166,8 +181,31 @@ current_pyc(int pcfd, const char *pyc, const struct stat *st)
 	n = read(fd, h, sizeof h);
 	close(fd);
 	return n == (ssize_t)sizeof h && h[2] == '\r' && h[3] == '\n' &&
-	    le32(h + 4) == 0 && le32(h + 8) == (uint32_t)st->st_mtime &&
+	    le32(h + 4) == 0 && le32(h + 8) == pyc_mtime(st) &&
 	    le32(h + 12) == (uint32_t)st->st_size;
+}
+
+/*
+ * *pcfd: the __pycache__ of dirfd, a real directory (made if missing),
+ * opened without following a link. -1 when it cannot be one (a symlink
+ * or a file there, in a tree from the store): its sources are skipped.
+ */
+static int
+pycache(int dirfd, int *pcfd)
+{
+	if (*pcfd >= 0)
+		return 0;
+	if (*pcfd == -2) /* tried, and it is not ours to write */
+		return -1;
+	if ((*pcfd = openat(dirfd, "__pycache__",
+	         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+		return 0;
+	if ((mkdirat(dirfd, "__pycache__", 0777) == 0 || errno == EEXIST) &&
+	    (*pcfd = openat(dirfd, "__pycache__",
+	         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+		return 0;
+	*pcfd = -2;
+	return -1;
 }
 
 /* Writes data to `name` in dirfd, made afresh (a link there is replaced,
@@ -215,18 +253,21 @@ cached(struct ctx *c, const char *hex)
 
 /*
  * One source, `name` in dirfd (the directory `dir`): up to date already,
- * written from the cache, or left for compileall.
+ * written from the cache, left for compileall, or skipped (its
+ * __pycache__ cannot be ours). A write that fails leaves it to
+ * compileall, which skips what it cannot write, as uv's and pip's do.
  */
-static int
+static void
 source(struct ctx *c, int dirfd, int *pcfd, const char *dir, const char *name)
 {
 	XXH128_canonical_t canon;
-	unsigned char h[16];
+	unsigned char h[16], both[32];
+	char hex[33] = "";
 	struct stat st;
 	char *pyc = pyc_name(c, name);
 	struct pending *p;
 	size_t i;
-	int fd, big, rc = 0;
+	int fd, big;
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -236,8 +277,7 @@ source(struct ctx *c, int dirfd, int *pcfd, const char *dir, const char *name)
 	}
 	c->st->sources++;
 	if (*pcfd == -1)
-		*pcfd = openat(dirfd, "__pycache__",
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		(void)pycache(dirfd, pcfd);
 	if (current_pyc(*pcfd, pyc, &st)) {
 		close(fd);
 		c->st->current++;
@@ -245,62 +285,50 @@ source(struct ctx *c, int dirfd, int *pcfd, const char *dir, const char *name)
 	}
 	big = read_fd(fd, VC_BYTECODE_MAX, &c->src) == -1;
 	close(fd);
+	if (pycache(dirfd, pcfd) == -1) {
+		c->st->skipped++;
+		goto out;
+	}
 	if (!big) {
 		/* key = XXH3-128(interpreter's digest, source's digest) */
-		unsigned char both[32];
-
 		memcpy(both, c->interp, 16);
 		XXH128_canonicalFromHash(&canon,
 		    XXH3_128bits(c->src.data, c->src.len));
 		memcpy(both + 16, canon.digest, 16);
 		XXH128_canonicalFromHash(&canon, XXH3_128bits(both, 32));
-	}
-	p = NULL;
-	{
-		char hex[33] = "";
-
-		for (i = 0; !big && i < 16; i++)
+		for (i = 0; i < 16; i++)
 			snprintf(hex + 2 * i, 3, "%02x", canon.digest[i]);
-		if (!big && cached(c, hex) == 0) {
-			if (*pcfd == -1 &&
-			    ((mkdirat(dirfd, "__pycache__", 0777) == -1 &&
-			         errno != EEXIST) ||
-			        (*pcfd = openat(dirfd, "__pycache__",
-			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			                 O_CLOEXEC)) == -1)) {
-				rc = vc_error_sys(c->err,
-				    "cannot make '%s/__pycache__'", dir);
-				goto out;
-			}
+		if (cached(c, hex) == 0) {
 			memcpy(h, c->entry.data + 4, 4);
 			put_le32(h + 4, 0);
-			put_le32(h + 8, (uint32_t)st.st_mtime);
+			put_le32(h + 8, pyc_mtime(&st));
 			put_le32(h + 12, (uint32_t)st.st_size);
 			if (write_at(*pcfd, pyc, (st.st_mode | 0200) & 0666, h,
 			        sizeof h, c->entry.data + VC_BYTECODE_HEAD,
-			        c->entry.len - VC_BYTECODE_HEAD) == -1) {
-				rc = vc_error_sys(c->err,
-				    "cannot write '%s/__pycache__/%s'", dir,
-				    pyc);
+			        c->entry.len - VC_BYTECODE_HEAD) == 0) {
+				c->st->reused++;
 				goto out;
 			}
-			c->st->reused++;
-			goto out;
 		}
-		c->todo =
-		    xgrow(c->todo, &c->captodo, c->ntodo + 1, sizeof *c->todo);
-		p = &c->todo[c->ntodo++];
-		memcpy(p->hex, hex, sizeof p->hex);
 	}
+	/* compileall writes it afresh: nothing of the tree's is read back. */
+	(void)unlinkat(*pcfd, pyc, 0);
+	c->todo = xgrow(c->todo, &c->captodo, c->ntodo + 1, sizeof *c->todo);
+	p = &c->todo[c->ntodo++];
+	memcpy(p->hex, hex, sizeof p->hex); /* "": too big to keep */
 	p->path = xasprintf("%s/%s", dir, name);
 	p->pyc = xasprintf("%s/__pycache__/%s", dir, pyc);
-	p->mtime = (uint32_t)st.st_mtime;
+	p->mtime = pyc_mtime(&st);
 	p->size = (uint32_t)st.st_size;
 out:
 	free(pyc);
-	return rc;
 }
 
+/*
+ * Every directory under dirfd (the directory `dir`), depth first, without
+ * following links: real directories only, so that the paths handed to
+ * compileall lead through nothing else.
+ */
 static int
 walk(struct ctx *c, int dirfd, const char *dir, int depth)
 {
@@ -315,7 +343,7 @@ walk(struct ctx *c, int dirfd, const char *dir, int depth)
 		return vc_error_sys(c->err, "cannot read '%s'", dir);
 	}
 	vc_strv_init(&subdirs);
-	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		const char *n = de->d_name;
 		size_t len = strlen(n);
 		unsigned char type = de->d_type;
@@ -334,22 +362,21 @@ walk(struct ctx *c, int dirfd, const char *dir, int depth)
 			vc_strv_push(&subdirs, n);
 		else if (type == DT_REG && len > 3 &&
 		    strcmp(n + len - 3, ".py") == 0)
-			rc = source(c, dirfd, &pcfd, dir, n);
+			source(c, dirfd, &pcfd, dir, n);
 	}
-	if (rc == 0 && errno != 0)
+	if (errno != 0)
 		rc = vc_error_sys(c->err, "cannot read '%s'", dir);
-	if (pcfd != -1)
+	if (pcfd >= 0)
 		close(pcfd);
-	for (i = 0; rc == 0 && i < subdirs.n; i++) {
+	if (depth >= MAX_DEPTH && subdirs.n > 0)
+		vc_debug("bytecode: not below '%s': nested %d deep", dir,
+		    MAX_DEPTH);
+	for (i = 0; rc == 0 && depth < MAX_DEPTH && i < subdirs.n; i++) {
 		char *sub = xasprintf("%s/%s", dir, subdirs.v[i]);
 		int fd = openat(dirfd, subdirs.v[i],
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-		if (fd != -1 && depth >= MAX_DEPTH) {
-			close(fd);
-			rc = vc_error_set(c->err, VC_EFAIL,
-			    "'%s' is nested more than %d deep", sub, MAX_DEPTH);
-		} else if (fd != -1)
+		if (fd != -1)
 			rc = walk(c, fd, sub, depth + 1);
 		free(sub);
 	}
@@ -391,7 +418,7 @@ compile_pending(struct ctx *c, const char *python, const char *scratch)
 	proc.shown = "compileall";
 	proc.null_stdin = 1;
 	proc.output = &out;
-	proc.max_output = 16 * 1024;
+	proc.max_output = 4 * 1024;
 	proc.timeout = 3600;
 	status = vc_proc_run(&proc, c->err);
 	if (status > 0) {
@@ -445,11 +472,9 @@ store(struct ctx *c, const struct pending *p)
 		head[12 + i] = (unsigned char)(sum >> (8 * i));
 	path = entry_path(c, p->hex);
 	dir = vc_path_dirname(path);
-	tmp = xasprintf("%s/.tmp.%ld.%s", dir, (long)getpid(), p->hex + 2);
+	tmp = xasprintf("%s/.tmp.XXXXXX", dir);
 	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-	    (fd = open(tmp,
-	         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) !=
-	        -1) {
+	    (fd = mkstemp(tmp)) != -1) {
 		ok = write(fd, head, sizeof head) == (ssize_t)sizeof head &&
 		    write(fd, d + 16, blen) == (ssize_t)blen;
 		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
@@ -462,14 +487,53 @@ store(struct ctx *c, const struct pending *p)
 	free(path);
 }
 
+/*
+ * Opens <venv>/lib/<python*>/site-packages of the venv open at vfd, each
+ * step a real directory (no link followed); names it in *site. -1 when
+ * there is none.
+ */
+static int
+open_site(int vfd, const char *venv, char **site)
+{
+	struct dirent *de;
+	DIR *d;
+	int lib, fd = -1;
+
+	lib =
+	    openat(vfd, "lib", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lib == -1 || (d = fdopendir(lib)) == NULL) {
+		if (lib != -1)
+			close(lib);
+		return -1;
+	}
+	while (fd == -1 && (de = readdir(d)) != NULL) {
+		int py;
+
+		if (strncmp(de->d_name, "python", 6) != 0 ||
+		    (py = openat(lib, de->d_name,
+		         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+		        -1)
+			continue;
+		fd = openat(py, "site-packages",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(py);
+		if (fd != -1)
+			*site = xasprintf("%s/lib/%s/site-packages", venv,
+			    de->d_name);
+	}
+	closedir(d);
+	return fd;
+}
+
 int
-vc_bytecode_compile(const struct vc_interp *ip, const char *site,
+vc_bytecode_compile(const struct vc_interp *ip, const char *venv,
     const char *cache, int keep, const char *scratch,
     struct vc_bytecode_stats *st, struct vc_error *err)
 {
 	struct ctx c;
+	char *site = NULL;
 	size_t i;
-	int fd, rc = -1;
+	int vfd, fd, rc = -1;
 
 	memset(st, 0, sizeof *st);
 	memset(&c, 0, sizeof c);
@@ -494,9 +558,15 @@ vc_bytecode_compile(const struct vc_interp *ip, const char *site,
 		memcpy(c.interp, canon.digest, 16);
 		vc_buf_release(&b);
 	}
-	fd = open(site, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	vfd = open(venv, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (vfd == -1) {
+		vc_error_sys(err, "cannot open '%s'", venv);
+		goto out;
+	}
+	fd = open_site(vfd, venv, &site);
+	close(vfd);
 	if (fd == -1) {
-		vc_error_sys(err, "cannot open '%s'", site);
+		rc = 0; /* no site-packages: nothing to compile */
 		goto out;
 	}
 	if (walk(&c, fd, site, 0) == -1)
@@ -516,6 +586,7 @@ out:
 		free(c.todo[i].pyc);
 	}
 	free(c.todo);
+	free(site);
 	vc_buf_release(&c.src);
 	vc_buf_release(&c.entry);
 	return rc;

@@ -766,8 +766,14 @@ static const char seed_probe[] =
 static int
 own_bytecode(const struct vc_installer *ins, const struct vc_plan *p)
 {
+	/* Where these ask for hash-checked pycs, uv and pip write those
+	 * (py_compile's default); the cache writes timestamp ones. */
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	const char *pim = getenv("PYC_INVALIDATION_MODE");
+
 	return ins->kind == VC_INSTALLER_UV && ins->bytecode != NULL &&
-	    vc_bytecode_supported(&p->interp);
+	    vc_bytecode_supported(&p->interp) &&
+	    (sde == NULL || *sde == '\0') && (pim == NULL || *pim == '\0');
 }
 
 /* The bytecode of the venv at `dir`, when it is ours to compile; what a
@@ -777,24 +783,21 @@ venv_bytecode(const struct vc_installer *ins, const struct vc_plan *p,
     const char *dir, int restored, const char *scratch, struct vc_error *err)
 {
 	struct vc_bytecode_stats st;
-	char *site;
 	int rc;
 
 	if (!own_bytecode(ins, p))
 		return 0;
-	site = xasprintf("%s/lib/python%d.%d/site-packages", dir,
-	    p->interp.major, p->interp.minor);
 	vc_step("%s: bytecode", p->env->name);
-	rc = vc_bytecode_compile(&p->interp, site, ins->bytecode, !restored,
+	rc = vc_bytecode_compile(&p->interp, dir, ins->bytecode, !restored,
 	    scratch, &st, err);
 	if (rc == 0)
 		vc_step("%s: bytecode: %zu modules, %zu up to date, %zu from "
-		        "the bytecode cache, %zu compiled (%zu kept)",
+		        "the bytecode cache, %zu compiled (%zu kept), %zu "
+		        "skipped",
 		    p->env->name, st.sources, st.current, st.reused,
-		    st.compiled, st.stored);
+		    st.compiled, st.stored, st.skipped);
 	else
 		vc_error_prefix(err, "env %s", p->env->name);
-	free(site);
 	return rc;
 }
 

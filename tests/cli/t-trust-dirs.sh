@@ -102,4 +102,14 @@ err_has "others can write to it (mode 0775)"
 VENVCACHE_UV_CACHE_DIR=$TMP_DIR/uv expect 0 --cache-dir "$TMP_DIR/c3" \
     --venv-root "$SHM_DIR/v3" warm -e demo
 [ -n "$(ls -A "$TMP_DIR/uv")" ] || fail "uv did not use uv-cache-dir '$TMP_DIR/uv'"
+# The bytecode cache (installer = uv) is written into every venv: checked
+# the same way.
+mkdir -m 0755 "$TMP_DIR.bc"
+VC_CLEANUP+=("rm -rf '$TMP_DIR.bc'")
+chown nobody "$TMP_DIR.bc"
+VENVCACHE_UV_CACHE_DIR=$TMP_DIR/uv VENVCACHE_BYTECODE_CACHE_DIR=$TMP_DIR.bc expect 1 \
+    --cache-dir "$TMP_DIR/c4" --venv-root "$SHM_DIR/v4" warm -e demo
+err_has "refusing bytecode-cache-dir '$TMP_DIR.bc'"
+err_has "belongs to uid 65534 (nobody)"
+[ -z "$(ls -A "$TMP_DIR.bc")" ] || fail "venvcache wrote into another user's bytecode-cache-dir"
 echo "ok"

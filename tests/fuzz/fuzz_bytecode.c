@@ -2,11 +2,14 @@
  * fuzz_bytecode.c: vc_bytecode_entry_ok() on any bytes (a bytecode cache
  * entry: torn, foreign or hostile). It must never crash or read out of
  * bounds, and what it accepts has the header it promises: "VCB1", a pyc
- * magic ending "\r\n", the code's length, then a code object.
+ * magic ending "\r\n", the code's length and XXH3-64 (recomputed here),
+ * then a code object.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "venvcache/bytecode.h"
 
@@ -22,6 +25,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		memcpy(d, data, size);
 	if (vc_bytecode_entry_ok(d, size)) {
+		uint64_t sum = 0;
+		size_t i;
+
+		for (i = 0; i < 8; i++)
+			sum |= (uint64_t)d[12 + i] << (8 * i);
+		/* Never an entry whose checksum is not its code's. */
+		if (sum !=
+		    XXH3_64bits(d + VC_BYTECODE_HEAD, size - VC_BYTECODE_HEAD))
+			abort();
 		len = (size_t)d[8] | (size_t)d[9] << 8 | (size_t)d[10] << 16 |
 		    (size_t)d[11] << 24;
 		if (size <= VC_BYTECODE_HEAD || memcmp(d, "VCB1", 4) != 0 ||
