@@ -69,6 +69,17 @@ int vc_bytecode_compile(const struct vc_interp *ip, const char *venv,
  */
 int vc_bytecode_entry_ok(const unsigned char *data, size_t len);
 
+/*
+ * venvcache gc --max-age: removes the entries of `cache` neither read nor
+ * written for `max_age` seconds (0: none; the file's atime, which relatime
+ * moves once a day, or its mtime), and temporary files older than an hour
+ * (a killed run's). With `dry_run`, only counts them. A missing cache is
+ * empty.
+ */
+int vc_bytecode_gc(const char *cache, uint64_t max_age, int dry_run,
+    uint64_t *removed, uint64_t *freed, uint64_t *kept, uint64_t *kept_size,
+    struct vc_error *);
+
 /* An entry's header, and the largest entry read or written. */
 #define VC_BYTECODE_HEAD 20
 #define VC_BYTECODE_MAX (64u << 20)

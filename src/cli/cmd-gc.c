@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "venvcache/bytecode.h"
 #include "venvcache/log.h"
+#include "venvcache/trust.h"
 #include "venvcache/projcache.h"
 #include "venvcache/stats.h"
 #include "venvcache/store.h"
@@ -161,6 +163,22 @@ cmd_gc_exec(struct cmd_ctx *ctx)
 	summary(&rc, "", &res);
 	if (pres.removed + pres.kept + pres.busy > 0)
 		summary(&rc, "project-install ", &pres);
+	if (max_age > 0) {
+		/* The bytecode cache, by age alone; only a directory of ours
+		 * (as warm checks it), and only if it is there. */
+		const char *bc =
+		    vc_config_str(&ctx->cfg, VC_S_BYTECODE_CACHE_DIR);
+		struct vc_gc_result bres = {0};
+
+		if (stat(bc, &sb) == 0 &&
+		    (vc_trust_dir(bc, "bytecode-cache-dir", &err) == -1 ||
+		        vc_bytecode_gc(bc, max_age, rc.dry_run, &bres.removed,
+		            &bres.freed, &bres.kept, &bres.kept_size,
+		            &err) == -1))
+			goto fail;
+		if (bres.removed + bres.kept > 0)
+			summary(&rc, "bytecode cache ", &bres);
+	}
 	vc_strv_release(&rc.gone);
 	return 0;
 fail:
@@ -181,8 +199,11 @@ const struct cmd_entry cmd_gc_entry = {
                    "or a save is never removed. Then the project cache "
                    "(<cache-dir>/project-install/): the entries of store "
                    "keys the store no longer holds, and with --max-age "
-                   "those not put back for longer. Prints each entry it "
-                   "removes; with -n, each it would remove.",
+                   "those not put back for longer. With --max-age, also "
+                   "the bytecode cache's entries (bytecode-cache-dir) "
+                   "neither read nor written for longer (counted, not "
+                   "listed). Prints each store entry it removes; with -n, "
+                   "each it would remove.",
     .flags = 0,
     .opts =
         {

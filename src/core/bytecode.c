@@ -1,4 +1,5 @@
 /* bytecode.c: a venv's *.pyc, from the bytecode cache or compileall. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -590,4 +592,74 @@ out:
 	vc_buf_release(&c.src);
 	vc_buf_release(&c.entry);
 	return rc;
+}
+
+int
+vc_bytecode_gc(const char *cache, uint64_t max_age, int dry_run,
+    uint64_t *removed, uint64_t *freed, uint64_t *kept, uint64_t *kept_size,
+    struct vc_error *err)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct dirent *de, *fe;
+	DIR *top, *shard;
+	int tfd, sfd;
+
+	*removed = *freed = *kept = *kept_size = 0;
+	if ((tfd = open(cache,
+	         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return vc_error_sys(err, "cannot open '%s'", cache);
+	}
+	if ((top = fdopendir(tfd)) == NULL) {
+		close(tfd);
+		return vc_error_sys(err, "cannot read '%s'", cache);
+	}
+	while ((de = readdir(top)) != NULL) {
+		/* The shards: two hex digits. */
+		if (strlen(de->d_name) != 2 ||
+		    !isxdigit((unsigned char)de->d_name[0]) ||
+		    !isxdigit((unsigned char)de->d_name[1]) ||
+		    (sfd = openat(tfd, de->d_name,
+		         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+		        -1)
+			continue;
+		if ((shard = fdopendir(sfd)) == NULL) {
+			close(sfd);
+			continue;
+		}
+		while ((fe = readdir(shard)) != NULL) {
+			struct stat st;
+			int64_t used;
+			int tmp = strncmp(fe->d_name, ".tmp.", 5) == 0;
+
+			if (fe->d_name[0] == '.' && !tmp)
+				continue;
+			if (fstatat(sfd, fe->d_name, &st,
+			        AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISREG(st.st_mode))
+				continue;
+			/* Read last (atime: relatime moves it once a day),
+			 * or written; a temporary file of a run killed an
+			 * hour ago. */
+			used = st.st_atime > st.st_mtime ? st.st_atime
+			                                 : st.st_mtime;
+			if (tmp ? now - st.st_mtime < 3600
+			        : max_age == 0 ||
+			            now - used < (int64_t)max_age) {
+				if (!tmp) {
+					(*kept)++;
+					*kept_size += (uint64_t)st.st_size;
+				}
+				continue;
+			}
+			if (!dry_run && unlinkat(sfd, fe->d_name, 0) == -1)
+				continue;
+			(*removed)++;
+			*freed += (uint64_t)st.st_size;
+		}
+		closedir(shard);
+	}
+	closedir(top);
+	return 0;
 }
