@@ -544,8 +544,8 @@ progress_line(const char *line, void *arg)
  * shown as a live line while it runs, so a slow resolve is not silent.
  */
 static int
-run(const struct vc_config *cfg, const char *what, const char *const *argv,
-    struct vc_buf *out, struct vc_error *err)
+run_at(const struct vc_config *cfg, const char *what, const char *const *argv,
+    const char *cwd, struct vc_buf *out, struct vc_error *err)
 {
 	struct vc_strv env;
 	struct vc_proc proc;
@@ -557,6 +557,7 @@ run(const struct vc_config *cfg, const char *what, const char *const *argv,
 	proc.argv = argv;
 	proc.env_set = (const char *const *)env.v;
 	proc.env_unset = vc_tool_env_unset;
+	proc.cwd = cwd;
 	proc.output = out;
 	proc.max_output = 64 * 1024;
 	proc.on_line = progress_line;
@@ -566,6 +567,13 @@ run(const struct vc_config *cfg, const char *what, const char *const *argv,
 	vc_progress_done();
 	vc_strv_release(&env);
 	return status;
+}
+
+static int
+run(const struct vc_config *cfg, const char *what, const char *const *argv,
+    struct vc_buf *out, struct vc_error *err)
+{
+	return run_at(cfg, what, argv, NULL, out, err);
 }
 
 /* The last non-empty line of pip's output, credentials hidden. */
@@ -1120,31 +1128,17 @@ toml_strings(json_t *a, const char *path, const char *what, struct vc_strv *v,
 	return 0;
 }
 
-/* Runs uv (or the build env's python, `tool`) with the mirror and uv's
- * settings; on failure the error names `what` and its last line. */
+/* Runs a step of the build environment (uv, or its python in `cwd`); on
+ * failure the error names `what` and its last line. */
 static int
 run_build_step(const struct vc_config *cfg, const char *what,
     const char *const *argv, const char *cwd, struct vc_error *err)
 {
-	struct vc_strv env;
-	struct vc_proc proc;
 	struct vc_buf out;
 	int status;
 
-	vc_strv_init(&env);
 	vc_buf_init(&out);
-	vc_mirror_tool_env(cfg, &env);
-	vc_installer_env(cfg, &env);
-	memset(&proc, 0, sizeof proc);
-	proc.argv = argv;
-	proc.env_set = (const char *const *)env.v;
-	proc.env_unset = vc_tool_env_unset;
-	proc.cwd = cwd;
-	proc.null_stdin = 1;
-	proc.output = &out;
-	proc.max_output = 64 * 1024;
-	proc.timeout = 1800;
-	status = vc_proc_run(&proc, err);
+	status = run_at(cfg, what, argv, cwd, &out, err);
 	if (status > 0) {
 		char *line = last_line(cfg, &out);
 
@@ -1152,7 +1146,6 @@ run_build_step(const struct vc_config *cfg, const char *what,
 		    what, status, line);
 		free(line);
 	}
-	vc_strv_release(&env);
 	vc_buf_release(&out);
 	return status == 0 ? 0 : -1;
 }
