@@ -36,28 +36,28 @@
 
 #include "venvcache/archive.h"
 
+#include "helpers.h"
+
 /* --- fixtures ------------------------------------------------------------ */
 
-static char base[PATH_MAX];
+static char *base; /* a fresh directory per test */
 
 static void
 setup(void)
 {
-	snprintf(base, sizeof base, "/tmp/vc-check-archive.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
+	base = vc_test_scratch("vc-check-archive", 0);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
 	char *mnt = xasprintf("%s/mnt", base);
 
 	/* test_disk_full's tmpfs, even when it failed half way. */
 	(void)umount2(mnt, MNT_DETACH);
 	free(mnt);
-	vc_error_clear(&err);
-	ck_assert_int_eq(vc_rm_rf(base, &err), 0);
+	ck_assert_int_eq(vc_test_scratch_remove(base), 0);
+	base = NULL;
 }
 
 static char *
@@ -101,19 +101,6 @@ set_mtime(const char *path, time_t sec, long nsec)
 	struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
 
 	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
-}
-
-static char *
-slurp(const char *path, size_t *n)
-{
-	struct vc_buf b;
-	struct vc_error err;
-
-	vc_buf_init(&b);
-	vc_error_clear(&err);
-	ck_assert_msg(vc_read_file(path, 0, &b, &err) == 0, "%s", err.msg);
-	*n = b.len;
-	return vc_buf_detach(&b);
 }
 
 /*
@@ -289,7 +276,7 @@ compare(const char *a, const char *b, int dir_times, char *why, size_t n)
 	}
 	if (S_ISREG(sa.st_mode)) {
 		size_t ka, kb;
-		char *da = slurp(a, &ka), *db = slurp(b, &kb);
+		char *da = vc_test_slurp(a, &ka), *db = vc_test_slurp(b, &kb);
 
 		rc = ka != kb || memcmp(da, db, ka) != 0;
 		if (rc)
@@ -463,7 +450,7 @@ START_TEST(test_other_tools_read_it)
 	free(d);
 	/* Members are relative, without "./". */
 	run("unzstd -c < %s | tar -t > %s", arc, list);
-	text = slurp(list, &n);
+	text = vc_test_slurp(list, &n);
 	ck_assert_ptr_null(strstr(text, "./"));
 	ck_assert_msg(strncmp(text, "big.bin\n", 8) == 0, "%s", text);
 	ck_assert_ptr_nonnull(strstr(text, "\nbin/\nbin/activate\n"));
@@ -538,7 +525,7 @@ oracle_member(const struct vc_oracle_member *m, void *arg)
 	}
 	if (type == 'f') {
 		size_t n;
-		char *data = slurp(path, &n);
+		char *data = vc_test_slurp(path, &n);
 		int same = m->size == n && m->data_hash == XXH3_64bits(data, n);
 
 		free(data);
@@ -630,7 +617,7 @@ START_TEST(test_frames)
 	vc_pack_result_init(&pr);
 	vc_error_clear(&err);
 	ck_assert_msg(pack_to(src, arc, &po, &pr, &err) == 0, "%s", err.msg);
-	data = slurp(arc, &n);
+	data = vc_test_slurp(arc, &n);
 	for (i = 0; off < n; i++) {
 		ck_assert_uint_lt(i, pr.nframes);
 		ck_assert_uint_eq(pr.frames[i].offset, off);
@@ -677,8 +664,8 @@ START_TEST(test_deterministic)
 	ck_assert_int_eq(pack_to(src, a1, &po, &r1, &err), 0);
 	po.threads = 4;
 	ck_assert_int_eq(pack_to(src, a2, &po, &r2, &err), 0);
-	d1 = slurp(a1, &n1);
-	d2 = slurp(a2, &n2);
+	d1 = vc_test_slurp(a1, &n1);
+	d2 = vc_test_slurp(a2, &n2);
 	ck_assert_uint_eq(n1, n2);
 	ck_assert(memcmp(d1, d2, n1) == 0);
 	ck_assert_str_eq(r1.checksum, r2.checksum);
@@ -863,7 +850,7 @@ START_TEST(test_exclude_and_prefix)
 
 	list = at("list");
 	run("unzstd -c < %s | tar -t > %s", arc, list);
-	text = slurp(list, &n);
+	text = vc_test_slurp(list, &n);
 	ck_assert_str_eq(text,
 	    "sub/\nsub/at-end\nsub/binary.so\nsub/link\n"
 	    "sub/nul-no-prefix\nsub/plain\nsub/straddle\n"
@@ -1102,7 +1089,7 @@ expect_refused(const char *path, uint64_t max_bytes, uint64_t max_files,
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_nlink, 1);
 	ck_assert_uint_eq(st.st_mode & 07777, 0644);
-	data = slurp(keep, &n);
+	data = vc_test_slurp(keep, &n);
 	ck_assert_str_eq(data, "precious");
 	free(data);
 	free(keep);
@@ -1454,7 +1441,7 @@ START_TEST(test_hostile_stream)
 
 	/* Truncated zstd, at many points. */
 	path = craft(m, 3);
-	tar = slurp(path, &n);
+	tar = vc_test_slurp(path, &n);
 	setenv("VC_BASE", base, 1);
 	run("zstd -qdc %s/h.tzst > %s.tar", base, base);
 	for (cut = 1; cut < n; cut += n / 7 + 1) {
@@ -1513,7 +1500,7 @@ START_TEST(test_frame_index_mismatch)
 	pr.frames[0].usize -= 512;
 	pr.frames[1].usize += 512;
 	/* A flipped byte in the last frame, with the index. */
-	data = slurp(arc, &n);
+	data = vc_test_slurp(arc, &n);
 	data[n - 20] ^= 1;
 	write_file(arc, data, n, 0644);
 	ck_assert_int_eq(mkdir(dst, 0700), 0);
@@ -1567,50 +1554,37 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
-static Suite *
-archive_suite(void)
-{
-	Suite *s = suite_create("archive");
-	TCase *tc = tcase_create("round trip");
-	TCase *th = tcase_create("hostile");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_round_trip_without_openat2);
-	tcase_add_test(tc, test_other_tools_read_it);
-	tcase_add_test(tc, test_libarchive_reads_it);
-	tcase_add_test(tc, test_frames);
-	tcase_add_test(tc, test_deterministic);
-	tcase_add_test(tc, test_checksum_known);
-	tcase_add_test(tc, test_pipe_input);
-	tcase_add_test(tc, test_umask);
-	tcase_add_test(tc, test_exclude_and_prefix);
-	tcase_add_test(tc, test_frame_index_mismatch);
-	suite_add_tcase(s, tc);
-
-	tcase_add_checked_fixture(th, hostile_setup, teardown);
-	tcase_set_timeout(th, 120);
-	tcase_add_test(th, test_hostile_names);
-	tcase_add_test(th, test_hostile_symlinks);
-	tcase_add_test(th, test_hostile_symlinks_without_openat2);
-	tcase_add_test(th, test_hostile_types_and_modes);
-	tcase_add_test(th, test_hostile_duplicates);
-	tcase_add_test(th, test_hostile_limits);
-	tcase_add_test(th, test_hostile_stream);
-	tcase_add_test(th, test_disk_full);
-	suite_add_tcase(s, th);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(archive_suite());
-	int failed;
+	const TTest *const tc_tests[] = {
+	    test_round_trip,
+	    test_round_trip_without_openat2,
+	    test_other_tools_read_it,
+	    test_libarchive_reads_it,
+	    test_frames,
+	    test_deterministic,
+	    test_checksum_known,
+	    test_pipe_input,
+	    test_umask,
+	    test_exclude_and_prefix,
+	    test_frame_index_mismatch,
+	};
+	const TTest *const th_tests[] = {
+	    test_hostile_names,
+	    test_hostile_symlinks,
+	    test_hostile_symlinks_without_openat2,
+	    test_hostile_types_and_modes,
+	    test_hostile_duplicates,
+	    test_hostile_limits,
+	    test_hostile_stream,
+	    test_disk_full,
+	};
+	Suite *s = suite_create("archive");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "round trip", setup, teardown, 120, tc_tests,
+	    VC_ARRAY_SIZE(tc_tests));
+	vc_test_case(s, "hostile", hostile_setup, teardown, 120, th_tests,
+	    VC_ARRAY_SIZE(th_tests));
+	return vc_test_run(s);
 }

@@ -13,6 +13,8 @@
 
 #include "venvcache/gha.h"
 
+#include "helpers.h"
+
 /*
  * The runner's reader of $GITHUB_OUTPUT (actions/runner
  * FileCommandManager.cs, EnvFileKeyValuePairs), on Linux: lines end at LF;
@@ -103,8 +105,6 @@ runner_parse(const char *text, struct pair *out, int max)
 
 #define H1 "0123456789abcdef0123456789abcdef"
 #define H2 "fedcba9876543210fedcba9876543210"
-
-static char *read_all(const char *path);
 
 static char *
 format1(const char *name, const char *value, int *rc)
@@ -273,7 +273,7 @@ START_TEST(test_warm_outputs_names)
 	ck_assert_int_eq(vc_gha_warm_outputs("venv", ab, off, off, 2, 1, 1, 1,
 	                     &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 4);
 	ck_assert_str_eq(p[3].name, "save-key");
 	save1 = xasprintf("%s-", k1.key);
@@ -285,7 +285,7 @@ START_TEST(test_warm_outputs_names)
 	ck_assert_int_eq(vc_gha_warm_outputs("venv", xy, off, off, 2, 1, 1, 1,
 	                     &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 4);
 	save1 = xasprintf("%s-", k2.key);
 	ck_assert(vc_str_startswith(p[3].value, save1));
@@ -348,7 +348,7 @@ START_TEST(test_key_outputs)
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
 	                     rks, paths, 1, &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 6);
 	ck_assert_str_eq(p[0].name, "key");
 	ck_assert_str_eq(p[0].value, keys[0]);
@@ -377,7 +377,7 @@ START_TEST(test_key_outputs)
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
 	                     rks, paths, 1, &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 6);
 	ck_assert_str_eq(p[3].value, abs);
 	ck_assert_str_eq(p[4].value, "rel/store");
@@ -394,7 +394,7 @@ START_TEST(test_key_outputs)
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", NULL, keys, rks,
 	                     paths, 1, &err),
 	    -1);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_str_eq(text, "");
 	free(text);
 	unsetenv("GITHUB_OUTPUT");
@@ -681,18 +681,6 @@ START_TEST(test_report_error)
 }
 END_TEST
 
-static char *
-read_all(const char *path)
-{
-	struct vc_buf b;
-	struct vc_error err;
-
-	vc_buf_init(&b);
-	ck_assert_int_eq(vc_read_file(path, 0, &b, &err), 0);
-	vc_buf_add(&b, "", 0); /* terminated even when the file is empty */
-	return vc_buf_detach(&b);
-}
-
 START_TEST(test_summary_limit)
 {
 	char path[] = "/tmp/check_gha_sumXXXXXX";
@@ -713,7 +701,7 @@ START_TEST(test_summary_limit)
 	ck_assert_int_eq(vc_gha_summary_append(path, big.data, 400, &err), 1);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_le(st.st_size, 400);
-	s = read_all(path);
+	s = vc_test_slurp(path, NULL);
 	ck_assert(vc_str_startswith(s, "# one\n| row 00 | hit |\n"));
 	ck_assert_ptr_nonnull(strstr(s, "left out"));
 	ck_assert_ptr_nonnull(strstr(s, "1 MiB"));
@@ -730,7 +718,7 @@ START_TEST(test_summary_limit)
 	setenv("GITHUB_STEP_SUMMARY", path, 1);
 	ck_assert_int_eq(truncate(path, 0), 0);
 	ck_assert_int_eq(vc_gha_summary("hello\n", &err), 0);
-	s = read_all(path);
+	s = vc_test_slurp(path, NULL);
 	ck_assert_str_eq(s, "hello\n");
 	free(s);
 	unsetenv("GITHUB_STEP_SUMMARY");
@@ -939,48 +927,37 @@ START_TEST(test_keys_invalid)
 }
 END_TEST
 
-static Suite *
-gha_suite(void)
-{
-	Suite *s = suite_create("gha");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_output_single_line);
-	tcase_add_test(tc, test_output_multi_line);
-	tcase_add_test(tc, test_output_lines);
-	tcase_add_test(tc, test_key_outputs);
-	tcase_add_test(tc, test_cache_path);
-	tcase_add_test(tc, test_save_key);
-	tcase_add_test(tc, test_warm_outputs_names);
-	tcase_add_test(tc, test_output_several);
-	tcase_add_test(tc, test_output_bad_names);
-	tcase_add_test(tc, test_output_delimiter_collision);
-	tcase_add_test(tc, test_write_outputs);
-	tcase_add_test(tc, test_escape);
-	tcase_add_test(tc, test_mask);
-	tcase_add_test(tc, test_annotations);
-	tcase_add_test(tc, test_mask_config);
-	tcase_add_test(tc, test_report_error);
-	tcase_add_test(tc, test_summary_limit);
-	tcase_add_test(tc, test_summary_table);
-	tcase_add_test(tc, test_cache_version_toolkit);
-	tcase_add_test(tc, test_cache_version_ours);
-	tcase_add_test(tc, test_split_input);
-	tcase_add_test(tc, test_keys_one_env);
-	tcase_add_test(tc, test_keys_several_envs);
-	tcase_add_test(tc, test_keys_invalid);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(gha_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_output_single_line,
+	    test_output_multi_line,
+	    test_output_lines,
+	    test_key_outputs,
+	    test_cache_path,
+	    test_save_key,
+	    test_warm_outputs_names,
+	    test_output_several,
+	    test_output_bad_names,
+	    test_output_delimiter_collision,
+	    test_write_outputs,
+	    test_escape,
+	    test_mask,
+	    test_annotations,
+	    test_mask_config,
+	    test_report_error,
+	    test_summary_limit,
+	    test_summary_table,
+	    test_cache_version_toolkit,
+	    test_cache_version_ours,
+	    test_split_input,
+	    test_keys_one_env,
+	    test_keys_several_envs,
+	    test_keys_invalid,
+	};
+	Suite *s = suite_create("gha");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

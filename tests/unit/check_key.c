@@ -20,37 +20,27 @@
 #include "venvcache/req.h"
 #include "venvcache/util.h"
 
-static char tmpdir[PATH_MAX];
-static char oldcwd[PATH_MAX];
+#include "helpers.h"
+
+static char *tmpdir; /* a fresh directory per test, the working one */
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof oldcwd));
-	snprintf(tmpdir, sizeof tmpdir, "%s/vc-key.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_int_eq(chdir(tmpdir), 0);
+	tmpdir = vc_test_scratch("vc-key", 1);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	if (chdir(oldcwd) != 0)
-		return;
-	vc_rm_rf(tmpdir, &err);
+	vc_test_scratch_remove(tmpdir);
+	tmpdir = NULL;
 }
 
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
-	struct vc_error err;
-
-	ck_assert_int_eq(vc_write_file_atomic(path, text, strlen(text), mode,
-	                     &err),
-	    0);
+	vc_test_write(path, text, strlen(text), mode);
 }
 
 /* An interpreter as a probe would describe it, without running one. */
@@ -734,39 +724,28 @@ START_TEST(test_two_interpreters)
 }
 END_TEST
 
-static Suite *
-key_suite(void)
-{
-	Suite *s = suite_create("key");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_document_and_hash);
-	tcase_add_test(tc, test_key_shape);
-	tcase_add_test(tc, test_key_valid);
-	tcase_add_test(tc, test_identity_changes_key);
-	tcase_add_test(tc, test_requirements_change_key);
-	tcase_add_test(tc, test_included_line_changes_key);
-	tcase_add_test(tc, test_resolved_and_escaping);
-	tcase_add_test(tc, test_load_requirements);
-	tcase_add_test(tc, test_probe_cache);
-	tcase_add_test(tc, test_probe_cache_stale);
-	tcase_add_test(tc, test_probe_retarget);
-	tcase_add_test(tc, test_probe_wrapper);
-	tcase_add_test(tc, test_probe_errors);
-	tcase_add_test(tc, test_two_interpreters);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(key_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_document_and_hash,
+	    test_key_shape,
+	    test_key_valid,
+	    test_identity_changes_key,
+	    test_requirements_change_key,
+	    test_included_line_changes_key,
+	    test_resolved_and_escaping,
+	    test_load_requirements,
+	    test_probe_cache,
+	    test_probe_cache_stale,
+	    test_probe_retarget,
+	    test_probe_wrapper,
+	    test_probe_errors,
+	    test_two_interpreters,
+	};
+	Suite *s = suite_create("key");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -5,6 +5,8 @@
 
 #include "venvcache/proc.h"
 
+#include "helpers.h"
+
 /* Runs `sh -c script` with `p`'s other fields; returns its status. */
 static int
 sh(struct vc_proc *p, const char *script, struct vc_error *err)
@@ -164,31 +166,20 @@ START_TEST(test_cannot_run)
 }
 END_TEST
 
-static Suite *
-proc_suite(void)
-{
-	Suite *s = suite_create("proc");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_stdout_and_stderr_apart);
-	tcase_add_test(tc, test_merged);
-	tcase_add_test(tc, test_signal_and_stdin);
-	tcase_add_test(tc, test_timeout);
-	tcase_add_test(tc, test_output_limit);
-	tcase_add_test(tc, test_tail_and_lines);
-	tcase_add_test(tc, test_cannot_run);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(proc_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_stdout_and_stderr_apart,
+	    test_merged,
+	    test_signal_and_stdin,
+	    test_timeout,
+	    test_output_limit,
+	    test_tail_and_lines,
+	    test_cannot_run,
+	};
+	Suite *s = suite_create("proc");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -10,21 +10,21 @@
 #include "venvcache/projcache.h"
 #include "venvcache/util.h"
 
-static char dir[] = "/tmp/check_projcache.XXXXXX";
+#include "helpers.h"
+
+static char *dir; /* a fresh directory per test */
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir = vc_test_scratch("check_projcache", 0);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	(void)vc_rm_rf(dir, &err);
-	strcpy(dir, "/tmp/check_projcache.XXXXXX");
+	vc_test_scratch_remove(dir);
+	dir = NULL;
 }
 
 static void
@@ -198,29 +198,18 @@ START_TEST(test_record)
 }
 END_TEST
 
-static Suite *
-projcache_suite(void)
-{
-	Suite *s = suite_create("projcache");
-	TCase *tc = tcase_create("tree");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_what_counts);
-	tcase_add_test(tc, test_skip_dirs);
-	tcase_add_test(tc, test_too_big);
-	tcase_add_test(tc, test_record);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(projcache_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_what_counts,
+	    test_skip_dirs,
+	    test_too_big,
+	    test_record,
+	};
+	Suite *s = suite_create("projcache");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "tree", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -4,7 +4,6 @@
  * that must agree, real changes that must not, includes and their cycles,
  * ${VAR}, encodings, and the sentry-python matrix as conformance data.
  */
-#include <archive.h>
 #include <check.h>
 #include <jansson.h>
 #include <limits.h>
@@ -17,41 +16,28 @@
 #include "venvcache/req.h"
 #include "venvcache/util.h"
 
-static char tmpdir[PATH_MAX];
-static char oldcwd[PATH_MAX];
+#include "helpers.h"
+
+static char *tmpdir; /* a fresh directory per test, the working one */
 
 /* Each test runs in a fresh directory of its own. */
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof oldcwd));
-	snprintf(tmpdir, sizeof tmpdir, "%s/vc-req.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_int_eq(chdir(tmpdir), 0);
+	tmpdir = vc_test_scratch("vc-req", 1);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	if (chdir(oldcwd) != 0)
-		return;
-	vc_rm_rf(tmpdir, &err);
+	vc_test_scratch_remove(tmpdir);
+	tmpdir = NULL;
 }
 
 static void
 write_file(const char *path, const char *text)
 {
-	struct vc_error err;
-	char *dir = vc_path_dirname(path);
-
-	ck_assert_int_eq(vc_mkdir_p(dir, 0755, &err), 0);
-	ck_assert_int_eq(vc_write_file_atomic(path, text, strlen(text), 0644,
-	                     &err),
-	    0);
-	free(dir);
+	vc_test_put(NULL, path, text);
 }
 
 /* The canonical lines joined with '\n', or "ERR <message>". */
@@ -865,29 +851,6 @@ START_TEST(test_versions)
 }
 END_TEST
 
-/* Reads a gzipped file whole with libarchive's raw format. */
-static char *
-read_gz(const char *path)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct vc_buf b;
-	char chunk[65536];
-	la_ssize_t n;
-
-	vc_buf_init(&b);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_raw(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-	    ARCHIVE_OK);
-	ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
-		vc_buf_add(&b, chunk, (size_t)n);
-	ck_assert_int_eq(n, 0);
-	archive_read_free(a);
-	return vc_buf_detach(&b);
-}
-
 /*
  * Conformance: every dependency line of every environment of
  * sentry-python's tox matrix (as tox resolved it) parses, or is the
@@ -910,7 +873,7 @@ START_TEST(test_sentry_python)
 		char *path = vc_path_join(dir, files[f]);
 		size_t fenvs = 0;
 
-		text = read_gz(path);
+		text = vc_test_read_gz(path);
 		for (line = strtok_r(text, "\n", &save); line != NULL;
 		     line = strtok_r(NULL, "\n", &save)) {
 			json_t *o = json_loads(line, 0, NULL), *d;
@@ -986,42 +949,31 @@ START_TEST(test_sentry_python)
 }
 END_TEST
 
-static Suite *
-req_suite(void)
-{
-	Suite *s = suite_create("req");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_canonical_forms);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_equivalent);
-	tcase_add_test(tc, test_different);
-	tcase_add_test(tc, test_idempotent);
-	tcase_add_test(tc, test_includes);
-	tcase_add_test(tc, test_include_cycle);
-	tcase_add_test(tc, test_constraints);
-	tcase_add_test(tc, test_env_vars);
-	tcase_add_test(tc, test_project_and_paths);
-	tcase_add_test(tc, test_options_and_ignored);
-	tcase_add_test(tc, test_pip_text_round_trip);
-	tcase_add_test(tc, test_pinned);
-	tcase_add_test(tc, test_encodings);
-	tcase_add_test(tc, test_inline_lines);
-	tcase_add_test(tc, test_versions);
-	tcase_add_test(tc, test_sentry_python);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(req_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_canonical_forms,
+	    test_errors,
+	    test_equivalent,
+	    test_different,
+	    test_idempotent,
+	    test_includes,
+	    test_include_cycle,
+	    test_constraints,
+	    test_env_vars,
+	    test_project_and_paths,
+	    test_options_and_ignored,
+	    test_pip_text_round_trip,
+	    test_pinned,
+	    test_encodings,
+	    test_inline_lines,
+	    test_versions,
+	    test_sentry_python,
+	};
+	Suite *s = suite_create("req");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

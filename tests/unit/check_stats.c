@@ -16,24 +16,21 @@
 #include "venvcache/stats.h"
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 static char *dir;
 
 static void
 setup(void)
 {
-	char tmpl[] = "/tmp/vc-check-stats.XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	dir = xstrdup(tmpl);
+	dir = vc_test_scratch("vc-check-stats", 0);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	vc_rm_rf(dir, &err);
-	free(dir);
+	vc_test_scratch_remove(dir);
+	dir = NULL;
 }
 
 static json_t *
@@ -277,31 +274,20 @@ START_TEST(test_concurrent_adds)
 }
 END_TEST
 
-static Suite *
-stats_suite(void)
-{
-	Suite *s = suite_create("stats");
-	TCase *tc = tcase_create("stats");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_ids);
-	tcase_add_test(tc, test_add_read_zero);
-	tcase_add_test(tc, test_saturates);
-	tcase_add_test(tc, test_corrupt);
-	tcase_add_test(tc, test_unknown_counters_kept);
-	tcase_add_test(tc, test_concurrent_adds);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(stats_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_ids,
+	    test_add_read_zero,
+	    test_saturates,
+	    test_corrupt,
+	    test_unknown_counters_kept,
+	    test_concurrent_adds,
+	};
+	Suite *s = suite_create("stats");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "stats", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -6,7 +6,6 @@
  * sentry-python's tox.ini files against what tox 4 itself reports for them
  * (scripts/tox4-view.py made tests/data/sentry-python/tox4-*).
  */
-#include <archive.h>
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,39 +18,31 @@
 #include "venvcache/tox.h"
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 static struct vc_tox X;
 static struct vc_config cfg_;
 static struct vc_error err;
-static char dir[] = "/tmp/check_tox4.XXXXXX";
+static char *dir; /* a fresh directory per test */
 
 /* Writes `name` in the test's directory. */
 static void
 put(const char *name, const char *text)
 {
-	char *p = vc_path_join(dir, name);
-	FILE *f = fopen(p, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
+	vc_test_put(dir, name, text);
 }
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir = vc_test_scratch("check_tox4", 0);
 }
 
 static void
 teardown(void)
 {
-	char *p = vc_path_join(dir, "pyproject.toml");
-
-	unlink(p);
-	free(p);
-	rmdir(dir);
-	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+	vc_test_scratch_remove(dir);
+	dir = NULL;
 }
 
 static int
@@ -78,25 +69,7 @@ env(const char *name)
 	return NULL;
 }
 
-static char *
-joined(const struct vc_strv *v)
-{
-	struct vc_buf b;
-	size_t i;
-
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	for (i = 0; i < v->n; i++)
-		vc_buf_addf(&b, "%s%s", i ? "|" : "", v->v[i]);
-	return vc_buf_detach(&b);
-}
-
-#define strv_is(v, want)                      \
-	do {                                  \
-		char *got_ = joined(v);       \
-		ck_assert_str_eq(got_, want); \
-		free(got_);                   \
-	} while (0)
+#define strv_is(v, want) VC_TEST_STRV_IS(v, want)
 
 static char *
 names(void)
@@ -696,29 +669,6 @@ END_TEST
 
 /* --- conformance: sentry-python --------------------------------------- */
 
-static char *
-read_all(const char *path)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct vc_buf b;
-	char chunk[65536];
-	la_ssize_t n;
-
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-	    ARCHIVE_OK);
-	ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
-		vc_buf_add(&b, chunk, (size_t)n);
-	ck_assert_int_eq(n, 0);
-	archive_read_free(a);
-	return vc_buf_detach(&b);
-}
-
 /* The strings of a JSON array joined by '|'. */
 static char *
 json_joined(json_t *a)
@@ -754,7 +704,7 @@ canonical(const struct vc_strv *lines)
 	                     dir, 0, &err),
 	    0);
 	vc_reqset_canonical(&set, &out);
-	s = joined(&out);
+	s = vc_test_joined(&out, "|");
 	vc_strv_release(&out);
 	vc_buf_release(&text);
 	vc_reqset_release(&set);
@@ -777,16 +727,16 @@ conform(const char *ini, const char *pyproject, const char *expected)
 	sp = vc_path_join(data, "sentry-python");
 	if (pyproject != NULL) {
 		path = vc_path_join(sp, pyproject);
-		text = read_all(path);
+		text = vc_test_read_gz(path);
 		put("pyproject.toml", text);
 		free(text);
 		free(path);
 	}
 	path = vc_path_join(sp, ini);
-	text = read_all(path);
+	text = vc_test_read_gz(path);
 	free(path);
 	path = vc_path_join(sp, expected);
-	lines = read_all(path);
+	lines = vc_test_read_gz(path);
 	free(path);
 	tini = vc_path_join(dir, "tox.ini");
 	vc_tox_init(&X);
@@ -818,7 +768,7 @@ conform(const char *ini, const char *pyproject, const char *expected)
 				    ini, n, e ? e->name : "(none)",
 				    json_string_value(
 				        json_object_get(o, "env")));
-		} else if (strcmp(a = joined(&e->deps),
+		} else if (strcmp(a = vc_test_joined(&e->deps, "|"),
 		               b = json_joined(json_object_get(o, "deps"))) !=
 		        0 ||
 		    strcmp(c = canonical(&e->groups), d = canonical(&g)) != 0 ||
@@ -879,12 +829,12 @@ START_TEST(test_sentry_2022)
 	const char *data = getenv("VC_TEST_DATA");
 	char *sp = vc_path_join(data, "sentry-python");
 	char *path = vc_path_join(sp, "tox-2022-11-14.ini");
-	char *text = read_all(path), *exp;
+	char *text = vc_test_read_gz(path), *exp;
 	json_t *o;
 
 	free(path);
 	path = vc_path_join(sp, "tox4-2022-11-14.expected.jsonl");
-	exp = read_all(path);
+	exp = vc_test_read_gz(path);
 	o = json_loads(exp, 0, NULL);
 	ck_assert_ptr_nonnull(json_object_get(o, "error"));
 	ck_assert_ptr_nonnull(
@@ -927,7 +877,7 @@ json_deps(json_t *a)
 		if (e > b)
 			vc_strv_take(&v, xstrndup(d + b, e - b));
 	}
-	s = joined(&v);
+	s = vc_test_joined(&v, "|");
 	vc_strv_release(&v);
 	return s;
 }
@@ -951,10 +901,10 @@ conform_toml(const char *project, const char *config)
 	unsetenv("VC_TOML_EXTRA");
 	pdir = vc_path_join(data, project);
 	path = vc_path_join(pdir, "tox4.expected.jsonl");
-	lines = read_all(path);
+	lines = vc_test_read_gz(path);
 	free(path);
 	path = vc_path_join(pdir, config);
-	text = read_all(path);
+	text = vc_test_read_gz(path);
 	vc_tox_init(&X);
 	ck_assert_msg(vc_tox_read(&X, 4, path, text, &err) == 0, "%s: %s",
 	    config, err.msg);
@@ -987,11 +937,11 @@ conform_toml(const char *project, const char *config)
 			fprintf(stderr, "%s: env %zu: %s, tox 4: %s\n", config,
 			    n, e ? e->name : "(none)",
 			    json_string_value(json_object_get(o, "env")));
-		} else if (strcmp(a = joined(&e->deps),
+		} else if (strcmp(a = vc_test_joined(&e->deps, "|"),
 		               b = json_deps(json_object_get(o, "deps"))) !=
 		        0 ||
 		    strcmp(c = canonical(&e->groups), d = canonical(&g)) != 0 ||
-		    strcmp(x = joined(&e->extras),
+		    strcmp(x = vc_test_joined(&e->extras, "|"),
 		        y = json_joined(json_object_get(o, "extras"))) != 0 ||
 		    e->package == NULL ||
 		    strcmp(e->package,
@@ -1046,43 +996,31 @@ START_TEST(test_pyproject_native)
 }
 END_TEST
 
-static Suite *
-tox4_suite(void)
-{
-	Suite *s = suite_create("tox4");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_syntax);
-	tcase_add_test(tc, test_base_python);
-	tcase_add_test(tc, test_package);
-	tcase_add_test(tc, test_dependency_groups);
-	tcase_add_test(tc, test_factor_envs);
-	tcase_add_test(tc, test_labels);
-	tcase_add_test(tc, test_setup_cfg);
-	tcase_add_test(tc, test_pyproject);
-	tcase_add_test(tc, test_warnings);
-	tcase_add_test(tc, test_tox_toml_values);
-	tcase_add_test(tc, test_tox_toml_hostile);
-	tcase_add_test(tc, test_find_order);
-	tcase_add_test(tc, test_sentry_2026);
-	tcase_add_test(tc, test_sentry_2024);
-	tcase_add_test(tc, test_sentry_2022);
-	tcase_add_test(tc, test_tox_toml);
-	tcase_add_test(tc, test_pyproject_native);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tox4_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_syntax,
+	    test_base_python,
+	    test_package,
+	    test_dependency_groups,
+	    test_factor_envs,
+	    test_labels,
+	    test_setup_cfg,
+	    test_pyproject,
+	    test_warnings,
+	    test_tox_toml_values,
+	    test_tox_toml_hostile,
+	    test_find_order,
+	    test_sentry_2026,
+	    test_sentry_2024,
+	    test_sentry_2022,
+	    test_tox_toml,
+	    test_pyproject_native,
+	};
+	Suite *s = suite_create("tox4");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", setup, teardown, 120, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

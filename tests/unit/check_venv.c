@@ -10,21 +10,21 @@
 #include "venvcache/util.h"
 #include "venvcache/venv.h"
 
-static char dir[] = "/tmp/check_venv.XXXXXX";
+#include "helpers.h"
+
+static char *dir; /* a fresh directory per test */
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir = vc_test_scratch("check_venv", 0);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	(void)vc_rm_rf(dir, &err);
-	strcpy(dir, "/tmp/check_venv.XXXXXX");
+	vc_test_scratch_remove(dir);
+	dir = NULL;
 }
 
 static void
@@ -190,29 +190,18 @@ START_TEST(test_streams)
 }
 END_TEST
 
-static Suite *
-venv_suite(void)
-{
-	Suite *s = suite_create("venv");
-	TCase *tc = tcase_create("relocate");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_whole_prefixes_only);
-	tcase_add_test(tc, test_chunk_boundaries);
-	tcase_add_test(tc, test_growth_is_bounded);
-	tcase_add_test(tc, test_streams);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(venv_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_whole_prefixes_only,
+	    test_chunk_boundaries,
+	    test_growth_is_bounded,
+	    test_streams,
+	};
+	Suite *s = suite_create("venv");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "relocate", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }
