@@ -22,21 +22,6 @@
 
 #include "helpers.h"
 
-static char *tmpdir; /* a fresh directory per test, the working one */
-
-static void
-setup(void)
-{
-	tmpdir = vc_test_scratch("vc-key", 1);
-}
-
-static void
-teardown(void)
-{
-	vc_test_scratch_remove(tmpdir);
-	tmpdir = NULL;
-}
-
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
@@ -77,7 +62,7 @@ env_init(struct vc_envdef *env, const char *name)
 {
 	memset(env, 0, sizeof *env);
 	env->name = xstrdup(name);
-	env->basedir = xstrdup(tmpdir);
+	env->basedir = xstrdup(vc_test_dir);
 	vc_strv_init(&env->requirements);
 	vc_strv_init(&env->constraints);
 	vc_strv_init(&env->deps);
@@ -422,7 +407,7 @@ START_TEST(test_load_requirements)
 	write_file("sub/c.txt", "alpha==1.0\n", 0644);
 	env_init(&env, "e");
 	free(env.basedir);
-	env.basedir = vc_path_join(tmpdir, "sub");
+	env.basedir = vc_path_join(vc_test_dir, "sub");
 	env.file = xstrdup("venvcache.ini");
 	vc_strv_push(&env.requirements, "a.txt");
 	vc_strv_push(&env.constraints, "c.txt");
@@ -499,7 +484,7 @@ START_TEST(test_probe_cache)
 {
 	struct vc_interp a, b;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
 	unsigned runs;
 
 	runs = vc_interp_runs();
@@ -542,7 +527,7 @@ START_TEST(test_probe_cache_stale)
 {
 	struct vc_interp a;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
 	char *cmd, path[PATH_MAX];
 	unsigned runs = vc_interp_runs();
 	json_t *o;
@@ -589,8 +574,8 @@ START_TEST(test_probe_retarget)
 	    "/usr/local/bin/python3"};
 	struct vc_interp a;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
-	char *link = vc_path_join(tmpdir, "python"), real[PATH_MAX];
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
+	char *link = vc_path_join(vc_test_dir, "python"), real[PATH_MAX];
 	const char *other = NULL;
 	size_t i;
 
@@ -625,9 +610,9 @@ START_TEST(test_probe_wrapper)
 {
 	struct vc_interp a;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
 	char *script = xasprintf("#!/bin/sh\nexec '%s' \"$@\"\n", py);
-	char *path = vc_path_join(tmpdir, "shim");
+	char *path = vc_path_join(vc_test_dir, "shim");
 	unsigned runs = vc_interp_runs();
 
 	write_file(path, script, 0755);
@@ -745,7 +730,7 @@ main(void)
 	};
 	Suite *s = suite_create("key");
 
-	vc_test_case(s, "core", setup, teardown, 0, tests,
+	vc_test_case(s, "core", vc_test_setup_cwd, vc_test_teardown, 0, tests,
 	    VC_ARRAY_SIZE(tests));
 	return vc_test_run(s);
 }

@@ -12,25 +12,11 @@
 
 #include "helpers.h"
 
-static char *dir; /* a fresh directory per test */
-
-static void
-setup(void)
-{
-	dir = vc_test_scratch("check_projcache", 0);
-}
-
-static void
-teardown(void)
-{
-	vc_test_scratch_remove(dir);
-	dir = NULL;
-}
-
 static void
 put(const char *name, const char *text)
 {
-	char *path = vc_path_join(dir, name), *parent = vc_path_dirname(path);
+	char *path = vc_path_join(vc_test_dir, name),
+	     *parent = vc_path_dirname(path);
 	struct vc_error err;
 	FILE *f;
 
@@ -50,7 +36,8 @@ hash(const char *const *skip)
 	char out[33];
 	struct vc_error err;
 
-	ck_assert_int_eq(vc_projcache_tree_hash(dir, skip, out, &err), 0);
+	ck_assert_int_eq(vc_projcache_tree_hash(vc_test_dir, skip, out, &err),
+	    0);
 	return xstrdup(out);
 }
 
@@ -108,12 +95,12 @@ START_TEST(test_what_counts)
 	ck_assert(changes(h));
 	free(h);
 	h = hash(NULL);
-	link = vc_path_join(dir, "pkg/data.txt");
+	link = vc_path_join(vc_test_dir, "pkg/data.txt");
 	ck_assert_int_eq(chmod(link, 0755), 0);
 	ck_assert(changes(h));
 	free(h);
 	free(link);
-	link = vc_path_join(dir, "lnk");
+	link = vc_path_join(vc_test_dir, "lnk");
 	ck_assert_int_eq(symlink("pkg", link), 0);
 	h = hash(NULL);
 	ck_assert_int_eq(unlink(link), 0);
@@ -126,7 +113,7 @@ END_TEST
 
 START_TEST(test_skip_dirs)
 {
-	char *sub = vc_path_join(dir, "venvs"), *h, *h2;
+	char *sub = vc_path_join(vc_test_dir, "venvs"), *h, *h2;
 	const char *skip[] = {sub, NULL};
 
 	put("a.py", "1");
@@ -151,12 +138,13 @@ START_TEST(test_too_big)
 	int i, fd;
 
 	for (i = 0; i <= VC_PROJCACHE_MAX_FILES; i++) {
-		snprintf(name, sizeof name, "%s/f%d", dir, i);
+		snprintf(name, sizeof name, "%s/f%d", vc_test_dir, i);
 		fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		ck_assert_int_ne(fd, -1);
 		close(fd);
 	}
-	ck_assert_int_eq(vc_projcache_tree_hash(dir, NULL, out, &err), 1);
+	ck_assert_int_eq(vc_projcache_tree_hash(vc_test_dir, NULL, out, &err),
+	    1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "more than 20000 files"));
 }
 END_TEST
@@ -209,7 +197,7 @@ main(void)
 	};
 	Suite *s = suite_create("projcache");
 
-	vc_test_case(s, "tree", setup, teardown, 0, tests,
+	vc_test_case(s, "tree", vc_test_setup, vc_test_teardown, 0, tests,
 	    VC_ARRAY_SIZE(tests));
 	return vc_test_run(s);
 }

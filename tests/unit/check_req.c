@@ -18,28 +18,6 @@
 
 #include "helpers.h"
 
-static char *tmpdir; /* a fresh directory per test, the working one */
-
-/* Each test runs in a fresh directory of its own. */
-static void
-setup(void)
-{
-	tmpdir = vc_test_scratch("vc-req", 1);
-}
-
-static void
-teardown(void)
-{
-	vc_test_scratch_remove(tmpdir);
-	tmpdir = NULL;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	vc_test_put(NULL, path, text);
-}
-
 /* The canonical lines joined with '\n', or "ERR <message>". */
 static char *
 canon_set(const struct vc_reqset *set)
@@ -456,7 +434,7 @@ START_TEST(test_idempotent)
 	char *once, *twice;
 
 	/* The canonical form reads back as itself, every line of it. */
-	write_file("dist/foo-1.0-py3-none-any.whl", "");
+	vc_test_put(NULL, "dist/foo-1.0-py3-none-any.whl", "");
 	for (i = 0; i < VC_ARRAY_SIZE(canon_cases); i++) {
 		once = canon_text(canon_cases[i].in);
 		if (strncmp(once, "ERR", 3) == 0 ||
@@ -477,31 +455,31 @@ START_TEST(test_includes)
 {
 	char *got;
 
-	write_file("req/base.txt",
+	vc_test_put(NULL, "req/base.txt",
 	    "-r common/a.txt\n--requirement=../top.txt\n"
 	    "-c constraints.txt\nbase\n");
-	write_file("req/common/a.txt", "a\n-rb.txt\n");
-	write_file("req/common/b.txt", "b\n");
-	write_file("top.txt", "top\n");
-	write_file("req/constraints.txt", "a==1.0\n-r ../top.txt\n");
+	vc_test_put(NULL, "req/common/a.txt", "a\n-rb.txt\n");
+	vc_test_put(NULL, "req/common/b.txt", "b\n");
+	vc_test_put(NULL, "top.txt", "top\n");
+	vc_test_put(NULL, "req/constraints.txt", "a==1.0\n-r ../top.txt\n");
 	got = canon_file("req/base.txt");
 	ck_assert_str_eq(got, "a\nb\nbase\ntop\n-c a==1.0");
 	free(got);
 
 	/* A line in an included file changes the set. */
-	write_file("req/common/b.txt", "b==2\n");
+	vc_test_put(NULL, "req/common/b.txt", "b==2\n");
 	got = canon_file("req/base.txt");
 	ck_assert_str_eq(got, "a\nb==2\nbase\ntop\n-c a==1.0");
 	free(got);
 
 	/* A missing include names the including line. */
-	write_file("m.txt", "x\n\n-r missing.txt\n");
+	vc_test_put(NULL, "m.txt", "x\n\n-r missing.txt\n");
 	got = canon_file("m.txt");
 	ck_assert_str_eq(got,
 	    "ERR m.txt:3: cannot open 'missing.txt': No "
 	    "such file or directory");
 	free(got);
-	write_file("d.txt", "-r req\n");
+	vc_test_put(NULL, "d.txt", "-r req\n");
 	got = canon_file("d.txt");
 	ck_assert_str_eq(got,
 	    "ERR d.txt:1: cannot read 'req': Is a "
@@ -514,7 +492,7 @@ START_TEST(test_includes)
 	free(got);
 
 	/* A file included twice (not a cycle) is fine. */
-	write_file("twice.txt", "-r top.txt\n-r ./top.txt\n");
+	vc_test_put(NULL, "twice.txt", "-r top.txt\n-r ./top.txt\n");
 	got = canon_file("twice.txt");
 	ck_assert_str_eq(got, "top");
 	free(got);
@@ -525,19 +503,19 @@ START_TEST(test_include_cycle)
 {
 	char *got;
 
-	write_file("a.txt", "x\n-r b.txt\n");
-	write_file("b.txt", "y\n\n-r a.txt\n");
+	vc_test_put(NULL, "a.txt", "x\n-r b.txt\n");
+	vc_test_put(NULL, "b.txt", "y\n\n-r a.txt\n");
 	got = canon_file("a.txt");
 	ck_assert_str_eq(got,
 	    "ERR b.txt:3: include cycle: a.txt -> b.txt -> a.txt");
 	free(got);
-	write_file("sub/self.txt", "-r self.txt\n");
+	vc_test_put(NULL, "sub/self.txt", "-r self.txt\n");
 	got = canon_file("sub/self.txt");
 	ck_assert_str_eq(got,
 	    "ERR sub/self.txt:1: include cycle: sub/self.txt -> sub/self.txt");
 	free(got);
-	write_file("c1.txt", "-c c2.txt\n");
-	write_file("c2.txt", "-r c1.txt\n");
+	vc_test_put(NULL, "c1.txt", "-c c2.txt\n");
+	vc_test_put(NULL, "c2.txt", "-r c1.txt\n");
 	got = canon_file("c1.txt");
 	ck_assert_str_eq(got,
 	    "ERR c2.txt:1: include cycle: c1.txt -> c2.txt -> c1.txt");
@@ -550,22 +528,22 @@ START_TEST(test_constraints)
 	struct vc_reqset set;
 	struct vc_error err;
 
-	write_file("c.txt", "foo==1.0\nbar @ https://x/bar.tar.gz\n");
+	vc_test_put(NULL, "c.txt", "foo==1.0\nbar @ https://x/bar.tar.gz\n");
 	vc_reqset_init(&set);
 	ck_assert_int_eq(vc_reqset_add_file(&set, "c.txt", 1, &err), 0);
 	ck_assert_uint_eq(set.n, 2);
 	ck_assert_int_eq(set.reqs[0].constraint, 1);
 	vc_reqset_release(&set);
 	CK_ERROR("-c c2.txt", "cannot open");
-	write_file("c2.txt", "-e git+https://x/y.git#egg=y\n");
+	vc_test_put(NULL, "c2.txt", "-e git+https://x/y.git#egg=y\n");
 	CK_ERROR("-c c2.txt",
 	    "c2.txt:1: editable requirements are not "
 	    "allowed as constraints");
-	write_file("c2.txt", "foo[x]==1\n");
+	vc_test_put(NULL, "c2.txt", "foo[x]==1\n");
 	CK_ERROR("-c c2.txt", "c2.txt:1: constraints cannot have extras");
-	write_file("c2.txt", "https://x/foo.tar.gz\n");
+	vc_test_put(NULL, "c2.txt", "https://x/foo.tar.gz\n");
 	CK_ERROR("-c c2.txt", "unnamed requirements are not allowed");
-	write_file("c2.txt", ".\n");
+	vc_test_put(NULL, "c2.txt", ".\n");
 	CK_ERROR("-c c2.txt",
 	    "c2.txt:1: the project under test cannot be a "
 	    "constraint");
@@ -602,8 +580,8 @@ START_TEST(test_project_and_paths)
 	struct vc_reqset set;
 	struct vc_error err;
 
-	write_file("libs/thing/pyproject.toml", "");
-	write_file("libs/bare/README", "");
+	vc_test_put(NULL, "libs/thing/pyproject.toml", "");
+	vc_test_put(NULL, "libs/bare/README", "");
 	vc_reqset_init(&set);
 	ck_assert_int_eq(vc_reqset_add_text(&set,
 	                     "-e .\n.[test]\n-e./[docs]\n./libs/thing\n"
@@ -638,7 +616,7 @@ START_TEST(test_options_and_ignored)
 	struct vc_error err;
 	char *pip;
 
-	write_file("inc.txt", "x\n");
+	vc_test_put(NULL, "inc.txt", "x\n");
 	vc_reqset_init(&set);
 	ck_assert_int_eq(vc_reqset_add_text(&set,
 	                     "--index-url https://u:tok@pypi.corp/simple\n"
@@ -692,7 +670,7 @@ START_TEST(test_pip_text_round_trip)
 	struct vc_error err;
 	char *pip, *cons, *a, *b;
 
-	write_file("c.txt", "attrs==23.1.0\n");
+	vc_test_put(NULL, "c.txt", "attrs==23.1.0\n");
 	setenv("VC_T_TOKEN", "tok", 1);
 	vc_reqset_init(&set);
 	vc_reqset_init(&again);
@@ -709,7 +687,7 @@ START_TEST(test_pip_text_round_trip)
 	ck_assert_ptr_nonnull(strstr(pip, "https://u:tok@x/bar.tar.gz"));
 	cons = vc_reqset_pip_constraints(&set);
 	ck_assert_str_eq(cons, "attrs==23.1.0\n");
-	write_file("c2.txt", cons);
+	vc_test_put(NULL, "c2.txt", cons);
 	a = xasprintf("%s-c c2.txt\n", pip);
 	ck_assert_int_eq(vc_reqset_add_text(&again, a, "pip.txt", NULL, ".", 0,
 	                     &err),
@@ -755,7 +733,7 @@ START_TEST(test_encodings)
 {
 	char *got;
 
-	write_file("bom.txt",
+	vc_test_put(NULL, "bom.txt",
 	    "\xef\xbb\xbf"
 	    "foo\n");
 	got = canon_file("bom.txt");
@@ -774,17 +752,17 @@ START_TEST(test_encodings)
 		ck_assert_str_eq(got, "foo");
 		free(got);
 	}
-	write_file("l1.txt",
+	vc_test_put(NULL, "l1.txt",
 	    "# -*- coding: latin-1 -*-\n"
 	    "foo; platform_version == '\xe9'\n");
 	got = canon_file("l1.txt");
 	ck_assert_str_eq(got, "foo; platform_version == \"\\xe9\"");
 	free(got);
-	write_file("bad.txt", "foo\nbar \xff\n");
+	vc_test_put(NULL, "bad.txt", "foo\nbar \xff\n");
 	got = canon_file("bad.txt");
 	ck_assert_str_eq(got, "ERR bad.txt:2: not valid UTF-8");
 	free(got);
-	write_file("enc.txt", "# coding: koi8-r\nfoo\n");
+	vc_test_put(NULL, "enc.txt", "# coding: koi8-r\nfoo\n");
 	got = canon_file("enc.txt");
 	ck_assert_str_eq(got,
 	    "ERR enc.txt: encoding 'koi8-r' is not "
@@ -973,7 +951,7 @@ main(void)
 	};
 	Suite *s = suite_create("req");
 
-	vc_test_case(s, "core", setup, teardown, 0, tests,
+	vc_test_case(s, "core", vc_test_setup_cwd, vc_test_teardown, 0, tests,
 	    VC_ARRAY_SIZE(tests));
 	return vc_test_run(s);
 }

@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <archive.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,27 @@ vc_test_scratch_remove(char *dir)
 	rc = vc_rm_rf(dir, &err);
 	free(dir);
 	return rc;
+}
+
+char *vc_test_dir;
+
+void
+vc_test_setup(void)
+{
+	vc_test_dir = vc_test_scratch(program_invocation_short_name, 0);
+}
+
+void
+vc_test_setup_cwd(void)
+{
+	vc_test_dir = vc_test_scratch(program_invocation_short_name, 1);
+}
+
+void
+vc_test_teardown(void)
+{
+	vc_test_scratch_remove(vc_test_dir);
+	vc_test_dir = NULL;
 }
 
 void

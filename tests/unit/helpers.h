@@ -39,6 +39,16 @@ char *vc_test_scratch(const char *tag, int enter);
 int vc_test_scratch_remove(char *dir);
 
 /*
+ * Checked fixtures (vc_test_case): vc_test_setup makes vc_test_dir a fresh
+ * scratch directory named after the program, vc_test_setup_cwd enters it
+ * too, vc_test_teardown removes it.
+ */
+extern char *vc_test_dir;
+void vc_test_setup(void);
+void vc_test_setup_cwd(void);
+void vc_test_teardown(void);
+
+/*
  * Writes `n` bytes to `path` with `mode` (vc_write_file_atomic), making
  * its parent directories first.
  */
