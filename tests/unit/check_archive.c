@@ -104,6 +104,63 @@ set_mtime(const char *path, time_t sec, long nsec)
 }
 
 /*
+ * A step of make_tree under its root: 'd' mkdir with `mode`, 'f' a file of
+ * `data` with `mode`, 'l' a symlink to `data`, 'c' chmod to `mode`, 't'
+ * nothing more; then the mtime, when `sec` is not 0.
+ */
+struct node {
+	char op;
+	const char *name, *data;
+	mode_t mode;
+	time_t sec;
+	long nsec;
+};
+
+static const struct node tree_first[] = {
+    {'d', "bin", NULL, 0755, 0, 0},
+    {'l', "bin/python", "/usr/bin/python3", 0, 1600000000, 111111111},
+    {'l', "bin/python3", "python", 0, 0, 0},
+    {'f', "bin/activate", "echo hi\n", 0644, 1700000000, 123456789},
+    {'f', "bin/tool", "#!/bin/sh\n", 0755, 0, 0},
+    {'d', "empty-dir", NULL, 0700, 1500000000, 999999999},
+    {'f', "empty-file", "", 0600, 1400000000, 1},
+    {'f', "readonly", "ro", 0444, 0, 0},
+    {'f', "caf\xc3\xa9.txt", "utf8", 0640, 0, 0},
+};
+
+/* After the rest: a directory whose mode forbids writing, with content;
+ * the directories' mtimes, once nothing more is made in them. */
+static const struct node tree_last[] = {
+    {'d', "sealed", NULL, 0755, 0, 0},
+    {'f', "sealed/inside", "x", 0644, 0, 0},
+    {'c', "sealed", NULL, 0555, 1234567890, 123},
+    {'t', "lib", NULL, 0, 1300000000, 42},
+    {'t', "bin", NULL, 0, 1300000001, 43},
+};
+
+static void
+make_nodes(const char *root, const struct node *n, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++, n++) {
+		char *p = xasprintf("%s/%s", root, n->name);
+
+		if (n->op == 'd')
+			ck_assert_int_eq(mkdir(p, n->mode), 0);
+		else if (n->op == 'f')
+			write_file(p, n->data, strlen(n->data), n->mode);
+		else if (n->op == 'l')
+			ck_assert_int_eq(symlink(n->data, p), 0);
+		else if (n->op == 'c')
+			ck_assert_int_eq(chmod(p, n->mode), 0);
+		if (n->sec != 0)
+			set_mtime(p, n->sec, n->nsec);
+		free(p);
+	}
+}
+
+/*
  * Builds the round-trip tree under `root`: every kind of member, odd modes,
  * nanosecond mtimes, long and non-ASCII names, a file spanning several
  * frames and many small files.
@@ -117,37 +174,7 @@ make_tree(const char *root)
 	char longname[200];
 
 	ck_assert_int_eq(mkdir(root, 0755), 0);
-	p = xasprintf("%s/bin", root);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	free(p);
-	p = xasprintf("%s/bin/python", root);
-	ck_assert_int_eq(symlink("/usr/bin/python3", p), 0);
-	set_mtime(p, 1600000000, 111111111);
-	free(p);
-	p = xasprintf("%s/bin/python3", root);
-	ck_assert_int_eq(symlink("python", p), 0);
-	free(p);
-	p = xasprintf("%s/bin/activate", root);
-	write_file(p, "echo hi\n", 8, 0644);
-	set_mtime(p, 1700000000, 123456789);
-	free(p);
-	p = xasprintf("%s/bin/tool", root);
-	write_file(p, "#!/bin/sh\n", 10, 0755);
-	free(p);
-	p = xasprintf("%s/empty-dir", root);
-	ck_assert_int_eq(mkdir(p, 0700), 0);
-	set_mtime(p, 1500000000, 999999999);
-	free(p);
-	p = xasprintf("%s/empty-file", root);
-	write_file(p, "", 0, 0600);
-	set_mtime(p, 1400000000, 1);
-	free(p);
-	p = xasprintf("%s/readonly", root);
-	write_file(p, "ro", 2, 0444);
-	free(p);
-	p = xasprintf("%s/caf\xc3\xa9.txt", root);
-	write_file(p, "utf8", 4, 0640);
-	free(p);
+	make_nodes(root, tree_first, VC_ARRAY_SIZE(tree_first));
 	memset(longname, 'n', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
 	p = xasprintf("%s/%s", root, longname);
@@ -190,23 +217,7 @@ make_tree(const char *root)
 		set_mtime(p, 1600000000 + (time_t)i, (long)i * 1000 + 7);
 		free(p);
 	}
-	/* A directory whose mode forbids writing, with content. */
-	p = xasprintf("%s/sealed", root);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	free(p);
-	p = xasprintf("%s/sealed/inside", root);
-	write_file(p, "x", 1, 0644);
-	free(p);
-	p = xasprintf("%s/sealed", root);
-	ck_assert_int_eq(chmod(p, 0555), 0);
-	set_mtime(p, 1234567890, 123);
-	free(p);
-	p = xasprintf("%s/lib", root);
-	set_mtime(p, 1300000000, 42);
-	free(p);
-	p = xasprintf("%s/bin", root);
-	set_mtime(p, 1300000001, 43);
-	free(p);
+	make_nodes(root, tree_last, VC_ARRAY_SIZE(tree_last));
 }
 
 /* Or'ed into compare's dir_times: the top, which is not a member. */
@@ -1347,6 +1358,20 @@ START_TEST(test_hostile_limits)
 }
 END_TEST
 
+/* The raw tar `t`, ended first when `end` (raw_end), stored and refused. */
+static void
+raw_refused(struct rawtar *t, int end, enum vc_errcode code, const char *member,
+    const char *why)
+{
+	char *path;
+
+	if (end)
+		raw_end(t);
+	path = store_zstd(t->data, t->len);
+	expect_refused(path, 0, 0, code, member, why);
+	free(path);
+}
+
 START_TEST(test_hostile_stream)
 {
 	struct rawtar t = {NULL, 0, 0};
@@ -1359,25 +1384,17 @@ START_TEST(test_hostile_stream)
 	memset(body, 'y', sizeof body);
 	/* Data shorter than the header says: the archive ends inside it. */
 	raw_add(&t, "short", '0', "0000644", 1000, body, 100);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, "short", "ends inside");
-	free(path);
+	raw_refused(&t, 0, VC_ECORRUPT, "short", "ends inside");
 	/* Data longer than the header says: garbage where a header is. */
 	t.len = 0;
 	raw_add(&t, "long", '0', "0000644", 10, body, 1000);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "after member 'long'");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "after member 'long'");
 	/* A NUL byte inside a pax path. */
 	t.len = 0;
 	raw_add(&t, "PaxHeader/x", 'x', "0000644", 16, "16 path=a\0/../b\n",
 	    16);
 	raw_add(&t, "x", '0', "0000644", 0, NULL, 0);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_EHOSTILE, NULL, "NUL");
-	free(path);
+	raw_refused(&t, 1, VC_EHOSTILE, NULL, "NUL");
 	/*
 	 * An owner field that is not a number ("000000", NUL, "0"): owners are
 	 * not restored, but libarchive finds no tar there at all, and the
@@ -1389,45 +1406,28 @@ START_TEST(test_hostile_stream)
 	    "000000\0"
 	    "0",
 	    8);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "a bad uid or gid");
 	t.len = 0;
 	raw_add(&t, "d/", '5', "0000755", 0, NULL, 0);
 	raw_patch(&t, 0, 108, "12x4567", 8);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "a bad uid or gid");
 	/* An old (v7) header, without the ustar magic. */
 	t.len = 0;
 	raw_add(&t, "f", '0', "0000644", 0, NULL, 0);
 	raw_patch(&t, 0, 257, "\0\0\0\0\0\0\0\0", 8);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "not a ustar header");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "not a ustar header");
 	/* A member type venvcache never writes. */
 	t.len = 0;
 	raw_add(&t, "sparse", 'S', "0000644", 0, NULL, 0);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_EHOSTILE, "sparse", "unsupported");
-	free(path);
+	raw_refused(&t, 1, VC_EHOSTILE, "sparse", "unsupported");
 	/* An empty name. */
 	t.len = 0;
 	raw_add(&t, "", '0', "0000644", 0, NULL, 0);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_EHOSTILE, "", "empty name");
-	free(path);
+	raw_refused(&t, 1, VC_EHOSTILE, "", "empty name");
 	/* No end-of-archive blocks. */
 	t.len = 0;
 	raw_add(&t, "f", '0', "0000644", 3, "abc", 3);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "ends early");
-	free(path);
+	raw_refused(&t, 0, VC_ECORRUPT, NULL, "ends early");
 	/* Not zstd at all. */
 	raw_end(&t);
 	path = at("h.tzst");

@@ -120,27 +120,38 @@ format1(const char *name, const char *value, int *rc)
 	return vc_buf_detach(&b);
 }
 
-START_TEST(test_output_single_line)
+/*
+ * NAME and VALUE formatted (the text is `text`, or has `has`, when not
+ * NULL) and read back by the runner as that one pair.
+ */
+static void
+read_back(const char *name, const char *value, const char *text,
+    const char *has)
 {
 	struct pair p[4];
 	int rc;
-	char *s = format1("key", "venv-a-cpython311-linux-0123", &rc);
+	char *s = format1(name, value, &rc);
 
 	ck_assert_int_eq(rc, 0);
-	ck_assert_str_eq(s, "key=venv-a-cpython311-linux-0123\n");
+	if (text != NULL)
+		ck_assert_str_eq(s, text);
+	if (has != NULL)
+		ck_assert_ptr_nonnull(strstr(s, has));
 	ck_assert_int_eq(runner_parse(s, p, 4), 1);
-	ck_assert_str_eq(p[0].name, "key");
-	ck_assert_str_eq(p[0].value, "venv-a-cpython311-linux-0123");
+	ck_assert_str_eq(p[0].name, name);
+	ck_assert_str_eq(p[0].value, value);
 	free(s);
+}
 
+START_TEST(test_output_single_line)
+{
+	int rc;
+	char *s;
+
+	read_back("key", "venv-a-cpython311-linux-0123",
+	    "key=venv-a-cpython311-linux-0123\n", NULL);
 	/* '=' and "<<" inside a value are data, not syntax. */
-	s = format1("x", "a=b<<c", &rc);
-	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(runner_parse(s, p, 4), 1);
-	ck_assert_str_eq(p[0].name, "x");
-	ck_assert_str_eq(p[0].value, "a=b<<c");
-	free(s);
-
+	read_back("x", "a=b<<c", NULL, NULL);
 	s = format1("empty", "", &rc);
 	ck_assert_str_eq(s, "empty=\n");
 	free(s);
@@ -156,20 +167,10 @@ START_TEST(test_output_multi_line)
 	    "cr\r\nlf",
 	    "line\nEOF\nline",
 	};
-	struct pair p[4];
 	size_t i;
-	int rc;
 
-	for (i = 0; i < VC_ARRAY_SIZE(values); i++) {
-		char *s = format1("restore-keys", values[i], &rc);
-
-		ck_assert_int_eq(rc, 0);
-		ck_assert_ptr_nonnull(strstr(s, "restore-keys<<"));
-		ck_assert_int_eq(runner_parse(s, p, 4), 1);
-		ck_assert_str_eq(p[0].name, "restore-keys");
-		ck_assert_str_eq(p[0].value, values[i]);
-		free(s);
-	}
+	for (i = 0; i < VC_ARRAY_SIZE(values); i++)
+		read_back("restore-keys", values[i], NULL, "restore-keys<<");
 }
 END_TEST
 
@@ -197,46 +198,55 @@ END_TEST
 
 START_TEST(test_cache_path)
 {
-	char *s;
+	/* GITHUB_WORKSPACE and HOME (NULL: unset) and what a path becomes */
+	static const struct {
+		const char *workspace, *home, *path, *want;
+	} c[] = {
+	    {NULL, NULL, "/home/runner/work/r/r/.venvcache",
+	        "/home/runner/work/r/r/.venvcache"},
+	    {"/home/runner/work/r/r/", NULL, "/home/runner/work/r/r/.venvcache",
+	        ".venvcache"},
+	    /* Not a path prefix, the workspace itself, outside: absolute. */
+	    {"/home/runner/work/r/r/", NULL,
+	        "/home/runner/work/r/rx/.venvcache",
+	        "/home/runner/work/r/rx/.venvcache"},
+	    {"/home/runner/work/r/r/", NULL, "/home/runner/work/r/r",
+	        "/home/runner/work/r/r"},
+	    {"/home/runner/work/r/r/", NULL, "/root/.cache/venvcache",
+	        "/root/.cache/venvcache"},
+	    /* Below HOME (and not the workspace): "~/", as actions/cache
+	     * reads. */
+	    {"/home/runner/work/r/r/", "/root/", "/root/.cache/venvcache",
+	        "~/.cache/venvcache"},
+	    {"/home/runner/work/r/r/", "/root/",
+	        "/home/runner/work/r/r/.venvcache", ".venvcache"},
+	    {"/home/runner/work/r/r/", "/root/", "/rootx/.cache",
+	        "/rootx/.cache"},
+	    {"/home/runner/work/r/r/", "/", "/root/.cache/venvcache",
+	        "/root/.cache/venvcache"},
+	    {"/home/runner/work/r/r/", "/home/runner",
+	        "/home/runner/.cache/venvcache", "~/.cache/venvcache"},
+	};
+	size_t i;
 
-	unsetenv("GITHUB_WORKSPACE");
-	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
-	ck_assert_str_eq(s, "/home/runner/work/r/r/.venvcache");
-	free(s);
-	setenv("GITHUB_WORKSPACE", "/home/runner/work/r/r/", 1);
-	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
-	ck_assert_str_eq(s, ".venvcache");
-	free(s);
-	/* Not a path prefix, the workspace itself, outside: absolute. */
-	s = vc_gha_cache_path("/home/runner/work/r/rx/.venvcache");
-	ck_assert_str_eq(s, "/home/runner/work/r/rx/.venvcache");
-	free(s);
-	s = vc_gha_cache_path("/home/runner/work/r/r");
-	ck_assert_str_eq(s, "/home/runner/work/r/r");
-	free(s);
-	unsetenv("HOME");
-	s = vc_gha_cache_path("/root/.cache/venvcache");
-	ck_assert_str_eq(s, "/root/.cache/venvcache");
-	free(s);
-	/* Below HOME (and not the workspace): "~/", as actions/cache reads. */
-	setenv("HOME", "/root/", 1);
-	s = vc_gha_cache_path("/root/.cache/venvcache");
-	ck_assert_str_eq(s, "~/.cache/venvcache");
-	free(s);
-	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
-	ck_assert_str_eq(s, ".venvcache");
-	free(s);
-	s = vc_gha_cache_path("/rootx/.cache");
-	ck_assert_str_eq(s, "/rootx/.cache");
-	free(s);
-	setenv("HOME", "/", 1);
-	s = vc_gha_cache_path("/root/.cache/venvcache");
-	ck_assert_str_eq(s, "/root/.cache/venvcache");
-	free(s);
-	setenv("HOME", "/home/runner", 1);
-	s = vc_gha_cache_path("/home/runner/.cache/venvcache");
-	ck_assert_str_eq(s, "~/.cache/venvcache");
-	free(s);
+	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
+		char *s;
+
+		if (c[i].workspace != NULL)
+			setenv("GITHUB_WORKSPACE", c[i].workspace, 1);
+		else
+			unsetenv("GITHUB_WORKSPACE");
+		if (c[i].home != NULL)
+			setenv("HOME", c[i].home, 1);
+		else
+			unsetenv("HOME");
+		s = vc_gha_cache_path(c[i].path);
+		ck_assert_msg(strcmp(s, c[i].want) == 0,
+		    "%s (workspace %s, HOME %s): '%s', want '%s'", c[i].path,
+		    c[i].workspace ? c[i].workspace : "unset",
+		    c[i].home ? c[i].home : "unset", s, c[i].want);
+		free(s);
+	}
 	unsetenv("GITHUB_WORKSPACE");
 	unsetenv("HOME");
 }
