@@ -69,6 +69,23 @@ canon_file(const char *path)
 	return s;
 }
 
+/*
+ * The file `path` (written with `text` first, unless NULL) read as
+ * canonical lines, or "ERR <message>": `want`.
+ */
+static void
+file_is(const char *path, const char *text, const char *want)
+{
+	char *got;
+
+	if (text != NULL)
+		vc_test_put(NULL, path, text);
+	got = canon_file(path);
+	ck_assert_msg(strcmp(got, want) == 0, "%s\n  got  '%s'\n  want '%s'",
+	    path, got, want);
+	free(got);
+}
+
 #define CK_CANON(text, want)                                                   \
 	do {                                                                   \
 		char *got_ = canon_text(text);                                 \
@@ -453,8 +470,6 @@ END_TEST
 
 START_TEST(test_includes)
 {
-	char *got;
-
 	vc_test_put(NULL, "req/base.txt",
 	    "-r common/a.txt\n--requirement=../top.txt\n"
 	    "-c constraints.txt\nbase\n");
@@ -462,64 +477,40 @@ START_TEST(test_includes)
 	vc_test_put(NULL, "req/common/b.txt", "b\n");
 	vc_test_put(NULL, "top.txt", "top\n");
 	vc_test_put(NULL, "req/constraints.txt", "a==1.0\n-r ../top.txt\n");
-	got = canon_file("req/base.txt");
-	ck_assert_str_eq(got, "a\nb\nbase\ntop\n-c a==1.0");
-	free(got);
+	file_is("req/base.txt", NULL, "a\nb\nbase\ntop\n-c a==1.0");
 
 	/* A line in an included file changes the set. */
 	vc_test_put(NULL, "req/common/b.txt", "b==2\n");
-	got = canon_file("req/base.txt");
-	ck_assert_str_eq(got, "a\nb==2\nbase\ntop\n-c a==1.0");
-	free(got);
+	file_is("req/base.txt", NULL, "a\nb==2\nbase\ntop\n-c a==1.0");
 
 	/* A missing include names the including line. */
-	vc_test_put(NULL, "m.txt", "x\n\n-r missing.txt\n");
-	got = canon_file("m.txt");
-	ck_assert_str_eq(got,
+	file_is("m.txt", "x\n\n-r missing.txt\n",
 	    "ERR m.txt:3: cannot open 'missing.txt': No "
 	    "such file or directory");
-	free(got);
-	vc_test_put(NULL, "d.txt", "-r req\n");
-	got = canon_file("d.txt");
-	ck_assert_str_eq(got,
+	file_is("d.txt", "-r req\n",
 	    "ERR d.txt:1: cannot read 'req': Is a "
 	    "directory");
-	free(got);
-	got = canon_file("nope.txt");
-	ck_assert_str_eq(got,
+	file_is("nope.txt", NULL,
 	    "ERR cannot open 'nope.txt': No such file or "
 	    "directory");
-	free(got);
 
 	/* A file included twice (not a cycle) is fine. */
-	vc_test_put(NULL, "twice.txt", "-r top.txt\n-r ./top.txt\n");
-	got = canon_file("twice.txt");
-	ck_assert_str_eq(got, "top");
-	free(got);
+	file_is("twice.txt", "-r top.txt\n-r ./top.txt\n", "top");
 }
 END_TEST
 
 START_TEST(test_include_cycle)
 {
-	char *got;
-
 	vc_test_put(NULL, "a.txt", "x\n-r b.txt\n");
 	vc_test_put(NULL, "b.txt", "y\n\n-r a.txt\n");
-	got = canon_file("a.txt");
-	ck_assert_str_eq(got,
+	file_is("a.txt", NULL,
 	    "ERR b.txt:3: include cycle: a.txt -> b.txt -> a.txt");
-	free(got);
-	vc_test_put(NULL, "sub/self.txt", "-r self.txt\n");
-	got = canon_file("sub/self.txt");
-	ck_assert_str_eq(got,
+	file_is("sub/self.txt", "-r self.txt\n",
 	    "ERR sub/self.txt:1: include cycle: sub/self.txt -> sub/self.txt");
-	free(got);
 	vc_test_put(NULL, "c1.txt", "-c c2.txt\n");
 	vc_test_put(NULL, "c2.txt", "-r c1.txt\n");
-	got = canon_file("c1.txt");
-	ck_assert_str_eq(got,
+	file_is("c1.txt", NULL,
 	    "ERR c2.txt:1: include cycle: c1.txt -> c2.txt -> c1.txt");
-	free(got);
 }
 END_TEST
 
@@ -731,14 +722,10 @@ END_TEST
 
 START_TEST(test_encodings)
 {
-	char *got;
-
-	vc_test_put(NULL, "bom.txt",
+	file_is("bom.txt",
 	    "\xef\xbb\xbf"
-	    "foo\n");
-	got = canon_file("bom.txt");
-	ck_assert_str_eq(got, "foo");
-	free(got);
+	    "foo\n",
+	    "foo");
 	{
 		/* UTF-16 LE with a BOM: "foo\n". */
 		static const char u16[] = "\xff\xfe"
@@ -748,26 +735,16 @@ START_TEST(test_encodings)
 		ck_assert_ptr_nonnull(f);
 		fwrite(u16, 1, sizeof u16 - 1, f);
 		fclose(f);
-		got = canon_file("u16.txt");
-		ck_assert_str_eq(got, "foo");
-		free(got);
+		file_is("u16.txt", NULL, "foo");
 	}
-	vc_test_put(NULL, "l1.txt",
+	file_is("l1.txt",
 	    "# -*- coding: latin-1 -*-\n"
-	    "foo; platform_version == '\xe9'\n");
-	got = canon_file("l1.txt");
-	ck_assert_str_eq(got, "foo; platform_version == \"\\xe9\"");
-	free(got);
-	vc_test_put(NULL, "bad.txt", "foo\nbar \xff\n");
-	got = canon_file("bad.txt");
-	ck_assert_str_eq(got, "ERR bad.txt:2: not valid UTF-8");
-	free(got);
-	vc_test_put(NULL, "enc.txt", "# coding: koi8-r\nfoo\n");
-	got = canon_file("enc.txt");
-	ck_assert_str_eq(got,
+	    "foo; platform_version == '\xe9'\n",
+	    "foo; platform_version == \"\\xe9\"");
+	file_is("bad.txt", "foo\nbar \xff\n", "ERR bad.txt:2: not valid UTF-8");
+	file_is("enc.txt", "# coding: koi8-r\nfoo\n",
 	    "ERR enc.txt: encoding 'koi8-r' is not "
 	    "supported: use UTF-8");
-	free(got);
 }
 END_TEST
 

@@ -42,36 +42,13 @@ done(void)
 static const struct vc_tox_env *
 env(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < X.n; i++)
-		if (strcmp(X.envs[i].name, name) == 0)
-			return &X.envs[i];
-	ck_abort_msg("no environment '%s'", name);
-	return NULL;
+	return vc_test_tox_env(&X, name);
 }
 
 #define deps_eq(e, want) VC_TEST_STRV_IS(&(e)->deps, want)
 
-static char *
-names(void)
-{
-	struct vc_buf b;
-	size_t i;
-
-	vc_buf_init(&b);
-	for (i = 0; i < X.n; i++)
-		vc_buf_addf(&b, "%s%s%s", i ? " " : "", X.envs[i].name,
-		    X.envs[i].in_envlist ? "" : "*");
-	return vc_buf_detach(&b);
-}
-
-#define names_eq(want)                        \
-	do {                                  \
-		char *got_ = names();         \
-		ck_assert_str_eq(got_, want); \
-		free(got_);                   \
-	} while (0)
+/* The environments' names; '*': not in envlist. */
+#define names_eq(want) VC_TEST_TOX_NAMES_ARE(&X, 1, want)
 
 /* Fails with a message that starts "/t/tox.ini:LINE: " and has `part`. */
 #define fails_at(text, ln, part)                                           \

@@ -70,36 +70,12 @@ refused(int (*read)(const char *), const struct refusal *c, size_t n)
 static const struct vc_tox_env *
 env(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < X.n; i++)
-		if (strcmp(X.envs[i].name, name) == 0)
-			return &X.envs[i];
-	ck_abort_msg("no environment '%s'", name);
-	return NULL;
+	return vc_test_tox_env(&X, name);
 }
 
 #define strv_is(v, want) VC_TEST_STRV_IS(v, want)
 
-static char *
-names(void)
-{
-	struct vc_buf b;
-	size_t i;
-
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	for (i = 0; i < X.n; i++)
-		vc_buf_addf(&b, "%s%s", i ? " " : "", X.envs[i].name);
-	return vc_buf_detach(&b);
-}
-
-#define names_are(want)                       \
-	do {                                  \
-		char *got_ = names();         \
-		ck_assert_str_eq(got_, want); \
-		free(got_);                   \
-	} while (0)
+#define names_are(want) VC_TEST_TOX_NAMES_ARE(&X, 0, want)
 
 /* Each expectation here is what tox 4.67 reports for the same text. */
 START_TEST(test_syntax)

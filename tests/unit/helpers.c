@@ -169,3 +169,29 @@ vc_test_joined(const struct vc_strv *v, const char *sep)
 		vc_buf_addf(&b, "%s%s", i ? sep : "", v->v[i]);
 	return vc_buf_detach(&b);
 }
+
+const struct vc_tox_env *
+vc_test_tox_env(const struct vc_tox *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->envs[i].name, name) == 0)
+			return &t->envs[i];
+	ck_abort_msg("no environment '%s'", name);
+	return NULL;
+}
+
+char *
+vc_test_tox_names(const struct vc_tox *t, int mark)
+{
+	struct vc_buf b;
+	size_t i;
+
+	vc_buf_init(&b);
+	vc_buf_grow(&b, 0);
+	for (i = 0; i < t->n; i++)
+		vc_buf_addf(&b, "%s%s%s", i ? " " : "", t->envs[i].name,
+		    mark && !t->envs[i].in_envlist ? "*" : "");
+	return vc_buf_detach(&b);
+}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "venvcache/tox.h"
 #include "venvcache/util.h"
 
 /*
@@ -79,6 +80,23 @@ char *vc_test_joined(const struct vc_strv *v, const char *sep);
 		char *got_ = vc_test_joined((v), "|"); \
 		ck_assert_str_eq(got_, (want));        \
 		free(got_);                            \
+	} while (0)
+
+/* The environment `name` of `t` (check_tox, check_tox4), or a failure. */
+const struct vc_tox_env *vc_test_tox_env(const struct vc_tox *t,
+    const char *name);
+
+/*
+ * The names of t's environments in order, space-separated; with `mark`,
+ * each not in the envlist followed by '*'.
+ */
+char *vc_test_tox_names(const struct vc_tox *t, int mark);
+
+#define VC_TEST_TOX_NAMES_ARE(t, mark, want)                 \
+	do {                                                 \
+		char *got_ = vc_test_tox_names((t), (mark)); \
+		ck_assert_str_eq(got_, (want));              \
+		free(got_);                                  \
 	} while (0)
 
 #endif
