@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "venvcache/config.h"
 #include "venvcache/interp.h"
@@ -108,17 +107,6 @@ key_of(const struct vc_config *cfg, const char *name,
 	return k;
 }
 
-static void
-hex128(const void *data, size_t len, char out[33])
-{
-	XXH128_canonical_t c;
-	size_t i;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
-}
-
 START_TEST(test_document_and_hash)
 {
 	static const char want_doc[] =
@@ -145,7 +133,7 @@ START_TEST(test_document_and_hash)
 	char hex[33];
 
 	/* The published XXH3-128 of nothing, in canonical (big-endian) hex. */
-	hex128("", 0, hex);
+	vc_test_hex128("", 0, hex);
 	ck_assert_str_eq(hex, "99aa06d3014798d86001c324468d497f");
 
 	vc_config_init(&cfg);
@@ -166,7 +154,7 @@ START_TEST(test_document_and_hash)
 	    0);
 	ck_assert_str_eq(key.document, want_doc);
 	/* The hash is XXH3-128 of exactly the document --explain shows. */
-	hex128(key.document, strlen(key.document), hex);
+	vc_test_hex128(key.document, strlen(key.document), hex);
 	ck_assert_str_eq(key.hash, hex);
 	/* Format 2 is stable: this value changes only with VC_KEY_FORMAT. */
 	ck_assert_str_eq(key.hash, "7556ff22ddaefc02aa8e588f8b7496cd");

@@ -51,6 +51,18 @@ changes(const char *before)
 	return differ;
 }
 
+/* Writing `text` to `name` changes the hash (`want` 1) or not (0). */
+static void
+put_changes(const char *name, const char *text, int want)
+{
+	char *h = hash(NULL);
+
+	put(name, text);
+	ck_assert_msg(changes(h) == want, "%s: the hash %s", name,
+	    want ? "stayed" : "changed");
+	free(h);
+}
+
 START_TEST(test_what_counts)
 {
 	char *h, *link = NULL;
@@ -73,27 +85,13 @@ START_TEST(test_what_counts)
 	free(h);
 	/* HEAD and the ref it names count; packed-refs when it is packed. */
 	put(".git/HEAD", "ref: refs/heads/main\n");
-	h = hash(NULL);
-	put(".git/packed-refs", "1111 refs/heads/main\n");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	put(".git/refs/heads/main", "2222\n");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	put(".git/packed-refs", "3333 refs/heads/main\n");
-	ck_assert(!changes(h)); /* the loose ref wins */
-	free(h);
+	put_changes(".git/packed-refs", "1111 refs/heads/main\n", 1);
+	put_changes(".git/refs/heads/main", "2222\n", 1);
+	/* the loose ref wins */
+	put_changes(".git/packed-refs", "3333 refs/heads/main\n", 0);
 	/* Content, a new file, the executable bit, a symlink's target. */
-	h = hash(NULL);
-	put("pkg/__init__.py", "A = 2\n");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	put("pkg/data.txt", "");
-	ck_assert(changes(h));
-	free(h);
+	put_changes("pkg/__init__.py", "A = 2\n", 1);
+	put_changes("pkg/data.txt", "", 1);
 	h = hash(NULL);
 	link = vc_path_join(vc_test_dir, "pkg/data.txt");
 	ck_assert_int_eq(chmod(link, 0755), 0);

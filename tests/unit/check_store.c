@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "venvcache/store.h"
 
@@ -44,17 +43,6 @@ teardown(void)
 	free(sdir);
 }
 
-static void
-hex128(const void *p, size_t n, char out[33])
-{
-	XXH128_canonical_t c;
-	size_t i;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
-	for (i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", c.digest[i]);
-}
-
 /* A complete manifest describing `len` bytes of `data` under `key`. */
 static void
 fill_manifest(struct vc_manifest *m, const char *key, const char *data,
@@ -70,7 +58,7 @@ fill_manifest(struct vc_manifest *m, const char *key, const char *data,
 	m->unpacked_size = 123456;
 	m->file_count = 42;
 	m->archive_size = len;
-	hex128(data, len, m->checksum);
+	vc_test_hex128(data, len, m->checksum);
 	m->create_seconds = 12.5;
 	m->created = 1700000000;
 	vc_strv_push(&m->prefix_files, "bin/activate");

@@ -486,29 +486,30 @@ END_TEST
 /* Hostile tox.toml: each a clean error (or none), never a crash or a hang */
 START_TEST(test_tox_toml_hostile)
 {
+	/* head, then `unit` 100,000 times, then tail; refused with `part` */
+	static const struct {
+		const char *head, *unit, *tail, *part;
+	} deep[] = {
+	    /* nested '{': bounded before the stack is */
+	    {"[env.a]\ndeps = [\"", "{", "\"]\n", "nest deeper"},
+	    /* "not": likewise */
+	    {"[env.a]\ndeps = [{replace = \"if\", condition = \"", "not ",
+	        "factor.a\", then = [\"x\"]}]\n", "nested too deep"},
+	    {"[env.a]\ndeps = [{replace = \"if\", condition = \"", "(",
+	        "\", then = [\"x\"]}]\n", NULL},
+	};
 	struct vc_buf b;
-	size_t i;
+	size_t i, k;
 
 	vc_buf_init(&b);
-	/* 100,000 nested '{': bounded before the stack is */
-	vc_buf_adds(&b, "[env.a]\ndeps = [\"");
-	for (i = 0; i < 100000; i++)
-		vc_buf_addc(&b, '{');
-	vc_buf_adds(&b, "\"]\n");
-	refuses(rdt, b.data, "nest deeper", NULL);
-	/* 100,000 "not": likewise */
-	vc_buf_reset(&b);
-	vc_buf_adds(&b, "[env.a]\ndeps = [{replace = \"if\", condition = \"");
-	for (i = 0; i < 100000; i++)
-		vc_buf_adds(&b, "not ");
-	vc_buf_adds(&b, "factor.a\", then = [\"x\"]}]\n");
-	refuses(rdt, b.data, "nested too deep", NULL);
-	vc_buf_reset(&b);
-	vc_buf_adds(&b, "[env.a]\ndeps = [{replace = \"if\", condition = \"");
-	for (i = 0; i < 100000; i++)
-		vc_buf_addc(&b, '(');
-	vc_buf_adds(&b, "\", then = [\"x\"]}]\n");
-	refuses(rdt, b.data, NULL, NULL);
+	for (k = 0; k < VC_ARRAY_SIZE(deep); k++) {
+		vc_buf_reset(&b);
+		vc_buf_adds(&b, deep[k].head);
+		for (i = 0; i < 100000; i++)
+			vc_buf_adds(&b, deep[k].unit);
+		vc_buf_adds(&b, deep[k].tail);
+		refuses(rdt, b.data, deep[k].part, NULL);
+	}
 	vc_buf_release(&b);
 	/* a range over all of int64: refused, not wrapped */
 	refuses(rdt,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 TCase *
 vc_test_case(Suite *s, const char *name, SFun setup, SFun teardown,
@@ -155,6 +156,17 @@ vc_test_read_gz(const char *path)
 	ck_assert_int_eq(n, 0);
 	archive_read_free(a);
 	return vc_buf_detach(&b);
+}
+
+void
+vc_test_hex128(const void *data, size_t n, char out[33])
+{
+	XXH128_canonical_t c;
+	size_t i;
+
+	XXH128_canonicalFromHash(&c, XXH3_128bits(data, n));
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
 }
 
 char *

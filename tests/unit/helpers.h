@@ -71,6 +71,12 @@ char *vc_test_slurp(const char *path, size_t *n);
  */
 char *vc_test_read_gz(const char *path);
 
+/*
+ * XXH3-128 of `n` bytes as 32 lowercase hex digits, computed here with
+ * libxxhash (not by venvcache): what a key's hash or a checksum must be.
+ */
+void vc_test_hex128(const void *data, size_t n, char out[33]);
+
 /* The strings of `v` joined by `sep` (never NULL). */
 char *vc_test_joined(const struct vc_strv *v, const char *sep);
 
