@@ -79,6 +79,9 @@ PROJECTS = {
     "vc-future": dict(releases=["1.0", "2.0"],
                       requires_python={"1.0": ">=3", "2.0": ">=4"}),
     "vc-backend": dict(releases=["1.0"]),
+    # Vendored Python 2 code, as some real wheels carry: pip and uv skip
+    # what does not compile.
+    "vc-legacy": dict(releases=["1.0"], py2=True),
 }
 
 MODULE = '''"""{name} {version}: a distribution of venvcache's test mirror."""
@@ -232,6 +235,9 @@ def release_files(name, version, shape):
                       b"vc-data: a data file installed under the prefix\n",
                       False))
     files.insert(0, ("%s/__init__.py" % mod, init.encode(), False))
+    if shape.get("py2"):
+        files.insert(1, ("%s/legacy.py" % mod,
+                         b'print "Python 2 only"\n', False))
 
     rp = shape.get("requires_python")
     if isinstance(rp, dict):

@@ -80,6 +80,15 @@ enum vc_type {
 	    VC_T_PATH, NULL, NULL,                                             \
 	    "uv's cache (UV_CACHE_DIR): downloads and wheels, outside the "    \
 	    "store")                                                           \
+	X(BYTECODE_CACHE, "venvcache", "bytecode-cache",                       \
+	    "VENVCACHE_BYTECODE_CACHE", VC_T_BOOL, "yes", NULL,                \
+	    "with uv: venvcache compiles the venv's bytecode, reusing what "   \
+	    "it compiled for the same source before; no: uv compiles it all "  \
+	    "every time")                                                      \
+	X(BYTECODE_CACHE_DIR, "venvcache", "bytecode-cache-dir",               \
+	    "VENVCACHE_BYTECODE_CACHE_DIR", VC_T_PATH, NULL, NULL,             \
+	    "the bytecode cache: compiled modules by interpreter and "         \
+	    "source, outside the store")                                       \
 	X(INSTALL_PROJECT, "venvcache", "install-project",                     \
 	    "VENVCACHE_INSTALL_PROJECT", VC_T_STR, "no", NULL,                 \
 	    "no, yes (the config's directory, else the current one) or a "     \

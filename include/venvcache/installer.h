@@ -33,6 +33,9 @@ struct vc_installer {
 	/* Why this one, for -v and key --explain: "installer = auto: uv found
 	 * at /usr/bin/uv". Owned. */
 	char *why;
+	/* With uv and bytecode-cache = yes: bytecode-cache-dir, checked
+	 * (vc_bytecode_compile compiles, not uv). NULL: uv compiles. */
+	char *bytecode;
 };
 
 /*

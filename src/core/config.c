@@ -58,8 +58,9 @@ vc_setting_find(const char *section, const char *name)
 
 /*
  * A directory of the user's cache: <XDG cache>/<name>. cache-dir is
- * "venvcache"; uv-cache-dir is "venvcache-uv", beside it and not inside
- * it, so that carrying the store (actions/cache) never carries uv's cache.
+ * "venvcache"; uv-cache-dir is "venvcache-uv" and bytecode-cache-dir
+ * "venvcache-bytecode", beside it and not inside it, so that carrying the
+ * store (actions/cache) never carries what runs as code.
  */
 static char *
 default_cache_dir(const char *name)
@@ -107,6 +108,8 @@ vc_config_init(struct vc_config *cfg)
 		else
 			cfg->value[i] = default_cache_dir(i == VC_S_UV_CACHE_DIR
 			        ? "venvcache-uv"
+			        : i == VC_S_BYTECODE_CACHE_DIR
+			        ? "venvcache-bytecode"
 			        : "venvcache");
 		cfg->origin_kind[i] = VC_ORIGIN_DEFAULT;
 		cfg->origin[i] = xstrdup("default");

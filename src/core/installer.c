@@ -60,6 +60,18 @@ vc_installer_choose(struct vc_installer *ins, const struct vc_config *cfg,
 		vc_installer_release(ins);
 		return -1;
 	}
+	/* The bytecode cache runs as code: checked as uv's cache is. */
+	if (ins->kind == VC_INSTALLER_UV &&
+	    vc_config_bool(cfg, VC_S_BYTECODE_CACHE)) {
+		const char *bc = vc_config_str(cfg, VC_S_BYTECODE_CACHE_DIR);
+
+		if (vc_mkdir_p(bc, 0700, err) == -1 ||
+		    vc_trust_dir(bc, "bytecode-cache-dir", err) == -1) {
+			vc_installer_release(ins);
+			return -1;
+		}
+		ins->bytecode = xstrdup(bc);
+	}
 	return 0;
 }
 
@@ -68,6 +80,7 @@ vc_installer_release(struct vc_installer *ins)
 {
 	free(ins->uv);
 	free(ins->why);
+	free(ins->bytecode);
 	memset(ins, 0, sizeof *ins);
 }
 

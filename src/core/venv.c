@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/bytecode.h"
 #include "venvcache/installer.h"
 #include "venvcache/log.h"
 #include "venvcache/mirror.h"
@@ -758,6 +759,46 @@ static const char seed_probe[] =
     "            print(n + '==' + v)\n";
 
 /*
+ * Whether venvcache compiles the venv's bytecode itself (the bytecode
+ * cache: bytecode.h) rather than uv with --compile-bytecode. pip always
+ * compiles what it installs.
+ */
+static int
+own_bytecode(const struct vc_installer *ins, const struct vc_plan *p)
+{
+	return ins->kind == VC_INSTALLER_UV && ins->bytecode != NULL &&
+	    vc_bytecode_supported(&p->interp);
+}
+
+/* The bytecode of the venv at `dir`, when it is ours to compile; what a
+ * venv `restored` from the store compiles is not kept. */
+static int
+venv_bytecode(const struct vc_installer *ins, const struct vc_plan *p,
+    const char *dir, int restored, const char *scratch, struct vc_error *err)
+{
+	struct vc_bytecode_stats st;
+	char *site;
+	int rc;
+
+	if (!own_bytecode(ins, p))
+		return 0;
+	site = xasprintf("%s/lib/python%d.%d/site-packages", dir,
+	    p->interp.major, p->interp.minor);
+	vc_step("%s: bytecode", p->env->name);
+	rc = vc_bytecode_compile(&p->interp, site, ins->bytecode, !restored,
+	    scratch, &st, err);
+	if (rc == 0)
+		vc_step("%s: bytecode: %zu modules, %zu up to date, %zu from "
+		        "the bytecode cache, %zu compiled (%zu kept)",
+		    p->env->name, st.sources, st.current, st.reused,
+		    st.compiled, st.stored);
+	else
+		vc_error_prefix(err, "env %s", p->env->name);
+	free(site);
+	return rc;
+}
+
+/*
  * creator = venv and seed = yes with uv: `python -m venv` runs ensurepip,
  * which installs pip with pip itself (several seconds, most of a miss
  * with uv). This makes the venv --without-pip and installs ensurepip's own
@@ -809,8 +850,10 @@ uv_seed(const struct vc_config *cfg, const struct vc_installer *ins,
 	argv[n++] = "--no-index";
 	argv[n++] = "--find-links";
 	argv[n++] = lines.v[0];
-	/* pip compiles what it installs, ensurepip's pip included. */
-	argv[n++] = "--compile-bytecode";
+	/* pip compiles what it installs, ensurepip's pip included (here, or
+	 * with the rest: venv_bytecode). */
+	if (!own_bytecode(ins, p))
+		argv[n++] = "--compile-bytecode";
 	for (i = 1; i < lines.n; i++)
 		argv[n++] = lines.v[i];
 	argv[n] = NULL;
@@ -920,7 +963,8 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 		text = vc_buf_detach(&b);
 	}
 	if (p->reqs.n == 0 && !p->is_resolved) {
-		rc = 0; /* nothing to install */
+		/* nothing to install but the seed */
+		rc = venv_bytecode(ins, p, dir, 0, scratch, err);
 		goto out;
 	}
 	reqfile = xasprintf("%s/.venvcache-requirements.txt", scratch);
@@ -930,8 +974,9 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	n = pip_argv(ins, py, "install", 0, argv);
 	if (ins->kind == VC_INSTALLER_UV) {
 		/* pip compiles every module it installs; so must uv, for the
-		 * same venv. */
-		argv[n++] = "--compile-bytecode";
+		 * same venv, or we do (venv_bytecode). */
+		if (!own_bytecode(ins, p))
+			argv[n++] = "--compile-bytecode";
 		if (vc_strv_contains(&p->reqs.options, "--pre"))
 			argv[n++] = "--prerelease=allow";
 	} else {
@@ -953,7 +998,7 @@ create_venv(const struct vc_config *cfg, const struct vc_plan *p,
 	        argv, err) == -1)
 		goto out;
 	uv_tidy(ins, dir);
-	rc = 0;
+	rc = venv_bytecode(ins, p, dir, 0, scratch, err);
 out:
 	if (reqfile != NULL)
 		unlink(reqfile);
@@ -2002,8 +2047,10 @@ install_restored(const struct vc_config *cfg, const struct vc_installer *ins,
 		vc_strv_push(&argv, "install");
 		vc_strv_push(&argv, "--python");
 		vc_strv_push(&argv, py);
-		/* pip compiles what it installs; uv only when told. */
-		vc_strv_push(&argv, "--compile-bytecode");
+		/* pip compiles what it installs; uv only when told, or we
+		 * do (venv_bytecode). */
+		if (!own_bytecode(ins, p))
+			vc_strv_push(&argv, "--compile-bytecode");
 	} else {
 		vc_strv_push(&argv, py);
 		vc_strv_push(&argv, "-I");
@@ -2107,6 +2154,11 @@ sync_venv(const struct vc_config *cfg, const struct vc_installer *ins,
 			goto out;
 	}
 	uv_tidy(ins, t->path);
+	/* What was installed, compiled by the env's own interpreter (-I -S),
+	 * not the venv's; after the uninstall, which takes its pycs along. */
+	if (pins.len > 0 &&
+	    venv_bytecode(ins, p, t->path, 1, t->path, err) == -1)
+		goto out;
 	/* The venv must now be what a fresh creation gives. */
 	if (freeze(cfg, ins, p, t->path, &again, err) == -1)
 		goto out;

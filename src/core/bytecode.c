@@ -1,0 +1,522 @@
+/* bytecode.c: a venv's *.pyc, from the bytecode cache or compileall. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "venvcache/bytecode.h"
+#include "venvcache/proc.h"
+#include "venvcache/util.h"
+
+/* Deeper than any package; a hostile tree stops here. */
+#define MAX_DEPTH 64
+
+/*
+ * Run by the env's interpreter with -I -S: argv[1] names a file of
+ * NUL-separated paths, argv[2] how many processes compile them. Each is
+ * compiled as uv and pip compile (compileall.compile_file, errors
+ * ignored), with timestamp pycs whatever SOURCE_DATE_EPOCH says, the only
+ * kind the cache writes.
+ */
+static const char compile_script[] =
+    "import compileall, os, py_compile, sys, traceback, warnings\n"
+    "warnings.filterwarnings('ignore')\n"
+    "with open(sys.argv[1], 'rb') as f:\n"
+    "    paths = [os.fsdecode(p) for p in f.read().split(b'\\0') if p]\n"
+    "n = max(1, min(int(sys.argv[2]), len(paths)))\n"
+    "mode = py_compile.PycInvalidationMode.TIMESTAMP\n"
+    "def work(part):\n"
+    "    for p in part:\n"
+    "        compileall.compile_file(p, force=True, quiet=2,\n"
+    "                                invalidation_mode=mode)\n"
+    "kids = []\n"
+    "for i in range(1, n):\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        try:\n"
+    "            work(paths[i::n])\n"
+    "        except BaseException:\n"
+    "            traceback.print_exc()\n"
+    "            os._exit(1)\n"
+    "        os._exit(0)\n"
+    "    kids.append(pid)\n"
+    "work(paths[::n])\n"
+    "bad = 0\n"
+    "for pid in kids:\n"
+    "    bad |= os.waitpid(pid, 0)[1]\n"
+    "sys.exit(1 if bad else 0)\n";
+
+struct pending {
+	char *path; /* the source, absolute */
+	char *pyc;  /* its pyc, absolute */
+	char hex[33];
+	uint32_t mtime, size;
+};
+
+struct ctx {
+	const char *cache;
+	char tag[32];             /* "cpython-311" */
+	unsigned char interp[16]; /* the interpreter's part of every key */
+	struct vc_bytecode_stats *st;
+	struct pending *todo;
+	size_t ntodo, captodo;
+	struct vc_buf src, entry;
+	struct vc_error *err;
+};
+
+int
+vc_bytecode_supported(const struct vc_interp *ip)
+{
+	return ip->impl != NULL && strcmp(ip->impl, "cpython") == 0 &&
+	    (ip->major > 3 || (ip->major == 3 && ip->minor >= 7));
+}
+
+static uint32_t le32(const unsigned char *);
+
+int
+vc_bytecode_entry_ok(const unsigned char *d, size_t len)
+{
+	uint64_t sum;
+	size_t i;
+
+	/* "VCB1", the pyc's magic (two bytes, then "\r\n"), the code's
+	 * length and XXH3-64, then marshalled code: a code object (TYPE_CODE
+	 * 'c', with or without FLAG_REF 0x80). */
+	if (len <= VC_BYTECODE_HEAD || len > VC_BYTECODE_MAX ||
+	    memcmp(d, "VCB1", 4) != 0 || d[6] != '\r' || d[7] != '\n' ||
+	    le32(d + 8) != len - VC_BYTECODE_HEAD ||
+	    (d[VC_BYTECODE_HEAD] & 0x7f) != 'c')
+		return 0;
+	for (sum = 0, i = 0; i < 8; i++)
+		sum |= (uint64_t)d[12 + i] << (8 * i);
+	return sum == XXH3_64bits(d + VC_BYTECODE_HEAD, len - VC_BYTECODE_HEAD);
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8 & 0xff;
+	p[2] = v >> 16 & 0xff;
+	p[3] = v >> 24 & 0xff;
+}
+
+/* Reads all of fd (a regular file of at most `max` bytes) into b. */
+static int
+read_fd(int fd, size_t max, struct vc_buf *b)
+{
+	struct stat st;
+	ssize_t n;
+
+	vc_buf_reset(b);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > max)
+		return -1;
+	vc_buf_grow(b, (size_t)st.st_size + 1);
+	while ((n = read(fd, b->data + b->len, b->cap - 1 - b->len)) > 0) {
+		b->len += (size_t)n;
+		if (b->len > max)
+			return -1;
+		if (b->len + 1 == b->cap)
+			vc_buf_grow(b, 4096);
+	}
+	return n == 0 ? 0 : -1;
+}
+
+/* The name of the pyc of `name` ("x.py"): "x.cpython-311.pyc". */
+static char *
+pyc_name(const struct ctx *c, const char *name)
+{
+	return xasprintf("%.*s.%s.pyc", (int)(strlen(name) - 3), name, c->tag);
+}
+
+static char *
+entry_path(const struct ctx *c, const char *hex)
+{
+	return xasprintf("%s/%.2s/%s", c->cache, hex, hex + 2);
+}
+
+/*
+ * 1 when `pcfd` (a __pycache__, or -1) holds an up-to-date pyc of the
+ * source: what compileall's force=False checks (flags 0, the source's
+ * mtime and size).
+ */
+static int
+current_pyc(int pcfd, const char *pyc, const struct stat *st)
+{
+	unsigned char h[16];
+	int fd;
+	ssize_t n;
+
+	if (pcfd == -1 ||
+	    (fd = openat(pcfd, pyc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, h, sizeof h);
+	close(fd);
+	return n == (ssize_t)sizeof h && h[2] == '\r' && h[3] == '\n' &&
+	    le32(h + 4) == 0 && le32(h + 8) == (uint32_t)st->st_mtime &&
+	    le32(h + 12) == (uint32_t)st->st_size;
+}
+
+/* Writes data to `name` in dirfd, made afresh (a link there is replaced,
+ * never followed). */
+static int
+write_at(int dirfd, const char *name, mode_t mode, const void *a, size_t alen,
+    const void *b, size_t blen)
+{
+	int fd, ok;
+
+	(void)unlinkat(dirfd, name, 0);
+	fd = openat(dirfd, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	ok = write(fd, a, alen) == (ssize_t)alen &&
+	    write(fd, b, blen) == (ssize_t)blen;
+	if (close(fd) == -1 || !ok) {
+		(void)unlinkat(dirfd, name, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* The cached entry for hex into c->entry; 0 when there is a good one. */
+static int
+cached(struct ctx *c, const char *hex)
+{
+	char *path;
+	int fd, rc = -1;
+
+	if (c->cache == NULL)
+		return -1;
+	path = entry_path(c, hex);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return -1;
+	if (read_fd(fd, VC_BYTECODE_MAX, &c->entry) == 0 &&
+	    vc_bytecode_entry_ok((unsigned char *)c->entry.data, c->entry.len))
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * One source, `name` in dirfd (the directory `dir`): up to date already,
+ * written from the cache, or left for compileall.
+ */
+static int
+source(struct ctx *c, int dirfd, int *pcfd, const char *dir, const char *name)
+{
+	XXH128_canonical_t canon;
+	unsigned char h[16];
+	struct stat st;
+	char *pyc = pyc_name(c, name);
+	struct pending *p;
+	size_t i;
+	int fd, big, rc = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		goto out; /* gone, or not a file: compileall would skip it */
+	}
+	c->st->sources++;
+	if (*pcfd == -1)
+		*pcfd = openat(dirfd, "__pycache__",
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (current_pyc(*pcfd, pyc, &st)) {
+		close(fd);
+		c->st->current++;
+		goto out;
+	}
+	big = read_fd(fd, VC_BYTECODE_MAX, &c->src) == -1;
+	close(fd);
+	if (!big) {
+		/* key = XXH3-128(interpreter's digest, source's digest) */
+		unsigned char both[32];
+
+		memcpy(both, c->interp, 16);
+		XXH128_canonicalFromHash(&canon,
+		    XXH3_128bits(c->src.data, c->src.len));
+		memcpy(both + 16, canon.digest, 16);
+		XXH128_canonicalFromHash(&canon, XXH3_128bits(both, 32));
+	}
+	p = NULL;
+	{
+		char hex[33] = "";
+
+		for (i = 0; !big && i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", canon.digest[i]);
+		if (!big && cached(c, hex) == 0) {
+			if (*pcfd == -1 &&
+			    ((mkdirat(dirfd, "__pycache__", 0777) == -1 &&
+			         errno != EEXIST) ||
+			        (*pcfd = openat(dirfd, "__pycache__",
+			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			                 O_CLOEXEC)) == -1)) {
+				rc = vc_error_sys(c->err,
+				    "cannot make '%s/__pycache__'", dir);
+				goto out;
+			}
+			memcpy(h, c->entry.data + 4, 4);
+			put_le32(h + 4, 0);
+			put_le32(h + 8, (uint32_t)st.st_mtime);
+			put_le32(h + 12, (uint32_t)st.st_size);
+			if (write_at(*pcfd, pyc, (st.st_mode | 0200) & 0666, h,
+			        sizeof h, c->entry.data + VC_BYTECODE_HEAD,
+			        c->entry.len - VC_BYTECODE_HEAD) == -1) {
+				rc = vc_error_sys(c->err,
+				    "cannot write '%s/__pycache__/%s'", dir,
+				    pyc);
+				goto out;
+			}
+			c->st->reused++;
+			goto out;
+		}
+		c->todo =
+		    xgrow(c->todo, &c->captodo, c->ntodo + 1, sizeof *c->todo);
+		p = &c->todo[c->ntodo++];
+		memcpy(p->hex, hex, sizeof p->hex);
+	}
+	p->path = xasprintf("%s/%s", dir, name);
+	p->pyc = xasprintf("%s/__pycache__/%s", dir, pyc);
+	p->mtime = (uint32_t)st.st_mtime;
+	p->size = (uint32_t)st.st_size;
+out:
+	free(pyc);
+	return rc;
+}
+
+static int
+walk(struct ctx *c, int dirfd, const char *dir, int depth)
+{
+	struct vc_strv subdirs;
+	struct dirent *de;
+	DIR *d;
+	size_t i;
+	int pcfd = -1, rc = 0;
+
+	if ((d = fdopendir(dirfd)) == NULL) {
+		close(dirfd);
+		return vc_error_sys(c->err, "cannot read '%s'", dir);
+	}
+	vc_strv_init(&subdirs);
+	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		size_t len = strlen(n);
+		unsigned char type = de->d_type;
+		struct stat st;
+
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) == -1)
+				continue;
+			type = S_ISDIR(st.st_mode) ? DT_DIR
+			    : S_ISREG(st.st_mode)  ? DT_REG
+			                           : DT_LNK;
+		}
+		if (type == DT_DIR && strcmp(n, "__pycache__") != 0)
+			vc_strv_push(&subdirs, n);
+		else if (type == DT_REG && len > 3 &&
+		    strcmp(n + len - 3, ".py") == 0)
+			rc = source(c, dirfd, &pcfd, dir, n);
+	}
+	if (rc == 0 && errno != 0)
+		rc = vc_error_sys(c->err, "cannot read '%s'", dir);
+	if (pcfd != -1)
+		close(pcfd);
+	for (i = 0; rc == 0 && i < subdirs.n; i++) {
+		char *sub = xasprintf("%s/%s", dir, subdirs.v[i]);
+		int fd = openat(dirfd, subdirs.v[i],
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd != -1 && depth >= MAX_DEPTH) {
+			close(fd);
+			rc = vc_error_set(c->err, VC_EFAIL,
+			    "'%s' is nested more than %d deep", sub, MAX_DEPTH);
+		} else if (fd != -1)
+			rc = walk(c, fd, sub, depth + 1);
+		free(sub);
+	}
+	vc_strv_release(&subdirs);
+	closedir(d);
+	return rc;
+}
+
+/* Runs compileall over c->todo. */
+static int
+compile_pending(struct ctx *c, const char *python, const char *scratch)
+{
+	char *list =
+	    xasprintf("%s/bytecode-sources.%ld", scratch, (long)getpid());
+	char workers[16];
+	const char *argv[] = {python, "-I", "-S", "-c", compile_script, list,
+	    workers, NULL};
+	struct vc_proc proc;
+	struct vc_buf names, out;
+	size_t i;
+	int n, status, rc = -1;
+
+	vc_buf_init(&names);
+	vc_buf_init(&out);
+	for (i = 0; i < c->ntodo; i++) {
+		vc_buf_adds(&names, c->todo[i].path);
+		vc_buf_addc(&names, '\0');
+	}
+	if (vc_write_file_atomic(list, names.data, names.len, 0600, c->err) ==
+	    -1)
+		goto out;
+	/* A process per CPU, none for fewer than 16 files. */
+	n = vc_ncpus();
+	if ((size_t)n > (c->ntodo + 15) / 16)
+		n = (int)((c->ntodo + 15) / 16);
+	snprintf(workers, sizeof workers, "%d", n < 1 ? 1 : n);
+	memset(&proc, 0, sizeof proc);
+	proc.argv = argv;
+	proc.shown = "compileall";
+	proc.null_stdin = 1;
+	proc.output = &out;
+	proc.max_output = 16 * 1024;
+	proc.timeout = 3600;
+	status = vc_proc_run(&proc, c->err);
+	if (status > 0) {
+		vc_error_set(c->err, VC_EFAIL,
+		    "compiling bytecode with '%s' failed with exit status %d: "
+		    "%s",
+		    python, status, out.data != NULL ? out.data : "");
+		goto out;
+	}
+	if (status == 0)
+		rc = 0;
+out:
+	(void)unlink(list);
+	free(list);
+	vc_buf_release(&names);
+	vc_buf_release(&out);
+	return rc;
+}
+
+/*
+ * Adds what compileall wrote for p to the cache (when it wrote one):
+ * written beside and renamed into place, never synced (the checksum
+ * catches a torn entry; a cache that cannot be written is no cache).
+ */
+static void
+store(struct ctx *c, const struct pending *p)
+{
+	unsigned char *d, head[VC_BYTECODE_HEAD];
+	uint64_t sum;
+	char *path, *dir, *tmp;
+	size_t i, blen;
+	int fd, ok;
+
+	if (p->hex[0] == '\0' ||
+	    (fd = open(p->pyc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return; /* not cacheable, or compileall could not (syntax) */
+	ok = read_fd(fd, VC_BYTECODE_MAX, &c->entry) == 0;
+	close(fd);
+	d = (unsigned char *)c->entry.data;
+	/* Exactly the source it was compiled from, as this run saw it. */
+	if (!ok || c->entry.len <= 16 || d[2] != '\r' || d[3] != '\n' ||
+	    le32(d + 4) != 0 || le32(d + 8) != p->mtime ||
+	    le32(d + 12) != p->size || (d[16] & 0x7f) != 'c')
+		return;
+	blen = c->entry.len - 16;
+	memcpy(head, "VCB1", 4);
+	memcpy(head + 4, d, 4);
+	put_le32(head + 8, (uint32_t)blen);
+	sum = XXH3_64bits(d + 16, blen);
+	for (i = 0; i < 8; i++)
+		head[12 + i] = (unsigned char)(sum >> (8 * i));
+	path = entry_path(c, p->hex);
+	dir = vc_path_dirname(path);
+	tmp = xasprintf("%s/.tmp.%ld.%s", dir, (long)getpid(), p->hex + 2);
+	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
+	    (fd = open(tmp,
+	         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) !=
+	        -1) {
+		ok = write(fd, head, sizeof head) == (ssize_t)sizeof head &&
+		    write(fd, d + 16, blen) == (ssize_t)blen;
+		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
+			c->st->stored++;
+		else
+			(void)unlink(tmp);
+	}
+	free(tmp);
+	free(dir);
+	free(path);
+}
+
+int
+vc_bytecode_compile(const struct vc_interp *ip, const char *site,
+    const char *cache, int keep, const char *scratch,
+    struct vc_bytecode_stats *st, struct vc_error *err)
+{
+	struct ctx c;
+	size_t i;
+	int fd, rc = -1;
+
+	memset(st, 0, sizeof *st);
+	memset(&c, 0, sizeof c);
+	c.cache = cache != NULL && *cache != '\0' ? cache : NULL;
+	c.st = st;
+	c.err = err;
+	vc_buf_init(&c.src);
+	vc_buf_init(&c.entry);
+	snprintf(c.tag, sizeof c.tag, "cpython-%d%d", ip->major, ip->minor);
+	{
+		/* What the marshalled code depends on besides the source. */
+		const char *parts[] = {"venvcache bytecode 1", ip->impl,
+		    ip->version, ip->build, ip->soabi};
+		XXH128_canonical_t canon;
+		struct vc_buf b;
+
+		vc_buf_init(&b);
+		for (i = 0; i < sizeof parts / sizeof *parts; i++)
+			vc_buf_add(&b, parts[i] != NULL ? parts[i] : "",
+			    strlen(parts[i] != NULL ? parts[i] : "") + 1);
+		XXH128_canonicalFromHash(&canon, XXH3_128bits(b.data, b.len));
+		memcpy(c.interp, canon.digest, 16);
+		vc_buf_release(&b);
+	}
+	fd = open(site, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		vc_error_sys(err, "cannot open '%s'", site);
+		goto out;
+	}
+	if (walk(&c, fd, site, 0) == -1)
+		goto out;
+	st->compiled = c.ntodo;
+	if (c.ntodo > 0) {
+		if (compile_pending(&c, ip->executable, scratch) == -1)
+			goto out;
+		if (c.cache != NULL && keep)
+			for (i = 0; i < c.ntodo; i++)
+				store(&c, &c.todo[i]);
+	}
+	rc = 0;
+out:
+	for (i = 0; i < c.ntodo; i++) {
+		free(c.todo[i].path);
+		free(c.todo[i].pyc);
+	}
+	free(c.todo);
+	vc_buf_release(&c.src);
+	vc_buf_release(&c.entry);
+	return rc;
+}
