@@ -24,16 +24,23 @@ static struct vc_tox X;
 static struct vc_config cfg_;
 static struct vc_error err;
 
+/* `text` read by tox 4 as the file `name` of the test's directory. */
 static int
-rd(const char *text)
+read_as(const char *name, const char *text)
 {
-	char *ini = vc_path_join(vc_test_dir, "tox.ini");
+	char *path = vc_path_join(vc_test_dir, name);
 	int rc;
 
 	vc_tox_init(&X);
-	rc = vc_tox_read(&X, 4, ini, text, &err);
-	free(ini);
+	rc = vc_tox_read(&X, 4, path, text, &err);
+	free(path);
 	return rc;
+}
+
+static int
+rd(const char *text)
+{
+	return read_as("tox.ini", text);
 }
 
 /*
@@ -375,13 +382,7 @@ END_TEST
 static int
 rdt(const char *text)
 {
-	char *p = vc_path_join(vc_test_dir, "tox.toml");
-	int rc;
-
-	vc_tox_init(&X);
-	rc = vc_tox_read(&X, 4, p, text, &err);
-	free(p);
-	return rc;
+	return read_as("tox.toml", text);
 }
 
 START_TEST(test_tox_toml_values)
@@ -627,6 +628,16 @@ END_TEST
 
 /* --- conformance: sentry-python --------------------------------------- */
 
+/* The strings of the JSON array `a`, pushed onto `v`. */
+static void
+strv_from_json(struct vc_strv *v, json_t *a)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++)
+		vc_strv_push(v, json_string_value(json_array_get(a, i)));
+}
+
 /* The strings of a JSON array joined by '|'. */
 static char *
 json_joined(json_t *a)
@@ -708,16 +719,10 @@ conform(const char *ini, const char *pyproject, const char *expected)
 		    json_string_value(json_object_get(o, "base_python"));
 		char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 		struct vc_strv g;
-		size_t i;
 
 		ck_assert_ptr_nonnull(o);
 		vc_strv_init(&g);
-		for (i = 0; i < json_array_size(json_object_get(o, "groups"));
-		     i++)
-			vc_strv_push(&g,
-			    json_string_value(
-			        json_array_get(json_object_get(o, "groups"),
-			            i)));
+		strv_from_json(&g, json_object_get(o, "groups"));
 		if (e == NULL ||
 		    strcmp(e->name,
 		        json_string_value(json_object_get(o, "env"))) != 0) {
@@ -876,18 +881,12 @@ conform_toml(const char *project, const char *config)
 		char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *x = NULL,
 		     *y = NULL;
 		struct vc_strv g;
-		size_t i;
 
 		ck_assert_ptr_nonnull(o);
 		if (bp != NULL && want_bp == NULL)
 			want_bp = xstrdup(bp);
 		vc_strv_init(&g);
-		for (i = 0; i < json_array_size(json_object_get(o, "groups"));
-		     i++)
-			vc_strv_push(&g,
-			    json_string_value(
-			        json_array_get(json_object_get(o, "groups"),
-			            i)));
+		strv_from_json(&g, json_object_get(o, "groups"));
 		if (e == NULL ||
 		    strcmp(e->name,
 		        json_string_value(json_object_get(o, "env"))) != 0) {
