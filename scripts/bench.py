@@ -472,7 +472,22 @@ def bench_project(b, pr, src, mirror_url, work, vc, uv, shm):
         out["hit_noseed"] = b.measure(
             name, "venvcache warm, hit, seed = no + installer uv (no pip in the venv, as uv's)",
             warm, prepare="rm -rf %s" % venv, env=slenv, cwd=src)
-        sh("rm -rf %s && %s" % (venv, warm), env=env, cwd=src, stdout=subprocess.DEVNULL)
+        # Issue 13's miss with the project, against uv making the same
+        # venv: seed = no, installer uv; resolve + create + install + pack
+        # + the project. Cold: the store, uv's cache and the bytecode cache
+        # emptied; warm: the store emptied, both caches kept.
+        mcache = os.path.join(work, "uv-cache-miss-" + name)
+        menv = dict(slenv, VENVCACHE_UV_CACHE_DIR=mcache,
+                    VENVCACHE_BYTECODE_CACHE_DIR=mcache + ".bytecode")
+        out["miss_uv_cold"] = b.measure(
+            name, "venvcache warm, miss, seed = no + installer uv, cold uv and bytecode caches",
+            warm, prepare="rm -rf %s %s %s %s.bytecode" % (store, venv, mcache, mcache),
+            env=menv, cwd=src)
+        out["miss_uv_warm"] = b.measure(
+            name, "venvcache warm, miss, seed = no + installer uv, warm uv and bytecode caches",
+            warm, prepare="rm -rf %s %s" % (store, venv), env=menv, cwd=src)
+        sh("rm -rf %s %s && %s" % (store, venv, warm), env=env, cwd=src,
+           stdout=subprocess.DEVNULL)
     pipvenv = os.path.join(shm, "pip-" + name)
     out["pip"] = b.measure(
         name, "python -m venv + pip install (mirror)",
@@ -911,6 +926,13 @@ def report_projects(L, b, projects, uv):
                              r["hit_noseed"]["median"], r["uv_warm"]["median"]))
             L.append("| the project's install alone, uv / hit, installer uv | %.2f | |" % ratio(
                 r["project_uv"]["median"], r["hit_uv"]["median"]))
+        if "miss_uv_cold" in r:
+            c = ratio(r["miss_uv_cold"]["median"], r["uv_cold"]["median"])
+            w = ratio(r["miss_uv_warm"]["median"], r["uv_warm"]["median"])
+            L.append("| miss, seed = no + installer uv / uv, cold caches (issue 13) | %.2f× | "
+                     "≤ 1.3× %s |" % (c, met(c, 1.3)))
+            L.append("| miss, seed = no + installer uv / uv, warm caches (issue 13) | %.2f× | "
+                     "≤ 1.1× %s |" % (w, met(w, 1.1)))
         L.append("| present (no-op warm) | %.1f ms | ≤ 5 ms |" % (r["present"]["median"] * 1000))
         L.append("| hit with the mirror stopped | %s | succeeds |" % (
             "succeeded" if r.get("offline_ok") else "**FAILED**"))

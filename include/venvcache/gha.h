@@ -212,7 +212,12 @@ int vc_gha_key_outputs(const char *key_prefix, const char *cache_dir,
  * (actions/cache hashes the string as given, and its glob resolves a
  * relative path from the workspace and a leading "~/" from HOME): relative
  * to $GITHUB_WORKSPACE when inside it, else "~/..." when inside $HOME, else
- * `dir`. Caller frees.
+ * `dir`; escaped as a pattern of @actions/glob, which actions/cache reads
+ * it as, so that it matches that directory only: '*', '?' and '[' as
+ * "[*]", "[?]" and "[[]", '\' as "\\", a leading '!', '#' or '~'
+ * segment as "\!", "\#", "\~", and spaces at either end (trimmed from
+ * each line) as "[ ]". NULL when `dir` holds a newline (one path a line).
+ * Caller frees.
  */
 char *vc_gha_cache_path(const char *dir);
 

@@ -3,7 +3,9 @@
  * kept in <cache-dir>/project-install/ and put back instead of installing
  * again.
  *
- * An entry is <key>.tar.zst, an archive in the store's format (archive.h)
+ * An entry is <store-stem>/<key>.tar.zst, under the file name stem of the
+ * env's store key (vc_store_stem), so that gc can drop the entries of keys
+ * the store no longer holds; it is an archive in the store's format (archive.h)
  * of the files the project's *.dist-info/RECORD lists (its .pth or
  * __editable__ finder, the dist-info, console scripts), as paths relative
  * to the venv. The key (vc_projcache_key) covers the env's store key, the
@@ -19,6 +21,7 @@
 #define VENVCACHE_PROJCACHE_H
 
 #include "venvcache/error.h"
+#include "venvcache/store.h"
 #include "venvcache/util.h"
 
 /* Where entries live under the cache dir. */
@@ -72,14 +75,19 @@ int vc_projcache_files(const char *venv, const char *project,
 int vc_projcache_parse_record(char *text, const char *rel, const char *what,
     struct vc_strv *out, struct vc_error *);
 
+/* <cache_dir>/project-install/<store key's stem>/<key>.tar.zst. */
+char *vc_projcache_entry_path(const char *cache_dir, const char *store_key,
+    const char *key);
+
 /*
- * Packs `files` (relative to `venv`) into <cache_dir>/project-install/
- * <key>.tar.zst, atomically, and removes the entries it replaces (the
- * same key up to its '-'); `stage` is an empty directory on the venv's
- * file system, left with what was linked into it.
+ * Packs `files` (relative to `venv`) into the entry of `key`
+ * (vc_projcache_entry_path), atomically, and removes the entries it
+ * replaces (the same key up to its '-'); `stage` is an empty directory on
+ * the venv's file system, left with what was linked into it.
  */
-int vc_projcache_save(const char *cache_dir, const char *key, const char *venv,
-    const char *stage, const struct vc_strv *files, struct vc_error *);
+int vc_projcache_save(const char *cache_dir, const char *store_key,
+    const char *key, const char *venv, const char *stage,
+    const struct vc_strv *files, struct vc_error *);
 
 /*
  * Puts the entry `key` in place in the venv at `venv` (extracted into the
@@ -89,8 +97,32 @@ int vc_projcache_save(const char *cache_dir, const char *key, const char *venv,
  * for a member that would leave the venv or replace a file), with
  * whatever was put in the venv taken out again.
  */
-int vc_projcache_restore(const char *cache_dir, const char *key,
-    const char *venv, const char *project, const char *stage,
+int vc_projcache_restore(const char *cache_dir, const char *store_key,
+    const char *key, const char *venv, const char *project, const char *stage,
     struct vc_error *);
+
+/* An entry as gc reports it. */
+struct vc_projcache_item {
+	const char *name;  /* relative to the cache dir */
+	uint64_t size;     /* bytes; 0 for a key's directory in use */
+	int64_t last_used; /* the entry's mtime (a restore touches it) */
+};
+
+/*
+ * venvcache gc for the project cache (the store `st` at `cache_dir`, held
+ * open by the caller): removes every entry of a store key whose entry the
+ * store does not hold (or whose stem `gone` lists: those gc removes, or
+ * would with `dry_run`), under that key's lock taken exclusively without
+ * waiting (busy: kept), and, when `max_age` is not 0, every entry unused
+ * (not put back) for more than `max_age` seconds; entries of the flat
+ * layout before the key's directory (no store key known) go too. With
+ * `dry_run`, reports without removing. `report` (may be NULL) is called
+ * for each entry removed and each key directory in use.
+ */
+int vc_projcache_gc(struct vc_store *st, const char *cache_dir,
+    uint64_t max_age, int dry_run, const struct vc_strv *gone,
+    struct vc_gc_result *,
+    void (*report)(const struct vc_projcache_item *, enum vc_gc_what, void *),
+    void *arg, struct vc_error *);
 
 #endif

@@ -18,6 +18,7 @@
 	X(hits, "cache hits (restored from the store)")                    \
 	X(partial_hits, "partial hits (nearest entry, then pip)")          \
 	X(misses, "cache misses")                                          \
+	X(project_cache_hits, "project installs put back (project cache)") \
 	X(restores, "restores")                                            \
 	X(creations, "creations (venv + pip)")                             \
 	X(saves, "entries saved")                                          \

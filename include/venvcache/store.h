@@ -247,6 +247,23 @@ int vc_store_gc_report(struct vc_store *, uint64_t max_size, uint64_t max_age,
     void (*report)(const struct vc_store_entry *, enum vc_gc_what, void *),
     void *arg, struct vc_error *);
 
+/*
+ * For what is kept per store key outside entries/ (the project cache,
+ * projcache.h), named by the key's file name stem (vc_store_stem): whether
+ * the store holds the entry of `stem` (its manifest is there): 1 yes, 0 no,
+ * -1 when `stem` is no stem vc_store_stem() could produce.
+ */
+int vc_store_has_stem(struct vc_store *, const char *stem);
+/* vc_store_lock() for a stem; fails when it is none. */
+int vc_store_lock_stem(struct vc_store *, const char *stem, int how,
+    struct vc_lock *, struct vc_error *);
+/*
+ * Releases the exclusive lock of `stem`, first removing its lock file
+ * when the store holds no entry of it (as gc does for the keys it evicts).
+ */
+void vc_store_unlock_stem(struct vc_store *, const char *stem,
+    struct vc_lock *);
+
 /* What vc_store_check() found about one file or entry of entries/. */
 enum vc_check_status {
 	VC_CHECK_OK,

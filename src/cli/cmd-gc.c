@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "venvcache/log.h"
+#include "venvcache/projcache.h"
 #include "venvcache/stats.h"
 #include "venvcache/store.h"
 
@@ -34,6 +35,7 @@ parse_age(const char *s, uint64_t *out)
 struct report_ctx {
 	int dry_run;
 	int64_t now;
+	struct vc_strv gone; /* the stems of the keys removed */
 };
 
 /* "3 days ago", "5 hours ago", "12 minutes ago". */
@@ -62,7 +64,7 @@ age(int64_t secs, char *buf, size_t len)
 static void
 report(const struct vc_store_entry *e, enum vc_gc_what what, void *arg)
 {
-	const struct report_ctx *rc = arg;
+	struct report_ctx *rc = arg;
 	char size[32], when[64];
 
 	if (what == VC_GC_BUSY) {
@@ -73,6 +75,41 @@ report(const struct vc_store_entry *e, enum vc_gc_what what, void *arg)
 	    rc->dry_run ? "would remove" : "removed", e->m.key,
 	    vc_format_size(e->size, size, sizeof size),
 	    age(rc->now - e->last_used, when, sizeof when));
+	vc_strv_take(&rc->gone, vc_store_stem(e->m.key));
+}
+
+static void
+report_project(const struct vc_projcache_item *it, enum vc_gc_what what,
+    void *arg)
+{
+	const struct report_ctx *rc = arg;
+	char size[32], when[64];
+
+	if (what == VC_GC_BUSY) {
+		vc_note("kept '%s': its key is in use", it->name);
+		return;
+	}
+	printf("%s %s (%s, last used %s)\n",
+	    rc->dry_run ? "would remove" : "removed", it->name,
+	    vc_format_size(it->size, size, sizeof size),
+	    age(rc->now - it->last_used, when, sizeof when));
+}
+
+/* "removed 2 entries (1.2 MiB), kept 3 (4 MiB)", and why some stayed. */
+static void
+summary(const struct report_ctx *rc, const char *what,
+    const struct vc_gc_result *res)
+{
+	char b1[32], b2[32];
+
+	vc_note("%s %llu %sentr%s (%s), %s %llu (%s)%s",
+	    rc->dry_run ? "would remove" : "removed",
+	    (unsigned long long)res->removed, what,
+	    res->removed == 1 ? "y" : "ies",
+	    vc_format_size(res->freed, b1, sizeof b1),
+	    rc->dry_run ? "would keep" : "kept", (unsigned long long)res->kept,
+	    vc_format_size(res->kept_size, b2, sizeof b2),
+	    res->busy > 0 ? ", some of them in use" : "");
 }
 
 static int
@@ -82,12 +119,11 @@ cmd_gc_exec(struct cmd_ctx *ctx)
 	uint64_t max_size = vc_config_size(&ctx->cfg, VC_S_MAX_SIZE);
 	uint64_t max_age = 0;
 	struct report_ctx rc;
-	struct vc_gc_result res;
+	struct vc_gc_result res, pres;
 	struct vc_store st;
 	struct vc_error err;
 	struct vc_stats delta;
 	struct stat sb;
-	char b1[32], b2[32];
 	int r;
 
 	if (cmd_get(ctx, "max-size") != NULL &&
@@ -101,6 +137,7 @@ cmd_gc_exec(struct cmd_ctx *ctx)
 		    cmd_get(ctx, "max-age"));
 	rc.dry_run = cmd_has(ctx, "dry-run") > 0;
 	rc.now = (int64_t)time(NULL);
+	vc_strv_init(&rc.gone);
 	vc_error_clear(&err);
 	if (stat(dir, &sb) == -1 && errno == ENOENT)
 		return 0; /* no store, nothing to evict */
@@ -108,6 +145,10 @@ cmd_gc_exec(struct cmd_ctx *ctx)
 		goto fail;
 	r = vc_store_gc_report(&st, max_size, max_age, rc.dry_run, &res, report,
 	    &rc, &err);
+	/* Then the project cache: the entries of keys gone, and old ones. */
+	if (r == 0)
+		r = vc_projcache_gc(&st, dir, max_age, rc.dry_run, &rc.gone,
+		    &pres, report_project, &rc, &err);
 	vc_store_close(&st);
 	if (r == -1)
 		goto fail;
@@ -117,15 +158,13 @@ cmd_gc_exec(struct cmd_ctx *ctx)
 		if (vc_stats_add(dir, &delta, &err) == -1)
 			goto fail;
 	}
-	vc_note("%s %llu entr%s (%s), %s %llu (%s)%s",
-	    rc.dry_run ? "would remove" : "removed",
-	    (unsigned long long)res.removed, res.removed == 1 ? "y" : "ies",
-	    vc_format_size(res.freed, b1, sizeof b1),
-	    rc.dry_run ? "would keep" : "kept", (unsigned long long)res.kept,
-	    vc_format_size(res.kept_size, b2, sizeof b2),
-	    res.busy > 0 ? ", some of them in use" : "");
+	summary(&rc, "", &res);
+	if (pres.removed + pres.kept + pres.busy > 0)
+		summary(&rc, "project-install ", &pres);
+	vc_strv_release(&rc.gone);
 	return 0;
 fail:
+	vc_strv_release(&rc.gone);
 	cmd_error(ctx, &err);
 	return cmd_status(&err);
 }
@@ -139,7 +178,10 @@ const struct cmd_entry cmd_gc_entry = {
                    "max-size setting; 0 for no limit), and every entry "
                    "unused for more than --max-age days (a number, or a "
                    "duration such as 12h). An entry in use by a restore "
-                   "or a save is never removed. Prints each entry it "
+                   "or a save is never removed. Then the project cache "
+                   "(<cache-dir>/project-install/): the entries of store "
+                   "keys the store no longer holds, and with --max-age "
+                   "those not put back for longer. Prints each entry it "
                    "removes; with -n, each it would remove.",
     .flags = 0,
     .opts =

@@ -750,7 +750,13 @@ vc_gha_key_outputs(const char *prefix, const char *cache_dir,
 		vc_error_sys(err, "cannot get the current directory");
 		goto out;
 	}
-	cpath = vc_gha_cache_path(dir);
+	if ((cpath = vc_gha_cache_path(dir)) == NULL) {
+		vc_error_set(err, VC_EFAIL,
+		    "cache-dir '%s' holds a line break: actions/cache's path "
+		    "input cannot name it",
+		    dir);
+		goto out;
+	}
 	dirs[0] = cpath;
 	vc_gha_cache_version(dirs, 1, version);
 	rk = join_lines((const char *const *)rks.v, rks.n);
@@ -796,16 +802,103 @@ below(const char *dir, const char *base)
 	return dir + n + 1;
 }
 
+/*
+ * The length of the character at `s` when String.prototype.trim() drops
+ * it (ECMAScript WhiteSpace and LineTerminator), in UTF-8, else 0.
+ */
+static size_t
+js_space_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (*u == ' ' || (*u >= '\t' && *u <= '\r'))
+		return 1;
+	if (u[0] == 0xc2 && u[1] == 0xa0) /* U+00A0 */
+		return 2;
+	if (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) /* U+1680 */
+		return 3;
+	if (u[0] == 0xe2 && u[1] == 0x80 &&
+	    (u[2] <= 0x8a || u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf))
+		return 3; /* U+2000-200A, U+2028, U+2029, U+202F */
+	if (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) /* U+205F */
+		return 3;
+	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) /* U+3000 */
+		return 3;
+	if (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) /* U+FEFF */
+		return 3;
+	return 0;
+}
+
+/*
+ * Appends `s` to `b` as a pattern of @actions/glob (Linux and macOS) that
+ * matches exactly `s`: '*', '?' and '[' as "[*]", "[?]", "[[]", '\' as
+ * "\\"; when `s` starts the pattern, a leading '!' (negation), '#' (a
+ * comment line) or '~' segment (HOME) backslash-escaped and leading
+ * spaces as "[ ]"; trailing spaces as "[ ]" (each path line is trimmed).
+ */
+static void
+glob_escape(struct vc_buf *b, const char *s, int at_start)
+{
+	size_t i, n = strlen(s), l, core_from = n, core_to = 0;
+
+	for (i = 0; i < n; i += l)
+		if ((l = js_space_len(s + i)) == 0) {
+			if (core_from == n)
+				core_from = i;
+			l = 1;
+			core_to = i + 1;
+		}
+	if (!at_start)
+		core_from = 0;
+	if (at_start &&
+	    (s[0] == '!' || s[0] == '#' ||
+	        (s[0] == '~' && (s[1] == '/' || s[1] == '\0'))))
+		vc_buf_addc(b, '\\');
+	for (i = 0; i < n; i += l) {
+		l = js_space_len(s + i);
+		if (l > 0 && (i < core_from || i >= core_to)) {
+			vc_buf_addc(b, '[');
+			vc_buf_add(b, s + i, l);
+			vc_buf_addc(b, ']');
+			continue;
+		}
+		l = l > 0 ? l : 1;
+		switch (s[i]) {
+		case '*':
+		case '?':
+		case '[':
+			vc_buf_addc(b, '[');
+			vc_buf_addc(b, s[i]);
+			vc_buf_addc(b, ']');
+			break;
+		case '\\':
+			vc_buf_add(b, "\\\\", 2);
+			break;
+		default:
+			vc_buf_add(b, s + i, l);
+		}
+	}
+}
+
 char *
 vc_gha_cache_path(const char *dir)
 {
+	struct vc_buf b;
 	const char *rest;
 
-	if ((rest = below(dir, getenv("GITHUB_WORKSPACE"))) != NULL)
-		return xstrdup(rest);
-	if ((rest = below(dir, getenv("HOME"))) != NULL)
-		return xasprintf("~/%s", rest);
-	return xstrdup(dir);
+	if (strchr(dir, '\n') != NULL)
+		return NULL; /* actions/cache reads one path a line */
+	vc_buf_init(&b);
+	if ((rest = below(dir, getenv("GITHUB_WORKSPACE"))) != NULL) {
+		glob_escape(&b, rest, 1);
+	} else if ((rest = below(dir, getenv("HOME"))) != NULL) {
+		vc_buf_add(&b, "~/", 2);
+		glob_escape(&b, rest, 0);
+	} else {
+		glob_escape(&b, dir, 1);
+	}
+	vc_buf_addc(&b, '\0');
+	return vc_buf_detach(&b);
 }
 
 int

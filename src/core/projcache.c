@@ -14,7 +14,9 @@
 #include <xxhash.h>
 
 #include "venvcache/archive.h"
+#include "venvcache/log.h"
 #include "venvcache/projcache.h"
+#include "venvcache/store.h"
 #include "venvcache/trust.h"
 
 /* An entry larger than this is neither kept nor extracted. */
@@ -530,10 +532,26 @@ out:
 
 /* --- keeping an entry ---------------------------------------------- */
 
+/* project-install/<the store key's file name stem>. */
 static char *
-entry_dir(const char *cache_dir)
+entry_dir(const char *cache_dir, const char *store_key)
 {
-	return vc_path_join(cache_dir, VC_PROJCACHE_DIR);
+	char *stem = vc_store_stem(store_key);
+	char *dir = xasprintf("%s/%s/%s", cache_dir, VC_PROJCACHE_DIR, stem);
+
+	free(stem);
+	return dir;
+}
+
+char *
+vc_projcache_entry_path(const char *cache_dir, const char *store_key,
+    const char *key)
+{
+	char *dir = entry_dir(cache_dir, store_key);
+	char *path = xasprintf("%s/%s.tar.zst", dir, key);
+
+	free(dir);
+	return path;
 }
 
 /* An entry not used for this long is removed when another is saved. */
@@ -577,12 +595,13 @@ out:
 }
 
 int
-vc_projcache_save(const char *cache_dir, const char *key, const char *venv,
-    const char *stage, const struct vc_strv *files, struct vc_error *err)
+vc_projcache_save(const char *cache_dir, const char *store_key, const char *key,
+    const char *venv, const char *stage, const struct vc_strv *files,
+    struct vc_error *err)
 {
 	struct vc_pack_opts po;
 	struct vc_pack_result pr;
-	char *dir = entry_dir(cache_dir), *tmp = NULL, *dest = NULL;
+	char *dir = entry_dir(cache_dir, store_key), *tmp = NULL, *dest = NULL;
 	size_t i;
 	int fd = -1, rc = -1;
 
@@ -803,14 +822,15 @@ out:
 }
 
 int
-vc_projcache_restore(const char *cache_dir, const char *key, const char *venv,
-    const char *project, const char *stage, struct vc_error *err)
+vc_projcache_restore(const char *cache_dir, const char *store_key,
+    const char *key, const char *venv, const char *project, const char *stage,
+    struct vc_error *err)
 {
 	struct vc_extract_opts xo;
 	struct vc_extract_result xr;
 	struct placed pl;
 	struct stat sb;
-	char *dir = entry_dir(cache_dir), *path;
+	char *dir = entry_dir(cache_dir, store_key), *path;
 	int fd = -1, sfd = -1, vfd = -1, rc = -1;
 
 	vc_strv_init(&pl.files);
@@ -867,4 +887,199 @@ out:
 	free(path);
 	free(dir);
 	return rc;
+}
+
+/* --- gc ------------------------------------------------------------ */
+
+struct gc {
+	struct vc_store *st;
+	uint64_t max_age;
+	int dry_run;
+	int64_t now;
+	const struct vc_strv *gone;
+	struct vc_gc_result *res;
+	void (
+	    *report)(const struct vc_projcache_item *, enum vc_gc_what, void *);
+	void *arg;
+};
+
+static void
+gc_report(struct gc *g, const char *rel, const struct stat *sb,
+    enum vc_gc_what what)
+{
+	struct vc_projcache_item it;
+
+	it.name = rel;
+	it.size = sb != NULL ? (uint64_t)sb->st_size : 0;
+	it.last_used = sb != NULL ? (int64_t)sb->st_mtime : 0;
+	if (g->report != NULL)
+		g->report(&it, what, g->arg);
+}
+
+/*
+ * The entries in `dfd` (`where`, relative to the cache dir): each removed
+ * when `all` or unused for more than max_age, else kept; temporary files
+ * of a save that died (older than ten minutes) removed quietly.
+ */
+static void
+gc_entries(struct gc *g, int dfd, const char *where, int all)
+{
+	struct vc_strv names;
+	struct dirent *de;
+	struct stat sb;
+	size_t i;
+	DIR *d;
+	int fd;
+
+	vc_strv_init(&names);
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	rewinddir(d); /* the offset is shared with `dfd`, maybe read before */
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			vc_strv_push(&names, de->d_name);
+	closedir(d);
+	vc_strv_sort_uniq(&names);
+	for (i = 0; i < names.n; i++) {
+		const char *name = names.v[i];
+		char *rel;
+
+		if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		if (name[0] == '.') {
+			if (!g->dry_run && sb.st_mtime < g->now - 600)
+				(void)unlinkat(dfd, name, 0);
+			continue;
+		}
+		if (!vc_str_endswith(name, ".tar.zst"))
+			continue;
+		if (!all &&
+		    !(g->max_age > 0 && g->now > (int64_t)sb.st_mtime &&
+		        (uint64_t)(g->now - sb.st_mtime) > g->max_age)) {
+			g->res->kept++;
+			g->res->kept_size += (uint64_t)sb.st_size;
+			continue;
+		}
+		rel = xasprintf("%s/%s", where, name);
+		if (!g->dry_run && unlinkat(dfd, name, 0) == -1) {
+			if (errno != ENOENT)
+				vc_warn("gc: cannot remove '%s': %s", rel,
+				    strerror(errno));
+			free(rel);
+			continue;
+		}
+		g->res->removed++;
+		g->res->freed += (uint64_t)sb.st_size;
+		gc_report(g, rel, &sb, VC_GC_REMOVED);
+		free(rel);
+	}
+	vc_strv_release(&names);
+}
+
+/*
+ * The directory of one store key: all its entries go when the store holds
+ * no entry of the key (or gc removes it: `gone`), under the key's lock
+ * taken exclusively without waiting, as the store's gc takes it: a warm
+ * creating the key's entry holds it while it installs the project.
+ */
+static void
+gc_key_dir(struct gc *g, int pfd, const char *name)
+{
+	struct vc_lock lk = {-1};
+	struct vc_error e2;
+	char *where;
+	int has = vc_store_has_stem(g->st, name), gone, dfd;
+
+	if (has == -1)
+		return; /* not a store key's: left alone */
+	gone = has == 0 || (g->gone != NULL && vc_strv_contains(g->gone, name));
+	where = xasprintf("%s/%s", VC_PROJCACHE_DIR, name);
+	if (gone) {
+		vc_error_clear(&e2);
+		if (vc_store_lock_stem(g->st, name,
+		        VC_LOCK_EXCLUSIVE | VC_LOCK_NOWAIT, &lk, &e2) == -1) {
+			g->res->busy++;
+			gc_report(g, where, NULL, VC_GC_BUSY);
+			free(where);
+			return;
+		}
+		/* Saved meanwhile? */
+		gone = vc_store_has_stem(g->st, name) == 0 ||
+		    (g->gone != NULL && vc_strv_contains(g->gone, name));
+	}
+	dfd =
+	    openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd != -1) {
+		gc_entries(g, dfd, where, gone);
+		close(dfd);
+		if (gone && !g->dry_run)
+			(void)unlinkat(pfd, name, AT_REMOVEDIR); /* if empty */
+	}
+	if (lk.fd != -1)
+		vc_store_unlock_stem(g->st, name, &lk);
+	free(where);
+}
+
+int
+vc_projcache_gc(struct vc_store *st, const char *cache_dir, uint64_t max_age,
+    int dry_run, const struct vc_strv *gone, struct vc_gc_result *res,
+    void (*report)(const struct vc_projcache_item *, enum vc_gc_what, void *),
+    void *arg, struct vc_error *err)
+{
+	char *dir = vc_path_join(cache_dir, VC_PROJCACHE_DIR);
+	struct vc_strv names;
+	struct dirent *de;
+	struct stat sb;
+	struct gc g;
+	size_t i;
+	DIR *d;
+	int pfd, fd;
+
+	memset(res, 0, sizeof *res);
+	memset(&g, 0, sizeof g);
+	g.st = st;
+	g.max_age = max_age;
+	g.dry_run = dry_run;
+	g.now = (int64_t)time(NULL);
+	g.gone = gone;
+	g.res = res;
+	g.report = report;
+	g.arg = arg;
+	pfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd == -1) {
+		int e = errno;
+
+		free(dir);
+		errno = e;
+		return errno == ENOENT
+		    ? 0
+		    : vc_error_sys(err, "cannot open '%s/%s'", cache_dir,
+		          VC_PROJCACHE_DIR);
+	}
+	free(dir);
+	vc_strv_init(&names);
+	if ((fd = dup(pfd)) != -1 && (d = fdopendir(fd)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				vc_strv_push(&names, de->d_name);
+		closedir(d);
+	} else if (fd != -1) {
+		close(fd);
+	}
+	vc_strv_sort_uniq(&names);
+	for (i = 0; i < names.n; i++)
+		if (fstatat(pfd, names.v[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(sb.st_mode))
+			gc_key_dir(&g, pfd, names.v[i]);
+	/* Entries of the layout before the key's directory: their store
+	 * key is unknown, and nothing reads them any more. */
+	gc_entries(&g, pfd, VC_PROJCACHE_DIR, 1);
+	vc_strv_release(&names);
+	close(pfd);
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/resolve.h"
+#include "venvcache/toml.h"
 #include "venvcache/trust.h"
 
 /* A cached resolution is at most this big; pip's reports are smaller. */
@@ -1052,6 +1053,257 @@ out:
 
 /* --- a project's metadata ------------------------------------------ */
 
+/*
+ * Run in a build environment by its python, in the project's directory:
+ * the PEP 517 hooks, as pip's build isolation calls them. argv: the
+ * project, the output file, the backend ("mod:obj"), its backend-path
+ * (JSON), and "first" or "again". First, what get_requires_for_build_wheel
+ * asks for beyond [build-system] requires: when it asks for anything, the
+ * output is {"requires": [...]}, to be installed before running "again".
+ * Otherwise, and again, the Requires-Dist of prepare_metadata_for_build_
+ * wheel (or of the built wheel without it), as pip's report holds it.
+ */
+static const char hook_script[] =
+    "import email.parser, importlib, json, os, sys, tempfile, zipfile\n"
+    "proj, out, spec, paths, when = sys.argv[1:6]\n"
+    "for p in reversed(json.loads(paths)):\n"
+    "    sys.path.insert(0, os.path.join(proj, p))\n"
+    "mod, _, attr = spec.partition(':')\n"
+    "backend = importlib.import_module(mod.strip())\n"
+    "for a in filter(None, attr.strip().split('.')):\n"
+    "    backend = getattr(backend, a)\n"
+    "hook = getattr(backend, 'get_requires_for_build_wheel', None)\n"
+    "more = list(hook({})) if hook and when == 'first' else []\n"
+    "if more:\n"
+    "    result = {'requires': more}\n"
+    "else:\n"
+    "    tmp = tempfile.mkdtemp(dir=os.path.dirname(out))\n"
+    "    hook = getattr(backend, 'prepare_metadata_for_build_wheel', None)\n"
+    "    if hook:\n"
+    "        with open(os.path.join(tmp, hook(tmp, {}), 'METADATA'), 'rb') as "
+    "f:\n"
+    "            data = f.read()\n"
+    "    else:\n"
+    "        whl = zipfile.ZipFile(os.path.join(tmp, backend.build_wheel(tmp, "
+    "{})))\n"
+    "        data = whl.read([n for n in whl.namelist()\n"
+    "                         if n.count('/') == 1 and\n"
+    "                         n.endswith('.dist-info/METADATA')][0])\n"
+    "    m = email.parser.BytesParser().parsebytes(data)\n"
+    "    result = {'install': [{'metadata': {\n"
+    "        'name': m['Name'], 'version': m['Version'],\n"
+    "        'requires_dist': m.get_all('Requires-Dist') or []}}]}\n"
+    "with open(out, 'w') as f:\n"
+    "    json.dump(result, f)\n";
+
+/* Appends the strings of the TOML array `a` (key `what`) to v. */
+static int
+toml_strings(json_t *a, const char *path, const char *what, struct vc_strv *v,
+    struct vc_error *err)
+{
+	json_t *x;
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a))
+		return vc_error_set(err, VC_EFAIL,
+		    "%s: [build-system] %s is not an array", path, what);
+	json_array_foreach(a, i, x)
+	{
+		if (!json_is_string(x))
+			return vc_error_set(err, VC_EFAIL,
+			    "%s: [build-system] %s holds a non-string", path,
+			    what);
+		vc_strv_push(v, json_string_value(x));
+	}
+	return 0;
+}
+
+/* Runs uv (or the build env's python, `tool`) with the mirror and uv's
+ * settings; on failure the error names `what` and its last line. */
+static int
+run_build_step(const struct vc_config *cfg, const char *what,
+    const char *const *argv, const char *cwd, struct vc_error *err)
+{
+	struct vc_strv env;
+	struct vc_proc proc;
+	struct vc_buf out;
+	int status;
+
+	vc_strv_init(&env);
+	vc_buf_init(&out);
+	vc_mirror_tool_env(cfg, &env);
+	vc_installer_env(cfg, &env);
+	memset(&proc, 0, sizeof proc);
+	proc.argv = argv;
+	proc.env_set = (const char *const *)env.v;
+	proc.env_unset = vc_tool_env_unset;
+	proc.cwd = cwd;
+	proc.null_stdin = 1;
+	proc.output = &out;
+	proc.max_output = 64 * 1024;
+	proc.timeout = 1800;
+	status = vc_proc_run(&proc, err);
+	if (status > 0) {
+		char *line = last_line(cfg, &out);
+
+		vc_error_set(err, VC_EFAIL, "%s failed (exit status %d): %s",
+		    what, status, line);
+		free(line);
+	}
+	vc_strv_release(&env);
+	vc_buf_release(&out);
+	return status == 0 ? 0 : -1;
+}
+
+/*
+ * The project's metadata with uv (installer = uv): a build environment
+ * made by uv from its cache (uv venv, uv pip install of [build-system]
+ * requires and what get_requires_for_build_wheel adds), the backend's
+ * hooks run there. Where pip's build isolation fetched and installed the
+ * backend afresh each time (1.75 s for retrying with setuptools), uv
+ * takes it from the cache that also serves the install: fetched once.
+ */
+static int
+uv_project_metadata(const struct vc_config *cfg, const struct vc_installer *ins,
+    const struct vc_interp *in, const char *project_dir, struct vc_buf *report,
+    struct vc_error *err)
+{
+	char *tools = NULL, *dir = NULL, *venv = NULL, *py = NULL;
+	char *pyproject = vc_path_join(project_dir, "pyproject.toml");
+	char *out = NULL, *paths_json = NULL;
+	const char *backend = "setuptools.build_meta:__legacy__";
+	struct vc_strv requires, paths, argv;
+	struct vc_error e2;
+	json_t *doc = NULL, *bs, *more = NULL, *x;
+	size_t i;
+	int rc = -1;
+
+	vc_strv_init(&requires);
+	vc_strv_init(&paths);
+	vc_strv_init(&argv);
+	if (access(pyproject, F_OK) == 0 &&
+	    (doc = vc_toml_load(pyproject, err)) == NULL)
+		goto out;
+	bs = json_object_get(doc, "build-system");
+	if (bs != NULL) {
+		json_t *b = json_object_get(bs, "build-backend");
+
+		if (b != NULL && !json_is_string(b)) {
+			vc_error_set(err, VC_EFAIL,
+			    "%s: [build-system] build-backend is not a string",
+			    pyproject);
+			goto out;
+		}
+		if (b != NULL)
+			backend = json_string_value(b);
+		if (toml_strings(json_object_get(bs, "requires"), pyproject,
+		        "requires", &requires, err) == -1 ||
+		    toml_strings(json_object_get(bs, "backend-path"), pyproject,
+		        "backend-path", &paths, err) == -1)
+			goto out;
+	} else
+		vc_strv_push(&requires, "setuptools>=40.8.0"); /* pip's */
+	more = json_array();
+	for (i = 0; i < paths.n; i++)
+		json_array_append_new(more, json_string(paths.v[i]));
+	paths_json = json_dumps(more, JSON_COMPACT);
+	json_decref(more);
+	more = NULL;
+	if ((tools = tools_dir(cfg, err)) == NULL)
+		goto out;
+	dir = xasprintf("%s/build.XXXXXX", tools);
+	if (mkdtemp(dir) == NULL) {
+		vc_error_sys(err, "cannot make a directory in '%s'", tools);
+		free(dir);
+		dir = NULL;
+		goto out;
+	}
+	venv = vc_path_join(dir, "env");
+	py = vc_path_join(venv, "bin/python");
+	out = vc_path_join(dir, "hook.json");
+	vc_step("asking the build backend of '%s' for its dependencies (a "
+	        "build environment made by uv)",
+	    project_dir);
+	{
+		const char *a[] = {ins->uv, "venv", "--quiet", "--python",
+		    in->executable, venv, NULL};
+
+		if (run_build_step(cfg, "uv venv (the build environment)", a,
+		        NULL, err) == -1)
+			goto out;
+	}
+	for (i = 0;; i++) {
+		const char *hook[] = {py, "-I", "-c", hook_script, project_dir,
+		    out, backend, paths_json, i == 0 ? "first" : "again", NULL};
+		size_t j;
+
+		/* [build-system] requires, then what the backend asks. */
+		if (requires.n > 0) {
+			vc_strv_push(&argv, ins->uv);
+			vc_strv_push(&argv, "pip");
+			vc_strv_push(&argv, "install");
+			vc_strv_push(&argv, "--quiet");
+			vc_strv_push(&argv, "--python");
+			vc_strv_push(&argv, py);
+			for (j = 0; j < requires.n; j++)
+				vc_strv_push(&argv, requires.v[j]);
+			if (run_build_step(cfg,
+			        "uv pip install (the build requirements)",
+			        (const char *const *)argv.v, NULL, err) == -1)
+				goto out;
+			vc_strv_release(&argv);
+			vc_strv_init(&argv);
+		}
+		vc_buf_reset(report);
+		if (run_build_step(cfg, "the build backend's hooks", hook,
+		        project_dir, err) == -1 ||
+		    vc_read_file(out, MAX_JSON, report, err) == -1)
+			goto out;
+		json_decref(more);
+		more = json_loadb(report->data, report->len, 0, NULL);
+		if (i > 0 || !json_is_array(json_object_get(more, "requires")))
+			break;
+		vc_strv_release(&requires);
+		vc_strv_init(&requires);
+		json_array_foreach(json_object_get(more, "requires"), j, x)
+		{
+			if (json_is_string(x))
+				vc_strv_push(&requires, json_string_value(x));
+		}
+	}
+	if (!json_is_array(json_object_get(more, "install"))) {
+		vc_error_set(err, VC_EFAIL,
+		    "the build backend's hooks gave no metadata");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		vc_error_prefix(err,
+		    "cannot read the metadata of the project "
+		    "'%s'",
+		    project_dir);
+	if (dir != NULL) {
+		vc_error_clear(&e2);
+		(void)vc_rm_rf(dir, &e2);
+	}
+	json_decref(doc);
+	json_decref(more);
+	vc_strv_release(&requires);
+	vc_strv_release(&paths);
+	vc_strv_release(&argv);
+	free(tools);
+	free(dir);
+	free(venv);
+	free(py);
+	free(out);
+	free(paths_json);
+	free(pyproject);
+	return rc;
+}
+
 int
 vc_resolve_project_metadata(const struct vc_config *cfg,
     const struct vc_interp *in, const char *project_dir, struct vc_buf *report,
@@ -1063,6 +1315,22 @@ vc_resolve_project_metadata(const struct vc_config *cfg,
 	int n = 0, status, rc = -1;
 
 	vc_buf_init(&out);
+	{
+		struct vc_installer ins;
+		int r;
+
+		if (vc_installer_choose(&ins, cfg, err) == -1)
+			goto out;
+		r = ins.kind == VC_INSTALLER_UV
+		    ? uv_project_metadata(cfg, &ins, in, project_dir, report,
+		          err)
+		    : 1;
+		vc_installer_release(&ins);
+		if (r != 1) {
+			rc = r;
+			goto out;
+		}
+	}
 	if ((dir = tools_dir(cfg, err)) == NULL ||
 	    (py = scratch_python(cfg, in, dir, err)) == NULL)
 		goto out;

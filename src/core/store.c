@@ -492,6 +492,55 @@ drop_lock_file(struct vc_store *st, const struct stem *stem)
 	unlinkat(st->locks_fd, name, 0);
 }
 
+/* `name` as a stem, or -1 when stem_of() could not have produced it. */
+static int
+stem_from(const char *name, struct stem *stem)
+{
+	size_t n = strlen(name);
+
+	if (!is_stem(name, n))
+		return -1;
+	memcpy(stem->s, name, n + 1);
+	return 0;
+}
+
+int
+vc_store_lock_stem(struct vc_store *st, const char *name, int how,
+    struct vc_lock *lk, struct vc_error *err)
+{
+	struct stem stem;
+
+	lk->fd = -1;
+	if (stem_from(name, &stem) == -1)
+		return vc_error_set(err, VC_EFAIL,
+		    "'%s' is not the file name of a store key", name);
+	return lock_stem(st, &stem, how, lk, err);
+}
+
+int
+vc_store_has_stem(struct vc_store *st, const char *name)
+{
+	char mname[STEM_MAX + 16];
+	struct stem stem;
+	struct stat sb;
+
+	if (stem_from(name, &stem) == -1)
+		return -1;
+	snprintf(mname, sizeof mname, "%s%s", stem.s, MANIFEST_SUFFIX);
+	return fstatat(st->entries_fd, mname, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+void
+vc_store_unlock_stem(struct vc_store *st, const char *name, struct vc_lock *lk)
+{
+	struct stem stem;
+
+	if (lk->fd != -1 && vc_store_has_stem(st, name) == 0 &&
+	    stem_from(name, &stem) == 0)
+		drop_lock_file(st, &stem);
+	vc_store_unlock(lk);
+}
+
 /* --- reading ------------------------------------------------------- */
 
 static void

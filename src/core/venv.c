@@ -1112,10 +1112,10 @@ project_cache_put(const struct vc_config *cfg, const struct vc_plan *p,
 		vc_warn("env %s: %s", p->env->name, e.msg);
 		goto out;
 	}
-	r = vc_projcache_restore(cache, key, p->path, proj, t.path, &e);
+	r = vc_projcache_restore(cache, p->key.key, key, p->path, proj, t.path,
+	    &e);
 	if (r == -1) {
-		char *f =
-		    xasprintf("%s/%s/%s.tar.zst", cache, VC_PROJCACHE_DIR, key);
+		char *f = vc_projcache_entry_path(cache, p->key.key, key);
 
 		vc_warn("env %s: %s; installing the project", p->env->name,
 		    e.msg);
@@ -1155,8 +1155,8 @@ project_cache_keep(const struct vc_config *cfg, const struct vc_plan *p,
 	}
 	if (tmpdir_make(vc_config_str(cfg, VC_S_VENV_ROOT), p->env->name, &t,
 	        &e) == -1 ||
-	    vc_projcache_save(vc_config_str(cfg, VC_S_CACHE_DIR), key, p->path,
-	        t.path, &files, &e) == -1)
+	    vc_projcache_save(vc_config_str(cfg, VC_S_CACHE_DIR), p->key.key,
+	        key, p->path, t.path, &files, &e) == -1)
 		vc_warn("env %s: the project is not cached: %s", p->env->name,
 		    e.msg);
 out:
@@ -1174,7 +1174,7 @@ out:
  */
 static int
 install_project(const struct vc_config *cfg, const struct vc_plan *p,
-    struct vc_error *err)
+    struct vc_stats *delta, struct vc_error *err)
 {
 	char *py = vc_path_join(p->path, "bin/python");
 	struct vc_installer ins;
@@ -1191,6 +1191,7 @@ install_project(const struct vc_config *cfg, const struct vc_plan *p,
 		if (project_cache_put(cfg, p, key) == 1) {
 			vc_step("%s: the project from the project cache",
 			    p->env->name);
+			delta->c[VC_C_project_cache_hits]++;
 			rc = 0;
 			goto out;
 		}
@@ -1233,7 +1234,7 @@ out:
 /* pip.conf for the mirror, then the project under test. */
 static int
 finish_project(const struct vc_config *cfg, const struct vc_plan *p,
-    struct vc_error *err)
+    struct vc_stats *delta, struct vc_error *err)
 {
 	char *conf = vc_mirror_pip_conf(cfg), *path;
 	int rc = 0;
@@ -1248,7 +1249,7 @@ finish_project(const struct vc_config *cfg, const struct vc_plan *p,
 	if (rc == -1)
 		return vc_error_prefix(err, "env %s", p->env->name);
 	if (p->project != NULL)
-		rc = install_project(cfg, p, err);
+		rc = install_project(cfg, p, delta, err);
 	return rc;
 }
 
@@ -2353,7 +2354,7 @@ repair(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 	int fd = -1, rc = -1, store_open = 0;
 
 	vc_manifest_init(&m);
-	if (finish_project(cfg, p, err) == -1)
+	if (finish_project(cfg, p, &res->delta, err) == -1)
 		goto out;
 	if (mode == VC_WARM) {
 		if (vc_store_open(&st, vc_config_str(cfg, VC_S_CACHE_DIR),
@@ -2496,7 +2497,7 @@ vc_warm(const struct vc_config *cfg, struct vc_plan *p, enum vc_warm_mode mode,
 		vc_error_prefix(err, "env %s", p->env->name);
 		goto out;
 	}
-	if (finish_project(cfg, p, err) == -1)
+	if (finish_project(cfg, p, &res->delta, err) == -1)
 		goto out;
 	if (ps.packed) {
 		if (save_commit(cfg, &st, &ps, res, &e2) == 0) {

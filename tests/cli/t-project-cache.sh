@@ -26,29 +26,36 @@ builds() { if [ -f "$T/builds.log" ]; then wc -l <"$T/builds.log"; else echo 0; 
 venv=$(vc path -r requirements.txt)
 name=$(basename "$venv")
 value() { "$venv/bin/python" -I -c 'import vc_project; print(vc_project.VALUE, vc_project.__file__)'; }
+# Entries are project-install/<store key>/<key>.tar.zst.
 entries() { find "$VENVCACHE_CACHE_DIR/project-install" -name '*.tar.zst' | wc -l; }
+entry_names() { (cd "$VENVCACHE_CACHE_DIR/project-install" && ls -- */*.tar.zst); }
 
 export VENVCACHE_INSTALLER=pip
 expect 0 warm -r requirements.txt --index-url "$MIRROR_URL"
 err_has "$name: created"
 [ "$(builds)" -eq 1 ] || fail "the creation built the project $(builds) times"
 [ "$(entries)" -eq 1 ] || fail "no project cache entry after the creation"
-first=$(ls "$VENVCACHE_CACHE_DIR/project-install")
+first=$(entry_names)
+[ "$(dirname "$first")" = "$(vc key -r requirements.txt)" ] || fail "the entry '$first' is not under its store key"
 # Never in the store's entries, never the project's own code.
 for a in "$VENVCACHE_CACHE_DIR"/entries/*.tar.zst; do
     ! unzstd -c "$a" | tar -t | grep -qi 'vc_project\|vc-project' || fail "the project is in $a"
 done
-! unzstd -c "$VENVCACHE_CACHE_DIR"/project-install/*.tar.zst | tar -t | grep -q '__init__.py' ||
+unzstd -c "$VENVCACHE_CACHE_DIR/project-install/$first" | tar -t >"$T/members"
+! grep -q '__init__.py' "$T/members" ||
     fail "the project's code is in its cache entry"
 
 # A hit, the mirror stopped: the project comes from the project cache, no
 # build, and imports from its source.
 mirror_stop
 rm -rf "$venv"
+pc_hits() { vc stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["project_cache_hits"])'; }
+[ "$(pc_hits)" -eq 0 ] || fail "project_cache_hits is $(pc_hits) after a creation, expected 0"
 expect 0 -v warm -r requirements.txt
 err_has "$name: hit"
 err_has "the project from the project cache"
 [ "$(builds)" -eq 1 ] || fail "a hit built the project again"
+[ "$(pc_hits)" -eq 1 ] || fail "stats: project_cache_hits is $(pc_hits) after a hit from the project cache, expected 1"
 [ "$(value)" = "v1 $PWD/vc_project/__init__.py" ] || fail "the project does not import from its source: $(value)"
 # Editable, as installed.
 echo 'VALUE = "v2"' >vc_project/__init__.py
@@ -61,7 +68,7 @@ err_lacks "the project from the project cache"
 [ "$(builds)" -eq 2 ] || fail "a changed source file did not reinstall the project"
 # Kept, in place of the entry it replaces.
 [ "$(entries)" -eq 1 ] || fail "the reinstall was not kept, or did not replace the old entry"
-[ "$(ls "$VENVCACHE_CACHE_DIR/project-install")" != "$first" ] || fail "the entry was not renewed"
+[ "$(entry_names)" != "$first" ] || fail "the entry was not renewed"
 rm -rf "$venv"
 expect 0 -v warm -r requirements.txt
 err_has "the project from the project cache"
@@ -100,16 +107,18 @@ err_has "the project from the project cache"
 [ "$(value)" = "v2 $PWD/vc_project/__init__.py" ] || fail "uv: the project does not import: $(value)"
 
 # project-cache = no: installed every time.
+[ "$(pc_hits)" -eq 4 ] || fail "stats: project_cache_hits is $(pc_hits), expected 4 (pip 3, uv 1)"
 rm -rf "$venv"
 VENVCACHE_PROJECT_CACHE=no expect 0 -v warm -r requirements.txt
 [ "$(builds)" -eq 6 ] || fail "project-cache = no took the project from the cache"
+[ "$(pc_hits)" -eq 4 ] || fail "stats: project-cache = no counted a project cache hit"
 
 # Hostile entries. The pip entry of this key is the newest pip one: find it
 # by what a hit opens.
 rm -rf "$venv"
 expect 0 -vv warm -r requirements.txt
 key=$(sed -n 's/.*project cache key \([0-9a-f]\{16\}-[0-9a-f]\{32\}\) of:.*/\1/p' "$T/err" | tail -n 1)
-entry=$VENVCACHE_CACHE_DIR/project-install/$key.tar.zst
+entry=$VENVCACHE_CACHE_DIR/project-install/$(vc key -r requirements.txt)/$key.tar.zst
 [ -f "$entry" ] || fail "no entry '$entry'"
 site=$(cd "$venv" && echo lib/python3*/site-packages)
 mkdir "$T/x"

@@ -66,4 +66,31 @@ err_has "$name: hit"
 echo 'VALUE = "v2"' >vc_app.py
 (cd "$T" && "$venv/bin/python" -c 'import vc_app; print(vc_app.VALUE)') | grep -qx v2 ||
     fail "the project is not installed editable"
+
+# installer = uv asks the backend in a build environment uv makes from its
+# cache (no pip, no build isolation of pip's): the same answer, the same key.
+[ -x "$VC_UV" ] || fail "no uv at '$VC_UV': run scripts/bootstrap.sh"
+mirror_start
+printf '[mirror]\nindex-url = %s\n' "$MIRROR_URL" >venvcache.ini
+expect 0 key -r requirements.txt
+pipkey=$(cat "$T/out")
+export VENVCACHE_UV=$VC_UV VENVCACHE_INSTALLER=uv
+export VENVCACHE_CACHE_DIR=$T/store-uv VENVCACHE_VENV_ROOT=$VC_SHM/venvs-uv
+expect 0 -v key --explain -r requirements.txt
+err_has "asking the build backend of '$PWD' for its dependencies (a build environment made by uv)"
+err_has "vc-beta==1.0  ($PWD: the build backend's Requires-Dist)"
+grep -qF "$pipkey" "$T/out" ||
+    fail "uv's answer gives another key than pip's: $(cat "$T/out") vs $pipkey"
+[ -z "$(ls -d "$VENVCACHE_VENV_ROOT"/.venvcache/tools/pip-* 2>/dev/null)" ] ||
+    fail "installer = uv made pip's tool venv to read the project"
+[ -z "$(ls -A "$VENVCACHE_VENV_ROOT"/.venvcache/tools/ | grep build)" ] ||
+    fail "the build environment was left behind"
+grep -q "setuptools-99.0-py3-none-any.whl" "$T/mirror.log" ||
+    fail "the build environment's setuptools is not the mirror's"
+# A backend that fails says so, naming the project.
+echo 'raise SystemExit("broken setup.py")' >setup.py
+rm -rf "$VENVCACHE_CACHE_DIR"
+expect 1 key -r requirements.txt
+err_has "cannot read the metadata of the project '$PWD'"
+err_has "broken setup.py"
 echo "ok"

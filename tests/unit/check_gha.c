@@ -252,6 +252,63 @@ START_TEST(test_cache_path)
 }
 END_TEST
 
+/* s as vc_gha_cache_path returns it, or "(null)". */
+static void
+cache_path_is(const char *dir, const char *want)
+{
+	char *s = vc_gha_cache_path(dir);
+
+	ck_assert_str_eq(s != NULL ? s : "(null)", want);
+	free(s);
+}
+
+/*
+ * actions/cache reads its path as @actions/glob patterns: the glob
+ * characters are escaped so that the pattern matches that directory only.
+ */
+START_TEST(test_cache_path_glob)
+{
+	unsetenv("GITHUB_WORKSPACE");
+	unsetenv("HOME");
+	cache_path_is("/w/a*b/c?d/[x]/e]f/{g,h}/!i/#j",
+	    "/w/a[*]b/c[?]d/[[]x]/e]f/{g,h}/!i/#j");
+	cache_path_is("/w/back\\slash", "/w/back\\\\slash");
+	/* Spaces: inside kept, at the end (lines are trimmed) as "[ ]". */
+	cache_path_is("/w/a b ", "/w/a b[ ]");
+	cache_path_is("/w/a\t\xc2\xa0", "/w/a[\t][\xc2\xa0]");
+	cache_path_is("/w/a\nb", "(null)");
+	{
+		const char *keys[] = {"venv-a-cpython311-linux-" H1};
+		const char *paths[] = {"/dev/shm/venvcache/a"};
+		struct vc_strv rk;
+		const struct vc_strv *rks[1] = {&rk};
+		struct vc_error err;
+
+		vc_strv_init(&rk);
+		ck_assert_int_eq(vc_gha_key_outputs("venv", "/w/a\nb", NULL,
+		                     keys, rks, paths, 1, &err),
+		    -1);
+		ck_assert_ptr_nonnull(strstr(err.msg, "holds a line break"));
+		vc_strv_release(&rk);
+	}
+	setenv("GITHUB_WORKSPACE", "/ws", 1);
+	/* A relative path: a leading '!' negates, '#' comments, '~' is HOME. */
+	cache_path_is("/ws/!store", "\\!store");
+	cache_path_is("/ws/#store", "\\#store");
+	cache_path_is("/ws/~/store", "\\~/store");
+	cache_path_is("/ws/~store", "~store");
+	cache_path_is("/ws/ store", "[ ]store");
+	cache_path_is("/ws/a/!b", "a/!b");
+	cache_path_is("/ws/*", "[*]");
+	/* Under HOME: "~/" stays HOME; the rest is escaped. */
+	setenv("HOME", "/h", 1);
+	cache_path_is("/h/!x/*/ ", "~/!x/[*]/[ ]");
+	cache_path_is("/h/.cache/venvcache", "~/.cache/venvcache");
+	unsetenv("GITHUB_WORKSPACE");
+	unsetenv("HOME");
+}
+END_TEST
+
 /*
  * Key format 2: two envs of one set and interpreter have one offline key;
  * warm's save-key is under the key that `key --github-output` builds with
@@ -946,6 +1003,7 @@ main(void)
 	    test_output_lines,
 	    test_key_outputs,
 	    test_cache_path,
+	    test_cache_path_glob,
 	    test_save_key,
 	    test_warm_outputs_names,
 	    test_output_several,

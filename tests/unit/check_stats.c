@@ -47,8 +47,10 @@ START_TEST(test_ids)
 	size_t i, j;
 	const char *c;
 
-	ck_assert_int_eq(VC_C__COUNT, 22);
+	ck_assert_int_eq(VC_C__COUNT, 23);
 	ck_assert_str_eq(vc_counter_ids[VC_C_hits], "hits");
+	ck_assert_str_eq(vc_counter_ids[VC_C_project_cache_hits],
+	    "project_cache_hits");
 	ck_assert_str_eq(vc_counter_ids[VC_C_saved_ms], "saved_ms");
 	ck_assert_str_eq(vc_counter_ids[VC_C_remote_hits], "remote_hits");
 	ck_assert_str_eq(vc_counter_ids[VC_C_remote_bytes_out],
