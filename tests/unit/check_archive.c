@@ -36,28 +36,28 @@
 
 #include "venvcache/archive.h"
 
+#include "helpers.h"
+
 /* --- fixtures ------------------------------------------------------------ */
 
-static char base[PATH_MAX];
+static char *base; /* a fresh directory per test */
 
 static void
 setup(void)
 {
-	snprintf(base, sizeof base, "/tmp/vc-check-archive.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
+	base = vc_test_scratch("vc-check-archive", 0);
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
 	char *mnt = xasprintf("%s/mnt", base);
 
 	/* test_disk_full's tmpfs, even when it failed half way. */
 	(void)umount2(mnt, MNT_DETACH);
 	free(mnt);
-	vc_error_clear(&err);
-	ck_assert_int_eq(vc_rm_rf(base, &err), 0);
+	ck_assert_int_eq(vc_test_scratch_remove(base), 0);
+	base = NULL;
 }
 
 static char *
@@ -103,17 +103,61 @@ set_mtime(const char *path, time_t sec, long nsec)
 	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
 }
 
-static char *
-slurp(const char *path, size_t *n)
-{
-	struct vc_buf b;
-	struct vc_error err;
+/*
+ * A step of make_tree under its root: 'd' mkdir with `mode`, 'f' a file of
+ * `data` with `mode`, 'l' a symlink to `data`, 'c' chmod to `mode`, 't'
+ * nothing more; then the mtime, when `sec` is not 0.
+ */
+struct node {
+	char op;
+	const char *name, *data;
+	mode_t mode;
+	time_t sec;
+	long nsec;
+};
 
-	vc_buf_init(&b);
-	vc_error_clear(&err);
-	ck_assert_msg(vc_read_file(path, 0, &b, &err) == 0, "%s", err.msg);
-	*n = b.len;
-	return vc_buf_detach(&b);
+static const struct node tree_first[] = {
+    {'d', "bin", NULL, 0755, 0, 0},
+    {'l', "bin/python", "/usr/bin/python3", 0, 1600000000, 111111111},
+    {'l', "bin/python3", "python", 0, 0, 0},
+    {'f', "bin/activate", "echo hi\n", 0644, 1700000000, 123456789},
+    {'f', "bin/tool", "#!/bin/sh\n", 0755, 0, 0},
+    {'d', "empty-dir", NULL, 0700, 1500000000, 999999999},
+    {'f', "empty-file", "", 0600, 1400000000, 1},
+    {'f', "readonly", "ro", 0444, 0, 0},
+    {'f', "caf\xc3\xa9.txt", "utf8", 0640, 0, 0},
+};
+
+/* After the rest: a directory whose mode forbids writing, with content;
+ * the directories' mtimes, once nothing more is made in them. */
+static const struct node tree_last[] = {
+    {'d', "sealed", NULL, 0755, 0, 0},
+    {'f', "sealed/inside", "x", 0644, 0, 0},
+    {'c', "sealed", NULL, 0555, 1234567890, 123},
+    {'t', "lib", NULL, 0, 1300000000, 42},
+    {'t', "bin", NULL, 0, 1300000001, 43},
+};
+
+static void
+make_nodes(const char *root, const struct node *n, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++, n++) {
+		char *p = xasprintf("%s/%s", root, n->name);
+
+		if (n->op == 'd')
+			ck_assert_int_eq(mkdir(p, n->mode), 0);
+		else if (n->op == 'f')
+			write_file(p, n->data, strlen(n->data), n->mode);
+		else if (n->op == 'l')
+			ck_assert_int_eq(symlink(n->data, p), 0);
+		else if (n->op == 'c')
+			ck_assert_int_eq(chmod(p, n->mode), 0);
+		if (n->sec != 0)
+			set_mtime(p, n->sec, n->nsec);
+		free(p);
+	}
 }
 
 /*
@@ -130,37 +174,7 @@ make_tree(const char *root)
 	char longname[200];
 
 	ck_assert_int_eq(mkdir(root, 0755), 0);
-	p = xasprintf("%s/bin", root);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	free(p);
-	p = xasprintf("%s/bin/python", root);
-	ck_assert_int_eq(symlink("/usr/bin/python3", p), 0);
-	set_mtime(p, 1600000000, 111111111);
-	free(p);
-	p = xasprintf("%s/bin/python3", root);
-	ck_assert_int_eq(symlink("python", p), 0);
-	free(p);
-	p = xasprintf("%s/bin/activate", root);
-	write_file(p, "echo hi\n", 8, 0644);
-	set_mtime(p, 1700000000, 123456789);
-	free(p);
-	p = xasprintf("%s/bin/tool", root);
-	write_file(p, "#!/bin/sh\n", 10, 0755);
-	free(p);
-	p = xasprintf("%s/empty-dir", root);
-	ck_assert_int_eq(mkdir(p, 0700), 0);
-	set_mtime(p, 1500000000, 999999999);
-	free(p);
-	p = xasprintf("%s/empty-file", root);
-	write_file(p, "", 0, 0600);
-	set_mtime(p, 1400000000, 1);
-	free(p);
-	p = xasprintf("%s/readonly", root);
-	write_file(p, "ro", 2, 0444);
-	free(p);
-	p = xasprintf("%s/caf\xc3\xa9.txt", root);
-	write_file(p, "utf8", 4, 0640);
-	free(p);
+	make_nodes(root, tree_first, VC_ARRAY_SIZE(tree_first));
 	memset(longname, 'n', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
 	p = xasprintf("%s/%s", root, longname);
@@ -203,23 +217,7 @@ make_tree(const char *root)
 		set_mtime(p, 1600000000 + (time_t)i, (long)i * 1000 + 7);
 		free(p);
 	}
-	/* A directory whose mode forbids writing, with content. */
-	p = xasprintf("%s/sealed", root);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	free(p);
-	p = xasprintf("%s/sealed/inside", root);
-	write_file(p, "x", 1, 0644);
-	free(p);
-	p = xasprintf("%s/sealed", root);
-	ck_assert_int_eq(chmod(p, 0555), 0);
-	set_mtime(p, 1234567890, 123);
-	free(p);
-	p = xasprintf("%s/lib", root);
-	set_mtime(p, 1300000000, 42);
-	free(p);
-	p = xasprintf("%s/bin", root);
-	set_mtime(p, 1300000001, 43);
-	free(p);
+	make_nodes(root, tree_last, VC_ARRAY_SIZE(tree_last));
 }
 
 /* Or'ed into compare's dir_times: the top, which is not a member. */
@@ -289,7 +287,7 @@ compare(const char *a, const char *b, int dir_times, char *why, size_t n)
 	}
 	if (S_ISREG(sa.st_mode)) {
 		size_t ka, kb;
-		char *da = slurp(a, &ka), *db = slurp(b, &kb);
+		char *da = vc_test_slurp(a, &ka), *db = vc_test_slurp(b, &kb);
 
 		rc = ka != kb || memcmp(da, db, ka) != 0;
 		if (rc)
@@ -463,7 +461,7 @@ START_TEST(test_other_tools_read_it)
 	free(d);
 	/* Members are relative, without "./". */
 	run("unzstd -c < %s | tar -t > %s", arc, list);
-	text = slurp(list, &n);
+	text = vc_test_slurp(list, &n);
 	ck_assert_ptr_null(strstr(text, "./"));
 	ck_assert_msg(strncmp(text, "big.bin\n", 8) == 0, "%s", text);
 	ck_assert_ptr_nonnull(strstr(text, "\nbin/\nbin/activate\n"));
@@ -538,7 +536,7 @@ oracle_member(const struct vc_oracle_member *m, void *arg)
 	}
 	if (type == 'f') {
 		size_t n;
-		char *data = slurp(path, &n);
+		char *data = vc_test_slurp(path, &n);
 		int same = m->size == n && m->data_hash == XXH3_64bits(data, n);
 
 		free(data);
@@ -630,7 +628,7 @@ START_TEST(test_frames)
 	vc_pack_result_init(&pr);
 	vc_error_clear(&err);
 	ck_assert_msg(pack_to(src, arc, &po, &pr, &err) == 0, "%s", err.msg);
-	data = slurp(arc, &n);
+	data = vc_test_slurp(arc, &n);
 	for (i = 0; off < n; i++) {
 		ck_assert_uint_lt(i, pr.nframes);
 		ck_assert_uint_eq(pr.frames[i].offset, off);
@@ -677,8 +675,8 @@ START_TEST(test_deterministic)
 	ck_assert_int_eq(pack_to(src, a1, &po, &r1, &err), 0);
 	po.threads = 4;
 	ck_assert_int_eq(pack_to(src, a2, &po, &r2, &err), 0);
-	d1 = slurp(a1, &n1);
-	d2 = slurp(a2, &n2);
+	d1 = vc_test_slurp(a1, &n1);
+	d2 = vc_test_slurp(a2, &n2);
 	ck_assert_uint_eq(n1, n2);
 	ck_assert(memcmp(d1, d2, n1) == 0);
 	ck_assert_str_eq(r1.checksum, r2.checksum);
@@ -863,7 +861,7 @@ START_TEST(test_exclude_and_prefix)
 
 	list = at("list");
 	run("unzstd -c < %s | tar -t > %s", arc, list);
-	text = slurp(list, &n);
+	text = vc_test_slurp(list, &n);
 	ck_assert_str_eq(text,
 	    "sub/\nsub/at-end\nsub/binary.so\nsub/link\n"
 	    "sub/nul-no-prefix\nsub/plain\nsub/straddle\n"
@@ -1102,7 +1100,7 @@ expect_refused(const char *path, uint64_t max_bytes, uint64_t max_files,
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_nlink, 1);
 	ck_assert_uint_eq(st.st_mode & 07777, 0644);
-	data = slurp(keep, &n);
+	data = vc_test_slurp(keep, &n);
 	ck_assert_str_eq(data, "precious");
 	free(data);
 	free(keep);
@@ -1360,6 +1358,20 @@ START_TEST(test_hostile_limits)
 }
 END_TEST
 
+/* The raw tar `t`, ended first when `end` (raw_end), stored and refused. */
+static void
+raw_refused(struct rawtar *t, int end, enum vc_errcode code, const char *member,
+    const char *why)
+{
+	char *path;
+
+	if (end)
+		raw_end(t);
+	path = store_zstd(t->data, t->len);
+	expect_refused(path, 0, 0, code, member, why);
+	free(path);
+}
+
 START_TEST(test_hostile_stream)
 {
 	struct rawtar t = {NULL, 0, 0};
@@ -1372,25 +1384,17 @@ START_TEST(test_hostile_stream)
 	memset(body, 'y', sizeof body);
 	/* Data shorter than the header says: the archive ends inside it. */
 	raw_add(&t, "short", '0', "0000644", 1000, body, 100);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, "short", "ends inside");
-	free(path);
+	raw_refused(&t, 0, VC_ECORRUPT, "short", "ends inside");
 	/* Data longer than the header says: garbage where a header is. */
 	t.len = 0;
 	raw_add(&t, "long", '0', "0000644", 10, body, 1000);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "after member 'long'");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "after member 'long'");
 	/* A NUL byte inside a pax path. */
 	t.len = 0;
 	raw_add(&t, "PaxHeader/x", 'x', "0000644", 16, "16 path=a\0/../b\n",
 	    16);
 	raw_add(&t, "x", '0', "0000644", 0, NULL, 0);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_EHOSTILE, NULL, "NUL");
-	free(path);
+	raw_refused(&t, 1, VC_EHOSTILE, NULL, "NUL");
 	/*
 	 * An owner field that is not a number ("000000", NUL, "0"): owners are
 	 * not restored, but libarchive finds no tar there at all, and the
@@ -1402,45 +1406,28 @@ START_TEST(test_hostile_stream)
 	    "000000\0"
 	    "0",
 	    8);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "a bad uid or gid");
 	t.len = 0;
 	raw_add(&t, "d/", '5', "0000755", 0, NULL, 0);
 	raw_patch(&t, 0, 108, "12x4567", 8);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "a bad uid or gid");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "a bad uid or gid");
 	/* An old (v7) header, without the ustar magic. */
 	t.len = 0;
 	raw_add(&t, "f", '0', "0000644", 0, NULL, 0);
 	raw_patch(&t, 0, 257, "\0\0\0\0\0\0\0\0", 8);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "not a ustar header");
-	free(path);
+	raw_refused(&t, 1, VC_ECORRUPT, NULL, "not a ustar header");
 	/* A member type venvcache never writes. */
 	t.len = 0;
 	raw_add(&t, "sparse", 'S', "0000644", 0, NULL, 0);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_EHOSTILE, "sparse", "unsupported");
-	free(path);
+	raw_refused(&t, 1, VC_EHOSTILE, "sparse", "unsupported");
 	/* An empty name. */
 	t.len = 0;
 	raw_add(&t, "", '0', "0000644", 0, NULL, 0);
-	raw_end(&t);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_EHOSTILE, "", "empty name");
-	free(path);
+	raw_refused(&t, 1, VC_EHOSTILE, "", "empty name");
 	/* No end-of-archive blocks. */
 	t.len = 0;
 	raw_add(&t, "f", '0', "0000644", 3, "abc", 3);
-	path = store_zstd(t.data, t.len);
-	expect_refused(path, 0, 0, VC_ECORRUPT, NULL, "ends early");
-	free(path);
+	raw_refused(&t, 0, VC_ECORRUPT, NULL, "ends early");
 	/* Not zstd at all. */
 	raw_end(&t);
 	path = at("h.tzst");
@@ -1454,7 +1441,7 @@ START_TEST(test_hostile_stream)
 
 	/* Truncated zstd, at many points. */
 	path = craft(m, 3);
-	tar = slurp(path, &n);
+	tar = vc_test_slurp(path, &n);
 	setenv("VC_BASE", base, 1);
 	run("zstd -qdc %s/h.tzst > %s.tar", base, base);
 	for (cut = 1; cut < n; cut += n / 7 + 1) {
@@ -1513,7 +1500,7 @@ START_TEST(test_frame_index_mismatch)
 	pr.frames[0].usize -= 512;
 	pr.frames[1].usize += 512;
 	/* A flipped byte in the last frame, with the index. */
-	data = slurp(arc, &n);
+	data = vc_test_slurp(arc, &n);
 	data[n - 20] ^= 1;
 	write_file(arc, data, n, 0644);
 	ck_assert_int_eq(mkdir(dst, 0700), 0);
@@ -1567,50 +1554,37 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
-static Suite *
-archive_suite(void)
-{
-	Suite *s = suite_create("archive");
-	TCase *tc = tcase_create("round trip");
-	TCase *th = tcase_create("hostile");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_round_trip_without_openat2);
-	tcase_add_test(tc, test_other_tools_read_it);
-	tcase_add_test(tc, test_libarchive_reads_it);
-	tcase_add_test(tc, test_frames);
-	tcase_add_test(tc, test_deterministic);
-	tcase_add_test(tc, test_checksum_known);
-	tcase_add_test(tc, test_pipe_input);
-	tcase_add_test(tc, test_umask);
-	tcase_add_test(tc, test_exclude_and_prefix);
-	tcase_add_test(tc, test_frame_index_mismatch);
-	suite_add_tcase(s, tc);
-
-	tcase_add_checked_fixture(th, hostile_setup, teardown);
-	tcase_set_timeout(th, 120);
-	tcase_add_test(th, test_hostile_names);
-	tcase_add_test(th, test_hostile_symlinks);
-	tcase_add_test(th, test_hostile_symlinks_without_openat2);
-	tcase_add_test(th, test_hostile_types_and_modes);
-	tcase_add_test(th, test_hostile_duplicates);
-	tcase_add_test(th, test_hostile_limits);
-	tcase_add_test(th, test_hostile_stream);
-	tcase_add_test(th, test_disk_full);
-	suite_add_tcase(s, th);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(archive_suite());
-	int failed;
+	const TTest *const tc_tests[] = {
+	    test_round_trip,
+	    test_round_trip_without_openat2,
+	    test_other_tools_read_it,
+	    test_libarchive_reads_it,
+	    test_frames,
+	    test_deterministic,
+	    test_checksum_known,
+	    test_pipe_input,
+	    test_umask,
+	    test_exclude_and_prefix,
+	    test_frame_index_mismatch,
+	};
+	const TTest *const th_tests[] = {
+	    test_hostile_names,
+	    test_hostile_symlinks,
+	    test_hostile_symlinks_without_openat2,
+	    test_hostile_types_and_modes,
+	    test_hostile_duplicates,
+	    test_hostile_limits,
+	    test_hostile_stream,
+	    test_disk_full,
+	};
+	Suite *s = suite_create("archive");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "round trip", setup, teardown, 120, tc_tests,
+	    VC_ARRAY_SIZE(tc_tests));
+	vc_test_case(s, "hostile", hostile_setup, teardown, 120, th_tests,
+	    VC_ARRAY_SIZE(th_tests));
+	return vc_test_run(s);
 }

@@ -13,19 +13,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "venvcache/bytecode.h"
 #include "venvcache/util.h"
 
-static char dir[] = "/tmp/check_bytecode.XXXXXX";
 static struct vc_interp ip;
-static char *site, *cache;
+static char *dir, *site, *cache;
 
 static void
 setup(void)
 {
 	struct vc_error err;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir = vc_test_scratch("check_bytecode", 0);
 	memset(&ip, 0, sizeof ip);
 	ck_assert_msg(vc_interp_probe(&ip, "python3", NULL, &err) == 0, "%s",
 	    err.msg);
@@ -39,28 +39,18 @@ setup(void)
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	(void)vc_rm_rf(dir, &err);
-	strcpy(dir, "/tmp/check_bytecode.XXXXXX");
+	(void)vc_test_scratch_remove(dir);
 	vc_interp_release(&ip);
 	free(site);
 	free(cache);
 }
 
+/* `text` to `rel` under site-packages; its path. */
 static char *
 put(const char *rel, const char *text)
 {
-	char *path = vc_path_join(site, rel), *parent = vc_path_dirname(path);
-	struct vc_error err;
-	FILE *f;
-
-	ck_assert_int_eq(vc_mkdir_p(parent, 0755, &err), 0);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-	free(parent);
-	return path;
+	vc_test_put(site, rel, text);
+	return vc_path_join(site, rel);
 }
 
 static int
@@ -184,29 +174,17 @@ START_TEST(test_deep)
 }
 END_TEST
 
-static Suite *
-bytecode_suite(void)
-{
-	Suite *s = suite_create("bytecode");
-	TCase *tc = tcase_create("compile");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_mtime);
-	tcase_add_test(tc, test_hostile_links);
-	tcase_add_test(tc, test_deep);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(bytecode_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_mtime,
+	    test_hostile_links,
+	    test_deep,
+	};
+	Suite *s = suite_create("bytecode");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "compile", setup, teardown, 120, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -8,6 +8,8 @@
 #include "venvcache/config.h"
 #include "venvcache/mirror.h"
 
+#include "helpers.h"
+
 static int
 load(struct vc_config *cfg, const char *text, struct vc_error *err)
 {
@@ -285,32 +287,21 @@ START_TEST(test_pip_index_error)
 }
 END_TEST
 
-static Suite *
-config_suite(void)
-{
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_file_values_and_origin);
-	tcase_add_test(tc, test_precedence);
-	tcase_add_test(tc, test_errors_name_file_and_line);
-	tcase_add_test(tc, test_env_sections);
-	tcase_add_test(tc, test_long_line);
-	tcase_add_test(tc, test_redaction);
-	tcase_add_test(tc, test_pip_index_error);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_defaults,
+	    test_file_values_and_origin,
+	    test_precedence,
+	    test_errors_name_file_and_line,
+	    test_env_sections,
+	    test_long_line,
+	    test_redaction,
+	    test_pip_index_error,
+	};
+	Suite *s = suite_create("config");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -13,6 +13,8 @@
 
 #include "venvcache/gha.h"
 
+#include "helpers.h"
+
 /*
  * The runner's reader of $GITHUB_OUTPUT (actions/runner
  * FileCommandManager.cs, EnvFileKeyValuePairs), on Linux: lines end at LF;
@@ -104,8 +106,6 @@ runner_parse(const char *text, struct pair *out, int max)
 #define H1 "0123456789abcdef0123456789abcdef"
 #define H2 "fedcba9876543210fedcba9876543210"
 
-static char *read_all(const char *path);
-
 static char *
 format1(const char *name, const char *value, int *rc)
 {
@@ -120,27 +120,38 @@ format1(const char *name, const char *value, int *rc)
 	return vc_buf_detach(&b);
 }
 
-START_TEST(test_output_single_line)
+/*
+ * NAME and VALUE formatted (the text is `text`, or has `has`, when not
+ * NULL) and read back by the runner as that one pair.
+ */
+static void
+read_back(const char *name, const char *value, const char *text,
+    const char *has)
 {
 	struct pair p[4];
 	int rc;
-	char *s = format1("key", "venv-a-cpython311-linux-0123", &rc);
+	char *s = format1(name, value, &rc);
 
 	ck_assert_int_eq(rc, 0);
-	ck_assert_str_eq(s, "key=venv-a-cpython311-linux-0123\n");
+	if (text != NULL)
+		ck_assert_str_eq(s, text);
+	if (has != NULL)
+		ck_assert_ptr_nonnull(strstr(s, has));
 	ck_assert_int_eq(runner_parse(s, p, 4), 1);
-	ck_assert_str_eq(p[0].name, "key");
-	ck_assert_str_eq(p[0].value, "venv-a-cpython311-linux-0123");
+	ck_assert_str_eq(p[0].name, name);
+	ck_assert_str_eq(p[0].value, value);
 	free(s);
+}
 
+START_TEST(test_output_single_line)
+{
+	int rc;
+	char *s;
+
+	read_back("key", "venv-a-cpython311-linux-0123",
+	    "key=venv-a-cpython311-linux-0123\n", NULL);
 	/* '=' and "<<" inside a value are data, not syntax. */
-	s = format1("x", "a=b<<c", &rc);
-	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(runner_parse(s, p, 4), 1);
-	ck_assert_str_eq(p[0].name, "x");
-	ck_assert_str_eq(p[0].value, "a=b<<c");
-	free(s);
-
+	read_back("x", "a=b<<c", NULL, NULL);
 	s = format1("empty", "", &rc);
 	ck_assert_str_eq(s, "empty=\n");
 	free(s);
@@ -156,20 +167,10 @@ START_TEST(test_output_multi_line)
 	    "cr\r\nlf",
 	    "line\nEOF\nline",
 	};
-	struct pair p[4];
 	size_t i;
-	int rc;
 
-	for (i = 0; i < VC_ARRAY_SIZE(values); i++) {
-		char *s = format1("restore-keys", values[i], &rc);
-
-		ck_assert_int_eq(rc, 0);
-		ck_assert_ptr_nonnull(strstr(s, "restore-keys<<"));
-		ck_assert_int_eq(runner_parse(s, p, 4), 1);
-		ck_assert_str_eq(p[0].name, "restore-keys");
-		ck_assert_str_eq(p[0].value, values[i]);
-		free(s);
-	}
+	for (i = 0; i < VC_ARRAY_SIZE(values); i++)
+		read_back("restore-keys", values[i], NULL, "restore-keys<<");
 }
 END_TEST
 
@@ -197,46 +198,55 @@ END_TEST
 
 START_TEST(test_cache_path)
 {
-	char *s;
+	/* GITHUB_WORKSPACE and HOME (NULL: unset) and what a path becomes */
+	static const struct {
+		const char *workspace, *home, *path, *want;
+	} c[] = {
+	    {NULL, NULL, "/home/runner/work/r/r/.venvcache",
+	        "/home/runner/work/r/r/.venvcache"},
+	    {"/home/runner/work/r/r/", NULL, "/home/runner/work/r/r/.venvcache",
+	        ".venvcache"},
+	    /* Not a path prefix, the workspace itself, outside: absolute. */
+	    {"/home/runner/work/r/r/", NULL,
+	        "/home/runner/work/r/rx/.venvcache",
+	        "/home/runner/work/r/rx/.venvcache"},
+	    {"/home/runner/work/r/r/", NULL, "/home/runner/work/r/r",
+	        "/home/runner/work/r/r"},
+	    {"/home/runner/work/r/r/", NULL, "/root/.cache/venvcache",
+	        "/root/.cache/venvcache"},
+	    /* Below HOME (and not the workspace): "~/", as actions/cache
+	     * reads. */
+	    {"/home/runner/work/r/r/", "/root/", "/root/.cache/venvcache",
+	        "~/.cache/venvcache"},
+	    {"/home/runner/work/r/r/", "/root/",
+	        "/home/runner/work/r/r/.venvcache", ".venvcache"},
+	    {"/home/runner/work/r/r/", "/root/", "/rootx/.cache",
+	        "/rootx/.cache"},
+	    {"/home/runner/work/r/r/", "/", "/root/.cache/venvcache",
+	        "/root/.cache/venvcache"},
+	    {"/home/runner/work/r/r/", "/home/runner",
+	        "/home/runner/.cache/venvcache", "~/.cache/venvcache"},
+	};
+	size_t i;
 
-	unsetenv("GITHUB_WORKSPACE");
-	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
-	ck_assert_str_eq(s, "/home/runner/work/r/r/.venvcache");
-	free(s);
-	setenv("GITHUB_WORKSPACE", "/home/runner/work/r/r/", 1);
-	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
-	ck_assert_str_eq(s, ".venvcache");
-	free(s);
-	/* Not a path prefix, the workspace itself, outside: absolute. */
-	s = vc_gha_cache_path("/home/runner/work/r/rx/.venvcache");
-	ck_assert_str_eq(s, "/home/runner/work/r/rx/.venvcache");
-	free(s);
-	s = vc_gha_cache_path("/home/runner/work/r/r");
-	ck_assert_str_eq(s, "/home/runner/work/r/r");
-	free(s);
-	unsetenv("HOME");
-	s = vc_gha_cache_path("/root/.cache/venvcache");
-	ck_assert_str_eq(s, "/root/.cache/venvcache");
-	free(s);
-	/* Below HOME (and not the workspace): "~/", as actions/cache reads. */
-	setenv("HOME", "/root/", 1);
-	s = vc_gha_cache_path("/root/.cache/venvcache");
-	ck_assert_str_eq(s, "~/.cache/venvcache");
-	free(s);
-	s = vc_gha_cache_path("/home/runner/work/r/r/.venvcache");
-	ck_assert_str_eq(s, ".venvcache");
-	free(s);
-	s = vc_gha_cache_path("/rootx/.cache");
-	ck_assert_str_eq(s, "/rootx/.cache");
-	free(s);
-	setenv("HOME", "/", 1);
-	s = vc_gha_cache_path("/root/.cache/venvcache");
-	ck_assert_str_eq(s, "/root/.cache/venvcache");
-	free(s);
-	setenv("HOME", "/home/runner", 1);
-	s = vc_gha_cache_path("/home/runner/.cache/venvcache");
-	ck_assert_str_eq(s, "~/.cache/venvcache");
-	free(s);
+	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
+		char *s;
+
+		if (c[i].workspace != NULL)
+			setenv("GITHUB_WORKSPACE", c[i].workspace, 1);
+		else
+			unsetenv("GITHUB_WORKSPACE");
+		if (c[i].home != NULL)
+			setenv("HOME", c[i].home, 1);
+		else
+			unsetenv("HOME");
+		s = vc_gha_cache_path(c[i].path);
+		ck_assert_msg(strcmp(s, c[i].want) == 0,
+		    "%s (workspace %s, HOME %s): '%s', want '%s'", c[i].path,
+		    c[i].workspace ? c[i].workspace : "unset",
+		    c[i].home ? c[i].home : "unset", s, c[i].want);
+		free(s);
+	}
 	unsetenv("GITHUB_WORKSPACE");
 	unsetenv("HOME");
 }
@@ -330,7 +340,7 @@ START_TEST(test_warm_outputs_names)
 	ck_assert_int_eq(vc_gha_warm_outputs("venv", ab, off, off, 2, 1, 1, 1,
 	                     &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 4);
 	ck_assert_str_eq(p[3].name, "save-key");
 	save1 = xasprintf("%s-", k1.key);
@@ -342,7 +352,7 @@ START_TEST(test_warm_outputs_names)
 	ck_assert_int_eq(vc_gha_warm_outputs("venv", xy, off, off, 2, 1, 1, 1,
 	                     &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 4);
 	save1 = xasprintf("%s-", k2.key);
 	ck_assert(vc_str_startswith(p[3].value, save1));
@@ -405,7 +415,7 @@ START_TEST(test_key_outputs)
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
 	                     rks, paths, 1, &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 6);
 	ck_assert_str_eq(p[0].name, "key");
 	ck_assert_str_eq(p[0].value, keys[0]);
@@ -434,7 +444,7 @@ START_TEST(test_key_outputs)
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "rel/store", NULL, keys,
 	                     rks, paths, 1, &err),
 	    0);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_int_eq(runner_parse(text, p, 8), 6);
 	ck_assert_str_eq(p[3].value, abs);
 	ck_assert_str_eq(p[4].value, "rel/store");
@@ -451,7 +461,7 @@ START_TEST(test_key_outputs)
 	ck_assert_int_eq(vc_gha_key_outputs("venv", "/s", NULL, keys, rks,
 	                     paths, 1, &err),
 	    -1);
-	text = read_all(path);
+	text = vc_test_slurp(path, NULL);
 	ck_assert_str_eq(text, "");
 	free(text);
 	unsetenv("GITHUB_OUTPUT");
@@ -738,18 +748,6 @@ START_TEST(test_report_error)
 }
 END_TEST
 
-static char *
-read_all(const char *path)
-{
-	struct vc_buf b;
-	struct vc_error err;
-
-	vc_buf_init(&b);
-	ck_assert_int_eq(vc_read_file(path, 0, &b, &err), 0);
-	vc_buf_add(&b, "", 0); /* terminated even when the file is empty */
-	return vc_buf_detach(&b);
-}
-
 START_TEST(test_summary_limit)
 {
 	char path[] = "/tmp/check_gha_sumXXXXXX";
@@ -770,7 +768,7 @@ START_TEST(test_summary_limit)
 	ck_assert_int_eq(vc_gha_summary_append(path, big.data, 400, &err), 1);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_le(st.st_size, 400);
-	s = read_all(path);
+	s = vc_test_slurp(path, NULL);
 	ck_assert(vc_str_startswith(s, "# one\n| row 00 | hit |\n"));
 	ck_assert_ptr_nonnull(strstr(s, "left out"));
 	ck_assert_ptr_nonnull(strstr(s, "1 MiB"));
@@ -787,7 +785,7 @@ START_TEST(test_summary_limit)
 	setenv("GITHUB_STEP_SUMMARY", path, 1);
 	ck_assert_int_eq(truncate(path, 0), 0);
 	ck_assert_int_eq(vc_gha_summary("hello\n", &err), 0);
-	s = read_all(path);
+	s = vc_test_slurp(path, NULL);
 	ck_assert_str_eq(s, "hello\n");
 	free(s);
 	unsetenv("GITHUB_STEP_SUMMARY");
@@ -996,49 +994,38 @@ START_TEST(test_keys_invalid)
 }
 END_TEST
 
-static Suite *
-gha_suite(void)
-{
-	Suite *s = suite_create("gha");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_output_single_line);
-	tcase_add_test(tc, test_output_multi_line);
-	tcase_add_test(tc, test_output_lines);
-	tcase_add_test(tc, test_key_outputs);
-	tcase_add_test(tc, test_cache_path);
-	tcase_add_test(tc, test_cache_path_glob);
-	tcase_add_test(tc, test_save_key);
-	tcase_add_test(tc, test_warm_outputs_names);
-	tcase_add_test(tc, test_output_several);
-	tcase_add_test(tc, test_output_bad_names);
-	tcase_add_test(tc, test_output_delimiter_collision);
-	tcase_add_test(tc, test_write_outputs);
-	tcase_add_test(tc, test_escape);
-	tcase_add_test(tc, test_mask);
-	tcase_add_test(tc, test_annotations);
-	tcase_add_test(tc, test_mask_config);
-	tcase_add_test(tc, test_report_error);
-	tcase_add_test(tc, test_summary_limit);
-	tcase_add_test(tc, test_summary_table);
-	tcase_add_test(tc, test_cache_version_toolkit);
-	tcase_add_test(tc, test_cache_version_ours);
-	tcase_add_test(tc, test_split_input);
-	tcase_add_test(tc, test_keys_one_env);
-	tcase_add_test(tc, test_keys_several_envs);
-	tcase_add_test(tc, test_keys_invalid);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(gha_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_output_single_line,
+	    test_output_multi_line,
+	    test_output_lines,
+	    test_key_outputs,
+	    test_cache_path,
+	    test_cache_path_glob,
+	    test_save_key,
+	    test_warm_outputs_names,
+	    test_output_several,
+	    test_output_bad_names,
+	    test_output_delimiter_collision,
+	    test_write_outputs,
+	    test_escape,
+	    test_mask,
+	    test_annotations,
+	    test_mask_config,
+	    test_report_error,
+	    test_summary_limit,
+	    test_summary_table,
+	    test_cache_version_toolkit,
+	    test_cache_version_ours,
+	    test_split_input,
+	    test_keys_one_env,
+	    test_keys_several_envs,
+	    test_keys_invalid,
+	};
+	Suite *s = suite_create("gha");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -11,6 +11,8 @@
 #include "venvcache/index.h"
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 static char *
 hex64(char c)
 {
@@ -93,26 +95,15 @@ START_TEST(test_truncated)
 }
 END_TEST
 
-static Suite *
-index_suite(void)
-{
-	Suite *s = suite_create("index");
-	TCase *tc = tcase_create("index");
-
-	tcase_add_test(tc, test_release_files);
-	tcase_add_test(tc, test_truncated);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(index_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_release_files,
+	    test_truncated,
+	};
+	Suite *s = suite_create("index");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "index", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

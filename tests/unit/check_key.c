@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "venvcache/config.h"
 #include "venvcache/interp.h"
@@ -20,37 +19,12 @@
 #include "venvcache/req.h"
 #include "venvcache/util.h"
 
-static char tmpdir[PATH_MAX];
-static char oldcwd[PATH_MAX];
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof oldcwd));
-	snprintf(tmpdir, sizeof tmpdir, "%s/vc-key.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_int_eq(chdir(tmpdir), 0);
-}
-
-static void
-teardown(void)
-{
-	struct vc_error err;
-
-	if (chdir(oldcwd) != 0)
-		return;
-	vc_rm_rf(tmpdir, &err);
-}
+#include "helpers.h"
 
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
-	struct vc_error err;
-
-	ck_assert_int_eq(vc_write_file_atomic(path, text, strlen(text), mode,
-	                     &err),
-	    0);
+	vc_test_write(path, text, strlen(text), mode);
 }
 
 /* An interpreter as a probe would describe it, without running one. */
@@ -87,7 +61,7 @@ env_init(struct vc_envdef *env, const char *name)
 {
 	memset(env, 0, sizeof *env);
 	env->name = xstrdup(name);
-	env->basedir = xstrdup(tmpdir);
+	env->basedir = xstrdup(vc_test_dir);
 	vc_strv_init(&env->requirements);
 	vc_strv_init(&env->constraints);
 	vc_strv_init(&env->deps);
@@ -133,17 +107,6 @@ key_of(const struct vc_config *cfg, const char *name,
 	return k;
 }
 
-static void
-hex128(const void *data, size_t len, char out[33])
-{
-	XXH128_canonical_t c;
-	size_t i;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
-}
-
 START_TEST(test_document_and_hash)
 {
 	static const char want_doc[] =
@@ -170,7 +133,7 @@ START_TEST(test_document_and_hash)
 	char hex[33];
 
 	/* The published XXH3-128 of nothing, in canonical (big-endian) hex. */
-	hex128("", 0, hex);
+	vc_test_hex128("", 0, hex);
 	ck_assert_str_eq(hex, "99aa06d3014798d86001c324468d497f");
 
 	vc_config_init(&cfg);
@@ -191,7 +154,7 @@ START_TEST(test_document_and_hash)
 	    0);
 	ck_assert_str_eq(key.document, want_doc);
 	/* The hash is XXH3-128 of exactly the document --explain shows. */
-	hex128(key.document, strlen(key.document), hex);
+	vc_test_hex128(key.document, strlen(key.document), hex);
 	ck_assert_str_eq(key.hash, hex);
 	/* Format 2 is stable: this value changes only with VC_KEY_FORMAT. */
 	ck_assert_str_eq(key.hash, "7556ff22ddaefc02aa8e588f8b7496cd");
@@ -432,7 +395,7 @@ START_TEST(test_load_requirements)
 	write_file("sub/c.txt", "alpha==1.0\n", 0644);
 	env_init(&env, "e");
 	free(env.basedir);
-	env.basedir = vc_path_join(tmpdir, "sub");
+	env.basedir = vc_path_join(vc_test_dir, "sub");
 	env.file = xstrdup("venvcache.ini");
 	vc_strv_push(&env.requirements, "a.txt");
 	vc_strv_push(&env.constraints, "c.txt");
@@ -509,7 +472,7 @@ START_TEST(test_probe_cache)
 {
 	struct vc_interp a, b;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
 	unsigned runs;
 
 	runs = vc_interp_runs();
@@ -552,7 +515,7 @@ START_TEST(test_probe_cache_stale)
 {
 	struct vc_interp a;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
 	char *cmd, path[PATH_MAX];
 	unsigned runs = vc_interp_runs();
 	json_t *o;
@@ -599,8 +562,8 @@ START_TEST(test_probe_retarget)
 	    "/usr/local/bin/python3"};
 	struct vc_interp a;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
-	char *link = vc_path_join(tmpdir, "python"), real[PATH_MAX];
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
+	char *link = vc_path_join(vc_test_dir, "python"), real[PATH_MAX];
 	const char *other = NULL;
 	size_t i;
 
@@ -635,9 +598,9 @@ START_TEST(test_probe_wrapper)
 {
 	struct vc_interp a;
 	struct vc_error err;
-	char *py = real_python(), *cache = vc_path_join(tmpdir, "cache");
+	char *py = real_python(), *cache = vc_path_join(vc_test_dir, "cache");
 	char *script = xasprintf("#!/bin/sh\nexec '%s' \"$@\"\n", py);
-	char *path = vc_path_join(tmpdir, "shim");
+	char *path = vc_path_join(vc_test_dir, "shim");
 	unsigned runs = vc_interp_runs();
 
 	write_file(path, script, 0755);
@@ -734,39 +697,28 @@ START_TEST(test_two_interpreters)
 }
 END_TEST
 
-static Suite *
-key_suite(void)
-{
-	Suite *s = suite_create("key");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_document_and_hash);
-	tcase_add_test(tc, test_key_shape);
-	tcase_add_test(tc, test_key_valid);
-	tcase_add_test(tc, test_identity_changes_key);
-	tcase_add_test(tc, test_requirements_change_key);
-	tcase_add_test(tc, test_included_line_changes_key);
-	tcase_add_test(tc, test_resolved_and_escaping);
-	tcase_add_test(tc, test_load_requirements);
-	tcase_add_test(tc, test_probe_cache);
-	tcase_add_test(tc, test_probe_cache_stale);
-	tcase_add_test(tc, test_probe_retarget);
-	tcase_add_test(tc, test_probe_wrapper);
-	tcase_add_test(tc, test_probe_errors);
-	tcase_add_test(tc, test_two_interpreters);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(key_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_document_and_hash,
+	    test_key_shape,
+	    test_key_valid,
+	    test_identity_changes_key,
+	    test_requirements_change_key,
+	    test_included_line_changes_key,
+	    test_resolved_and_escaping,
+	    test_load_requirements,
+	    test_probe_cache,
+	    test_probe_cache_stale,
+	    test_probe_retarget,
+	    test_probe_wrapper,
+	    test_probe_errors,
+	    test_two_interpreters,
+	};
+	Suite *s = suite_create("key");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", vc_test_setup_cwd, vc_test_teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -5,190 +5,145 @@
 
 #include "venvcache/proc.h"
 
-/* Runs `sh -c script` with `p`'s other fields; returns its status. */
+#include "helpers.h"
+
+/* Each test's process, its stdout (p.output) and stderr buffers. */
+static struct vc_proc p;
+static struct vc_buf out, errout;
+static struct vc_error err;
+
+static void
+setup(void)
+{
+	memset(&p, 0, sizeof p);
+	vc_buf_init(&out);
+	vc_buf_init(&errout);
+	p.output = &out;
+}
+
+static void
+teardown(void)
+{
+	vc_buf_release(&out);
+	vc_buf_release(&errout);
+}
+
+/* Runs `sh -c script` with p's other fields; returns its status. */
 static int
-sh(struct vc_proc *p, const char *script, struct vc_error *err)
+sh(const char *script)
 {
 	const char *argv[] = {"sh", "-c", script, NULL};
 
-	p->argv = argv;
-	return vc_proc_run(p, err);
+	p.argv = argv;
+	return vc_proc_run(&p, &err);
 }
 
 START_TEST(test_stdout_and_stderr_apart)
 {
-	struct vc_proc p;
-	struct vc_buf out, errout;
-	struct vc_error err;
-
-	vc_buf_init(&out);
-	vc_buf_init(&errout);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
 	p.errout = &errout;
-	ck_assert_int_eq(sh(&p, "echo out; echo err >&2; echo out2; exit 3",
-	                     &err),
-	    3);
+	ck_assert_int_eq(sh("echo out; echo err >&2; echo out2; exit 3"), 3);
 	ck_assert_str_eq(out.data, "out\nout2\n");
 	ck_assert_str_eq(errout.data, "err\n");
-	vc_buf_release(&out);
-	vc_buf_release(&errout);
 }
 END_TEST
 
 START_TEST(test_merged)
 {
-	struct vc_proc p;
-	struct vc_buf out;
-	struct vc_error err;
-
-	vc_buf_init(&out);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
-	ck_assert_int_eq(sh(&p, "echo a; echo b >&2; echo c", &err), 0);
+	ck_assert_int_eq(sh("echo a; echo b >&2; echo c"), 0);
 	ck_assert_str_eq(out.data, "a\nb\nc\n");
-	vc_buf_release(&out);
 }
 END_TEST
 
 START_TEST(test_signal_and_stdin)
 {
-	struct vc_proc p;
-	struct vc_buf out;
-	struct vc_error err;
-
-	vc_buf_init(&out);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
-	ck_assert_int_eq(sh(&p, "kill -9 $$", &err), 128 + 9);
+	ck_assert_int_eq(sh("kill -9 $$"), 128 + 9);
 	/* stdin from /dev/null: cat ends at once. */
 	p.null_stdin = 1;
-	ck_assert_int_eq(sh(&p, "cat; echo done", &err), 0);
+	ck_assert_int_eq(sh("cat; echo done"), 0);
 	ck_assert_str_eq(out.data, "done\n");
-	vc_buf_release(&out);
 }
 END_TEST
 
 START_TEST(test_timeout)
 {
-	struct vc_proc p;
-	struct vc_buf out;
-	struct vc_error err;
-
-	vc_buf_init(&out);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
 	p.timeout = 1;
 	/* Still writing, and past the deadline. */
-	ck_assert_int_eq(sh(&p, "echo started; sleep 30", &err), -1);
+	ck_assert_int_eq(sh("echo started; sleep 30"), -1);
 	ck_assert_str_eq(err.msg, "'sh' did not finish within 1 seconds");
 	ck_assert_str_eq(out.data, "started\n");
 	/* Its output closed, and still running. */
-	ck_assert_int_eq(sh(&p, "exec >/dev/null 2>&1; sleep 30", &err), -1);
+	ck_assert_int_eq(sh("exec >/dev/null 2>&1; sleep 30"), -1);
 	ck_assert_str_eq(err.msg, "'sh' did not finish within 1 seconds");
 	/* Nothing captured at all. */
 	p.output = NULL;
 	p.shown = "sleeper";
-	ck_assert_int_eq(sh(&p, "sleep 30", &err), -1);
+	ck_assert_int_eq(sh("sleep 30"), -1);
 	ck_assert_str_eq(err.msg, "'sleeper' did not finish within 1 seconds");
 	/* In time. */
-	ck_assert_int_eq(sh(&p, "exit 4", &err), 4);
-	vc_buf_release(&out);
+	ck_assert_int_eq(sh("exit 4"), 4);
 }
 END_TEST
 
 START_TEST(test_output_limit)
 {
-	struct vc_proc p;
-	struct vc_buf out, errout;
-	struct vc_error err;
-
-	vc_buf_init(&out);
-	vc_buf_init(&errout);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
 	p.errout = &errout;
 	p.output_limit = 100000;
-	ck_assert_int_eq(sh(&p, "yes >&2", &err), -1);
+	ck_assert_int_eq(sh("yes >&2"), -1);
 	ck_assert_str_eq(err.msg, "'sh' printed more than 100000 bytes");
 	ck_assert_uint_gt(errout.len, 100000);
-	vc_buf_release(&out);
-	vc_buf_release(&errout);
 }
 END_TEST
 
 START_TEST(test_tail_and_lines)
 {
-	struct vc_proc p;
-	struct vc_buf out;
-	struct vc_error err;
-
-	vc_buf_init(&out);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
 	p.max_output = 1000;
-	ck_assert_int_eq(sh(&p, "seq 100000", &err), 0);
+	ck_assert_int_eq(sh("seq 100000"), 0);
 	ck_assert_uint_le(out.len, 1000 + 8192);
 	ck_assert(vc_str_endswith(out.data, "\n99999\n100000\n"));
-	vc_buf_release(&out);
 }
 END_TEST
 
 START_TEST(test_cannot_run)
 {
-	const char *missing[] = {"/nonexistent/prog", NULL};
-	const char *nopath[] = {"vc-no-such-program-on-path", NULL};
-	const char *ok[] = {"true", NULL};
-	struct vc_proc p;
-	struct vc_buf out;
-	struct vc_error err;
+	static const struct {
+		const char *prog, *cwd, *msg;
+	} c[] = {
+	    {"/nonexistent/prog", NULL,
+	        "cannot run '/nonexistent/prog': No such file or directory"},
+	    {"vc-no-such-program-on-path", NULL,
+	        "cannot find 'vc-no-such-program-on-path' on PATH"},
+	    {"true", "/nonexistent",
+	        "cannot run 'true' in '/nonexistent': No such file or "
+	        "directory"},
+	};
+	size_t i;
 
-	vc_buf_init(&out);
-	memset(&p, 0, sizeof p);
-	p.output = &out;
-	p.argv = missing;
-	ck_assert_int_eq(vc_proc_run(&p, &err), -1);
-	ck_assert_str_eq(err.msg,
-	    "cannot run '/nonexistent/prog': No such file or directory");
-	p.argv = nopath;
-	ck_assert_int_eq(vc_proc_run(&p, &err), -1);
-	ck_assert_str_eq(err.msg,
-	    "cannot find 'vc-no-such-program-on-path' on PATH");
-	p.argv = ok;
-	p.cwd = "/nonexistent";
-	ck_assert_int_eq(vc_proc_run(&p, &err), -1);
-	ck_assert_str_eq(err.msg,
-	    "cannot run 'true' in '/nonexistent': No "
-	    "such file or directory");
-	vc_buf_release(&out);
+	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
+		const char *argv[] = {c[i].prog, NULL};
+
+		p.argv = argv;
+		p.cwd = c[i].cwd;
+		ck_assert_int_eq(vc_proc_run(&p, &err), -1);
+		ck_assert_str_eq(err.msg, c[i].msg);
+	}
 }
 END_TEST
-
-static Suite *
-proc_suite(void)
-{
-	Suite *s = suite_create("proc");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_stdout_and_stderr_apart);
-	tcase_add_test(tc, test_merged);
-	tcase_add_test(tc, test_signal_and_stdin);
-	tcase_add_test(tc, test_timeout);
-	tcase_add_test(tc, test_output_limit);
-	tcase_add_test(tc, test_tail_and_lines);
-	tcase_add_test(tc, test_cannot_run);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(proc_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_stdout_and_stderr_apart,
+	    test_merged,
+	    test_signal_and_stdin,
+	    test_timeout,
+	    test_output_limit,
+	    test_tail_and_lines,
+	    test_cannot_run,
+	};
+	Suite *s = suite_create("proc");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "core", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -10,27 +10,13 @@
 #include "venvcache/projcache.h"
 #include "venvcache/util.h"
 
-static char dir[] = "/tmp/check_projcache.XXXXXX";
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	struct vc_error err;
-
-	(void)vc_rm_rf(dir, &err);
-	strcpy(dir, "/tmp/check_projcache.XXXXXX");
-}
+#include "helpers.h"
 
 static void
 put(const char *name, const char *text)
 {
-	char *path = vc_path_join(dir, name), *parent = vc_path_dirname(path);
+	char *path = vc_path_join(vc_test_dir, name),
+	     *parent = vc_path_dirname(path);
 	struct vc_error err;
 	FILE *f;
 
@@ -50,7 +36,8 @@ hash(const char *const *skip)
 	char out[33];
 	struct vc_error err;
 
-	ck_assert_int_eq(vc_projcache_tree_hash(dir, skip, out, &err), 0);
+	ck_assert_int_eq(vc_projcache_tree_hash(vc_test_dir, skip, out, &err),
+	    0);
 	return xstrdup(out);
 }
 
@@ -62,6 +49,18 @@ changes(const char *before)
 
 	free(now);
 	return differ;
+}
+
+/* Writing `text` to `name` changes the hash (`want` 1) or not (0). */
+static void
+put_changes(const char *name, const char *text, int want)
+{
+	char *h = hash(NULL);
+
+	put(name, text);
+	ck_assert_msg(changes(h) == want, "%s: the hash %s", name,
+	    want ? "stayed" : "changed");
+	free(h);
 }
 
 START_TEST(test_what_counts)
@@ -86,34 +85,20 @@ START_TEST(test_what_counts)
 	free(h);
 	/* HEAD and the ref it names count; packed-refs when it is packed. */
 	put(".git/HEAD", "ref: refs/heads/main\n");
-	h = hash(NULL);
-	put(".git/packed-refs", "1111 refs/heads/main\n");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	put(".git/refs/heads/main", "2222\n");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	put(".git/packed-refs", "3333 refs/heads/main\n");
-	ck_assert(!changes(h)); /* the loose ref wins */
-	free(h);
+	put_changes(".git/packed-refs", "1111 refs/heads/main\n", 1);
+	put_changes(".git/refs/heads/main", "2222\n", 1);
+	/* the loose ref wins */
+	put_changes(".git/packed-refs", "3333 refs/heads/main\n", 0);
 	/* Content, a new file, the executable bit, a symlink's target. */
+	put_changes("pkg/__init__.py", "A = 2\n", 1);
+	put_changes("pkg/data.txt", "", 1);
 	h = hash(NULL);
-	put("pkg/__init__.py", "A = 2\n");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	put("pkg/data.txt", "");
-	ck_assert(changes(h));
-	free(h);
-	h = hash(NULL);
-	link = vc_path_join(dir, "pkg/data.txt");
+	link = vc_path_join(vc_test_dir, "pkg/data.txt");
 	ck_assert_int_eq(chmod(link, 0755), 0);
 	ck_assert(changes(h));
 	free(h);
 	free(link);
-	link = vc_path_join(dir, "lnk");
+	link = vc_path_join(vc_test_dir, "lnk");
 	ck_assert_int_eq(symlink("pkg", link), 0);
 	h = hash(NULL);
 	ck_assert_int_eq(unlink(link), 0);
@@ -126,7 +111,7 @@ END_TEST
 
 START_TEST(test_skip_dirs)
 {
-	char *sub = vc_path_join(dir, "venvs"), *h, *h2;
+	char *sub = vc_path_join(vc_test_dir, "venvs"), *h, *h2;
 	const char *skip[] = {sub, NULL};
 
 	put("a.py", "1");
@@ -151,12 +136,13 @@ START_TEST(test_too_big)
 	int i, fd;
 
 	for (i = 0; i <= VC_PROJCACHE_MAX_FILES; i++) {
-		snprintf(name, sizeof name, "%s/f%d", dir, i);
+		snprintf(name, sizeof name, "%s/f%d", vc_test_dir, i);
 		fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		ck_assert_int_ne(fd, -1);
 		close(fd);
 	}
-	ck_assert_int_eq(vc_projcache_tree_hash(dir, NULL, out, &err), 1);
+	ck_assert_int_eq(vc_projcache_tree_hash(vc_test_dir, NULL, out, &err),
+	    1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "more than 20000 files"));
 }
 END_TEST
@@ -198,29 +184,18 @@ START_TEST(test_record)
 }
 END_TEST
 
-static Suite *
-projcache_suite(void)
-{
-	Suite *s = suite_create("projcache");
-	TCase *tc = tcase_create("tree");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_what_counts);
-	tcase_add_test(tc, test_skip_dirs);
-	tcase_add_test(tc, test_too_big);
-	tcase_add_test(tc, test_record);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(projcache_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_what_counts,
+	    test_skip_dirs,
+	    test_too_big,
+	    test_record,
+	};
+	Suite *s = suite_create("projcache");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "tree", vc_test_setup, vc_test_teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -9,6 +9,8 @@
 #include "venvcache/project.h"
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 /* vc_project_select_line() for `extras`, "" for a dropped line. */
 static char *
 sel(const char *rd, const char *extra)
@@ -68,13 +70,7 @@ static char dir[] = "/tmp/check_project.XXXXXX";
 static void
 write_file(const char *name, const char *text)
 {
-	char *path = vc_path_join(dir, name);
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	free(path);
+	vc_test_put(dir, name, text);
 }
 
 /* Every line of the result as "origin-suffix|line". */
@@ -190,17 +186,12 @@ END_TEST
 int
 main(void)
 {
+	const TTest *const tests[] = {
+	    test_select_line,
+	    test_static_pyproject,
+	};
 	Suite *s = suite_create("project");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_test(tc, test_select_line);
-	tcase_add_test(tc, test_static_pyproject);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

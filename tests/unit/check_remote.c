@@ -11,6 +11,8 @@
 
 #include "venvcache/remote.h"
 
+#include "helpers.h"
+
 #define KEY "fleet-key-0123456789"
 #define SUM "0123456789abcdef0123456789abcdef"
 #define MAN "{\"key\": \"venv-x\"}\n"
@@ -176,30 +178,19 @@ START_TEST(test_entry_path)
 }
 END_TEST
 
-static Suite *
-remote_suite(void)
-{
-	Suite *s = suite_create("remote");
-	TCase *tc = tcase_create("remote");
-
-	tcase_add_test(tc, test_sign);
-	tcase_add_test(tc, test_accepts);
-	tcase_add_test(tc, test_refuses);
-	tcase_add_test(tc, test_ed25519);
-	tcase_add_test(tc, test_key_check);
-	tcase_add_test(tc, test_entry_path);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(remote_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_sign,
+	    test_accepts,
+	    test_refuses,
+	    test_ed25519,
+	    test_key_check,
+	    test_entry_path,
+	};
+	Suite *s = suite_create("remote");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "remote", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

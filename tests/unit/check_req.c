@@ -4,7 +4,6 @@
  * that must agree, real changes that must not, includes and their cycles,
  * ${VAR}, encodings, and the sentry-python matrix as conformance data.
  */
-#include <archive.h>
 #include <check.h>
 #include <jansson.h>
 #include <limits.h>
@@ -17,42 +16,7 @@
 #include "venvcache/req.h"
 #include "venvcache/util.h"
 
-static char tmpdir[PATH_MAX];
-static char oldcwd[PATH_MAX];
-
-/* Each test runs in a fresh directory of its own. */
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof oldcwd));
-	snprintf(tmpdir, sizeof tmpdir, "%s/vc-req.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_int_eq(chdir(tmpdir), 0);
-}
-
-static void
-teardown(void)
-{
-	struct vc_error err;
-
-	if (chdir(oldcwd) != 0)
-		return;
-	vc_rm_rf(tmpdir, &err);
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	struct vc_error err;
-	char *dir = vc_path_dirname(path);
-
-	ck_assert_int_eq(vc_mkdir_p(dir, 0755, &err), 0);
-	ck_assert_int_eq(vc_write_file_atomic(path, text, strlen(text), 0644,
-	                     &err),
-	    0);
-	free(dir);
-}
+#include "helpers.h"
 
 /* The canonical lines joined with '\n', or "ERR <message>". */
 static char *
@@ -103,6 +67,23 @@ canon_file(const char *path)
 		s = canon_set(&set);
 	vc_reqset_release(&set);
 	return s;
+}
+
+/*
+ * The file `path` (written with `text` first, unless NULL) read as
+ * canonical lines, or "ERR <message>": `want`.
+ */
+static void
+file_is(const char *path, const char *text, const char *want)
+{
+	char *got;
+
+	if (text != NULL)
+		vc_test_put(NULL, path, text);
+	got = canon_file(path);
+	ck_assert_msg(strcmp(got, want) == 0, "%s\n  got  '%s'\n  want '%s'",
+	    path, got, want);
+	free(got);
 }
 
 #define CK_CANON(text, want)                                                   \
@@ -470,7 +451,7 @@ START_TEST(test_idempotent)
 	char *once, *twice;
 
 	/* The canonical form reads back as itself, every line of it. */
-	write_file("dist/foo-1.0-py3-none-any.whl", "");
+	vc_test_put(NULL, "dist/foo-1.0-py3-none-any.whl", "");
 	for (i = 0; i < VC_ARRAY_SIZE(canon_cases); i++) {
 		once = canon_text(canon_cases[i].in);
 		if (strncmp(once, "ERR", 3) == 0 ||
@@ -489,73 +470,47 @@ END_TEST
 
 START_TEST(test_includes)
 {
-	char *got;
-
-	write_file("req/base.txt",
+	vc_test_put(NULL, "req/base.txt",
 	    "-r common/a.txt\n--requirement=../top.txt\n"
 	    "-c constraints.txt\nbase\n");
-	write_file("req/common/a.txt", "a\n-rb.txt\n");
-	write_file("req/common/b.txt", "b\n");
-	write_file("top.txt", "top\n");
-	write_file("req/constraints.txt", "a==1.0\n-r ../top.txt\n");
-	got = canon_file("req/base.txt");
-	ck_assert_str_eq(got, "a\nb\nbase\ntop\n-c a==1.0");
-	free(got);
+	vc_test_put(NULL, "req/common/a.txt", "a\n-rb.txt\n");
+	vc_test_put(NULL, "req/common/b.txt", "b\n");
+	vc_test_put(NULL, "top.txt", "top\n");
+	vc_test_put(NULL, "req/constraints.txt", "a==1.0\n-r ../top.txt\n");
+	file_is("req/base.txt", NULL, "a\nb\nbase\ntop\n-c a==1.0");
 
 	/* A line in an included file changes the set. */
-	write_file("req/common/b.txt", "b==2\n");
-	got = canon_file("req/base.txt");
-	ck_assert_str_eq(got, "a\nb==2\nbase\ntop\n-c a==1.0");
-	free(got);
+	vc_test_put(NULL, "req/common/b.txt", "b==2\n");
+	file_is("req/base.txt", NULL, "a\nb==2\nbase\ntop\n-c a==1.0");
 
 	/* A missing include names the including line. */
-	write_file("m.txt", "x\n\n-r missing.txt\n");
-	got = canon_file("m.txt");
-	ck_assert_str_eq(got,
+	file_is("m.txt", "x\n\n-r missing.txt\n",
 	    "ERR m.txt:3: cannot open 'missing.txt': No "
 	    "such file or directory");
-	free(got);
-	write_file("d.txt", "-r req\n");
-	got = canon_file("d.txt");
-	ck_assert_str_eq(got,
+	file_is("d.txt", "-r req\n",
 	    "ERR d.txt:1: cannot read 'req': Is a "
 	    "directory");
-	free(got);
-	got = canon_file("nope.txt");
-	ck_assert_str_eq(got,
+	file_is("nope.txt", NULL,
 	    "ERR cannot open 'nope.txt': No such file or "
 	    "directory");
-	free(got);
 
 	/* A file included twice (not a cycle) is fine. */
-	write_file("twice.txt", "-r top.txt\n-r ./top.txt\n");
-	got = canon_file("twice.txt");
-	ck_assert_str_eq(got, "top");
-	free(got);
+	file_is("twice.txt", "-r top.txt\n-r ./top.txt\n", "top");
 }
 END_TEST
 
 START_TEST(test_include_cycle)
 {
-	char *got;
-
-	write_file("a.txt", "x\n-r b.txt\n");
-	write_file("b.txt", "y\n\n-r a.txt\n");
-	got = canon_file("a.txt");
-	ck_assert_str_eq(got,
+	vc_test_put(NULL, "a.txt", "x\n-r b.txt\n");
+	vc_test_put(NULL, "b.txt", "y\n\n-r a.txt\n");
+	file_is("a.txt", NULL,
 	    "ERR b.txt:3: include cycle: a.txt -> b.txt -> a.txt");
-	free(got);
-	write_file("sub/self.txt", "-r self.txt\n");
-	got = canon_file("sub/self.txt");
-	ck_assert_str_eq(got,
+	file_is("sub/self.txt", "-r self.txt\n",
 	    "ERR sub/self.txt:1: include cycle: sub/self.txt -> sub/self.txt");
-	free(got);
-	write_file("c1.txt", "-c c2.txt\n");
-	write_file("c2.txt", "-r c1.txt\n");
-	got = canon_file("c1.txt");
-	ck_assert_str_eq(got,
+	vc_test_put(NULL, "c1.txt", "-c c2.txt\n");
+	vc_test_put(NULL, "c2.txt", "-r c1.txt\n");
+	file_is("c1.txt", NULL,
 	    "ERR c2.txt:1: include cycle: c1.txt -> c2.txt -> c1.txt");
-	free(got);
 }
 END_TEST
 
@@ -564,22 +519,22 @@ START_TEST(test_constraints)
 	struct vc_reqset set;
 	struct vc_error err;
 
-	write_file("c.txt", "foo==1.0\nbar @ https://x/bar.tar.gz\n");
+	vc_test_put(NULL, "c.txt", "foo==1.0\nbar @ https://x/bar.tar.gz\n");
 	vc_reqset_init(&set);
 	ck_assert_int_eq(vc_reqset_add_file(&set, "c.txt", 1, &err), 0);
 	ck_assert_uint_eq(set.n, 2);
 	ck_assert_int_eq(set.reqs[0].constraint, 1);
 	vc_reqset_release(&set);
 	CK_ERROR("-c c2.txt", "cannot open");
-	write_file("c2.txt", "-e git+https://x/y.git#egg=y\n");
+	vc_test_put(NULL, "c2.txt", "-e git+https://x/y.git#egg=y\n");
 	CK_ERROR("-c c2.txt",
 	    "c2.txt:1: editable requirements are not "
 	    "allowed as constraints");
-	write_file("c2.txt", "foo[x]==1\n");
+	vc_test_put(NULL, "c2.txt", "foo[x]==1\n");
 	CK_ERROR("-c c2.txt", "c2.txt:1: constraints cannot have extras");
-	write_file("c2.txt", "https://x/foo.tar.gz\n");
+	vc_test_put(NULL, "c2.txt", "https://x/foo.tar.gz\n");
 	CK_ERROR("-c c2.txt", "unnamed requirements are not allowed");
-	write_file("c2.txt", ".\n");
+	vc_test_put(NULL, "c2.txt", ".\n");
 	CK_ERROR("-c c2.txt",
 	    "c2.txt:1: the project under test cannot be a "
 	    "constraint");
@@ -616,8 +571,8 @@ START_TEST(test_project_and_paths)
 	struct vc_reqset set;
 	struct vc_error err;
 
-	write_file("libs/thing/pyproject.toml", "");
-	write_file("libs/bare/README", "");
+	vc_test_put(NULL, "libs/thing/pyproject.toml", "");
+	vc_test_put(NULL, "libs/bare/README", "");
 	vc_reqset_init(&set);
 	ck_assert_int_eq(vc_reqset_add_text(&set,
 	                     "-e .\n.[test]\n-e./[docs]\n./libs/thing\n"
@@ -652,7 +607,7 @@ START_TEST(test_options_and_ignored)
 	struct vc_error err;
 	char *pip;
 
-	write_file("inc.txt", "x\n");
+	vc_test_put(NULL, "inc.txt", "x\n");
 	vc_reqset_init(&set);
 	ck_assert_int_eq(vc_reqset_add_text(&set,
 	                     "--index-url https://u:tok@pypi.corp/simple\n"
@@ -706,7 +661,7 @@ START_TEST(test_pip_text_round_trip)
 	struct vc_error err;
 	char *pip, *cons, *a, *b;
 
-	write_file("c.txt", "attrs==23.1.0\n");
+	vc_test_put(NULL, "c.txt", "attrs==23.1.0\n");
 	setenv("VC_T_TOKEN", "tok", 1);
 	vc_reqset_init(&set);
 	vc_reqset_init(&again);
@@ -723,7 +678,7 @@ START_TEST(test_pip_text_round_trip)
 	ck_assert_ptr_nonnull(strstr(pip, "https://u:tok@x/bar.tar.gz"));
 	cons = vc_reqset_pip_constraints(&set);
 	ck_assert_str_eq(cons, "attrs==23.1.0\n");
-	write_file("c2.txt", cons);
+	vc_test_put(NULL, "c2.txt", cons);
 	a = xasprintf("%s-c c2.txt\n", pip);
 	ck_assert_int_eq(vc_reqset_add_text(&again, a, "pip.txt", NULL, ".", 0,
 	                     &err),
@@ -767,14 +722,10 @@ END_TEST
 
 START_TEST(test_encodings)
 {
-	char *got;
-
-	write_file("bom.txt",
+	file_is("bom.txt",
 	    "\xef\xbb\xbf"
-	    "foo\n");
-	got = canon_file("bom.txt");
-	ck_assert_str_eq(got, "foo");
-	free(got);
+	    "foo\n",
+	    "foo");
 	{
 		/* UTF-16 LE with a BOM: "foo\n". */
 		static const char u16[] = "\xff\xfe"
@@ -784,26 +735,16 @@ START_TEST(test_encodings)
 		ck_assert_ptr_nonnull(f);
 		fwrite(u16, 1, sizeof u16 - 1, f);
 		fclose(f);
-		got = canon_file("u16.txt");
-		ck_assert_str_eq(got, "foo");
-		free(got);
+		file_is("u16.txt", NULL, "foo");
 	}
-	write_file("l1.txt",
+	file_is("l1.txt",
 	    "# -*- coding: latin-1 -*-\n"
-	    "foo; platform_version == '\xe9'\n");
-	got = canon_file("l1.txt");
-	ck_assert_str_eq(got, "foo; platform_version == \"\\xe9\"");
-	free(got);
-	write_file("bad.txt", "foo\nbar \xff\n");
-	got = canon_file("bad.txt");
-	ck_assert_str_eq(got, "ERR bad.txt:2: not valid UTF-8");
-	free(got);
-	write_file("enc.txt", "# coding: koi8-r\nfoo\n");
-	got = canon_file("enc.txt");
-	ck_assert_str_eq(got,
+	    "foo; platform_version == '\xe9'\n",
+	    "foo; platform_version == \"\\xe9\"");
+	file_is("bad.txt", "foo\nbar \xff\n", "ERR bad.txt:2: not valid UTF-8");
+	file_is("enc.txt", "# coding: koi8-r\nfoo\n",
 	    "ERR enc.txt: encoding 'koi8-r' is not "
 	    "supported: use UTF-8");
-	free(got);
 }
 END_TEST
 
@@ -865,29 +806,6 @@ START_TEST(test_versions)
 }
 END_TEST
 
-/* Reads a gzipped file whole with libarchive's raw format. */
-static char *
-read_gz(const char *path)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct vc_buf b;
-	char chunk[65536];
-	la_ssize_t n;
-
-	vc_buf_init(&b);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_raw(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-	    ARCHIVE_OK);
-	ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
-		vc_buf_add(&b, chunk, (size_t)n);
-	ck_assert_int_eq(n, 0);
-	archive_read_free(a);
-	return vc_buf_detach(&b);
-}
-
 /*
  * Conformance: every dependency line of every environment of
  * sentry-python's tox matrix (as tox resolved it) parses, or is the
@@ -910,7 +828,7 @@ START_TEST(test_sentry_python)
 		char *path = vc_path_join(dir, files[f]);
 		size_t fenvs = 0;
 
-		text = read_gz(path);
+		text = vc_test_read_gz(path);
 		for (line = strtok_r(text, "\n", &save); line != NULL;
 		     line = strtok_r(NULL, "\n", &save)) {
 			json_t *o = json_loads(line, 0, NULL), *d;
@@ -986,42 +904,31 @@ START_TEST(test_sentry_python)
 }
 END_TEST
 
-static Suite *
-req_suite(void)
-{
-	Suite *s = suite_create("req");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_canonical_forms);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_equivalent);
-	tcase_add_test(tc, test_different);
-	tcase_add_test(tc, test_idempotent);
-	tcase_add_test(tc, test_includes);
-	tcase_add_test(tc, test_include_cycle);
-	tcase_add_test(tc, test_constraints);
-	tcase_add_test(tc, test_env_vars);
-	tcase_add_test(tc, test_project_and_paths);
-	tcase_add_test(tc, test_options_and_ignored);
-	tcase_add_test(tc, test_pip_text_round_trip);
-	tcase_add_test(tc, test_pinned);
-	tcase_add_test(tc, test_encodings);
-	tcase_add_test(tc, test_inline_lines);
-	tcase_add_test(tc, test_versions);
-	tcase_add_test(tc, test_sentry_python);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(req_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_canonical_forms,
+	    test_errors,
+	    test_equivalent,
+	    test_different,
+	    test_idempotent,
+	    test_includes,
+	    test_include_cycle,
+	    test_constraints,
+	    test_env_vars,
+	    test_project_and_paths,
+	    test_options_and_ignored,
+	    test_pip_text_round_trip,
+	    test_pinned,
+	    test_encodings,
+	    test_inline_lines,
+	    test_versions,
+	    test_sentry_python,
+	};
+	Suite *s = suite_create("req");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", vc_test_setup_cwd, vc_test_teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -11,6 +11,8 @@
 
 #include "venvcache/resolve.h"
 
+#include "helpers.h"
+
 #define H1 "fdc2867eb44ca0e791f809a78396f3cce6c5d8dc0c3d135e801bcddc8b4e75b0"
 #define H2 "78536b45aff868610eb681a6f97e6f66fe8a717229aec03be264473bdbc4f30b"
 
@@ -160,29 +162,20 @@ START_TEST(test_nul_refused)
 }
 END_TEST
 
-static Suite *
-resolve_suite(void)
-{
-	Suite *s = suite_create("resolve");
-	TCase *tc = tcase_create("resolve");
-
-	tcase_add_test(tc, test_same_record);
-	tcase_add_test(tc, test_round_trip);
-	tcase_add_loop_test(tc, test_refused, 0,
-	    (int)(sizeof bad / sizeof bad[0]));
-	tcase_add_test(tc, test_nul_refused);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(resolve_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_same_record,
+	    test_round_trip,
+	    test_nul_refused,
+	};
+	Suite *s = suite_create("resolve");
+	TCase *tc;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tc = vc_test_case(s, "resolve", NULL, NULL, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	tcase_add_loop_test(tc, test_refused, 0,
+	    (int)(sizeof bad / sizeof bad[0]));
+	return vc_test_run(s);
 }

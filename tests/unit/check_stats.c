@@ -16,30 +16,12 @@
 #include "venvcache/stats.h"
 #include "venvcache/util.h"
 
-static char *dir;
-
-static void
-setup(void)
-{
-	char tmpl[] = "/tmp/vc-check-stats.XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	dir = xstrdup(tmpl);
-}
-
-static void
-teardown(void)
-{
-	struct vc_error err;
-
-	vc_rm_rf(dir, &err);
-	free(dir);
-}
+#include "helpers.h"
 
 static json_t *
 load_file(void)
 {
-	char *p = vc_path_join(dir, "stats.json");
+	char *p = vc_path_join(vc_test_dir, "stats.json");
 	json_error_t je;
 	json_t *j = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
 
@@ -51,7 +33,7 @@ load_file(void)
 static void
 write_stats(const char *text)
 {
-	char *p = vc_path_join(dir, "stats.json");
+	char *p = vc_path_join(vc_test_dir, "stats.json");
 	struct vc_error err;
 
 	ck_assert_int_eq(vc_write_file_atomic(p, text, strlen(text), 0644,
@@ -92,7 +74,7 @@ START_TEST(test_add_read_zero)
 
 	vc_error_clear(&err);
 	/* No file, not even a directory: zeros. */
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_hits], 0);
 	ck_assert_int_eq(s.zeroed, 0);
 
@@ -100,9 +82,9 @@ START_TEST(test_add_read_zero)
 	d.c[VC_C_hits] = 2;
 	d.c[VC_C_bytes_restored] = 5000000000ULL;
 	d.c[VC_C_saved_ms] = 1500;
-	ck_assert_int_eq(vc_stats_add(dir, &d, &err), 0);
-	ck_assert_int_eq(vc_stats_add(dir, &d, &err), 0);
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_add(vc_test_dir, &d, &err), 0);
+	ck_assert_int_eq(vc_stats_add(vc_test_dir, &d, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_hits], 4);
 	ck_assert_uint_eq(s.c[VC_C_bytes_restored], 10000000000ULL);
 	ck_assert_uint_eq(s.c[VC_C_saved_ms], 3000);
@@ -117,15 +99,15 @@ START_TEST(test_add_read_zero)
 	    4);
 	json_decref(j);
 
-	ck_assert_int_eq(vc_stats_zero(dir, &err), 0);
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_zero(vc_test_dir, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_hits], 0);
 	ck_assert_uint_eq(s.c[VC_C_bytes_restored], 0);
 	ck_assert_int_ge(s.zeroed, t0);
 	ck_assert_int_le(s.zeroed, time(NULL));
 	/* No temporary file is left behind. */
 	{
-		char *p = vc_path_join(dir, "stats.json.tmp");
+		char *p = vc_path_join(vc_test_dir, "stats.json.tmp");
 		struct stat sb;
 
 		ck_assert_int_eq(lstat(p, &sb), -1);
@@ -141,9 +123,9 @@ START_TEST(test_saturates)
 
 	vc_stats_init(&d);
 	d.c[VC_C_bytes_saved] = UINT64_MAX - 1;
-	ck_assert_int_eq(vc_stats_add(dir, &d, &err), 0);
-	ck_assert_int_eq(vc_stats_add(dir, &d, &err), 0);
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_add(vc_test_dir, &d, &err), 0);
+	ck_assert_int_eq(vc_stats_add(vc_test_dir, &d, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_bytes_saved], (uint64_t)INT64_MAX);
 }
 END_TEST
@@ -155,35 +137,35 @@ START_TEST(test_corrupt)
 
 	vc_error_clear(&err);
 	write_stats("{\"format\": 1, \"zeroed\": 0, \"counters\": {\"hits\": ");
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), -1);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), -1);
 	ck_assert_int_eq(err.code, VC_ECORRUPT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "stats.json:1:"));
 	write_stats("{\"format\": 1, \"zeroed\": 0, \"counters\": "
 	            "{\"hits\": -3}}");
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), -1);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "counter 'hits' is not a count"));
 	write_stats("{\"format\": 2, \"zeroed\": 0, \"counters\": {}}");
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), -1);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "has format 2"));
 	write_stats("[]");
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), -1);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a stats file"));
 	/* Adding to a corrupt file starts again from zero. */
 	vc_stats_init(&d);
 	d.c[VC_C_misses] = 1;
-	ck_assert_int_eq(vc_stats_add(dir, &d, &err), 0);
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_add(vc_test_dir, &d, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_misses], 1);
 	/* A symlink is not followed. */
 	{
-		char *p = vc_path_join(dir, "stats.json");
-		char *t = vc_path_join(dir, "elsewhere");
+		char *p = vc_path_join(vc_test_dir, "stats.json");
+		char *t = vc_path_join(vc_test_dir, "elsewhere");
 
 		ck_assert_int_eq(unlink(p), 0);
 		write_stats("{}");
 		ck_assert_int_eq(rename(p, t), 0);
 		ck_assert_int_eq(symlink(t, p), 0);
-		ck_assert_int_eq(vc_stats_read(dir, &s, &err), -1);
+		ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), -1);
 		free(p);
 		free(t);
 	}
@@ -200,8 +182,8 @@ START_TEST(test_unknown_counters_kept)
 	            "{\"hits\": 7, \"from_the_future\": 9}}");
 	vc_stats_init(&d);
 	d.c[VC_C_hits] = 1;
-	ck_assert_int_eq(vc_stats_add(dir, &d, &err), 0);
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_add(vc_test_dir, &d, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_hits], 8);
 	j = load_file();
 	c = json_object_get(j, "counters");
@@ -209,7 +191,7 @@ START_TEST(test_unknown_counters_kept)
 	                     json_object_get(c, "from_the_future")),
 	    9);
 	json_decref(j);
-	ck_assert_int_eq(vc_stats_zero(dir, &err), 0);
+	ck_assert_int_eq(vc_stats_zero(vc_test_dir, &err), 0);
 	j = load_file();
 	c = json_object_get(j, "counters");
 	ck_assert_int_eq(json_integer_value(
@@ -240,7 +222,7 @@ START_TEST(test_concurrent_adds)
 			d.c[VC_C_hits] = 1;
 			d.c[VC_C_bytes_restored] = 1000 + (uint64_t)i;
 			for (k = 0; k < NADD; k++)
-				if (vc_stats_add(dir, &d, &err) == -1)
+				if (vc_stats_add(vc_test_dir, &d, &err) == -1)
 					_exit(1);
 			_exit(0);
 		}
@@ -256,7 +238,7 @@ START_TEST(test_concurrent_adds)
 		double end = vc_monotonic() + 50;
 
 		while (last < NPROC * NADD && vc_monotonic() < end) {
-			if (vc_stats_read(dir, &s, &err) == -1)
+			if (vc_stats_read(vc_test_dir, &s, &err) == -1)
 				_exit(1);
 			if (s.c[VC_C_hits] < last)
 				_exit(2);
@@ -272,38 +254,27 @@ START_TEST(test_concurrent_adds)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "reader: status %d (1: a read failed, 2: a count went back)",
 	    status);
-	ck_assert_int_eq(vc_stats_read(dir, &s, &err), 0);
+	ck_assert_int_eq(vc_stats_read(vc_test_dir, &s, &err), 0);
 	ck_assert_uint_eq(s.c[VC_C_hits], NPROC * NADD);
 	ck_assert_uint_eq(s.c[VC_C_bytes_restored],
 	    (uint64_t)NADD * (NPROC * 1000 + NPROC * (NPROC - 1) / 2));
 }
 END_TEST
 
-static Suite *
-stats_suite(void)
-{
-	Suite *s = suite_create("stats");
-	TCase *tc = tcase_create("stats");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_ids);
-	tcase_add_test(tc, test_add_read_zero);
-	tcase_add_test(tc, test_saturates);
-	tcase_add_test(tc, test_corrupt);
-	tcase_add_test(tc, test_unknown_counters_kept);
-	tcase_add_test(tc, test_concurrent_adds);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(stats_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_ids,
+	    test_add_read_zero,
+	    test_saturates,
+	    test_corrupt,
+	    test_unknown_counters_kept,
+	    test_concurrent_adds,
+	};
+	Suite *s = suite_create("stats");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "stats", vc_test_setup, vc_test_teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -16,9 +16,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "venvcache/store.h"
+
+#include "helpers.h"
 
 #define KEY_A "venv-a-cp311-linux_x86_64-0123456789abcdef0123456789abcdef"
 #define KEY_B "venv-b-cp311-linux_x86_64-00000000000000000000000000000000"
@@ -30,33 +31,16 @@ static char *sdir; /* root/store */
 static void
 setup(void)
 {
-	char tmpl[] = "/tmp/vc-check-store.XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	root = xstrdup(tmpl);
+	root = vc_test_scratch("vc-check-store", 0);
 	sdir = vc_path_join(root, "store");
 }
 
 static void
 teardown(void)
 {
-	struct vc_error err;
-
-	vc_error_clear(&err);
-	vc_rm_rf(root, &err);
-	free(root);
+	vc_test_scratch_remove(root);
+	root = NULL;
 	free(sdir);
-}
-
-static void
-hex128(const void *p, size_t n, char out[33])
-{
-	XXH128_canonical_t c;
-	size_t i;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
-	for (i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", c.digest[i]);
 }
 
 /* A complete manifest describing `len` bytes of `data` under `key`. */
@@ -74,7 +58,7 @@ fill_manifest(struct vc_manifest *m, const char *key, const char *data,
 	m->unpacked_size = 123456;
 	m->file_count = 42;
 	m->archive_size = len;
-	hex128(data, len, m->checksum);
+	vc_test_hex128(data, len, m->checksum);
 	m->create_seconds = 12.5;
 	m->created = 1700000000;
 	vc_strv_push(&m->prefix_files, "bin/activate");
@@ -1403,47 +1387,36 @@ START_TEST(test_crash_loop)
 }
 END_TEST
 
-static Suite *
-store_suite(void)
-{
-	Suite *s = suite_create("store");
-	TCase *tc = tcase_create("store");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_manifest_roundtrip);
-	tcase_add_test(tc, test_manifest_missing_fields);
-	tcase_add_test(tc, test_manifest_wrong_types);
-	tcase_add_test(tc, test_manifest_bad_values);
-	tcase_add_test(tc, test_manifest_bad_json);
-	tcase_add_test(tc, test_key_check);
-	tcase_add_test(tc, test_open_layout);
-	tcase_add_test(tc, test_publish_lookup_remove);
-	tcase_add_test(tc, test_commit_checks);
-	tcase_add_test(tc, test_long_key);
-	tcase_add_test(tc, test_dead_writer_temp_removed);
-	tcase_add_test(tc, test_stale_lock_taken_over);
-	tcase_add_test(tc, test_lock_kinds);
-	tcase_add_test(tc, test_lru_order_and_size);
-	tcase_add_test(tc, test_gc_lru);
-	tcase_add_test(tc, test_gc_skips_locked);
-	tcase_add_test(tc, test_gc_keeps_builders_lock);
-	tcase_add_test(tc, test_gc_orphans);
-	tcase_add_test(tc, test_find_related);
-	tcase_add_test(tc, test_verify);
-	tcase_add_test(tc, test_verify_busy);
-	tcase_add_test(tc, test_crash_loop);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_manifest_roundtrip,
+	    test_manifest_missing_fields,
+	    test_manifest_wrong_types,
+	    test_manifest_bad_values,
+	    test_manifest_bad_json,
+	    test_key_check,
+	    test_open_layout,
+	    test_publish_lookup_remove,
+	    test_commit_checks,
+	    test_long_key,
+	    test_dead_writer_temp_removed,
+	    test_stale_lock_taken_over,
+	    test_lock_kinds,
+	    test_lru_order_and_size,
+	    test_gc_lru,
+	    test_gc_skips_locked,
+	    test_gc_keeps_builders_lock,
+	    test_gc_orphans,
+	    test_find_related,
+	    test_verify,
+	    test_verify_busy,
+	    test_crash_loop,
+	};
+	Suite *s = suite_create("store");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "store", setup, teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

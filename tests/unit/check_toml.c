@@ -9,6 +9,8 @@
 #include "venvcache/toml.h"
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 static json_t *
 parse(const char *text, struct vc_error *err)
 {
@@ -225,30 +227,19 @@ START_TEST(test_load)
 }
 END_TEST
 
-static Suite *
-toml_suite(void)
-{
-	Suite *s = suite_create("toml");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_pyproject);
-	tcase_add_test(tc, test_scalars);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_nul_key);
-	tcase_add_test(tc, test_deep_nesting);
-	tcase_add_test(tc, test_load);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(toml_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_pyproject,
+	    test_scalars,
+	    test_errors,
+	    test_nul_key,
+	    test_deep_nesting,
+	    test_load,
+	};
+	Suite *s = suite_create("toml");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

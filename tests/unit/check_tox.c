@@ -8,7 +8,6 @@
  * three real tox.ini files of sentry-python against what tox 3.28's own
  * parser reports for them.
  */
-#include <archive.h>
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -21,6 +20,8 @@
 #include "venvcache/req.h"
 #include "venvcache/tox.h"
 #include "venvcache/util.h"
+
+#include "helpers.h"
 
 static struct vc_tox X;
 static struct vc_error err;
@@ -41,54 +42,13 @@ done(void)
 static const struct vc_tox_env *
 env(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < X.n; i++)
-		if (strcmp(X.envs[i].name, name) == 0)
-			return &X.envs[i];
-	ck_abort_msg("no environment '%s'", name);
-	return NULL;
+	return vc_test_tox_env(&X, name);
 }
 
-/* The strings of `v` joined by '|'. */
-static char *
-joined(const struct vc_strv *v)
-{
-	struct vc_buf b;
-	size_t i;
+#define deps_eq(e, want) VC_TEST_STRV_IS(&(e)->deps, want)
 
-	vc_buf_init(&b);
-	for (i = 0; i < v->n; i++)
-		vc_buf_addf(&b, "%s%s", i ? "|" : "", v->v[i]);
-	return vc_buf_detach(&b);
-}
-
-#define deps_eq(e, want)                         \
-	do {                                     \
-		char *got_ = joined(&(e)->deps); \
-		ck_assert_str_eq(got_, want);    \
-		free(got_);                      \
-	} while (0)
-
-static char *
-names(void)
-{
-	struct vc_buf b;
-	size_t i;
-
-	vc_buf_init(&b);
-	for (i = 0; i < X.n; i++)
-		vc_buf_addf(&b, "%s%s%s", i ? " " : "", X.envs[i].name,
-		    X.envs[i].in_envlist ? "" : "*");
-	return vc_buf_detach(&b);
-}
-
-#define names_eq(want)                        \
-	do {                                  \
-		char *got_ = names();         \
-		ck_assert_str_eq(got_, want); \
-		free(got_);                   \
-	} while (0)
+/* The environments' names; '*': not in envlist. */
+#define names_eq(want) VC_TEST_TOX_NAMES_ARE(&X, 1, want)
 
 /* Fails with a message that starts "/t/tox.ini:LINE: " and has `part`. */
 #define fails_at(text, ln, part)                                           \
@@ -621,8 +581,8 @@ START_TEST(test_long_values)
 	ck_assert_int_eq(rd(viaref.data), 0);
 	ck_assert_uint_eq(first.n, X.n);
 	for (i = 0; i < X.n; i++) {
-		char *a = joined(&first.envs[i].deps),
-		     *b = joined(&X.envs[i].deps);
+		char *a = vc_test_joined(&first.envs[i].deps, "|"),
+		     *b = vc_test_joined(&X.envs[i].deps, "|");
 
 		ck_assert_str_eq(a, b);
 		ck_assert_uint_gt(X.envs[i].deps.n, 0);
@@ -700,7 +660,7 @@ START_TEST(test_on_demand)
 			char *d;
 
 			ck_assert_uint_eq(cfg.nenvs, 1);
-			d = joined(&e->deps);
+			d = vc_test_joined(&e->deps, "|");
 			ck_assert_str_eq(d, c[i].deps);
 			free(d);
 		} else {
@@ -733,7 +693,7 @@ START_TEST(test_add_envs)
 	ck_assert_uint_eq(cfg.nenvs, 3);
 	e = vc_config_env(&cfg, "a");
 	ck_assert_str_eq(e->file, "/c/venvcache.ini");
-	d = joined(&e->deps);
+	d = vc_test_joined(&e->deps, "|");
 	ck_assert_str_eq(d, "mine");
 	free(d);
 	e = vc_config_env(&cfg, "b");
@@ -741,7 +701,7 @@ START_TEST(test_add_envs)
 	ck_assert_str_eq(e->basedir, "/t");
 	ck_assert_str_eq(e->python, "python3.9");
 	ck_assert_uint_eq(e->line, 8);
-	d = joined(&e->deps);
+	d = vc_test_joined(&e->deps, "|");
 	ck_assert_str_eq(d, "pinned==1.0|--pre|-e .[x]");
 	free(d);
 	ck_assert_uint_eq(e->deps_lines[0], 6);
@@ -767,29 +727,6 @@ START_TEST(test_add_envs)
 END_TEST
 
 /* --- conformance: sentry-python --------------------------------------- */
-
-static char *
-read_all(const char *path)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct vc_buf b;
-	char chunk[65536];
-	la_ssize_t n;
-
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-	    ARCHIVE_OK);
-	ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
-		vc_buf_add(&b, chunk, (size_t)n);
-	ck_assert_int_eq(n, 0);
-	archive_read_free(a);
-	return vc_buf_detach(&b);
-}
 
 static int
 strv_eq_json(const struct vc_strv *v, json_t *a)
@@ -886,8 +823,8 @@ START_TEST(test_sentry_python)
 	for (f = 0; f < VC_ARRAY_SIZE(files); f++) {
 		char *ini = vc_path_join(dir, files[f][0]);
 		char *exp = vc_path_join(dir, files[f][1]);
-		char *text = read_all(ini), *lines = read_all(exp), *line,
-		     *save;
+		char *text = vc_test_read_gz(ini),
+		     *lines = vc_test_read_gz(exp), *line, *save;
 		size_t i, n = 0, matched = 0, extra = 0;
 		struct vc_config cfg;
 		int all_develop = 1;
@@ -920,7 +857,7 @@ START_TEST(test_sentry_python)
 			int ok = 1;
 
 			if (!e->in_envlist) {
-				char *d = joined(&e->deps);
+				char *d = vc_test_joined(&e->deps, "|");
 				const char *want_deps = NULL, *want_py = NULL;
 				size_t k;
 
@@ -956,7 +893,7 @@ START_TEST(test_sentry_python)
 			    json_string_value(json_object_get(o, "env")));
 			if (!strv_eq_json(&e->deps,
 			        json_object_get(o, "deps"))) {
-				char *d = joined(&e->deps);
+				char *d = vc_test_joined(&e->deps, "|");
 				char *w =
 				    json_dumps(json_object_get(o, "deps"), 0);
 
@@ -1042,41 +979,29 @@ START_TEST(test_sentry_python)
 }
 END_TEST
 
-static Suite *
-tox_suite(void)
-{
-	Suite *s = suite_create("tox");
-	TCase *tc = tcase_create("core");
-
-	/* Megabyte inputs under ASan and valgrind, beside other tests. */
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_envlist);
-	tcase_add_test(tc, test_factor_conditions);
-	tcase_add_test(tc, test_substitutions);
-	tcase_add_test(tc, test_deps_normalised);
-	tcase_add_test(tc, test_basepython);
-	tcase_add_test(tc, test_project);
-	tcase_add_test(tc, test_ini_dialect);
-	tcase_add_test(tc, test_long_lines);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_long_values);
-	tcase_add_test(tc, test_hostile_lines);
-	tcase_add_test(tc, test_values_bounded);
-	tcase_add_test(tc, test_add_envs);
-	tcase_add_test(tc, test_on_demand);
-	tcase_add_test(tc, test_sentry_python);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tox_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_envlist,
+	    test_factor_conditions,
+	    test_substitutions,
+	    test_deps_normalised,
+	    test_basepython,
+	    test_project,
+	    test_ini_dialect,
+	    test_long_lines,
+	    test_errors,
+	    test_long_values,
+	    test_hostile_lines,
+	    test_values_bounded,
+	    test_add_envs,
+	    test_on_demand,
+	    test_sentry_python,
+	};
+	Suite *s = suite_create("tox");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	/* Megabyte inputs under ASan and valgrind, beside other tests. */
+	vc_test_case(s, "core", NULL, NULL, 300, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -6,7 +6,6 @@
  * sentry-python's tox.ini files against what tox 4 itself reports for them
  * (scripts/tox4-view.py made tests/data/sentry-python/tox4-*).
  */
-#include <archive.h>
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,104 +18,71 @@
 #include "venvcache/tox.h"
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 static struct vc_tox X;
 static struct vc_config cfg_;
 static struct vc_error err;
-static char dir[] = "/tmp/check_tox4.XXXXXX";
 
-/* Writes `name` in the test's directory. */
-static void
-put(const char *name, const char *text)
+/* `text` read by tox 4 as the file `name` of the test's directory. */
+static int
+read_as(const char *name, const char *text)
 {
-	char *p = vc_path_join(dir, name);
-	FILE *f = fopen(p, "w");
+	char *path = vc_path_join(vc_test_dir, name);
+	int rc;
 
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
-}
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	char *p = vc_path_join(dir, "pyproject.toml");
-
-	unlink(p);
-	free(p);
-	rmdir(dir);
-	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+	vc_tox_init(&X);
+	rc = vc_tox_read(&X, 4, path, text, &err);
+	free(path);
+	return rc;
 }
 
 static int
 rd(const char *text)
 {
-	char *ini = vc_path_join(dir, "tox.ini");
-	int rc;
+	return read_as("tox.ini", text);
+}
 
-	vc_tox_init(&X);
-	rc = vc_tox_read(&X, 4, ini, text, &err);
-	free(ini);
-	return rc;
+/*
+ * Text that tox 4 refuses, read by `read` (rd: tox.ini, rdt: tox.toml):
+ * the read fails, its message has `part` and `part2` (when not NULL).
+ */
+static void
+refuses(int (*read)(const char *), const char *text, const char *part,
+    const char *part2)
+{
+	ck_assert_msg(read(text) == -1, "'%s' was read", text);
+	if (part != NULL)
+		ck_assert_msg(strstr(err.msg, part) != NULL,
+		    "'%s': '%s' lacks '%s'", text, err.msg, part);
+	if (part2 != NULL)
+		ck_assert_msg(strstr(err.msg, part2) != NULL,
+		    "'%s': '%s' lacks '%s'", text, err.msg, part2);
+	vc_tox_release(&X);
+}
+
+struct refusal {
+	const char *text, *part[2];
+};
+
+static void
+refused(int (*read)(const char *), const struct refusal *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		refuses(read, c[i].text, c[i].part[0], c[i].part[1]);
 }
 
 static const struct vc_tox_env *
 env(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < X.n; i++)
-		if (strcmp(X.envs[i].name, name) == 0)
-			return &X.envs[i];
-	ck_abort_msg("no environment '%s'", name);
-	return NULL;
+	return vc_test_tox_env(&X, name);
 }
 
-static char *
-joined(const struct vc_strv *v)
-{
-	struct vc_buf b;
-	size_t i;
+#define strv_is(v, want) VC_TEST_STRV_IS(v, want)
 
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	for (i = 0; i < v->n; i++)
-		vc_buf_addf(&b, "%s%s", i ? "|" : "", v->v[i]);
-	return vc_buf_detach(&b);
-}
-
-#define strv_is(v, want)                      \
-	do {                                  \
-		char *got_ = joined(v);       \
-		ck_assert_str_eq(got_, want); \
-		free(got_);                   \
-	} while (0)
-
-static char *
-names(void)
-{
-	struct vc_buf b;
-	size_t i;
-
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	for (i = 0; i < X.n; i++)
-		vc_buf_addf(&b, "%s%s", i ? " " : "", X.envs[i].name);
-	return vc_buf_detach(&b);
-}
-
-#define names_are(want)                       \
-	do {                                  \
-		char *got_ = names();         \
-		ck_assert_str_eq(got_, want); \
-		free(got_);                   \
-	} while (0)
+#define names_are(want) VC_TEST_TOX_NAMES_ARE(&X, 0, want)
 
 /* Each expectation here is what tox 4.67 reports for the same text. */
 START_TEST(test_syntax)
@@ -143,9 +109,7 @@ START_TEST(test_syntax)
 	ck_assert_int_eq(env("python")->pip_pre, 1);
 	ck_assert_str_eq(env("python")->package, "skip");
 	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[testenv]\npip_pre = maybe\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
-	vc_tox_release(&X);
+	refuses(rd, "[testenv]\npip_pre = maybe\n", "tox.ini:2:", NULL);
 }
 END_TEST
 
@@ -165,6 +129,24 @@ START_TEST(test_base_python)
 	    {"lint", NULL},
 	    {"py", NULL},
 	};
+	static const char *const agrees[] = {
+	    "[tox]\nenv_list = py3.12\n[testenv]\nbase_python = python3.12\n",
+	    "[tox]\nenv_list = py3.12\n"
+	    "[testenv]\nbase_python = python3.12, cpython3.12\n",
+	    "[tox]\nenv_list = py3.12\nignore_base_python_conflict = true\n"
+	    "[testenv]\nbase_python = python3.11\n",
+	};
+	static const struct refusal conflicts[] = {
+	    {"[tox]\nenv_list = py3.12\n[testenv]\nbase_python = python3.11\n",
+	        {"env name py3.12 conflicting with base python", NULL}},
+	    {"[tox]\nenv_list = py3.12\n"
+	     "[testenv]\nbase_python =\n    python3.12\n    python3.11\n",
+	        {"tox.ini:6: env py3.12",
+	            "conflicting with base python python3.11"}},
+	    /* two Python factors: tox 4 refuses the file */
+	    {"[tox]\nenv_list = py3.5-django-2.0\n[testenv]\n",
+	        {"conflicting factors py3.5, 2.0", "tox-version = 3"}},
+	};
 	size_t i;
 
 	for (i = 0; i < VC_ARRAY_SIZE(c); i++) {
@@ -180,46 +162,14 @@ START_TEST(test_base_python)
 		vc_tox_release(&X);
 		free(text);
 	}
-	/* an explicit one that agrees, and one that does not */
-	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
-	                    "[testenv]\nbase_python = python3.12\n"),
-	    0);
-	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
-	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
-	                    "[testenv]\nbase_python = python3.11\n"),
-	    -1);
-	ck_assert_ptr_nonnull(
-	    strstr(err.msg, "env name py3.12 conflicting with base python"));
-	vc_tox_release(&X);
-	/* a list: each entry is checked, the first taken */
-	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
-	                    "[testenv]\nbase_python =\n    python3.12\n"
-	                    "    python3.11\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:6: env py3.12"));
-	ck_assert_ptr_nonnull(
-	    strstr(err.msg, "conflicting with base python python3.11"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
-	                    "[testenv]\nbase_python = python3.12, "
-	                    "cpython3.12\n"),
-	    0);
-	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
-	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[tox]\nenv_list = py3.12\n"
-	                    "ignore_base_python_conflict = true\n"
-	                    "[testenv]\nbase_python = python3.11\n"),
-	    0);
-	ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
-	vc_tox_release(&X);
-	/* two Python factors: tox 4 refuses the file */
-	ck_assert_int_eq(rd("[tox]\nenv_list = py3.5-django-2.0\n[testenv]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(
-	    strstr(err.msg, "conflicting factors py3.5, 2.0"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox-version = 3"));
-	vc_tox_release(&X);
+	/* an explicit one that agrees (a list: each entry is checked, the
+	 * first taken), and ones that do not */
+	for (i = 0; i < VC_ARRAY_SIZE(agrees); i++) {
+		ck_assert_msg(rd(agrees[i]) == 0, "%s: %s", agrees[i], err.msg);
+		ck_assert_str_eq(env("py3.12")->basepython, "python3.12");
+		vc_tox_release(&X);
+	}
+	refused(rd, conflicts, VC_ARRAY_SIZE(conflicts));
 }
 END_TEST
 
@@ -259,19 +209,22 @@ START_TEST(test_package)
 		free(p);
 		vc_tox_release(&X);
 	}
-	ck_assert_int_eq(rd("[testenv]\npackage = nope\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "invalid package config type"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[testenv]\npackage = deps-only\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "not supported"));
-	vc_tox_release(&X);
+	{
+		static const struct refusal bad[] = {
+		    {"[testenv]\npackage = nope\n",
+		        {"tox.ini:2:", "invalid package config type"}},
+		    {"[testenv]\npackage = deps-only\n",
+		        {"not supported", NULL}},
+		};
+
+		refused(rd, bad, VC_ARRAY_SIZE(bad));
+	}
 }
 END_TEST
 
 START_TEST(test_dependency_groups)
 {
-	put("pyproject.toml",
+	vc_test_put(vc_test_dir, "pyproject.toml",
 	    "[dependency-groups]\n"
 	    "Test = [\"pytest>=7\", {include-group = \"cov\"},\n"
 	    "        \"dataclasses ; python_version < '3.7'\"]\n"
@@ -288,13 +241,15 @@ START_TEST(test_dependency_groups)
 	ck_assert_int_eq(rd("[testenv]\ndependency_groups = lint, test\n"), 0);
 	ck_assert_uint_eq(env("python")->groups.n, 4);
 	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[testenv]\ndependency_groups = nope\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "'nope' not found"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[testenv]\ndependency_groups = loop\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "cyclic"));
-	vc_tox_release(&X);
+	{
+		static const struct refusal bad[] = {
+		    {"[testenv]\ndependency_groups = nope\n",
+		        {"tox.ini:2:", "'nope' not found"}},
+		    {"[testenv]\ndependency_groups = loop\n", {"cyclic", NULL}},
+		};
+
+		refused(rd, bad, VC_ARRAY_SIZE(bad));
+	}
 }
 END_TEST
 
@@ -334,17 +289,15 @@ START_TEST(test_labels)
 	strv_is(&env("lint")->labels, "fast|static");
 	strv_is(&env("extra")->labels, "static");
 	vc_tox_release(&X);
-	ck_assert_int_eq(rd("[tox]\nlabels = a\n[testenv]\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.ini:2:"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "'label = envs'"));
-	vc_tox_release(&X);
+	refuses(rd, "[tox]\nlabels = a\n[testenv]\n",
+	    "tox.ini:2:", "'label = envs'");
 }
 END_TEST
 
 START_TEST(test_setup_cfg)
 {
 	/* setup.cfg: [tox:tox] is read, a [tox] is not (tox 4.67 agrees) */
-	char *cfg = vc_path_join(dir, "setup.cfg");
+	char *cfg = vc_path_join(vc_test_dir, "setup.cfg");
 
 	vc_tox_init(&X);
 	ck_assert_int_eq(vc_tox_read(&X, 4, cfg,
@@ -369,8 +322,8 @@ START_TEST(test_pyproject)
 {
 	/* [tool.tox] legacy_tox_ini, its lines named as the file's; tox.toml
 	 * and native [tool.tox] refused by name */
-	char *pp = vc_path_join(dir, "pyproject.toml");
-	char *tt = vc_path_join(dir, "tox.toml");
+	char *pp = vc_path_join(vc_test_dir, "pyproject.toml");
+	char *tt = vc_path_join(vc_test_dir, "tox.toml");
 	char *want;
 
 	vc_tox_init(&X);
@@ -429,13 +382,7 @@ END_TEST
 static int
 rdt(const char *text)
 {
-	char *p = vc_path_join(dir, "tox.toml");
-	int rc;
-
-	vc_tox_init(&X);
-	rc = vc_tox_read(&X, 4, p, text, &err);
-	free(p);
-	return rc;
+	return read_as("tox.toml", text);
 }
 
 START_TEST(test_tox_toml_values)
@@ -474,57 +421,48 @@ START_TEST(test_tox_toml_values)
 	    -1);
 	want = xasprintf("%s/tox.toml:3: env a: pip_pre: value of type 'str' "
 	                 "is not of type 'bool'",
-	    dir);
+	    vc_test_dir);
 	ck_assert_str_eq(err.msg, want);
 	free(want);
 	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [\n  \"x\",\n  3,\n]\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml:4: env a: deps:"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"glob\", pattern "
-	                     "= \"*.txt\"}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg,
-	    "tox.toml:2: env a: deps: replace = \"glob\" is not read by "
-	    "venvcache"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
-	                     "= \"factor.a ==\", then = [\"x\"]}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg,
-	    "tox.toml:2: env a: deps: Unsupported expression in condition"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"if\", condition "
-	                     "= \"os.x\", then = [\"x\"]}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "Unsupported namespace"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"ref\", of = "
-	                     "[\"nope\", \"deps\"]}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "no key nope.deps"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [{replace = \"ref\", of = "
-	                     "[\"env\", \"a\", \"deps\"], extend = "
-	                     "true}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "circular reference"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("[env.a]\ndeps = [\"{env_tmp_dir}/x\"]\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "{env_tmp_dir}: venvcache"));
-	vc_tox_release(&X);
-	ck_assert_int_eq(
-	    rdt("[env.\"py3.12\"]\nbase_python = \"python3.11\"\n"), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "conflicting with base python"));
-	vc_tox_release(&X);
+	{
+		static const struct refusal bad[] = {
+		    {"[env.a]\ndeps = [\n  \"x\",\n  3,\n]\n",
+		        {"tox.toml:4: env a: deps:", NULL}},
+		    {"[env.a]\ndeps = [{replace = \"glob\", pattern "
+		     "= \"*.txt\"}]\n",
+		        {"tox.toml:2: env a: deps: replace = \"glob\" is not "
+		         "read by venvcache",
+		            NULL}},
+		    {"[env.a]\ndeps = [{replace = \"if\", condition "
+		     "= \"factor.a ==\", then = [\"x\"]}]\n",
+		        {"tox.toml:2: env a: deps: Unsupported expression in "
+		         "condition",
+		            NULL}},
+		    {"[env.a]\ndeps = [{replace = \"if\", condition "
+		     "= \"os.x\", then = [\"x\"]}]\n",
+		        {"Unsupported namespace", NULL}},
+		    {"[env.a]\ndeps = [{replace = \"ref\", of = "
+		     "[\"nope\", \"deps\"]}]\n",
+		        {"no key nope.deps", NULL}},
+		    {"[env.a]\ndeps = [{replace = \"ref\", of = "
+		     "[\"env\", \"a\", \"deps\"], extend = "
+		     "true}]\n",
+		        {"circular reference", NULL}},
+		    {"[env.a]\ndeps = [\"{env_tmp_dir}/x\"]\n",
+		        {"{env_tmp_dir}: venvcache", NULL}},
+		    {"[env.\"py3.12\"]\nbase_python = \"python3.11\"\n",
+		        {"conflicting with base python", NULL}},
+		    {"env_list = [\"a\"]\n[env_run_base]\n"
+		     "package = \"external\"\n",
+		        {"tox.toml:3: env a: package", NULL}},
+		};
+
+		refused(rdt, bad, VC_ARRAY_SIZE(bad));
+	}
 	/* no environment: tox's "py" */
 	ck_assert_int_eq(rdt("requires = [\"tox\"]\n"), 0);
 	names_are("py");
-	vc_tox_release(&X);
-	ck_assert_int_eq(rdt("env_list = [\"a\"]\n[env_run_base]\n"
-	                     "package = \"external\"\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tox.toml:3: env a: package"));
 	vc_tox_release(&X);
 	/* what is not read gets a warning with its line */
 	ck_assert_int_eq(rdt("env_list = [\"a\"]\n[env_run_base]\n"
@@ -538,7 +476,7 @@ START_TEST(test_tox_toml_values)
 	                 "it installs is not in venvcache's environment|"
 	                 "%s/tox.toml:4: set_env: PIP_INDEX_URL changes what "
 	                 "tox installs; venvcache does not read it",
-	    dir, dir, dir);
+	    vc_test_dir, vc_test_dir, vc_test_dir);
 	strv_is(&X.warnings, want);
 	free(want);
 	vc_tox_release(&X);
@@ -549,42 +487,37 @@ END_TEST
 /* Hostile tox.toml: each a clean error (or none), never a crash or a hang */
 START_TEST(test_tox_toml_hostile)
 {
+	/* head, then `unit` 100,000 times, then tail; refused with `part` */
+	static const struct {
+		const char *head, *unit, *tail, *part;
+	} deep[] = {
+	    /* nested '{': bounded before the stack is */
+	    {"[env.a]\ndeps = [\"", "{", "\"]\n", "nest deeper"},
+	    /* "not": likewise */
+	    {"[env.a]\ndeps = [{replace = \"if\", condition = \"", "not ",
+	        "factor.a\", then = [\"x\"]}]\n", "nested too deep"},
+	    {"[env.a]\ndeps = [{replace = \"if\", condition = \"", "(",
+	        "\", then = [\"x\"]}]\n", NULL},
+	};
 	struct vc_buf b;
-	size_t i;
+	size_t i, k;
 
 	vc_buf_init(&b);
-	/* 100,000 nested '{': bounded before the stack is */
-	vc_buf_adds(&b, "[env.a]\ndeps = [\"");
-	for (i = 0; i < 100000; i++)
-		vc_buf_addc(&b, '{');
-	vc_buf_adds(&b, "\"]\n");
-	ck_assert_int_eq(rdt(b.data), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "nest deeper"));
-	vc_tox_release(&X);
-	/* 100,000 "not": likewise */
-	vc_buf_reset(&b);
-	vc_buf_adds(&b, "[env.a]\ndeps = [{replace = \"if\", condition = \"");
-	for (i = 0; i < 100000; i++)
-		vc_buf_adds(&b, "not ");
-	vc_buf_adds(&b, "factor.a\", then = [\"x\"]}]\n");
-	ck_assert_int_eq(rdt(b.data), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "nested too deep"));
-	vc_tox_release(&X);
-	vc_buf_reset(&b);
-	vc_buf_adds(&b, "[env.a]\ndeps = [{replace = \"if\", condition = \"");
-	for (i = 0; i < 100000; i++)
-		vc_buf_addc(&b, '(');
-	vc_buf_adds(&b, "\", then = [\"x\"]}]\n");
-	ck_assert_int_eq(rdt(b.data), -1);
-	vc_tox_release(&X);
+	for (k = 0; k < VC_ARRAY_SIZE(deep); k++) {
+		vc_buf_reset(&b);
+		vc_buf_adds(&b, deep[k].head);
+		for (i = 0; i < 100000; i++)
+			vc_buf_adds(&b, deep[k].unit);
+		vc_buf_adds(&b, deep[k].tail);
+		refuses(rdt, b.data, deep[k].part, NULL);
+	}
 	vc_buf_release(&b);
 	/* a range over all of int64: refused, not wrapped */
-	ck_assert_int_eq(rdt("env_list = [{prefix = \"py\", start = "
-	                     "-9223372036854775808, stop = "
-	                     "9223372036854775807}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "more than 1000"));
-	vc_tox_release(&X);
+	refuses(rdt,
+	    "env_list = [{prefix = \"py\", start = "
+	    "-9223372036854775808, stop = "
+	    "9223372036854775807}]\n",
+	    "more than 1000", NULL);
 	ck_assert_int_eq(rdt("env_list = [{prefix = \"py\", start = "
 	                     "9223372036854775806, stop = "
 	                     "9223372036854775807}]\n"),
@@ -595,12 +528,11 @@ START_TEST(test_tox_toml_hostile)
 	ck_assert_int_eq(rdt("[env.a]\nbase_python = []\n"), 0);
 	vc_tox_release(&X);
 	/* extend = true of a table: named, after which it is freed */
-	ck_assert_int_eq(rdt("[t]\nk = 1\n[env.a]\ndeps = [{replace = \"if\", "
-	                     "condition = \"factor.a\", then = {k = 1}, "
-	                     "extend = true}]\n"),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "extend = true of a"));
-	vc_tox_release(&X);
+	refuses(rdt,
+	    "[t]\nk = 1\n[env.a]\ndeps = [{replace = \"if\", "
+	    "condition = \"factor.a\", then = {k = 1}, "
+	    "extend = true}]\n",
+	    "extend = true of a", NULL);
 }
 END_TEST
 
@@ -616,7 +548,7 @@ found_in_dir(void)
 	size_t i;
 
 	vc_config_init(&cfg);
-	ck_assert_msg(vc_tox_load(&cfg, dir, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vc_tox_load(&cfg, vc_test_dir, &err) == 0, "%s", err.msg);
 	name[0] = '\0';
 	for (i = 0; i < VC_ARRAY_SIZE(envs); i++)
 		if (vc_config_env(&cfg, envs[i]) != NULL)
@@ -628,7 +560,7 @@ found_in_dir(void)
 static void
 rm(const char *name)
 {
-	char *p = vc_path_join(dir, name);
+	char *p = vc_path_join(vc_test_dir, name);
 
 	unlink(p);
 	free(p);
@@ -636,29 +568,29 @@ rm(const char *name)
 
 START_TEST(test_find_order)
 {
-	put("tox.toml", "env_list = [\"toml\"]\n");
+	vc_test_put(vc_test_dir, "tox.toml", "env_list = [\"toml\"]\n");
 	ck_assert_str_eq(found_in_dir(), "toml");
-	put("pyproject.toml",
+	vc_test_put(vc_test_dir, "pyproject.toml",
 	    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n"
 	    "[tox]\nenv_list = legacy\n\"\"\"\n");
 	ck_assert_str_eq(found_in_dir(), "legacy");
-	put("pyproject.toml",
+	vc_test_put(vc_test_dir, "pyproject.toml",
 	    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n"
 	    "[tox]\nenv_list = legacy\n\"\"\"\n"
 	    "env_list = [\"native\"]\n");
 	ck_assert_str_eq(found_in_dir(), "native");
-	put("setup.cfg", "[metadata]\nname = x\n");
+	vc_test_put(vc_test_dir, "setup.cfg", "[metadata]\nname = x\n");
 	ck_assert_str_eq(found_in_dir(), "native");
-	put("setup.cfg", "[tox:tox]\nenv_list = cfg\n");
+	vc_test_put(vc_test_dir, "setup.cfg", "[tox:tox]\nenv_list = cfg\n");
 	ck_assert_str_eq(found_in_dir(), "cfg");
-	put("tox.ini", "[tox]\nenv_list = ini\n");
+	vc_test_put(vc_test_dir, "tox.ini", "[tox]\nenv_list = ini\n");
 	ck_assert_str_eq(found_in_dir(), "ini");
 	rm("tox.ini");
 	rm("setup.cfg");
 	rm("tox.toml");
-	put("pyproject.toml", "[project]\nname = \"x\"\n");
+	vc_test_put(vc_test_dir, "pyproject.toml", "[project]\nname = \"x\"\n");
 	vc_config_init(&cfg_);
-	ck_assert_int_eq(vc_tox_load(&cfg_, dir, &err), -1);
+	ck_assert_int_eq(vc_tox_load(&cfg_, vc_test_dir, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "no tox configuration"));
 	vc_config_release(&cfg_);
 }
@@ -685,7 +617,7 @@ START_TEST(test_warnings)
 		    "installs is not in venvcache's environment|"
 		    "%s/tox.ini:6: set_env: PIP_INDEX_URL changes what tox "
 		    "installs; venvcache does not read it",
-		    dir, dir, dir);
+		    vc_test_dir, vc_test_dir, vc_test_dir);
 
 		strv_is(&X.warnings, want);
 		free(want);
@@ -696,27 +628,14 @@ END_TEST
 
 /* --- conformance: sentry-python --------------------------------------- */
 
-static char *
-read_all(const char *path)
+/* The strings of the JSON array `a`, pushed onto `v`. */
+static void
+strv_from_json(struct vc_strv *v, json_t *a)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct vc_buf b;
-	char chunk[65536];
-	la_ssize_t n;
+	size_t i;
 
-	vc_buf_init(&b);
-	vc_buf_grow(&b, 0);
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-	    ARCHIVE_OK);
-	ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
-		vc_buf_add(&b, chunk, (size_t)n);
-	ck_assert_int_eq(n, 0);
-	archive_read_free(a);
-	return vc_buf_detach(&b);
+	for (i = 0; i < json_array_size(a); i++)
+		vc_strv_push(v, json_string_value(json_array_get(a, i)));
 }
 
 /* The strings of a JSON array joined by '|'. */
@@ -751,10 +670,10 @@ canonical(const struct vc_strv *lines)
 	for (i = 0; i < lines->n; i++)
 		vc_buf_addf(&text, "%s\n", lines->v[i]);
 	ck_assert_int_eq(vc_reqset_add_text(&set, text.data, "groups", NULL,
-	                     dir, 0, &err),
+	                     vc_test_dir, 0, &err),
 	    0);
 	vc_reqset_canonical(&set, &out);
-	s = joined(&out);
+	s = vc_test_joined(&out, "|");
 	vc_strv_release(&out);
 	vc_buf_release(&text);
 	vc_reqset_release(&set);
@@ -777,18 +696,18 @@ conform(const char *ini, const char *pyproject, const char *expected)
 	sp = vc_path_join(data, "sentry-python");
 	if (pyproject != NULL) {
 		path = vc_path_join(sp, pyproject);
-		text = read_all(path);
-		put("pyproject.toml", text);
+		text = vc_test_read_gz(path);
+		vc_test_put(vc_test_dir, "pyproject.toml", text);
 		free(text);
 		free(path);
 	}
 	path = vc_path_join(sp, ini);
-	text = read_all(path);
+	text = vc_test_read_gz(path);
 	free(path);
 	path = vc_path_join(sp, expected);
-	lines = read_all(path);
+	lines = vc_test_read_gz(path);
 	free(path);
-	tini = vc_path_join(dir, "tox.ini");
+	tini = vc_path_join(vc_test_dir, "tox.ini");
 	vc_tox_init(&X);
 	ck_assert_msg(vc_tox_read(&X, 4, tini, text, &err) == 0, "%s: %s", ini,
 	    err.msg);
@@ -800,16 +719,10 @@ conform(const char *ini, const char *pyproject, const char *expected)
 		    json_string_value(json_object_get(o, "base_python"));
 		char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 		struct vc_strv g;
-		size_t i;
 
 		ck_assert_ptr_nonnull(o);
 		vc_strv_init(&g);
-		for (i = 0; i < json_array_size(json_object_get(o, "groups"));
-		     i++)
-			vc_strv_push(&g,
-			    json_string_value(
-			        json_array_get(json_object_get(o, "groups"),
-			            i)));
+		strv_from_json(&g, json_object_get(o, "groups"));
 		if (e == NULL ||
 		    strcmp(e->name,
 		        json_string_value(json_object_get(o, "env"))) != 0) {
@@ -818,7 +731,7 @@ conform(const char *ini, const char *pyproject, const char *expected)
 				    ini, n, e ? e->name : "(none)",
 				    json_string_value(
 				        json_object_get(o, "env")));
-		} else if (strcmp(a = joined(&e->deps),
+		} else if (strcmp(a = vc_test_joined(&e->deps, "|"),
 		               b = json_joined(json_object_get(o, "deps"))) !=
 		        0 ||
 		    strcmp(c = canonical(&e->groups), d = canonical(&g)) != 0 ||
@@ -879,12 +792,12 @@ START_TEST(test_sentry_2022)
 	const char *data = getenv("VC_TEST_DATA");
 	char *sp = vc_path_join(data, "sentry-python");
 	char *path = vc_path_join(sp, "tox-2022-11-14.ini");
-	char *text = read_all(path), *exp;
+	char *text = vc_test_read_gz(path), *exp;
 	json_t *o;
 
 	free(path);
 	path = vc_path_join(sp, "tox4-2022-11-14.expected.jsonl");
-	exp = read_all(path);
+	exp = vc_test_read_gz(path);
 	o = json_loads(exp, 0, NULL);
 	ck_assert_ptr_nonnull(json_object_get(o, "error"));
 	ck_assert_ptr_nonnull(
@@ -927,7 +840,7 @@ json_deps(json_t *a)
 		if (e > b)
 			vc_strv_take(&v, xstrndup(d + b, e - b));
 	}
-	s = joined(&v);
+	s = vc_test_joined(&v, "|");
 	vc_strv_release(&v);
 	return s;
 }
@@ -951,10 +864,10 @@ conform_toml(const char *project, const char *config)
 	unsetenv("VC_TOML_EXTRA");
 	pdir = vc_path_join(data, project);
 	path = vc_path_join(pdir, "tox4.expected.jsonl");
-	lines = read_all(path);
+	lines = vc_test_read_gz(path);
 	free(path);
 	path = vc_path_join(pdir, config);
-	text = read_all(path);
+	text = vc_test_read_gz(path);
 	vc_tox_init(&X);
 	ck_assert_msg(vc_tox_read(&X, 4, path, text, &err) == 0, "%s: %s",
 	    config, err.msg);
@@ -968,18 +881,12 @@ conform_toml(const char *project, const char *config)
 		char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *x = NULL,
 		     *y = NULL;
 		struct vc_strv g;
-		size_t i;
 
 		ck_assert_ptr_nonnull(o);
 		if (bp != NULL && want_bp == NULL)
 			want_bp = xstrdup(bp);
 		vc_strv_init(&g);
-		for (i = 0; i < json_array_size(json_object_get(o, "groups"));
-		     i++)
-			vc_strv_push(&g,
-			    json_string_value(
-			        json_array_get(json_object_get(o, "groups"),
-			            i)));
+		strv_from_json(&g, json_object_get(o, "groups"));
 		if (e == NULL ||
 		    strcmp(e->name,
 		        json_string_value(json_object_get(o, "env"))) != 0) {
@@ -987,11 +894,11 @@ conform_toml(const char *project, const char *config)
 			fprintf(stderr, "%s: env %zu: %s, tox 4: %s\n", config,
 			    n, e ? e->name : "(none)",
 			    json_string_value(json_object_get(o, "env")));
-		} else if (strcmp(a = joined(&e->deps),
+		} else if (strcmp(a = vc_test_joined(&e->deps, "|"),
 		               b = json_deps(json_object_get(o, "deps"))) !=
 		        0 ||
 		    strcmp(c = canonical(&e->groups), d = canonical(&g)) != 0 ||
-		    strcmp(x = joined(&e->extras),
+		    strcmp(x = vc_test_joined(&e->extras, "|"),
 		        y = json_joined(json_object_get(o, "extras"))) != 0 ||
 		    e->package == NULL ||
 		    strcmp(e->package,
@@ -1046,43 +953,31 @@ START_TEST(test_pyproject_native)
 }
 END_TEST
 
-static Suite *
-tox4_suite(void)
-{
-	Suite *s = suite_create("tox4");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_syntax);
-	tcase_add_test(tc, test_base_python);
-	tcase_add_test(tc, test_package);
-	tcase_add_test(tc, test_dependency_groups);
-	tcase_add_test(tc, test_factor_envs);
-	tcase_add_test(tc, test_labels);
-	tcase_add_test(tc, test_setup_cfg);
-	tcase_add_test(tc, test_pyproject);
-	tcase_add_test(tc, test_warnings);
-	tcase_add_test(tc, test_tox_toml_values);
-	tcase_add_test(tc, test_tox_toml_hostile);
-	tcase_add_test(tc, test_find_order);
-	tcase_add_test(tc, test_sentry_2026);
-	tcase_add_test(tc, test_sentry_2024);
-	tcase_add_test(tc, test_sentry_2022);
-	tcase_add_test(tc, test_tox_toml);
-	tcase_add_test(tc, test_pyproject_native);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tox4_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_syntax,
+	    test_base_python,
+	    test_package,
+	    test_dependency_groups,
+	    test_factor_envs,
+	    test_labels,
+	    test_setup_cfg,
+	    test_pyproject,
+	    test_warnings,
+	    test_tox_toml_values,
+	    test_tox_toml_hostile,
+	    test_find_order,
+	    test_sentry_2026,
+	    test_sentry_2024,
+	    test_sentry_2022,
+	    test_tox_toml,
+	    test_pyproject_native,
+	};
+	Suite *s = suite_create("tox4");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", vc_test_setup, vc_test_teardown, 120, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -5,6 +5,8 @@
 
 #include "venvcache/util.h"
 
+#include "helpers.h"
+
 START_TEST(test_buf)
 {
 	struct vc_buf b;
@@ -253,34 +255,23 @@ START_TEST(test_suggest)
 }
 END_TEST
 
-static Suite *
-util_suite(void)
-{
-	Suite *s = suite_create("util");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_buf);
-	tcase_add_test(tc, test_strv_sort_uniq);
-	tcase_add_test(tc, test_sizes);
-	tcase_add_test(tc, test_durations);
-	tcase_add_test(tc, test_expand_env);
-	tcase_add_test(tc, test_paths);
-	tcase_add_test(tc, test_path_normalize);
-	tcase_add_test(tc, test_path_normalize_long);
-	tcase_add_test(tc, test_atomic_write_and_rm);
-	tcase_add_test(tc, test_suggest);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_buf,
+	    test_strv_sort_uniq,
+	    test_sizes,
+	    test_durations,
+	    test_expand_env,
+	    test_paths,
+	    test_path_normalize,
+	    test_path_normalize_long,
+	    test_atomic_write_and_rm,
+	    test_suggest,
+	};
+	Suite *s = suite_create("util");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	vc_test_case(s, "core", NULL, NULL, 0, tests, VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }

@@ -10,27 +10,12 @@
 #include "venvcache/util.h"
 #include "venvcache/venv.h"
 
-static char dir[] = "/tmp/check_venv.XXXXXX";
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	struct vc_error err;
-
-	(void)vc_rm_rf(dir, &err);
-	strcpy(dir, "/tmp/check_venv.XXXXXX");
-}
+#include "helpers.h"
 
 static void
 put(const char *name, const char *data, size_t n)
 {
-	char *path = vc_path_join(dir, name);
+	char *path = vc_path_join(vc_test_dir, name);
 	FILE *f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);
@@ -42,7 +27,7 @@ put(const char *name, const char *data, size_t n)
 static char *
 get(const char *name, size_t *n)
 {
-	char *path = vc_path_join(dir, name);
+	char *path = vc_path_join(vc_test_dir, name);
 	struct vc_buf b;
 	struct vc_error err;
 
@@ -65,8 +50,8 @@ START_TEST(test_whole_prefixes_only)
 	put("a", in, strlen(in));
 	vc_strv_init(&files);
 	vc_strv_push(&files, "a");
-	ck_assert_int_eq(vc_venv_relocate(dir, "/old/env", "/new/place/env",
-	                     &files, 1000, &err),
+	ck_assert_int_eq(vc_venv_relocate(vc_test_dir, "/old/env",
+	                     "/new/place/env", &files, 1000, &err),
 	    0);
 	out = get("a", &n);
 	ck_assert_str_eq(out,
@@ -101,8 +86,8 @@ START_TEST(test_chunk_boundaries)
 	put("b", in, size);
 	vc_strv_init(&files);
 	vc_strv_push(&files, "b");
-	ck_assert_int_eq(vc_venv_relocate(dir, from, to, &files, 1u << 20,
-	                     &err),
+	ck_assert_int_eq(vc_venv_relocate(vc_test_dir, from, to, &files,
+	                     1u << 20, &err),
 	    0);
 	out = get("b", &n);
 	ck_assert_uint_eq(n, size + hits);
@@ -132,7 +117,7 @@ START_TEST(test_growth_is_bounded)
 	put("c", in, size);
 	vc_strv_init(&files);
 	vc_strv_push(&files, "c");
-	ck_assert_int_eq(vc_venv_relocate(dir, "/a",
+	ck_assert_int_eq(vc_venv_relocate(vc_test_dir, "/a",
 	                     "/dev/shm/venvcache-0/somewhere/deep/env", &files,
 	                     size, &err),
 	    -1);
@@ -141,7 +126,7 @@ START_TEST(test_growth_is_bounded)
 	out = get("c", &n);
 	ck_assert_uint_eq(n, size); /* as it was */
 	free(out);
-	tmp = vc_path_join(dir, "c.vc-relocate");
+	tmp = vc_path_join(vc_test_dir, "c.vc-relocate");
 	ck_assert_int_eq(stat(tmp, &st), -1); /* no leftover */
 	free(tmp);
 	free(in);
@@ -157,7 +142,7 @@ START_TEST(test_streams)
 	struct vc_error err;
 	struct rusage before, after;
 	char *block = malloc(65536), *out;
-	char *path = vc_path_join(dir, "d");
+	char *path = vc_path_join(vc_test_dir, "d");
 	FILE *f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);
@@ -169,8 +154,8 @@ START_TEST(test_streams)
 	vc_strv_init(&files);
 	vc_strv_push(&files, "d");
 	ck_assert_int_eq(getrusage(RUSAGE_SELF, &before), 0);
-	ck_assert_int_eq(vc_venv_relocate(dir, "/o/env", "/n/env", &files, 0,
-	                     &err),
+	ck_assert_int_eq(vc_venv_relocate(vc_test_dir, "/o/env", "/n/env",
+	                     &files, 0, &err),
 	    0);
 	ck_assert_int_eq(getrusage(RUSAGE_SELF, &after), 0);
 	/* ru_maxrss is in KiB: under 4 MiB more than before. */
@@ -190,29 +175,18 @@ START_TEST(test_streams)
 }
 END_TEST
 
-static Suite *
-venv_suite(void)
-{
-	Suite *s = suite_create("venv");
-	TCase *tc = tcase_create("relocate");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_whole_prefixes_only);
-	tcase_add_test(tc, test_chunk_boundaries);
-	tcase_add_test(tc, test_growth_is_bounded);
-	tcase_add_test(tc, test_streams);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(venv_suite());
-	int failed;
+	const TTest *const tests[] = {
+	    test_whole_prefixes_only,
+	    test_chunk_boundaries,
+	    test_growth_is_bounded,
+	    test_streams,
+	};
+	Suite *s = suite_create("venv");
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	vc_test_case(s, "relocate", vc_test_setup, vc_test_teardown, 0, tests,
+	    VC_ARRAY_SIZE(tests));
+	return vc_test_run(s);
 }
