@@ -9,7 +9,8 @@
  * what it compiled in the bytecode cache (bytecode-cache-dir): keyed by the
  * interpreter (impl, version, build, SOABI) and an XXH3-128 of the source's
  * bytes, holding the pyc's magic number and its marshalled code (with a
- * checksum: entries are written without fsync, as ccache's are). The header
+ * length and checksum: entries are written in place, without fsync, and
+ * one found torn is removed). The header
  * of a pyc written from it is the one compileall writes (timestamp
  * invalidation: the source's mtime and size), so Python takes it as its own.
  * The code's co_filename is the path it was first compiled at; CPython puts
@@ -72,9 +73,8 @@ int vc_bytecode_entry_ok(const unsigned char *data, size_t len);
 /*
  * venvcache gc --max-age: removes the entries of `cache` neither read nor
  * written for `max_age` seconds (0: none; the file's atime, which relatime
- * moves once a day, or its mtime), and temporary files older than an hour
- * (a killed run's). With `dry_run`, only counts them. A missing cache is
- * empty.
+ * moves once a day, or its mtime). With `dry_run`, only counts them. A
+ * missing cache is empty.
  */
 int vc_bytecode_gc(const char *cache, uint64_t max_age, int dry_run,
     uint64_t *removed, uint64_t *freed, uint64_t *kept, uint64_t *kept_size,

@@ -127,18 +127,17 @@ expect 0 -v warm -e one
 read -r mods cur from comp kept skipped <<<"$(stats one)"
 [ "$from" = $((mods - 1)) ] && [ "$comp" = 1 ] || fail "rewritten entries not used: $(stats one)"
 
-# gc --max-age removes the entries neither read nor written for longer
-# (and a killed run's temporary files); -n only counts them.
+# gc --max-age removes the entries neither read nor written for longer;
+# -n only counts them.
 total=$(find "$bc" -type f | wc -l)
 old=$(find "$bc" -type f | head -n 2)
 # shellcheck disable=SC2086
 touch -a -m -d '3 days ago' $old
-touch -m -d '2 hours ago' "$(dirname "$(echo "$old" | head -n 1)")/.tmp.AbCdEf"
 expect 0 gc -n --max-age 2
-err_has "would remove 3 bytecode cache entries"
-[ "$(find "$bc" -type f | wc -l)" = $((total + 1)) ] || fail "gc -n removed bytecode"
+err_has "would remove 2 bytecode cache entries"
+[ "$(find "$bc" -type f | wc -l)" = "$total" ] || fail "gc -n removed bytecode"
 expect 0 gc --max-age 2
-err_has "removed 3 bytecode cache entries"
+err_has "removed 2 bytecode cache entries"
 err_has "kept $((total - 2))"
 [ "$(find "$bc" -type f | wc -l)" = $((total - 2)) ] || fail "gc left $(find "$bc" -type f | wc -l) of $total"
 for f in $old; do [ ! -e "$f" ] || fail "gc kept the old entry $f"; done
