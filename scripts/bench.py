@@ -958,8 +958,8 @@ def report_vsuv(L, b, extra):
                  "(`bytecode-cache-dir`, beside uv's cache: the cold rows clear both, the warm "
                  "row keeps both, one warm row clears the bytecode cache alone). Plain uv "
                  "compiles nothing, so the uv row with `--compile-bytecode` is the like-for-like "
-                 "install. The fixture: %s. The issue asks for the real-project "
-                 "fixtures too: not measured (small and heavy only).\n" % (
+                 "install. The fixture: %s. The real projects' misses against uv "
+                 "(the project included) are in the projects' sections.\n" % (
                      UV_VERSION, "4 pinned lines of the small test wheels" if name == "small"
                      else "this machine's site-packages rebuilt as wheels, 92 pinned lines"))
         L.append("| command | time | peak RSS |")
