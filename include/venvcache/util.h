@@ -102,6 +102,12 @@ char *vc_path_expand_home(const char *path);
 char *vc_path_normalize(const char *path);
 
 /*
+ * Reads what is left of `fd` (at most `max` bytes; 0 means no limit) into
+ * `out`, NUL-terminated. -1 with errno set, EFBIG past `max`.
+ */
+int vc_read_fd(int fd, size_t max, struct vc_buf *out);
+
+/*
  * Reads a whole file (at most `max` bytes; 0 means no limit) into `out`.
  * Fails with a message naming the file.
  */

@@ -118,26 +118,16 @@ put_le32(unsigned char *p, uint32_t v)
 	p[3] = v >> 24 & 0xff;
 }
 
-/* Reads all of fd (a regular file of at most `max` bytes) into b. */
+/* Reads all of fd, a regular file of at most `max` bytes, into b. */
 static int
 read_fd(int fd, size_t max, struct vc_buf *b)
 {
 	struct stat st;
-	ssize_t n;
 
-	vc_buf_reset(b);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size > max)
 		return -1;
-	vc_buf_grow(b, (size_t)st.st_size + 1);
-	while ((n = read(fd, b->data + b->len, b->cap - 1 - b->len)) > 0) {
-		b->len += (size_t)n;
-		if (b->len > max)
-			return -1;
-		if (b->len + 1 == b->cap)
-			vc_buf_grow(b, 4096);
-	}
-	return n == 0 ? 0 : -1;
+	return vc_read_fd(fd, max, b);
 }
 
 /* The name of the pyc of `name` ("x.py"): "x.cpython-311.pyc". */
@@ -291,7 +281,9 @@ source(struct ctx *c, int dirfd, int *pcfd, const char *dir, const char *name)
 		c->st->current++;
 		goto out;
 	}
-	big = read_fd(fd, VC_BYTECODE_MAX, &c->src) == -1;
+	/* (fstat above: a regular file.) */
+	big = (uint64_t)st.st_size > VC_BYTECODE_MAX ||
+	    vc_read_fd(fd, VC_BYTECODE_MAX, &c->src) == -1;
 	close(fd);
 	if (pycache(dirfd, pcfd) == -1) {
 		c->st->skipped++;

@@ -406,36 +406,44 @@ vc_path_expand_home(const char *path)
 }
 
 int
-vc_read_file(const char *path, size_t max, struct vc_buf *out,
-    struct vc_error *err)
+vc_read_fd(int fd, size_t max, struct vc_buf *out)
 {
-	int fd, rc = -1;
 	ssize_t n;
 
 	vc_buf_reset(out);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return vc_error_sys(err, "cannot open '%s'", path);
 	for (;;) {
 		vc_buf_grow(out, 65536);
 		n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			vc_error_sys(err, "cannot read '%s'", path);
-			goto out;
+			return -1;
 		}
 		if (n == 0)
-			break;
+			return 0;
 		out->len += (size_t)n;
 		out->data[out->len] = '\0';
 		if (max != 0 && out->len > max) {
-			vc_error_set(err, VC_EFAIL,
-			    "'%s' is larger than %zu bytes", path, max);
-			goto out;
+			errno = EFBIG;
+			return -1;
 		}
 	}
-	rc = 0;
-out:
+}
+
+int
+vc_read_file(const char *path, size_t max, struct vc_buf *out,
+    struct vc_error *err)
+{
+	int fd, rc = 0;
+
+	vc_buf_reset(out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return vc_error_sys(err, "cannot open '%s'", path);
+	if (vc_read_fd(fd, max, out) == -1)
+		rc = errno == EFBIG
+		    ? vc_error_set(err, VC_EFAIL,
+		          "'%s' is larger than %zu bytes", path, max)
+		    : vc_error_sys(err, "cannot read '%s'", path);
 	close(fd);
 	return rc;
 }
