@@ -85,14 +85,22 @@ int vc_resolve(const struct vc_config *, const struct vc_interp *,
 char *vc_resolve_tool_python(const struct vc_config *, const struct vc_interp *,
     struct vc_error *);
 
+/* A project's [build-system], as project.c read it from pyproject.toml. */
+struct vc_build_system {
+	const struct vc_strv *requires; /* or pip's default without one */
+	const struct vc_strv *backend_path;
+	const char *backend; /* NULL: setuptools.build_meta:__legacy__ */
+};
+
 /*
- * The metadata of the project at `project_dir`, from its build backend:
- * pip's `install --dry-run --no-deps --report` in the tool venv. Fills
- * `report` with the report's JSON text.
+ * The metadata of the project at `project_dir`, from its build backend
+ * `bs`: with installer = uv, its hooks run in a build environment uv
+ * makes; otherwise pip's `install --dry-run --no-deps --report` in the
+ * tool venv. Fills `report` with a report's JSON text (pip's shape).
  */
 int vc_resolve_project_metadata(const struct vc_config *,
-    const struct vc_interp *, const char *project_dir, struct vc_buf *report,
-    struct vc_error *);
+    const struct vc_interp *, const char *project_dir,
+    const struct vc_build_system *bs, struct vc_buf *report, struct vc_error *);
 
 /*
  * The key's lines: "name==version" (or "name @ url"). No digest: pip's and

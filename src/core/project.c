@@ -84,12 +84,12 @@ split_spec(const char *spec, struct vc_project_reqs *r)
 		r->dir[strlen(r->dir) - 1] = '\0';
 }
 
-/* Appends a TOML array of strings to a new group; error names `what`. */
+/* Checks that `arr` (key `what` of `file`) is an array of strings; appends
+ * them to `out` unless it is NULL. */
 static int
-add_array(struct vc_project_reqs *r, json_t *arr, const char *file,
-    const char *what, struct vc_error *err)
+strings(json_t *arr, const char *file, const char *what, struct vc_strv *out,
+    struct vc_error *err)
 {
-	struct vc_project_group *g;
 	size_t i;
 	json_t *v;
 
@@ -102,6 +102,25 @@ add_array(struct vc_project_reqs *r, json_t *arr, const char *file,
 			return vc_error_set(err, VC_EFAIL,
 			    "%s: %s[%zu] is not a string", file, what, i);
 	}
+	json_array_foreach(arr, i, v)
+	{
+		if (out != NULL)
+			vc_strv_push(out, json_string_value(v));
+	}
+	return 0;
+}
+
+/* Appends a TOML array of strings to a new group; error names `what`. */
+static int
+add_array(struct vc_project_reqs *r, json_t *arr, const char *file,
+    const char *what, struct vc_error *err)
+{
+	struct vc_project_group *g;
+	size_t i;
+	json_t *v;
+
+	if (strings(arr, file, what, NULL, err) == -1)
+		return -1;
 	g = add_group(r, xasprintf("%s %s", file, what));
 	json_array_foreach(arr, i, v)
 	    vc_strv_push(&g->lines, json_string_value(v));
@@ -362,8 +381,8 @@ cache_write(const char *path, const struct vc_strv *lines)
 /* Requires-Dist of the project, from the cache or its build backend. */
 static int
 dynamic_requires(const struct vc_config *cfg, const struct vc_interp *in,
-    int refresh, struct vc_project_reqs *r, struct vc_strv *rd,
-    struct vc_error *err)
+    int refresh, const struct vc_build_system *bs, struct vc_project_reqs *r,
+    struct vc_strv *rd, struct vc_error *err)
 {
 	char *path = cache_name(cfg, in, r);
 	struct vc_buf report;
@@ -377,7 +396,8 @@ dynamic_requires(const struct vc_config *cfg, const struct vc_interp *in,
 		rc = 0;
 		goto out;
 	}
-	if (vc_resolve_project_metadata(cfg, in, r->dir, &report, err) == -1)
+	if (vc_resolve_project_metadata(cfg, in, r->dir, bs, &report, err) ==
+	    -1)
 		goto out;
 	root = json_loadb(report.data, report.len, 0, NULL);
 	item = json_array_get(json_object_get(root, "install"), 0);
@@ -412,11 +432,14 @@ vc_project_requirements(const struct vc_config *cfg, const struct vc_interp *in,
 {
 	char *pyproject = NULL;
 	json_t *doc = NULL, *bs, *proj, *opt;
-	struct vc_strv rd;
+	struct vc_strv rd, breq, bpath;
+	struct vc_build_system build = {&breq, &bpath, NULL};
 	size_t i;
 	int rc = -1, dynamic;
 
 	vc_strv_init(&rd);
+	vc_strv_init(&breq);
+	vc_strv_init(&bpath);
 	split_spec(spec, r);
 	pyproject = vc_path_join(r->dir, "pyproject.toml");
 	if (access(pyproject, F_OK) == 0) {
@@ -457,6 +480,24 @@ vc_project_requirements(const struct vc_config *cfg, const struct vc_interp *in,
 		vc_strv_push(&g->lines, "setuptools>=40.8.0");
 		vc_strv_push(&g->lines, "wheel");
 	}
+	/* What the backend is asked with, when it must be asked. */
+	for (i = 0; i < r->groups[r->n - 1].lines.n; i++)
+		vc_strv_push(&breq, r->groups[r->n - 1].lines.v[i]);
+	if (bs != NULL) {
+		json_t *b = json_object_get(bs, "build-backend");
+
+		if (b != NULL && !json_is_string(b)) {
+			vc_error_set(err, VC_EFAIL,
+			    "%s: [build-system] build-backend is not a string",
+			    pyproject);
+			goto out;
+		}
+		build.backend = json_string_value(b);
+		if (json_object_get(bs, "backend-path") != NULL &&
+		    strings(json_object_get(bs, "backend-path"), pyproject,
+		        "[build-system] backend-path", &bpath, err) == -1)
+			goto out;
+	}
 	proj = json_object_get(doc, "project");
 	dynamic = proj == NULL || is_dynamic(proj, "dependencies") ||
 	    (r->extras.n > 0 && is_dynamic(proj, "optional-dependencies"));
@@ -495,7 +536,8 @@ vc_project_requirements(const struct vc_config *cfg, const struct vc_interp *in,
 	} else {
 		struct vc_project_group *g;
 
-		if (dynamic_requires(cfg, in, refresh, r, &rd, err) == -1)
+		if (dynamic_requires(cfg, in, refresh, &build, r, &rd, err) ==
+		    -1)
 			goto out;
 		g = add_group(r,
 		    xasprintf("%s: the build backend's Requires-Dist%s", r->dir,
@@ -516,6 +558,8 @@ vc_project_requirements(const struct vc_config *cfg, const struct vc_interp *in,
 out:
 	json_decref(doc);
 	free(pyproject);
+	vc_strv_release(&breq);
+	vc_strv_release(&bpath);
 	vc_strv_release(&rd);
 	return rc;
 }

@@ -17,7 +17,6 @@
 #include "venvcache/mirror.h"
 #include "venvcache/proc.h"
 #include "venvcache/resolve.h"
-#include "venvcache/toml.h"
 #include "venvcache/trust.h"
 
 /* A cached resolution is at most this big; pip's reports are smaller. */
@@ -1104,30 +1103,6 @@ static const char hook_script[] =
     "with open(out, 'w') as f:\n"
     "    json.dump(result, f)\n";
 
-/* Appends the strings of the TOML array `a` (key `what`) to v. */
-static int
-toml_strings(json_t *a, const char *path, const char *what, struct vc_strv *v,
-    struct vc_error *err)
-{
-	json_t *x;
-	size_t i;
-
-	if (a == NULL)
-		return 0;
-	if (!json_is_array(a))
-		return vc_error_set(err, VC_EFAIL,
-		    "%s: [build-system] %s is not an array", path, what);
-	json_array_foreach(a, i, x)
-	{
-		if (!json_is_string(x))
-			return vc_error_set(err, VC_EFAIL,
-			    "%s: [build-system] %s holds a non-string", path,
-			    what);
-		vc_strv_push(v, json_string_value(x));
-	}
-	return 0;
-}
-
 /* Runs a step of the build environment (uv, or its python in `cwd`); on
  * failure the error names `what` and its last line. */
 static int
@@ -1160,47 +1135,29 @@ run_build_step(const struct vc_config *cfg, const char *what,
  */
 static int
 uv_project_metadata(const struct vc_config *cfg, const struct vc_installer *ins,
-    const struct vc_interp *in, const char *project_dir, struct vc_buf *report,
+    const struct vc_interp *in, const char *project_dir,
+    const struct vc_build_system *bs, struct vc_buf *report,
     struct vc_error *err)
 {
 	char *tools = NULL, *dir = NULL, *venv = NULL, *py = NULL;
-	char *pyproject = vc_path_join(project_dir, "pyproject.toml");
 	char *out = NULL, *paths_json = NULL;
-	const char *backend = "setuptools.build_meta:__legacy__";
-	struct vc_strv requires, paths, argv;
+	const char *backend = bs->backend != NULL
+	    ? bs->backend
+	    : "setuptools.build_meta:__legacy__";
+	struct vc_strv requires, argv;
 	struct vc_error e2;
-	json_t *doc = NULL, *bs, *more = NULL, *x;
+	json_t *more = NULL, *x;
 	size_t i;
 	int rc = -1;
 
 	vc_strv_init(&requires);
-	vc_strv_init(&paths);
 	vc_strv_init(&argv);
-	if (access(pyproject, F_OK) == 0 &&
-	    (doc = vc_toml_load(pyproject, err)) == NULL)
-		goto out;
-	bs = json_object_get(doc, "build-system");
-	if (bs != NULL) {
-		json_t *b = json_object_get(bs, "build-backend");
-
-		if (b != NULL && !json_is_string(b)) {
-			vc_error_set(err, VC_EFAIL,
-			    "%s: [build-system] build-backend is not a string",
-			    pyproject);
-			goto out;
-		}
-		if (b != NULL)
-			backend = json_string_value(b);
-		if (toml_strings(json_object_get(bs, "requires"), pyproject,
-		        "requires", &requires, err) == -1 ||
-		    toml_strings(json_object_get(bs, "backend-path"), pyproject,
-		        "backend-path", &paths, err) == -1)
-			goto out;
-	} else
-		vc_strv_push(&requires, "setuptools>=40.8.0"); /* pip's */
+	for (i = 0; i < bs->requires->n; i++)
+		vc_strv_push(&requires, bs->requires->v[i]);
 	more = json_array();
-	for (i = 0; i < paths.n; i++)
-		json_array_append_new(more, json_string(paths.v[i]));
+	for (i = 0; i < bs->backend_path->n; i++)
+		json_array_append_new(more,
+		    json_string(bs->backend_path->v[i]));
 	paths_json = json_dumps(more, JSON_COMPACT);
 	json_decref(more);
 	more = NULL;
@@ -1282,10 +1239,8 @@ out:
 		vc_error_clear(&e2);
 		(void)vc_rm_rf(dir, &e2);
 	}
-	json_decref(doc);
 	json_decref(more);
 	vc_strv_release(&requires);
-	vc_strv_release(&paths);
 	vc_strv_release(&argv);
 	free(tools);
 	free(dir);
@@ -1293,13 +1248,13 @@ out:
 	free(py);
 	free(out);
 	free(paths_json);
-	free(pyproject);
 	return rc;
 }
 
 int
 vc_resolve_project_metadata(const struct vc_config *cfg,
-    const struct vc_interp *in, const char *project_dir, struct vc_buf *report,
+    const struct vc_interp *in, const char *project_dir,
+    const struct vc_build_system *bs, struct vc_buf *report,
     struct vc_error *err)
 {
 	char *dir = NULL, *py = NULL, *repf = NULL, *line;
@@ -1315,8 +1270,8 @@ vc_resolve_project_metadata(const struct vc_config *cfg,
 		if (vc_installer_choose(&ins, cfg, err) == -1)
 			goto out;
 		r = ins.kind == VC_INSTALLER_UV
-		    ? uv_project_metadata(cfg, &ins, in, project_dir, report,
-		          err)
+		    ? uv_project_metadata(cfg, &ins, in, project_dir, bs,
+		          report, err)
 		    : 1;
 		vc_installer_release(&ins);
 		if (r != 1) {
